@@ -1,0 +1,37 @@
+"""Entry point: page config, navigation, the shared sidebar and banner. Nothing else."""
+
+import streamlit as st
+
+from observatory.store import StoreError
+from observatory.ui import context, maps, sidebar
+
+maps.use_local_assets()
+st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="🧭",
+                   layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/carte.py", title="Carte", icon="🗺️", default=True),
+    st.Page("pages/lieux.py", title="Lieux", icon="🏠"),
+    st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon="📊"),
+    st.Page("pages/maturite.py", title="Critères et maturité", icon="⭐"),
+])
+
+try:
+    ctx = context.build()
+except StoreError as exc:
+    st.error(f"La base de données n'a pas pu être ouverte. {exc}")
+    st.stop()
+st.session_state["_page_context"] = ctx
+sidebar.reset_button()
+st.sidebar.caption(f"{ctx.territory_name} · {len(ctx.filtered)} lieu(x) affiché(s) sur {len(ctx.places)}")
+
+if len(ctx.places) and ctx.places["is_demo"].any():
+    st.info(
+        "**Données de démonstration** : les lieux affichés sont fictifs (noms inventés, "
+        "placés dans de vraies communes). Le territoire, les communes et les populations sont réels. "
+        "Pour travailler sur l'inventaire réel, créez une base sans démonstration "
+        "(`observatory init --db chemin.duckdb`) puis importez vos lieux.",
+        icon="ℹ️",
+    )
+
+navigation.run()

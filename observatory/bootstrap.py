@@ -1,0 +1,88 @@
+"""Create or upgrade a database: migrations, territory, criteria, demonstration data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from observatory import demo
+from observatory.store import db, evaluations, places, territory
+from observatory.territory import load
+from observatory.territory.config import TerritoryConfig
+
+
+@dataclass
+class InitReport:
+    migrations_applied: list[str] = field(default_factory=list)
+    territory_loaded: bool = False
+    demo_places_added: int = 0
+    schema_version: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"Schéma à la version {self.schema_version}"
+               + (f" (migrations appliquées : {', '.join(self.migrations_applied)})"
+                  if self.migrations_applied else " (à jour)")]
+        out.append("Territoire chargé." if self.territory_loaded else "Territoire déjà à jour.")
+        if self.demo_places_added:
+            out.append(f"{self.demo_places_added} lieux de démonstration ajoutés.")
+        return out
+
+
+def _config_fingerprint(config: TerritoryConfig) -> str:
+    text = "|".join([
+        config.name, ",".join(config.departements), ",".join(config.perimeter_epci),
+        ",".join(config.excluded_zone_epci), str(config.referential.stat().st_size),
+    ])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> bool:
+    """(Re)load the referential when missing or when the configuration changed."""
+    fingerprint = _config_fingerprint(config)
+    if territory.meta(con).get("fingerprint") == fingerprint:
+        return False
+    communes, epci = load.prepare(load.read_referential(config), config)
+    meta = {
+        "name": config.name,
+        "siren": config.siren,
+        "departements": ",".join(config.departements),
+        "perimeter_epci": ",".join(config.perimeter_epci),
+        "excluded_zone_label": config.excluded_zone_label,
+        "excluded_zone_epci": ",".join(config.excluded_zone_epci),
+        "fingerprint": fingerprint,
+    }
+    with db.transaction(con):
+        territory.replace(con, communes, epci, meta)
+        evaluations.seed_criteria(con)
+    return True
+
+
+def add_demo(con: duckdb.DuckDBPyConnection) -> int:
+    """Insert the demonstration places unless they are already there."""
+    if places.demo_count(con):
+        return 0
+    demo_places, demo_evaluations = demo.generate(territory.communes(con))
+    with db.transaction(con):
+        ids = places.insert_many(con, demo_places)
+        for evaluation in demo_evaluations:
+            record = dict(evaluation, place_id=ids[evaluation["place_index"]])
+            evaluations.insert(con, record)
+    return len(ids)
+
+
+def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False) -> InitReport:
+    """Idempotent: safe to run on a new file, an up-to-date one or an older one."""
+    con = db.connect(path)
+    try:
+        report = InitReport(migrations_applied=db.migrate(con))
+        report.territory_loaded = load_territory(con, config)
+        if with_demo:
+            report.demo_places_added = add_demo(con)
+        report.schema_version = db.schema_version(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return report

@@ -1,0 +1,98 @@
+"""The common filters of the app: a plain record, applied to the places, mirrored in the URL."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from observatory.model import CRITERIA_KEYS, SCORE_MAX, SCORE_MIN
+
+SCORE_PARAM = "min_"  # min_commons=2.5
+
+
+@dataclass(frozen=True)
+class PlaceFilters:
+    min_scores: Mapping[str, float] = field(default_factory=dict)
+    typologies: tuple[str, ...] = ()
+    epci: tuple[str, ...] = ()  # SIREN codes
+    mature_only: bool = False
+    search: str = ""
+
+    def is_empty(self) -> bool:
+        return self == PlaceFilters()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Écluse' matches 'ecluse'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def apply(places: pd.DataFrame, filters: PlaceFilters) -> pd.DataFrame:
+    """Rows of ``places`` (with a boolean ``mature`` column) that pass every filter."""
+    keep = pd.Series(True, index=places.index)
+    for key, minimum in filters.min_scores.items():
+        if minimum > SCORE_MIN:
+            keep &= places[key].fillna(-1) >= minimum
+    if filters.typologies:
+        keep &= places["typology"].isin(filters.typologies)
+    if filters.epci:
+        keep &= places["epci_siren"].isin(filters.epci)
+    if filters.mature_only:
+        keep &= places["mature"].astype(bool)
+    if filters.search.strip():
+        needle = fold(filters.search.strip())
+        keep &= places["name"].map(lambda n: needle in fold(str(n)))
+    return places.loc[keep]
+
+
+def to_query(filters: PlaceFilters) -> dict[str, str | list[str]]:
+    """URL parameters for the non-default filters (lists become repeated keys)."""
+    params: dict[str, str | list[str]] = {}
+    for key in CRITERIA_KEYS:
+        value = filters.min_scores.get(key, SCORE_MIN)
+        if value > SCORE_MIN:
+            params[SCORE_PARAM + key] = f"{value:g}"
+    if filters.typologies:
+        params["typologie"] = list(filters.typologies)
+    if filters.epci:
+        params["epci"] = list(filters.epci)
+    if filters.mature_only:
+        params["matures"] = "1"
+    if filters.search.strip():
+        params["q"] = filters.search.strip()
+    return params
+
+
+def from_query(params: Mapping[str, Sequence[str]], known_typologies: Sequence[str] = (),
+               known_epci: Sequence[str] = ()) -> PlaceFilters:
+    """Filters from URL parameters (each key mapped to its list of values).
+
+    The URL is user input: unknown values and malformed numbers are dropped, not trusted.
+    """
+    def first(key: str) -> str:
+        values = params.get(key) or []
+        return str(values[0]) if values else ""
+
+    scores: dict[str, float] = {}
+    for key in CRITERIA_KEYS:
+        raw = first(SCORE_PARAM + key).replace(",", ".")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if SCORE_MIN < value <= SCORE_MAX:
+            scores[key] = round(value * 2) / 2
+    typologies = tuple(t for t in params.get("typologie", []) if not known_typologies
+                       or t in known_typologies)
+    epci = tuple(e for e in params.get("epci", []) if not known_epci or e in known_epci)
+    return PlaceFilters(
+        min_scores=scores,
+        typologies=typologies,
+        epci=epci,
+        mature_only=first("matures") in {"1", "true", "oui"},
+        search=first("q")[:100],
+    )

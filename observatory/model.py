@@ -1,0 +1,97 @@
+"""The vocabulary of the domain: the five criteria, the score scale and the closed lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str  # French label shown to users
+    short: str  # short French label for charts and table headers
+    description: str
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "commons",
+        "Création de communs",
+        "Communs",
+        "Produit des ressources partagées : outils ouverts, savoirs, espaces.",
+    ),
+    Criterion(
+        "innovative_response",
+        "Réponse innovante aux besoins",
+        "Réponse innovante",
+        "Propose des services nouveaux, co-construits, qui répondent à des besoins locaux.",
+    ),
+    Criterion(
+        "collective_dynamic",
+        "Dynamique collective",
+        "Dynamique collective",
+        "Fait vivre une communauté et des projets collectifs.",
+    ),
+    Criterion(
+        "territorial_anchoring",
+        "Ancrage territorial",
+        "Ancrage",
+        "Est enraciné dans son territoire, lié aux habitants et aux institutions.",
+    ),
+    Criterion(
+        "shared_governance",
+        "Gouvernance et leadership partagé",
+        "Gouvernance",
+        "Pratique une gouvernance ouverte, partagée, coopérative.",
+    ),
+)
+
+CRITERIA_KEYS: tuple[str, ...] = tuple(c.key for c in CRITERIA)
+CRITERION_BY_KEY: dict[str, Criterion] = {c.key: c for c in CRITERIA}
+
+# Score scale: 0 to 4, half points allowed (analysts write "3,5").
+SCORE_MIN = 0.0
+SCORE_MAX = 4.0
+SCORE_STEP = 0.5
+SCORE_LEVELS: dict[int, str] = {
+    0: "Absent",
+    1: "Émergent",
+    2: "En développement",
+    3: "Affirmé",
+    4: "Exemplaire",
+}
+
+
+def score_label(score: float | None) -> str:
+    """French label of a score: the level it has reached (3.5 reads 'Affirmé')."""
+    if score is None or score != score:  # None or NaN
+        return "Non évalué"
+    level = int(max(SCORE_MIN, min(SCORE_MAX, float(score))))
+    return SCORE_LEVELS[level]
+
+
+TYPOLOGIES: tuple[str, ...] = (
+    "Fablab",
+    "Coworking",
+    "Café/bar associatif",
+    "Espace de vie sociale",
+    "Atelier partagé",
+    "Garage solidaire",
+    "Ressourcerie",
+    "Friche culturelle",
+    "Tiers-lieu nourricier",
+    "Micro-folie",
+    "Campus connecté",
+    "France services",
+    "Tiers-lieu multi-activités",
+)
+
+LEGAL_STATUSES: tuple[str, ...] = (
+    "Association",
+    "SCIC",
+    "SCOP",
+    "Collectivité",
+    "SCI",
+    "Entreprise",
+    "Autre",
+)

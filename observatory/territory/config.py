@@ -1,0 +1,54 @@
+"""The territory as configuration: which communes are loaded, which form the perimeter."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class TerritoryConfigError(ValueError):
+    """A territory file that cannot be used; the message is in French."""
+
+
+@dataclass(frozen=True)
+class TerritoryConfig:
+    name: str
+    referential: Path
+    departements: tuple[str, ...]
+    # EPCI SIREN codes forming the perimeter; empty means every commune loaded.
+    perimeter_epci: tuple[str, ...] = ()
+    # A zone inside the perimeter where funded projects may not be located.
+    excluded_zone_label: str = ""
+    excluded_zone_epci: tuple[str, ...] = ()
+    siren: str = ""
+    source: Path | None = field(default=None, compare=False)
+
+
+def load_territory_config(path: Path) -> TerritoryConfig:
+    path = Path(path)
+    if not path.exists():
+        raise TerritoryConfigError(f"Fichier de territoire introuvable : {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TerritoryConfigError(f"Fichier de territoire illisible ({path}) : {exc}") from exc
+    try:
+        name = str(raw["name"])
+        referential = (path.parent / raw["referential"]).resolve()
+        departements = tuple(str(d) for d in raw["departements"])
+    except KeyError as exc:
+        raise TerritoryConfigError(
+            f"Le fichier de territoire {path} doit définir « {exc.args[0]} »."
+        ) from exc
+    zone = raw.get("excluded_zone", {})
+    return TerritoryConfig(
+        name=name,
+        siren=str(raw.get("siren", "")),
+        referential=referential,
+        departements=departements,
+        perimeter_epci=tuple(str(s) for s in raw.get("perimeter_epci", [])),
+        excluded_zone_label=str(zone.get("label", "")),
+        excluded_zone_epci=tuple(str(s) for s in zone.get("epci", [])),
+        source=path,
+    )

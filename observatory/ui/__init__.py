@@ -1,0 +1,1 @@
+"""Helpers shared by the pages: map builders (escaping lives here), charts, formatting."""

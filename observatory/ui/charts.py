@@ -1,0 +1,85 @@
+"""Plotly figures of the pages, in French."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS, SCORE_MAX
+
+MATURE_COLOURS = {"Mature": "#c0392b", "Non mature": "#4f8fd6"}
+LABELS = [c.short for c in CRITERIA]
+
+
+def radar(place: pd.Series, median: pd.Series, name: str) -> go.Figure:
+    """A place's five scores against the territory's median."""
+    fig = go.Figure()
+    for values, label, colour, fill in (
+        ([median[k] for k in CRITERIA_KEYS], "Médiane du territoire", "#8a8a8a", "none"),
+        ([place[k] for k in CRITERIA_KEYS], name, "#c0392b", "toself"),
+    ):
+        fig.add_trace(go.Scatterpolar(r=values + values[:1], theta=LABELS + LABELS[:1],
+                                      name=label, line_color=colour, fill=fill))
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, SCORE_MAX], "tickvals": list(SCORE_LEVELS)}},
+        legend={"orientation": "h", "y": -0.15}, margin={"t": 30, "b": 30, "l": 40, "r": 40},
+        height=380)
+    return fig
+
+
+def history(evaluations: pd.DataFrame) -> go.Figure:
+    """Scores over the evaluations of one place."""
+    long = evaluations.melt(id_vars=["evaluated_on"], value_vars=list(CRITERIA_KEYS),
+                            var_name="critere", value_name="score")
+    long["critere"] = long["critere"].map({c.key: c.short for c in CRITERIA})
+    fig = px.line(long, x="evaluated_on", y="score", color="critere", markers=True,
+                  labels={"evaluated_on": "Date d'évaluation", "score": "Score (0–4)",
+                          "critere": "Critère"})
+    fig.update_yaxes(range=[-0.2, SCORE_MAX + 0.2], dtick=1)
+    fig.update_layout(height=340, margin={"t": 20, "b": 20})
+    return fig
+
+
+def criteria_distribution(places: pd.DataFrame) -> go.Figure:
+    """How the places score on each criterion (box per criterion)."""
+    long = places.melt(id_vars=["name"], value_vars=list(CRITERIA_KEYS), var_name="critere",
+                       value_name="score")
+    long["critere"] = long["critere"].map({c.key: c.short for c in CRITERIA})
+    fig = px.box(long, x="critere", y="score", points="all", hover_name="name",
+                 labels={"critere": "Critère", "score": "Score (0–4)"})
+    fig.update_yaxes(range=[-0.2, SCORE_MAX + 0.2], dtick=1)
+    fig.update_layout(height=380, margin={"t": 20, "b": 20})
+    return fig
+
+
+def typologies(places: pd.DataFrame) -> go.Figure:
+    counts = (places.assign(maturite=places["mature"].map({True: "Mature", False: "Non mature"}))
+              .groupby(["typology", "maturite"]).size().reset_index(name="lieux"))
+    fig = px.bar(counts, y="typology", x="lieux", color="maturite", orientation="h",
+                 color_discrete_map=MATURE_COLOURS,
+                 labels={"typology": "", "lieux": "Nombre de lieux", "maturite": ""})
+    fig.update_layout(height=max(300, 28 * counts["typology"].nunique()), barmode="stack",
+                      yaxis={"categoryorder": "total ascending"}, margin={"t": 20, "b": 20})
+    return fig
+
+
+def maturity_by_epci(per_epci: pd.DataFrame) -> go.Figure:
+    frame = per_epci.assign(non_mature=per_epci["places"] - per_epci["mature"])
+    long = frame.melt(id_vars=["epci_name"], value_vars=["mature", "non_mature"],
+                      var_name="maturite", value_name="lieux")
+    long["maturite"] = long["maturite"].map({"mature": "Mature", "non_mature": "Non mature"})
+    fig = px.bar(long, y="epci_name", x="lieux", color="maturite", orientation="h",
+                 color_discrete_map=MATURE_COLOURS,
+                 labels={"epci_name": "", "lieux": "Nombre de lieux", "maturite": ""})
+    fig.update_layout(height=360, barmode="stack", margin={"t": 20, "b": 20})
+    return fig
+
+
+def density_by_epci(per_epci: pd.DataFrame) -> go.Figure:
+    fig = px.bar(per_epci.sort_values("places_per_10k"), y="epci_name", x="places_per_10k",
+                 orientation="h", text="places_per_10k",
+                 labels={"epci_name": "", "places_per_10k": "Lieux pour 10 000 habitants"})
+    fig.update_traces(texttemplate="%{text:.1f}", marker_color="#08689c")
+    fig.update_layout(height=360, margin={"t": 20, "b": 20}, separators=", ")
+    return fig

@@ -1,0 +1,16 @@
+"""French number formatting for the interface."""
+
+from __future__ import annotations
+
+
+def integer(value: float | int) -> str:
+    """12345 -> '12 345' (narrow no-break space, as in French typography)."""
+    return f"{int(round(value)):,}".replace(",", "\u202f")
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def percent(part: float, whole: float) -> str:
+    return "–" if not whole else decimal(100 * part / whole, 0) + "\u202f%"

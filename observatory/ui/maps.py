@@ -1,0 +1,274 @@
+"""Folium map builders. The only code that writes popup/tooltip HTML: it escapes every value.
+
+Offline first: Leaflet and jQuery are served from the app's ``static/`` folder, the commune
+polygons are the base layer, and OpenStreetMap tiles are added only when reachable.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import socket
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from observatory.model import CRITERIA
+from observatory.maturity import fmt_score
+
+STATIC_URL = "/app/static/vendor"
+# Colours: mature places stand out (large, dark red ring, gold fill); others are small, blue.
+MATURE_STYLE = {"radius": 9, "color": "#7a0019", "weight": 3, "fillColor": "#ffb000",
+                "fillOpacity": 0.95, "className": "olls-place olls-mature"}
+PLACE_STYLE = {"radius": 6, "color": "#1f3b73", "weight": 1.5, "fillColor": "#4f8fd6",
+               "fillOpacity": 0.9, "className": "olls-place"}
+SELECTED_RING = {"radius": 14, "color": "#e4002b", "weight": 3, "fill": False,
+                 "className": "olls-selected"}
+PERIMETER_STYLE = {"color": "#8a8a8a", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 0.9}
+EXCLUDED_STYLE = {"color": "#b85c00", "weight": 0.8, "fillColor": "#f6cf9f", "fillOpacity": 0.9,
+                  "dashArray": "4 3"}
+CONTEXT_STYLE = {"color": "#b8b8b8", "weight": 0.5, "fillColor": "#d9d9d9", "fillOpacity": 0.75}
+EPCI_STYLE = {"color": "#3d3d3d", "weight": 2.2, "fill": False}
+EXCLUDED_OUTLINE = {"color": "#b85c00", "weight": 3, "fill": False, "dashArray": "8 5"}
+COORD_DECIMALS = 5  # about 1 m: enough for the map, keeps the HTML small
+
+
+def use_local_assets(base_url: str = STATIC_URL) -> None:
+    """Point folium (and streamlit-folium, which reads the same lists) at local copies."""
+    folium.Map.default_js = [
+        ("leaflet", f"{base_url}/leaflet/leaflet.js"),
+        ("jquery", f"{base_url}/jquery/jquery.min.js"),
+    ]
+    folium.Map.default_css = [("leaflet_css", f"{base_url}/leaflet/leaflet.css")]
+
+
+def tiles_reachable(host: str = "tile.openstreetmap.org", timeout_s: float = 1.0) -> bool:
+    """Whether the tile server answers (checked from the server, as a proxy for the browser)."""
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text of any value; empty for None/NaN."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def place_popup_html(place: Mapping[str, object]) -> str:
+    """Popup of a place: name, commune, typology, opening year and its five scores."""
+    rows = "".join(
+        f"<tr><td>{esc(c.label)}</td><td style='text-align:right'><b>"
+        f"{esc(fmt_score(place[c.key]) if _known(place.get(c.key)) else '–')}</b></td></tr>"
+        for c in CRITERIA
+    )
+    badge = ("<div style='color:#7a0019;font-weight:bold'>★ Lieu mature</div>"
+             if place.get("mature") else "")
+    approx = (" <i>(position approximative)</i>" if place.get("location_approximate") else "")
+    year = place.get("opening_year")
+    return (
+        f"<div class='olls-popup' style='min-width:220px'>"
+        f"<div style='font-size:1.1em;font-weight:bold'>{esc(place.get('name'))}</div>{badge}"
+        f"<div>{esc(place.get('commune'))}{approx}</div>"
+        f"<div>{esc(place.get('typology'))}"
+        f"{' · ouvert en ' + esc(int(year)) if _known(year) else ''}</div>"
+        f"<table style='margin-top:4px'>{rows}</table></div>"
+    )
+
+
+def _known(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value)
+
+
+def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict:
+    """One FeatureCollection for all places; every text property is already escaped."""
+    features = []
+    for place in places.to_dict(orient="records"):
+        style = MATURE_STYLE if place.get("mature") else PLACE_STYLE
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(place["lon"]), COORD_DECIMALS),
+                                                          round(float(place["lat"]), COORD_DECIMALS)]},
+            "properties": {
+                "place_id": int(place["id"]),
+                "tooltip": esc(place["name"]) + (" ★" if place.get("mature") else ""),
+                "popup": place_popup_html(place),
+                "style": style,
+                "selected": place["id"] == selected_id,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def communes_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> dict:
+    """Commune polygons with an escaped tooltip and their style class."""
+    frame = communes[["insee", "name", "epci_name", "population", "in_perimeter",
+                      "in_excluded_zone", "geometry"]].copy()
+    status = frame.apply(
+        lambda r: ("hors périmètre" if not r.in_perimeter
+                   else esc(excluded_label) if r.in_excluded_zone else ""), axis=1)
+    frame["tooltip"] = [
+        f"<b>{esc(r.name)}</b><br>{esc(r.epci_name)}<br>{int(r.population):,} hab.".replace(",", " ")
+        + (f"<br><i>{s}</i>" if s else "")
+        for r, s in zip(frame.itertuples(), status)
+    ]
+    frame["kind"] = [
+        "context" if not p else "excluded" if x else "perimeter"
+        for p, x in zip(frame["in_perimeter"], frame["in_excluded_zone"])
+    ]
+    frame = frame.drop(columns=["name", "epci_name"])
+    return json.loads(frame.to_json(drop_id=True))
+
+
+class Legend(MacroElement):
+    """A static legend drawn as a Leaflet control (works in the app and in HTML exports)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'olls-legend');
+                div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;'
+                    + 'border-radius:4px;font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)';
+                div.innerHTML = {{ this.html | tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+
+
+def legend_html(territory_name: str, excluded_label: str) -> str:
+    def swatch(style: Mapping[str, object], shape: str = "circle") -> str:
+        radius = "50%" if shape == "circle" else "2px"
+        size = 2 * int(style.get("radius", 6)) if shape == "circle" else 14
+        border = "dashed" if style.get("dashArray") else "solid"
+        return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
+                f"border-radius:{radius};background:{style.get('fillColor', 'none')};"
+                f"border:2px {border} {style['color']};vertical-align:middle;margin-right:5px'></span>")
+
+    return "<br>".join([
+        f"<b>{esc(territory_name)}</b>",
+        swatch(MATURE_STYLE) + "Lieu mature",
+        swatch(PLACE_STYLE) + "Autre lieu",
+        swatch(EXCLUDED_STYLE, "box") + esc(excluded_label) + " (hors zone de projet)"
+        if excluded_label else "",
+        swatch(CONTEXT_STYLE, "box") + "Hors périmètre",
+        "<span style='display:inline-block;width:14px;border-top:3px solid #3d3d3d;"
+        "vertical-align:middle;margin-right:5px'></span>Limite d'intercommunalité",
+    ]).replace("<br><br>", "<br>")
+
+
+def build_map(
+    communes: gpd.GeoDataFrame,
+    places: pd.DataFrame,
+    *,
+    territory_name: str = "",
+    excluded_label: str = "",
+    selected_id: int | None = None,
+    online_tiles: bool = False,
+    epci_density: pd.DataFrame | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+    height: int = 620,
+) -> folium.Map:
+    """The territory map: communes as the base, EPCI outlines, the places as one layer."""
+    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
+    m.options["max_zoom"] = 18
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
+                         attr="© les contributeurs d'OpenStreetMap").add_to(m)
+
+    folium.GeoJson(
+        communes_geojson(communes, excluded_label),
+        name="Communes",
+        style_function=lambda f: {"perimeter": PERIMETER_STYLE, "excluded": EXCLUDED_STYLE,
+                                  "context": CONTEXT_STYLE}[f["properties"]["kind"]],
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(m)
+
+    outlines = _epci_outlines(communes, epci_density)
+    if epci_density is not None:
+        folium.GeoJson(
+            outlines, name="Lieux pour 10 000 habitants (EPCI)",
+            style_function=lambda f: {"color": "#3d3d3d", "weight": 1, "fillOpacity": 0.55,
+                                      "fillColor": f["properties"]["fill"]},
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    folium.GeoJson(outlines, name="Intercommunalités", interactive=False,
+                   style_function=lambda f: EXCLUDED_OUTLINE if f["properties"]["in_excluded_zone"]
+                   else EPCI_STYLE).add_to(m)
+
+    data = places_geojson(places, selected_id)
+    selected = [f for f in data["features"] if f["properties"]["selected"]]
+    if selected:
+        folium.GeoJson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
+                       marker=folium.CircleMarker(), interactive=False,
+                       style_function=lambda f: SELECTED_RING).add_to(m)
+    folium.GeoJson(
+        data,
+        name="Lieux de lien social",
+        marker=folium.CircleMarker(),
+        style_function=lambda f: f["properties"]["style"],
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+    ).add_to(m)
+
+    Legend(legend_html(territory_name, excluded_label)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    minx, miny, maxx, maxy = bounds or tuple(communes[communes["in_perimeter"]].total_bounds)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _epci_outlines(communes: gpd.GeoDataFrame, density: pd.DataFrame | None) -> dict:
+    dissolved = communes.dissolve(by="epci_siren", aggfunc={
+        "epci_name": "first", "in_perimeter": "any", "in_excluded_zone": "any"}).reset_index()
+    if density is not None:
+        dissolved = dissolved.merge(density[["epci_siren", "places_per_10k", "places"]],
+                                    on="epci_siren", how="left")
+        top = max(float(dissolved["places_per_10k"].max() or 0), 1e-9)
+        dissolved["fill"] = dissolved["places_per_10k"].map(
+            lambda v: _blend(0 if v != v else v / top))
+        dissolved["tooltip"] = [
+            f"<b>{esc(r.epci_name)}</b><br>"
+            + (f"{fmt_score(round(r.places_per_10k, 1))} lieux pour 10 000 hab. ({int(r.places)} lieux)"
+               if r.places_per_10k == r.places_per_10k else "hors périmètre")
+            for r in dissolved.itertuples()
+        ]
+        dissolved = dissolved.drop(columns=["places_per_10k", "places"])
+    return json.loads(dissolved.to_json(drop_id=True))
+
+
+def _blend(share: float) -> str:
+    """White to deep teal: a sequential scale for the choropleth."""
+    low, high = (247, 252, 240), (8, 104, 172)
+    rgb = [round(a + (b - a) * max(0.0, min(1.0, share))) for a, b in zip(low, high)]
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def selected_place_id(map_state: Mapping[str, object] | None) -> int | None:
+    """The place a click on the map selected (from st_folium's return value), if any."""
+    if not map_state:
+        return None
+    drawing = map_state.get("last_active_drawing") or {}
+    props = drawing.get("properties") if isinstance(drawing, Mapping) else None
+    if isinstance(props, Mapping) and props.get("place_id") is not None:
+        try:
+            return int(props["place_id"])
+        except (TypeError, ValueError):
+            return None
+    return None

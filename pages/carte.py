@@ -1,0 +1,56 @@
+"""Carte: the territory, its communes and EPCI, and the places (mature ones stand out)."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from observatory import catalogue
+from observatory.ui import context, data, fmt, maps
+
+ctx = context.get()
+st.title("Carte des lieux de lien social")
+
+if ctx.places.empty:
+    st.info("Aucun lieu dans l'inventaire pour l'instant : la carte montre le territoire seul. "
+            "Chargez les données de démonstration pour découvrir l'outil.")
+    if st.button("Charger les 42 lieux de démonstration"):
+        data.add_demo()
+        st.rerun()
+
+shown = ctx.filtered
+cols = st.columns(4)
+cols[0].metric("Lieux affichés", f"{len(shown)} / {len(ctx.places)}")
+cols[1].metric("dont matures", int(shown["mature"].sum()) if len(shown) else 0)
+cols[2].metric("Communes avec un lieu", shown["insee"].nunique())
+cols[3].metric("EPCI représentés", shown["epci_siren"].nunique())
+if not ctx.filters.is_empty() and shown.empty:
+    st.warning("Aucun lieu ne correspond aux filtres : élargissez-les dans la barre latérale.")
+
+density = st.toggle("Colorer les intercommunalités par nombre de lieux pour 10 000 habitants",
+                    key="map_density")
+per_epci = catalogue.by_epci(ctx.places, ctx.communes) if density else None
+bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filters.epci else None
+
+folium_map = maps.build_map(
+    ctx.communes, shown, territory_name=ctx.territory_name, excluded_label=ctx.excluded_label,
+    selected_id=ctx.selected_id(), online_tiles=data.online_tiles(), epci_density=per_epci,
+    bounds=bounds)
+state = st_folium(folium_map, height=620, use_container_width=True,
+                  returned_objects=["last_active_drawing"], key="territory_map")
+
+clicked = maps.selected_place_id(state)
+if clicked is not None and clicked != ctx.selected_id():
+    context.select_place(clicked)
+    st.rerun()
+
+st.caption(
+    f"Fond : contours des communes ({fmt.integer(len(ctx.communes))}), sans connexion nécessaire. "
+    f"{ctx.excluded_label or 'La zone exclue'} est hachurée en orange : les projets financés "
+    "par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un lieu pour le sélectionner.")
+
+selected = ctx.selected_id()
+if selected is not None:
+    place = ctx.places.set_index("id").loc[selected]
+    with st.container(border=True):
+        st.markdown(f"**Lieu sélectionné : {place['name']}** — {place['commune']} · "
+                    f"{place['typology']}" + (" · ★ mature" if place["mature"] else ""))
+        st.page_link("pages/lieux.py", label="Voir sa fiche", icon="🏠")

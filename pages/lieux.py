@@ -1,0 +1,79 @@
+"""Lieux: the table of the filtered places and the profile of one place."""
+
+import streamlit as st
+
+from observatory import distances
+from observatory.maturity import explain
+from observatory.model import CRITERIA, CRITERIA_KEYS
+from observatory.ui import charts, context, data
+
+NEIGHBOUR_RADIUS_KM = 15
+
+ctx = context.get()
+st.title("Lieux")
+
+if ctx.filtered.empty:
+    st.info("Aucun lieu à afficher : l'inventaire est vide ou les filtres excluent tout. "
+            "Modifiez les filtres dans la barre latérale.")
+    st.stop()
+
+columns = {"name": "Nom", "commune": "Commune", "epci_name": "Intercommunalité",
+           "typology": "Typologie", "legal_status": "Statut", "opening_year": "Ouverture",
+           "mature": "Mature", "mean_score": "Moyenne",
+           **{c.key: c.short for c in CRITERIA}}
+table = ctx.filtered[["id", *columns]].rename(columns=columns).set_index("id")
+st.dataframe(
+    table, width="stretch", height=min(36 * (len(table) + 1) + 3, 460),
+    column_config={"Ouverture": st.column_config.NumberColumn(format="%d"),
+                   "Mature": st.column_config.CheckboxColumn(),
+                   "Moyenne": st.column_config.NumberColumn(format="%.2f")},
+)
+st.caption(f"{len(table)} lieu(x). Cliquez un en-tête de colonne pour trier.")
+
+st.subheader("Fiche d'un lieu")
+ids = ctx.filtered["id"].astype(int).tolist()
+names = dict(zip(ctx.filtered["id"].astype(int), ctx.filtered["name"] + " — " + ctx.filtered["commune"]))
+selected = ctx.selected_id()
+chosen = st.selectbox("Lieu", ids, index=ids.index(selected) if selected in ids else 0,
+                      format_func=lambda i: names[i])
+if chosen != selected:
+    context.select_place(chosen)
+
+place = ctx.places.set_index("id").loc[chosen]
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"### {place['name']}")
+    st.markdown(
+        f"{place['commune']} ({place['epci_name']}) · {place['typology']} · "
+        f"{place['legal_status'] or 'statut non renseigné'} · ouvert en "
+        f"{int(place['opening_year']) if place['opening_year'] == place['opening_year'] else '?'}")
+    if place["mature"]:
+        st.success("★ Lieu mature selon la règle en vigueur.")
+    else:
+        reasons = explain({k: place[k] for k in CRITERIA_KEYS}, ctx.rule)
+        st.warning("Pas encore mature : " + " ".join(reasons))
+    if place["thematics"]:
+        st.markdown("Thématiques : " + ", ".join(place["thematics"]))
+    if place["location_approximate"]:
+        st.caption("Position approximative (centre de la commune).")
+with right:
+    median = ctx.places[list(CRITERIA_KEYS)].median()
+    st.plotly_chart(charts.radar(place, median, place["name"]), width="stretch")
+
+history = data.evaluation_history(data.db_path(), int(chosen))
+st.markdown(f"**Historique des évaluations** ({len(history)})")
+if len(history) > 1:
+    st.plotly_chart(charts.history(history), width="stretch")
+st.dataframe(history[["evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence"]].rename(
+    columns={"evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
+             **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
+
+st.markdown(f"**Lieux voisins à moins de {NEIGHBOUR_RADIUS_KM} km** (à vol d'oiseau)")
+near = distances.neighbours(ctx.places, int(chosen), NEIGHBOUR_RADIUS_KM)
+if near.empty:
+    st.caption("Aucun autre lieu dans ce rayon.")
+else:
+    st.dataframe(near[["name", "commune", "typology", "mature", "distance_km"]].rename(columns={
+        "name": "Nom", "commune": "Commune", "typology": "Typologie", "mature": "Mature",
+        "distance_km": "Distance (km)"}), hide_index=True, width="stretch",
+        column_config={"Distance (km)": st.column_config.NumberColumn(format="%.1f")})

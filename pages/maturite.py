@@ -1,0 +1,53 @@
+"""Critères et maturité: the criteria, the scale, the rule in force, and trying another one."""
+
+import streamlit as st
+
+from observatory.maturity import MaturityRule, compare_rules, fmt_score
+from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX
+from observatory.ui import context, data
+
+ctx = context.get()
+st.title("Critères et maturité")
+
+st.subheader("Les cinq critères")
+st.dataframe([{"Critère": c.label, "Ce qu'il mesure": c.description} for c in CRITERIA],
+             hide_index=True, width="stretch")
+st.markdown("**Échelle de notation** (demi-points admis) : " + " · ".join(
+    f"{level} = {label}" for level, label in SCORE_LEVELS.items()))
+
+st.subheader("Règle de maturité en vigueur")
+st.markdown(ctx.rule.describe())
+mature_now = int(ctx.places["mature"].sum()) if len(ctx.places) else 0
+st.markdown(f"Avec cette règle, **{mature_now} lieu(x)** sur {len(ctx.places)} sont matures.")
+
+st.subheader("Essayer d'autres seuils")
+left, right = st.columns(2)
+min_mean = left.slider("Moyenne minimale des cinq critères", 0.0, SCORE_MAX, ctx.rule.min_mean,
+                       step=0.1, format="%.1f", key="rule_min_mean")
+min_each = right.slider("Note minimale sur chaque critère (plancher)", 0.0, SCORE_MAX,
+                        ctx.rule.min_each, step=0.5, format="%.1f", key="rule_min_each")
+proposed = MaturityRule(min_mean=round(min_mean, 2), min_each=min_each)
+changes = compare_rules(ctx.places, ctx.rule, proposed) if len(ctx.places) else ctx.places
+after = mature_now + int((changes.get("change") == "devient mature").sum()) - int(
+    (changes.get("change") == "n'est plus mature").sum()) if len(changes) else mature_now
+st.markdown(proposed.describe())
+st.metric("Lieux matures avec ces seuils", after, delta=after - mature_now)
+if len(changes):
+    st.dataframe(changes[["name", "commune", "mean_score", "change"]].rename(columns={
+        "name": "Lieu", "commune": "Commune", "mean_score": "Moyenne", "change": "Changement"}),
+        hide_index=True, width="stretch")
+elif proposed != ctx.rule:
+    st.caption("Aucun lieu ne change de statut avec ces seuils.")
+
+if proposed != ctx.rule:
+    author = st.text_input("Votre nom (pour l'historique de la règle)", key="rule_author")
+    if st.button("Appliquer cette règle", type="primary", disabled=not author.strip()):
+        data.save_rule(proposed, author.strip())
+        st.success(f"Règle enregistrée : moyenne ≥ {fmt_score(proposed.min_mean)}, "
+                   f"plancher {fmt_score(proposed.min_each)}.")
+        st.rerun()
+
+with st.expander("Historique de la règle"):
+    st.dataframe(data.rule_history(data.db_path()).rename(columns={
+        "min_mean": "Moyenne minimale", "min_each": "Plancher", "set_at": "Date",
+        "set_by": "Par"}), hide_index=True, width="stretch")
