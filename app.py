@@ -6,14 +6,14 @@ from observatory.store import StoreError
 from observatory.ui import context, maps, sidebar
 
 maps.use_local_assets()
-st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="🧭",
+st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="static/favicon.png",
                    layout="wide")
 
 navigation = st.navigation([
-    st.Page("pages/carte.py", title="Carte", icon="🗺️", default=True),
-    st.Page("pages/lieux.py", title="Lieux", icon="🏠"),
-    st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon="📊"),
-    st.Page("pages/maturite.py", title="Critères et maturité", icon="⭐"),
+    st.Page("pages/carte.py", title="Carte", icon=":material/map:", default=True),
+    st.Page("pages/lieux.py", title="Lieux", icon=":material/home_work:"),
+    st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
+    st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
 ])
 
 try:
@@ -31,7 +31,7 @@ if len(ctx.places) and ctx.places["is_demo"].any():
         "placés dans de vraies communes). Le territoire, les communes et les populations sont réels. "
         "Pour travailler sur l'inventaire réel, créez une base sans démonstration "
         "(`observatory init --db chemin.duckdb`) puis importez vos lieux.",
-        icon="ℹ️",
+        icon=":material/info:",
     )
 
 navigation.run()

@@ -44,7 +44,7 @@ if clicked is not None and clicked != ctx.selected_id():
 
 st.caption(
     f"Fond : contours des communes ({fmt.integer(len(ctx.communes))}), sans connexion nécessaire. "
-    f"{ctx.excluded_label or 'La zone exclue'} est hachurée en orange : les projets financés "
+    f"{ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : les projets financés "
     "par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un lieu pour le sélectionner.")
 
 selected = ctx.selected_id()
@@ -53,4 +53,4 @@ if selected is not None:
     with st.container(border=True):
         st.markdown(f"**Lieu sélectionné : {place['name']}** — {place['commune']} · "
                     f"{place['typology']}" + (" · ★ mature" if place["mature"] else ""))
-        st.page_link("pages/lieux.py", label="Voir sa fiche", icon="🏠")
+        st.page_link("pages/lieux.py", label="Voir sa fiche", icon=":material/home_work:")

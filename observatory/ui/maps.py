@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -22,9 +24,9 @@ from observatory.maturity import fmt_score
 
 STATIC_URL = "/app/static/vendor"
 # Colours: mature places stand out (large, dark red ring, gold fill); others are small, blue.
-MATURE_STYLE = {"radius": 9, "color": "#7a0019", "weight": 3, "fillColor": "#ffb000",
+MATURE_STYLE = {"radius": 9, "fill": True, "color": "#7a0019", "weight": 3, "fillColor": "#ffb000",
                 "fillOpacity": 0.95, "className": "olls-place olls-mature"}
-PLACE_STYLE = {"radius": 6, "color": "#1f3b73", "weight": 1.5, "fillColor": "#4f8fd6",
+PLACE_STYLE = {"radius": 6, "fill": True, "color": "#1f3b73", "weight": 1.5, "fillColor": "#4f8fd6",
                "fillOpacity": 0.9, "className": "olls-place"}
 SELECTED_RING = {"radius": 14, "color": "#e4002b", "weight": 3, "fill": False,
                  "className": "olls-selected"}
@@ -124,7 +126,13 @@ def communes_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> dict:
         for p, x in zip(frame["in_perimeter"], frame["in_excluded_zone"])
     ]
     frame = frame.drop(columns=["name", "epci_name"])
+    frame["geometry"] = round_coordinates(frame.geometry.values)
     return json.loads(frame.to_json(drop_id=True))
+
+
+def round_coordinates(geometries):
+    """Coordinates to about 1 m: the browser gets a third less text, the eye sees no change."""
+    return shapely.transform(geometries, lambda xy: np.round(xy, COORD_DECIMALS))
 
 
 class Legend(MacroElement):
@@ -250,6 +258,7 @@ def _epci_outlines(communes: gpd.GeoDataFrame, density: pd.DataFrame | None) -> 
             for r in dissolved.itertuples()
         ]
         dissolved = dissolved.drop(columns=["places_per_10k", "places"])
+    dissolved["geometry"] = round_coordinates(dissolved.geometry.values)
     return json.loads(dissolved.to_json(drop_id=True))
 
 

@@ -1,0 +1,220 @@
+"""The `observatory` command: JSON for scripts, French errors, non-zero exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from observatory import cli
+from observatory.model import CRITERIA_KEYS
+from observatory.store import db
+
+OLMES = "240900464"
+RECORD_KEYS = {"id", "name", "insee", "lon", "lat", "typology", "opening_year", "scores",
+               "mature"}
+
+
+@pytest.fixture(autouse=True)
+def no_env_database(monkeypatch):
+    """The tests name their database; a developer's $OBSERVATORY_DB must not leak in."""
+    monkeypatch.delenv("OBSERVATORY_DB", raising=False)
+    monkeypatch.delenv("OBSERVATORY_TERRITORY", raising=False)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def places_json(capsys, demo_db, *extra: str) -> list[dict]:
+    code, out, err = run(capsys, "places", "--json", "--db", str(demo_db), *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --- places ----------------------------------------------------------------------------
+
+def test_places_json_lists_the_42_places_with_their_stable_keys(capsys, demo_db):
+    records = places_json(capsys, demo_db)
+    assert len(records) == 42
+    for r in records:
+        assert RECORD_KEYS <= set(r)
+        assert set(r["scores"]) == set(CRITERIA_KEYS)
+        assert all(isinstance(v, (int, float)) and 0 <= v <= 4 for v in r["scores"].values())
+        assert isinstance(r["id"], int) and isinstance(r["mature"], bool)
+        assert isinstance(r["lon"], float) and isinstance(r["lat"], float)
+        assert isinstance(r["opening_year"], int)
+        assert r["insee"].startswith("09") and len(r["insee"]) == 5
+    assert len({r["id"] for r in records}) == 42
+
+
+def test_places_json_does_not_expose_contacts(capsys, demo_db):
+    records = places_json(capsys, demo_db)
+    assert all("contact" not in r for r in records)
+
+
+def test_places_json_keeps_accents_readable(capsys, demo_db):
+    code, out, _ = run(capsys, "places", "--json", "--db", str(demo_db))
+    assert code == 0
+    assert "\\u00" not in out
+    assert "Établi" in out
+
+
+def test_places_mature_lists_the_12_mature_places(capsys, demo_db):
+    records = places_json(capsys, demo_db, "--mature")
+    assert len(records) == 12
+    assert all(r["mature"] for r in records)
+
+
+def test_places_epci_lists_only_that_epci(capsys, demo_db):
+    records = places_json(capsys, demo_db, "--epci", OLMES)
+    assert records
+    assert {r["epci_siren"] for r in records} == {OLMES}
+    everything = places_json(capsys, demo_db)
+    assert len(records) == sum(r["epci_siren"] == OLMES for r in everything)
+
+
+def test_places_epci_and_mature_combine(capsys, demo_db):
+    records = places_json(capsys, demo_db, "--epci", OLMES, "--mature")
+    everything = places_json(capsys, demo_db)
+    expected = [r["id"] for r in everything if r["epci_siren"] == OLMES and r["mature"]]
+    assert [r["id"] for r in records] == expected
+
+
+def test_places_of_an_unknown_epci_is_an_empty_list(capsys, demo_db):
+    assert places_json(capsys, demo_db, "--epci", "000000000") == []
+
+
+def test_places_text_output_ends_with_the_count(capsys, demo_db):
+    code, out, _ = run(capsys, "places", "--db", str(demo_db))
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 43
+    assert lines[-1] == "42 lieu(x), dont 12 mature(s)."
+    assert sum("★" in line for line in lines[:-1]) == 12
+
+
+# --- territory -------------------------------------------------------------------------
+
+def test_territory_json_counts_perimeter_and_excluded_zone(capsys, demo_db):
+    code, out, err = run(capsys, "territory", "--json", "--db", str(demo_db))
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["perimeter"]["communes"] == 231
+    assert summary["excluded_zone"]["communes"] == 42
+    assert summary["communes_total"] == 325
+    assert len(summary["epci"]) == 8
+    assert sum(e["in_perimeter"] for e in summary["epci"]) == 7
+
+
+def test_territory_text_names_the_petr(capsys, demo_db):
+    code, out, _ = run(capsys, "territory", "--db", str(demo_db))
+    assert code == 0
+    assert out.startswith("PETR de l'Ariège : 231 communes")
+    assert "hors périmètre" in out
+
+
+# --- errors ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["places"], ["places", "--json"], ["territory", "--json"]])
+def test_missing_database_exits_1_with_a_french_message(capsys, tmp_path, command):
+    missing = tmp_path / "absent.duckdb"
+    code, out, err = run(capsys, *command, "--db", str(missing))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Erreur : Base introuvable")
+    assert "observatory init" in err
+    assert not missing.exists()
+
+
+def test_database_of_an_older_schema_asks_for_init(capsys, tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    db.migrate(con, target=1)
+    con.close()
+    code, _, err = run(capsys, "places", "--db", str(path))
+    assert code == 1
+    assert "schéma ancien" in err and "observatory init" in err
+
+
+def test_init_with_a_missing_territory_file_exits_1(capsys, tmp_path):
+    code, _, err = run(capsys, "init", "--db", str(tmp_path / "x.duckdb"),
+                       "--territory", str(tmp_path / "absent.toml"))
+    assert code == 1
+    assert "Fichier de territoire introuvable" in err
+
+
+def test_unknown_command_is_refused_by_argparse(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["frobnicate"])
+    assert info.value.code == 2
+
+
+# --- init ------------------------------------------------------------------------------
+
+def test_init_on_a_new_path_works_twice(capsys, tmp_path):
+    path = tmp_path / "sub" / "new.duckdb"
+    code, out, _ = run(capsys, "init", "--db", str(path))
+    assert code == 0
+    assert path.exists()
+    assert "Schéma à la version 2" in out
+    assert "Territoire chargé." in out
+    assert f"Base prête : {path}" in out
+
+    code, out, _ = run(capsys, "init", "--db", str(path))
+    assert code == 0
+    assert "(à jour)" in out
+    assert "Territoire déjà à jour." in out
+
+    # no demo asked: the database is empty of places
+    assert places_json(capsys, path) == []
+
+
+def test_init_demo_adds_the_places_once(capsys, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    code, out, _ = run(capsys, "init", "--demo", "--db", str(path))
+    assert code == 0 and "42 lieux de démonstration ajoutés." in out
+    code, out, _ = run(capsys, "init", "--demo", "--db", str(path))
+    assert code == 0 and "lieux de démonstration" not in out
+    assert len(places_json(capsys, path)) == 42
+
+
+def test_db_path_comes_from_the_environment_when_not_given(capsys, demo_db, monkeypatch):
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    code, out, _ = run(capsys, "places", "--json", "--mature")
+    assert code == 0
+    assert len(json.loads(out)) == 12
+
+
+# --- the installed console script ------------------------------------------------------
+
+def console_command() -> list[str]:
+    script = Path(sys.executable).parent / "observatory"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("observatory")
+    return [found] if found else [sys.executable, "-m", "observatory.cli"]
+
+
+def test_console_script_prints_the_places_as_json(tmp_path, demo_db):
+    copy = tmp_path / "copy.duckdb"  # a private copy: no lock shared with other tests
+    shutil.copyfile(demo_db, copy)
+    result = subprocess.run([*console_command(), "places", "--json", "--mature", "--db",
+                             str(copy)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 12
+
+
+def test_console_script_exits_1_on_a_missing_database(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "observatory.cli", "places", "--db",
+                             str(tmp_path / "absent.duckdb")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "observatory init" in result.stderr
+    assert result.stdout == ""

@@ -1,0 +1,172 @@
+"""The demonstration set: 42 fictional places at real coordinates, 12 of them mature."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapely
+
+from observatory import catalogue, demo
+from observatory.maturity import DEFAULT_RULE, MaturityRule, is_mature
+from observatory.model import CRITERIA_KEYS, LEGAL_STATUSES, TYPOLOGIES
+from observatory.store import db, evaluations, places, rules, territory
+
+COUSERANS = "200067940"
+
+
+@pytest.fixture(scope="module")
+def loaded(demo_db):
+    """(current places with maturity, communes, evaluation history, rule in force)."""
+    con = db.connect(demo_db, read_only=True)
+    try:
+        rule = rules.current(con)
+        current = catalogue.annotate(places.current(con), rule)
+        communes = territory.communes(con)
+        history = evaluations.history(con)
+    finally:
+        con.close()
+    return current, communes, history, rule
+
+
+@pytest.fixture(scope="module")
+def current(loaded) -> pd.DataFrame:
+    return loaded[0]
+
+
+@pytest.fixture(scope="module")
+def communes(loaded):
+    return loaded[1]
+
+
+@pytest.fixture(scope="module")
+def history(loaded) -> pd.DataFrame:
+    return loaded[2]
+
+
+def test_demo_has_42_places(current):
+    assert len(current) == demo.PLACE_COUNT == 42
+    assert current["name"].is_unique
+
+
+def test_twelve_places_are_mature_under_the_default_rule(loaded):
+    current, _, _, rule = loaded
+    assert rule == DEFAULT_RULE
+    assert int(current["mature"].sum()) == demo.MATURE_COUNT == 12
+
+
+def test_lowering_the_mean_threshold_makes_more_places_mature(current):
+    lower = catalogue.annotate(current, MaturityRule(min_mean=2.5, min_each=2.0))
+    assert lower["mature"].sum() > current["mature"].sum()
+    # and nobody mature under the default rule stops being mature
+    assert (lower["mature"] | ~current["mature"]).all()
+
+
+def test_raising_the_floor_makes_fewer_places_mature(current):
+    stricter = catalogue.annotate(current, MaturityRule(min_mean=3.0, min_each=3.0))
+    assert stricter["mature"].sum() < current["mature"].sum()
+
+
+def test_some_places_miss_maturity_by_one_weak_criterion(current):
+    # the generator plants near misses so that changing the rule shows something
+    near = current[(~current["mature"]) & (current["mean_score"] >= 3.0)]
+    assert len(near) >= 1
+
+
+def test_every_place_lies_inside_its_commune(current, communes):
+    geometry = dict(zip(communes["insee"], communes.geometry))
+    outside = [
+        (row.name, row.insee) for row in current.itertuples()
+        if not geometry[row.insee].covers(shapely.Point(row.lon, row.lat))
+    ]
+    assert outside == []
+
+
+def test_every_place_is_in_the_perimeter_not_in_couserans(current, communes):
+    assert current["in_perimeter"].all()
+    assert not (current["epci_siren"] == COUSERANS).any()
+    perimeter_insee = set(communes.loc[communes["in_perimeter"], "insee"])
+    assert set(current["insee"]) <= perimeter_insee
+
+
+def test_every_epci_of_the_perimeter_hosts_places(current, communes):
+    perimeter_epci = set(communes.loc[communes["in_perimeter"], "epci_siren"])
+    assert len(perimeter_epci) == 7
+    per_epci = current.groupby("epci_siren").size()
+    assert set(per_epci.index) == perimeter_epci
+    assert (per_epci >= 1).all()
+    assert (per_epci >= demo.MIN_PER_EPCI).all()
+
+
+def test_every_place_has_at_least_two_evaluations(current, history):
+    assert (current["evaluation_count"] >= 2).all()
+    assert history.groupby("place_id").size().min() >= 2
+    assert set(history["place_id"]) == set(current["id"])
+
+
+def test_evaluations_of_a_place_have_distinct_increasing_dates(history):
+    for _, group in history.groupby("place_id"):
+        dates = group["evaluated_on"]
+        assert dates.is_monotonic_increasing and dates.is_unique
+
+
+def test_evaluations_do_not_predate_the_opening(current, history):
+    opened = dict(zip(current["id"], current["opening_year"]))
+    years = pd.to_datetime(history["evaluated_on"]).dt.year
+    assert (years >= history["place_id"].map(opened)).all()
+
+
+def test_current_scores_are_those_of_the_latest_evaluation(current, history):
+    latest = history.sort_values(["place_id", "evaluated_on"]).groupby("place_id").tail(1)
+    latest = latest.set_index("place_id")[list(CRITERIA_KEYS)]
+    mine = current.set_index("id")[list(CRITERIA_KEYS)]
+    pd.testing.assert_frame_equal(mine.sort_index(), latest.sort_index(), check_names=False,
+                                  check_index_type=False)
+
+
+def test_scores_are_half_points_on_the_scale(history):
+    values = history[list(CRITERIA_KEYS)].to_numpy()
+    assert ((values >= 0) & (values <= 4)).all()
+    assert ((values * 2) % 1 == 0).all()
+
+
+def test_opening_years_are_between_1995_and_2025(current):
+    assert current["opening_year"].between(1995, 2025).all()
+
+
+def test_places_use_the_closed_vocabularies(current):
+    assert set(current["typology"]) <= set(TYPOLOGIES)
+    assert set(current["legal_status"]) <= set(LEGAL_STATUSES)
+
+
+def test_every_place_is_flagged_as_demonstration(current):
+    assert current["is_demo"].all()
+    records = catalogue.to_records(current)
+    assert all(r["is_demo"] for r in records)
+
+
+def test_demonstration_contacts_use_a_reserved_looking_domain(current):
+    assert current["website"].str.endswith(".exemple.org").all()
+    assert current["contact"].str.endswith(".exemple.org").all()
+
+
+def test_generation_is_deterministic(communes):
+    first = demo.generate(communes)
+    second = demo.generate(communes)
+    assert first == second
+
+
+def test_another_seed_gives_another_set(communes):
+    default_places, _ = demo.generate(communes)
+    other_places, _ = demo.generate(communes, seed=demo.SEED + 1)
+    assert [p["insee"] for p in default_places] != [p["insee"] for p in other_places]
+
+
+def test_generated_latest_scores_honour_the_requested_rule(communes):
+    rule = MaturityRule(min_mean=3.5, min_each=2.5)
+    generated, evals = demo.generate(communes, rule=rule)
+    latest: dict[int, dict] = {}
+    for e in evals:  # evaluations come oldest first for each place
+        latest[e["place_index"]] = e
+    mature = sum(is_mature(e, rule) for e in latest.values())
+    assert len(generated) == 42
+    assert mature == demo.MATURE_COUNT
