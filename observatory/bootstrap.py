@@ -32,11 +32,12 @@ class InitReport:
 
 
 def _config_fingerprint(config: TerritoryConfig) -> str:
-    text = "|".join([
-        config.name, ",".join(config.departements), ",".join(config.perimeter_epci),
-        ",".join(config.excluded_zone_epci), str(config.referential.stat().st_size),
-    ])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """Changes whenever the configuration or the referential file's content changes."""
+    digest = hashlib.sha256(config.referential.read_bytes())
+    for part in (config.name, config.siren, config.excluded_zone_label, *config.departements,
+                 "|", *config.perimeter_epci, "|", *config.excluded_zone_epci):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from observatory.model import CRITERIA_KEYS, SCORE_MAX, SCORE_MIN
+from observatory.model import CRITERIA_KEYS, SCORE_MAX, SCORE_MIN, SCORE_STEP
 
 SCORE_PARAM = "min_"  # min_commons=2.5
 
@@ -25,9 +26,13 @@ class PlaceFilters:
         return self == PlaceFilters()
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "’": "'", "‘": "'",
+                            "ʼ": "'", "`": "'"})
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: 'Écluse' matches 'ecluse'."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Lower case without accents or ligatures: 'Écluse' matches 'ecluse', 'Cœur' 'coeur'."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
@@ -84,8 +89,11 @@ def from_query(params: Mapping[str, Sequence[str]], known_typologies: Sequence[s
             value = float(raw)
         except ValueError:
             continue
+        if not math.isfinite(value):
+            continue
+        value = math.floor(value / SCORE_STEP + 0.5) * SCORE_STEP  # nearest step, halves up
         if SCORE_MIN < value <= SCORE_MAX:
-            scores[key] = round(value * 2) / 2
+            scores[key] = value
     typologies = tuple(t for t in params.get("typologie", []) if not known_typologies
                        or t in known_typologies)
     epci = tuple(e for e in params.get("epci", []) if not known_epci or e in known_epci)
@@ -93,6 +101,6 @@ def from_query(params: Mapping[str, Sequence[str]], known_typologies: Sequence[s
         min_scores=scores,
         typologies=typologies,
         epci=epci,
-        mature_only=first("matures") in {"1", "true", "oui"},
+        mature_only=first("matures").strip().lower() in {"1", "true", "oui"},
         search=first("q")[:100],
     )

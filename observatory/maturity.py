@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -26,7 +27,7 @@ class MaturityRule:
 
     def __post_init__(self) -> None:
         for name, value in (("min_mean", self.min_mean), ("min_each", self.min_each)):
-            if not isinstance(value, (int, float)) or math.isnan(value):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
                 raise ValueError(f"Le seuil « {name} » doit être un nombre.")
             if not SCORE_MIN <= value <= SCORE_MAX:
                 raise ValueError(
@@ -53,14 +54,15 @@ def fmt_score(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+def _missing(value: object) -> bool:
+    """None, NaN of any float type, pd.NA: a criterion not scored."""
+    return value is None or bool(pd.isna(value))
+
+
 def _complete(scores: Mapping[str, float | None]) -> dict[str, float] | None:
-    values = {}
-    for key in CRITERIA_KEYS:
-        value = scores.get(key)
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None
-        values[key] = float(value)
-    return values
+    if any(_missing(scores.get(key)) for key in CRITERIA_KEYS):
+        return None
+    return {key: float(scores[key]) for key in CRITERIA_KEYS}
 
 
 def is_mature(scores: Mapping[str, float | None], rule: MaturityRule = DEFAULT_RULE) -> bool:
@@ -72,8 +74,7 @@ def explain(scores: Mapping[str, float | None], rule: MaturityRule = DEFAULT_RUL
     """Reasons, in French, why a place is not mature; empty when it is."""
     values = _complete(scores)
     if values is None:
-        missing = [CRITERION_BY_KEY[k].label for k in CRITERIA_KEYS if scores.get(k) is None
-                   or (isinstance(scores.get(k), float) and math.isnan(scores[k]))]
+        missing = [CRITERION_BY_KEY[k].label for k in CRITERIA_KEYS if _missing(scores.get(k))]
         return ["Évaluation incomplète : " + ", ".join(missing) + " non noté(s)."]
     reasons = []
     mean = sum(values.values()) / len(values)

@@ -127,16 +127,11 @@ def test_scores_from_a_pandas_row_with_nan_are_not_mature():
     assert not mature_flags(frame).iloc[0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a float32 NaN is not caught by _complete "
-                   "(isinstance(value, float) is False), the mean is NaN and no reason is "
-                   "produced, so the place reads as mature")
 def test_float32_nan_score_is_not_mature():
     place = scores(4.0, 4.0, 4.0, 4.0, np.float32("nan"))
     assert not is_mature(place)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: pd.NA (nullable Float64 columns) makes "
-                   "is_mature raise TypeError while mature_flags says False")
 def test_pandas_na_score_is_not_mature():
     frame = pd.DataFrame([scores(4.0, 4.0, 4.0, 4.0, 4.0)]).astype("Float64")
     frame.loc[0, "shared_governance"] = pd.NA

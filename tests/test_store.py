@@ -302,10 +302,6 @@ def test_opening_a_file_locked_by_another_process_raises_a_french_store_error(tm
         holder.wait(timeout=30)
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.ConnectionException,
-                   reason="BUG: db.connect only converts duckdb.IOException; a second "
-                   "connection in the same process with another read_only setting raises a "
-                   "raw duckdb.ConnectionException instead of a French StoreError")
 def test_opening_a_file_held_in_this_process_with_another_mode_raises_store_error(tmp_path):
     path = tmp_path / "held.duckdb"
     writer = db.connect(path)

@@ -252,9 +252,6 @@ def test_changing_the_perimeter_reloads_the_territory(tmp_path, territory_config
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bootstrap._config_fingerprint ignores "
-                   "excluded_zone_label and siren, so editing them in the toml never "
-                   "reaches territory_meta")
 def test_changing_the_excluded_zone_label_reloads_the_territory(tmp_path, territory_config):
     path = tmp_path / "label.duckdb"
     bootstrap.init_database(path, territory_config)

@@ -25,11 +25,19 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
+    except duckdb.ConnectionException as exc:
         raise StoreError(
-            f"Impossible d'ouvrir la base {path} : elle est sans doute ouverte par un autre "
-            f"processus (l'application ?). Détail : {exc}"
+            f"La base {path} est déjà ouverte dans ce programme dans un autre mode "
+            f"(lecture seule / écriture). Détail : {exc}"
         ) from exc
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(
+                f"Impossible d'ouvrir la base {path} : elle est ouverte par un autre processus "
+                f"(l'application ?). Fermez-le puis réessayez. Détail : {exc}"
+            ) from exc
+        raise StoreError(
+            f"Le fichier {path} n'est pas une base DuckDB lisible. Détail : {exc}") from exc
 
 
 def migrations() -> list[tuple[int, str, str]]:
