@@ -13,6 +13,8 @@ navigation = st.navigation([
     st.Page("pages/carte.py", title="Carte", icon=":material/map:", default=True),
     st.Page("pages/lieux.py", title="Lieux", icon=":material/home_work:"),
     st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
+    st.Page("pages/partenaires.py", title="Partenaires", icon=":material/handshake:"),
+    st.Page("pages/consortiums.py", title="Consortiums", icon=":material/groups:"),
     st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
 ])
 

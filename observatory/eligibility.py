@@ -127,3 +127,25 @@ def check_consortium(members: pd.DataFrame, call_year: int,
         check_location(location, rules),
     ]
     return Eligibility(tuple(checks))
+
+
+def member_problems(members: pd.DataFrame, call_year: int,
+                    rules: MeasureRules = MeasureRules()) -> list[list[str]]:
+    """Per member (in order), what would keep it from carrying a project on its own account:
+    the rules that concern each place (seniority, transitions, legal form)."""
+    out = []
+    for k in range(len(members)):
+        one = members.iloc[[k]]
+        checks = (check_seniority(one, call_year, rules), check_transitions(one),
+                  check_legal_forms(one, rules))
+        out.append([reason for c in checks for reason in c.reasons])
+    return out
+
+
+def location_of(place: Mapping[str, object] | None) -> dict[str, object] | None:
+    """The project's location as the location rule reads it, from a place row."""
+    if place is None:
+        return None
+    return {"commune": place.get("commune"), "insee": place.get("insee"),
+            "in_perimeter": bool(place.get("in_perimeter")),
+            "in_excluded_zone": bool(place.get("in_excluded_zone"))}

@@ -95,3 +95,11 @@ LEGAL_STATUSES: tuple[str, ...] = (
     "Entreprise",
     "Autre",
 )
+
+# Status of a consortium in the annual call for projects.
+CONSORTIUM_STATUSES: dict[str, str] = {
+    "idea": "Idée",
+    "submitted": "Déposé",
+    "funded": "Financé",
+    "refused": "Refusé",
+}

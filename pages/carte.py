@@ -51,6 +51,6 @@ selected = ctx.selected_id()
 if selected is not None:
     place = ctx.places.set_index("id").loc[selected]
     with st.container(border=True):
-        st.markdown(f"**Lieu sélectionné : {place['name']}** — {place['commune']} · "
-                    f"{place['typology']}" + (" · ★ mature" if place["mature"] else ""))
+        st.markdown(f"**Lieu sélectionné : {fmt.md(place['name'])}** — {fmt.md(place['commune'])}"
+                    f" · {fmt.md(place['typology'])}" + (" · ★ mature" if place["mature"] else ""))
         st.page_link("pages/lieux.py", label="Voir sa fiche", icon=":material/home_work:")

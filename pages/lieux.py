@@ -5,7 +5,7 @@ import streamlit as st
 from observatory import distances
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
-from observatory.ui import charts, context, data
+from observatory.ui import charts, context, data, fmt
 
 NEIGHBOUR_RADIUS_KM = 15
 
@@ -42,18 +42,18 @@ if chosen != selected:
 place = ctx.places.set_index("id").loc[chosen]
 left, right = st.columns([3, 2])
 with left:
-    st.markdown(f"### {place['name']}")
+    st.markdown(f"### {fmt.md(place['name'])}")
     st.markdown(
-        f"{place['commune']} ({place['epci_name']}) · {place['typology']} · "
-        f"{place['legal_status'] or 'statut non renseigné'} · ouvert en "
+        f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · {fmt.md(place['typology'])} · "
+        f"{fmt.md(place['legal_status'] or 'statut non renseigné')} · ouvert en "
         f"{int(place['opening_year']) if place['opening_year'] == place['opening_year'] else '?'}")
     if place["mature"]:
         st.success("★ Lieu mature selon la règle en vigueur.")
     else:
         reasons = explain({k: place[k] for k in CRITERIA_KEYS}, ctx.rule)
-        st.warning("Pas encore mature : " + " ".join(reasons))
+        st.warning("Pas encore mature : " + fmt.md(" ".join(reasons)))
     if place["thematics"]:
-        st.markdown("Thématiques : " + ", ".join(place["thematics"]))
+        st.markdown("Thématiques : " + fmt.md(", ".join(place["thematics"])))
     if place["location_approximate"]:
         st.caption("Position approximative (centre de la commune).")
 with right:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from observatory import catalogue
-from observatory.ui import charts, context, fmt
+from observatory import catalogue, consortia
+from observatory.ui import charts, context, data, fmt
 
 ctx = context.get()
 st.title("Tableau de bord")
@@ -45,6 +45,19 @@ with left:
 with right:
     st.markdown("**Densité de lieux**")
     st.plotly_chart(charts.density_by_epci(per_epci), width="stretch")
+
+st.subheader("Consortiums (indicateur de la mesure 7.1)")
+saved = data.consortia(data.db_path())
+counts = consortia.counts_by_year_and_status(saved)
+cols = st.columns(3)
+cols[0].metric("Consortiums constitués", consortia.formed_count(saved),
+               help="Déposés, financés ou refusés : au-delà du stade de l'idée.")
+cols[1].metric("dont financés", int((saved["status"] == "funded").sum()) if len(saved) else 0)
+cols[2].metric("Idées en cours", int((saved["status"] == "idea").sum()) if len(saved) else 0)
+if len(saved):
+    st.plotly_chart(charts.consortia_by_year(counts), width="stretch")
+else:
+    st.caption("Aucun consortium enregistré : la page Consortiums permet d'en créer.")
 
 left, right = st.columns(2)
 with left:

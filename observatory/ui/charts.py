@@ -83,3 +83,17 @@ def density_by_epci(per_epci: pd.DataFrame) -> go.Figure:
     fig.update_traces(texttemplate="%{text:.1f}", marker_color="#08689c")
     fig.update_layout(height=360, margin={"t": 20, "b": 20}, separators=", ")
     return fig
+
+
+STATUS_COLOURS = {"Idée": "#bdbdbd", "Déposé": "#4f8fd6", "Financé": "#2e7d32", "Refusé": "#c0392b"}
+
+
+def consortia_by_year(counts: pd.DataFrame) -> go.Figure:
+    """Consortia per call year, stacked by status."""
+    fig = px.bar(counts, x="call_year", y="consortia", color="status_label",
+                 color_discrete_map=STATUS_COLOURS,
+                 labels={"call_year": "Appel à projets", "consortia": "Consortiums",
+                         "status_label": "Statut"})
+    fig.update_layout(height=320, barmode="stack", margin={"t": 20, "b": 20},
+                      xaxis={"dtick": 1})
+    return fig

@@ -11,8 +11,9 @@ import streamlit as st
 
 from observatory import bootstrap, catalogue, config
 from observatory.maturity import MaturityRule
+from observatory.consortia import Consortium
+from observatory.store import consortia as store_consortia
 from observatory.store import db, evaluations, places, rules, territory
-from observatory.territory import load
 from observatory.territory.config import load_territory_config
 from observatory.ui import maps
 
@@ -113,5 +114,31 @@ def invalidate() -> None:
     st.cache_data.clear()
 
 
-def perimeter_summary(path: str) -> dict:
-    return load.summary(communes(path), epci(path), territory_meta(path))
+@st.cache_data(show_spinner=False)
+def consortia(path: str) -> pd.DataFrame:
+    return store_consortia.current(cursor())
+
+
+@st.cache_data(show_spinner=False)
+def consortium_history(path: str, consortium_id: int) -> pd.DataFrame:
+    return store_consortia.history(cursor(), consortium_id)
+
+
+def save_consortium(consortium: Consortium, changed_by: str) -> int:
+    """Create or update (with the version check); returns the consortium's id."""
+    con = cursor()
+    with db.transaction(con):
+        if consortium.id is None:
+            consortium_id = store_consortia.create(con, consortium, changed_by)
+        else:
+            store_consortia.update(con, consortium, changed_by)
+            consortium_id = consortium.id
+    invalidate()
+    return consortium_id
+
+
+def archive_consortium(consortium_id: int, changed_by: str) -> None:
+    con = cursor()
+    with db.transaction(con):
+        store_consortia.archive(con, consortium_id, changed_by)
+    invalidate()

@@ -14,3 +14,11 @@ def decimal(value: float, digits: int = 1) -> str:
 
 def percent(part: float, whole: float) -> str:
     return "–" if not whole else decimal(100 * part / whole, 0) + "\u202f%"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def md(text: object) -> str:
+    """User text made inert in Streamlit markdown (no emphasis, links, HTML or LaTeX)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))

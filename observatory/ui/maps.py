@@ -192,6 +192,9 @@ def build_map(
     epci_density: pd.DataFrame | None = None,
     bounds: tuple[float, float, float, float] | None = None,
     height: int = 620,
+    links: pd.DataFrame | None = None,
+    links_name: str = "Consortiums",
+    link_places: pd.DataFrame | None = None,
 ) -> folium.Map:
     """The territory map: communes as the base, EPCI outlines, the places as one layer."""
     m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
@@ -219,6 +222,9 @@ def build_map(
     folium.GeoJson(outlines, name="Intercommunalités", interactive=False,
                    style_function=lambda f: EXCLUDED_OUTLINE if f["properties"]["in_excluded_zone"]
                    else EPCI_STYLE).add_to(m)
+
+    if links is not None and len(links):
+        add_links(m, links, places if link_places is None else link_places, links_name)
 
     data = places_geojson(places, selected_id)
     selected = [f for f in data["features"] if f["properties"]["selected"]]
@@ -281,3 +287,49 @@ def selected_place_id(map_state: Mapping[str, object] | None) -> int | None:
         except (TypeError, ValueError):
             return None
     return None
+
+
+def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = "Consortium") -> dict:
+    """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
+
+    ``links`` may carry ``group`` (a name shown in the tooltip) and ``minutes``.
+    """
+    where = places.set_index("id")[["lon", "lat", "name"]]
+    features = []
+    for link in links.to_dict(orient="records"):
+        if link["head_id"] not in where.index or link["member_id"] not in where.index:
+            continue
+        head, member = where.loc[link["head_id"]], where.loc[link["member_id"]]
+        label = esc(link.get("group") or f"{group_label} de {head['name']}")
+        minutes = link.get("minutes")
+        tip = (f"<b>{label}</b><br>{esc(head['name'])} → {esc(member['name'])}"
+               + (f"<br>≈ {minutes:.0f} min (estimation)" if _known(minutes) else ""))
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [
+                [round(float(head["lon"]), COORD_DECIMALS), round(float(head["lat"]), COORD_DECIMALS)],
+                [round(float(member["lon"]), COORD_DECIMALS), round(float(member["lat"]), COORD_DECIMALS)]]},
+            "properties": {"tooltip": tip, "colour": link.get("colour", "#6a3d9a")},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def add_links(m: folium.Map, links: pd.DataFrame, places: pd.DataFrame, name: str) -> None:
+    """Draw consortium lines (build_map adds them before the places, which stay clickable)."""
+    data = links_geojson(links, places)
+    if not data["features"]:
+        return
+    folium.GeoJson(
+        data, name=name,
+        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
+                                  "opacity": 0.75, "className": "olls-link"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(m)
+
+
+PALETTE = ("#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#a6761d", "#1f78b4",
+           "#b15928", "#7570b3", "#e6ab02")
+
+
+def colour_for(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]

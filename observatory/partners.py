@@ -1,0 +1,246 @@
+"""Partner suggestions for one place, and a proposal of consortia covering the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from observatory.distances import DistanceProvider, EstimatedRoad, pairs_within
+from observatory.maturity import fmt_score
+from observatory.model import CRITERIA, CRITERIA_KEYS
+
+DEFAULT_MAX_MINUTES = 40.0
+FULL_GAP = 2.0  # a mean gap of two points on the 0–4 scale counts as full complementarity
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Relative weights of the terms of the partner score (any non-negative numbers)."""
+
+    proximity: float = 0.35
+    complementarity: float = 0.30
+    diversity: float = 0.15
+    maturity: float = 0.10
+    equipment: float = 0.10
+
+    def __post_init__(self) -> None:
+        if any(getattr(self, f.name) < 0 for f in fields(self)):
+            raise ValueError("Les poids doivent être positifs ou nuls.")
+
+
+TERM_LABELS = {
+    "proximity": "Proximité",
+    "complementarity": "Complémentarité des critères",
+    "diversity": "Typologies et thématiques",
+    "maturity": "Maturité",
+    "equipment": "Équipements",
+}
+
+
+def _scores(frame: pd.DataFrame) -> np.ndarray:
+    return frame[list(CRITERIA_KEYS)].astype(float).fillna(0).to_numpy()
+
+
+def _complementarity(origin: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, what partners bring, what the place brings), per partner."""
+    brings = np.clip(others - origin, 0, None)
+    receives = np.clip(origin - others, 0, None)
+    term = np.clip((brings.mean(axis=1) + receives.mean(axis=1)) / FULL_GAP, 0, 1)
+    return term, brings, receives
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _equipment_term(origin_id: int, candidates: pd.DataFrame,
+                    equipment: pd.DataFrame | None) -> tuple[np.ndarray, list[list[str]]]:
+    """Share of the candidate's shareable equipment categories the place does not have."""
+    if equipment is None or equipment.empty:
+        return np.zeros(len(candidates)), [[] for _ in range(len(candidates))]
+    shareable = equipment[equipment["mutualised"] | equipment["itinerant"]]
+    by_place = shareable.groupby("place_id")["category"].agg(lambda s: set(s))
+    own = by_place.get(origin_id, set())
+    terms, missing = [], []
+    for pid in candidates["id"]:
+        theirs = by_place.get(pid, set())
+        new = sorted(theirs - own)
+        terms.append(len(new) / len(theirs) if theirs else 0.0)
+        missing.append(new)
+    return np.asarray(terms), missing
+
+
+def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider | None = None,
+            weights: Weights = Weights(), max_minutes: float = DEFAULT_MAX_MINUTES,
+            equipment: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Partners of one place within ``max_minutes``, best first, each with its explanation.
+
+    ``places`` needs ``id, name, lon, lat, typology, thematics, mature`` and the five scores.
+    The returned frame adds ``minutes``, ``road_km``, ``straight_km``, one column per term
+    (``t_proximity``…, each in [0, 1]), ``score`` (0–100) and ``why`` (French).
+    """
+    provider = provider or EstimatedRoad()
+    origin = places.loc[places["id"] == place_id]
+    if origin.empty:
+        raise KeyError(f"Lieu {place_id} introuvable.")
+    others = places.loc[places["id"] != place_id]
+    travel = provider.matrix(origin, others)
+    minutes = travel.minutes[0]
+    within = minutes <= max_minutes
+    cand = others.loc[within].copy()
+    cand["minutes"] = minutes[within]
+    cand["road_km"] = travel.road_km[0][within]
+    cand["straight_km"] = travel.straight_km[0][within]
+    if cand.empty:
+        return cand.assign(score=pd.Series(dtype=float), why=pd.Series(dtype=str))
+
+    o = origin.iloc[0]
+    comp, brings, receives = _complementarity(_scores(origin)[0], _scores(cand))
+    own_themes = set(o["thematics"] or [])
+    cand["t_proximity"] = 1 - cand["minutes"] / max_minutes if max_minutes > 0 else 1.0
+    cand["t_complementarity"] = comp
+    cand["t_diversity"] = [
+        0.6 * (typ != o["typology"]) + 0.4 * _jaccard(own_themes, set(th or []))
+        for typ, th in zip(cand["typology"], cand["thematics"])]
+    cand["t_maturity"] = cand["mature"].astype(float)
+    cand["t_equipment"], new_equipment = _equipment_term(int(place_id), cand, equipment)
+
+    active = {name: getattr(weights, name) for name in TERM_LABELS}
+    if equipment is None or equipment.empty:
+        active["equipment"] = 0.0  # no inventory yet: the term cannot say anything
+    total = sum(active.values()) or 1.0
+    cand["score"] = 100 * sum(cand[f"t_{n}"] * w for n, w in active.items()) / total
+    cand["why"] = [
+        _explain(o, row, brings[k], receives[k], new_equipment[k])
+        for k, row in enumerate(cand.to_dict(orient="records"))]
+    return cand.sort_values(["score", "minutes"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _explain(origin: pd.Series, partner: dict, brings: np.ndarray, receives: np.ndarray,
+             new_equipment: list[str]) -> str:
+    parts = [f"à {partner['minutes']:.0f} min (≈ {partner['road_km']:.0f} km, estimation)"]
+    strong = [f"{c.short} ({fmt_score(partner[c.key])} contre {fmt_score(origin[c.key])})"
+              for c, gap in zip(CRITERIA, brings) if gap >= 1]
+    if strong:
+        parts.append("fort là où le lieu l'est moins : " + ", ".join(strong))
+    given = [c.short for c, gap in zip(CRITERIA, receives) if gap >= 1]
+    if given:
+        parts.append("le lieu lui apporte : " + ", ".join(given))
+    if partner["typology"] != origin["typology"]:
+        parts.append(f"{partner['typology']} qui complète un lieu de type {origin['typology']}")
+    common = sorted(set(partner.get("thematics") or []) & set(origin["thematics"] or []))
+    if common:
+        parts.append("thématiques communes : " + ", ".join(common))
+    if partner["mature"]:
+        parts.append("lieu mature, peut porter le consortium")
+    year = partner.get("opening_year")
+    if year is not None and year == year:
+        parts.append(f"ouvert en {int(year)}")
+    if new_equipment:
+        parts.append("équipements partageables : " + ", ".join(new_equipment))
+    return " ; ".join(parts)
+
+
+@dataclass(frozen=True)
+class NetworkProposal:
+    """Consortia proposed around network heads (têtes de réseau)."""
+
+    links: pd.DataFrame  # head_id, member_id, minutes, road_km
+    unassigned: list[int]  # non-mature places with no head within reach or no room
+    heads_alone: list[int]  # heads with no member
+
+    @property
+    def consortia(self) -> int:
+        return int(self.links["head_id"].nunique()) if len(self.links) else 0
+
+    @property
+    def total_minutes(self) -> float:
+        return float(self.links["minutes"].sum()) if len(self.links) else 0.0
+
+    @property
+    def worst_minutes(self) -> float:
+        return float(self.links["minutes"].max()) if len(self.links) else 0.0
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "consortia": self.consortia,
+            "members": int(len(self.links)),
+            "unassigned": len(self.unassigned),
+            "total_minutes": round(self.total_minutes, 1),
+            "worst_minutes": round(self.worst_minutes, 1),
+            "mean_minutes": round(self.total_minutes / len(self.links), 1) if len(self.links) else 0.0,
+        }
+
+
+def propose_network(places: pd.DataFrame, *, provider: DistanceProvider | None = None,
+                    max_minutes: float = DEFAULT_MAX_MINUTES, max_size: int = 5) -> NetworkProposal:
+    """Mature places head consortia of non-mature places nearby.
+
+    Each place joins at most one consortium, each consortium has at most ``max_size``
+    places (its head included), and, among the assignments that place the most members,
+    the total travel time is minimal: an exact min-cost bipartite matching between the
+    members and the heads' free seats (scipy's LAPJVsp on a sparse graph), where every
+    member also has a private "stays alone" seat at a prohibitive cost.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    if max_size < 2:
+        raise ValueError("Un consortium compte au moins deux lieux.")
+    provider = provider or EstimatedRoad()
+    frame = places.reset_index(drop=True)
+    heads = np.flatnonzero(frame["mature"].to_numpy(dtype=bool))
+    members = np.flatnonzero(~frame["mature"].to_numpy(dtype=bool))
+    empty = pd.DataFrame({"head_id": [], "member_id": [], "minutes": [], "road_km": []})
+    if len(heads) == 0 or len(members) == 0:
+        return NetworkProposal(empty, frame.loc[members, "id"].astype(int).tolist(),
+                               frame.loc[heads, "id"].astype(int).tolist())
+
+    pairs = pairs_within(frame, provider.straight_radius_km(max_minutes))
+    is_head = frame["mature"].to_numpy(dtype=bool)
+    # Keep head–member pairs only, oriented (member, head).
+    cross = pairs[is_head[pairs["i"]] != is_head[pairs["j"]]]
+    member_pos = np.where(is_head[cross["i"]], cross["j"], cross["i"])
+    head_pos = np.where(is_head[cross["i"]], cross["i"], cross["j"])
+    travel = provider.pairwise(frame.iloc[member_pos], frame.iloc[head_pos])
+    ok = travel.minutes <= max_minutes
+    member_pos, head_pos = member_pos[ok], head_pos[ok]
+    minutes, road_km = travel.minutes[ok], travel.road_km[ok]
+
+    seats = max_size - 1
+    row_of = {pos: r for r, pos in enumerate(members)}
+    col_of_head = {pos: c for c, pos in enumerate(heads)}
+    rows = np.array([row_of[p] for p in member_pos], dtype=int)
+    head_cols = np.array([col_of_head[p] for p in head_pos], dtype=int)
+    # Every seat of a head is a column; ties between seats are harmless.
+    seat_rows = np.repeat(rows, seats)
+    seat_cols = (head_cols[:, None] * seats + np.arange(seats)[None, :]).ravel()
+    seat_cost = np.repeat(minutes, seats) + 1.0  # +1: zero would mean "no edge"
+    n_members, n_seat_cols = len(members), len(heads) * seats
+    alone_cost = 10.0 * max_minutes * max(n_members, 1) + 1.0
+    all_rows = np.concatenate([seat_rows, np.arange(n_members)])
+    all_cols = np.concatenate([seat_cols, n_seat_cols + np.arange(n_members)])
+    all_cost = np.concatenate([seat_cost, np.full(n_members, alone_cost)])
+    graph = csr_matrix((all_cost, (all_rows, all_cols)), shape=(n_members, n_seat_cols + n_members))
+    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
+    matched = np.empty(n_members, dtype=int)
+    matched[row_ind] = col_ind
+
+    assigned = matched < n_seat_cols
+    lookup = pd.DataFrame({"row": rows, "head_col": head_cols, "minutes": minutes,
+                           "road_km": road_km}).drop_duplicates(["row", "head_col"])
+    chosen = pd.DataFrame({"row": np.flatnonzero(assigned),
+                           "head_col": matched[assigned] // seats})
+    chosen = chosen.merge(lookup, on=["row", "head_col"], how="left")
+    ids = frame["id"].astype(int).to_numpy()
+    links = pd.DataFrame({
+        "head_id": ids[heads[chosen["head_col"].to_numpy()]],
+        "member_id": ids[members[chosen["row"].to_numpy()]],
+        "minutes": chosen["minutes"].to_numpy(),
+        "road_km": chosen["road_km"].to_numpy(),
+    }).sort_values(["head_id", "minutes"]).reset_index(drop=True)
+    unassigned = sorted(int(ids[members[r]]) for r in np.flatnonzero(~assigned))
+    alone = sorted(set(ids[heads].tolist()) - set(links["head_id"].tolist()))
+    return NetworkProposal(links, unassigned, alone)

@@ -1,0 +1,23 @@
+"""Show an eligibility report: one line per rule, green or red, with the reasons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from observatory.eligibility import Eligibility
+from observatory.ui import fmt
+
+
+def show(report: Eligibility, title: str = "Éligibilité à la mesure 7.1") -> None:
+    with st.container(border=True):
+        if report.eligible:
+            st.success(f"**{title}** : toutes les conditions sont remplies.",
+                       icon=":material/check_circle:")
+        else:
+            st.error(f"**{title}** : {sum(not c.ok for c in report.checks)} condition(s) non "
+                     "remplie(s).", icon=":material/cancel:")
+        for check in report.checks:
+            mark = ":green[✔]" if check.ok else ":red[✘]"
+            st.markdown(f"{mark} {check.label}")
+            for reason in check.reasons:
+                st.markdown(f"    - {fmt.md(reason)}")

@@ -1,0 +1,143 @@
+"""Consortiums: build, check, save and follow the consortia answering the annual call."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from observatory import eligibility
+from observatory.consortia import ConflictError, Consortium, ConsortiumError, from_row
+from observatory.eligibility import CALL_YEARS
+from observatory.model import CONSORTIUM_STATUSES
+from observatory.ui import context, data, eligibility_view, maps
+
+BUILDER_PREFILL = "builder_prefill"
+NEW = 0
+
+ctx = context.get()
+st.title("Consortiums")
+saved = data.consortia(data.db_path())
+label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna("")))
+by_id = ctx.places.set_index("id")
+rules = eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")
+
+if len(ctx.places) < 2:
+    st.info("Il faut au moins deux lieux dans l'inventaire pour former un consortium.")
+    st.stop()
+
+
+def load_into_form(record: Consortium) -> None:
+    """Put a consortium (new, prefilled or saved) into the builder's widgets."""
+    st.session_state.update({
+        "c_name": record.name, "c_members": list(record.member_ids),
+        "c_lead": record.lead_place_id, "c_location": record.location_place_id or record.lead_place_id,
+        "c_year": record.call_year, "c_status": record.status, "c_description": record.description,
+        "c_loaded": (record.id or NEW, record.version)})
+
+
+this_year = min(max(dt.date.today().year, CALL_YEARS[0]), CALL_YEARS[-1])
+prefill = st.session_state.pop(BUILDER_PREFILL, None)
+if prefill:
+    st.session_state["c_pick"] = NEW
+    load_into_form(Consortium("", prefill["members"], prefill["lead"], prefill["call_year"]))
+
+if "c_pick_after_save" in st.session_state:
+    st.session_state["c_pick"] = st.session_state.pop("c_pick_after_save")
+options = [NEW, *saved["id"].astype(int).tolist()]
+names = {NEW: "➕ Nouveau consortium", **dict(zip(saved["id"].astype(int), saved["name"]))}
+pick = st.selectbox("Consortium", options, format_func=lambda i: names[i], key="c_pick")
+loaded_id = st.session_state.get("c_loaded", (None, None))[0]
+if loaded_id != pick:
+    if pick == NEW:
+        load_into_form(Consortium("", [], -1, this_year))
+    else:
+        load_into_form(from_row(saved.set_index("id").loc[pick].to_dict() | {"id": pick}))
+
+with st.container(border=True):
+    st.text_input("Nom du consortium", key="c_name", max_chars=200)
+    members = st.multiselect("Lieux membres (au moins deux)", ctx.places["id"].tolist(),
+                             format_func=lambda i: label.get(i, f"lieu {i}"), key="c_members")
+    member_options = members or [-1]
+    pretty = lambda i: label.get(i, "—")  # noqa: E731
+    left, middle, right = st.columns(3)
+    if st.session_state.get("c_lead") not in member_options:
+        st.session_state["c_lead"] = member_options[0]
+    if st.session_state.get("c_location") not in member_options:
+        st.session_state["c_location"] = st.session_state["c_lead"]
+    lead = left.selectbox("Chef de file", member_options, format_func=pretty, key="c_lead")
+    location = middle.selectbox("Lieu du projet", member_options, format_func=pretty,
+                                key="c_location",
+                                help="Là où le projet est situé : sur le territoire, hors "
+                                     f"{rules.excluded_zone_label}.")
+    call_year = right.selectbox("Appel à projets", CALL_YEARS, key="c_year")
+    status = left.selectbox("Statut", list(CONSORTIUM_STATUSES),
+                            format_func=CONSORTIUM_STATUSES.get, key="c_status")
+    author = middle.text_input("Votre nom (historique)", key="c_author")
+    description = st.text_area("Projet (quelques lignes)", key="c_description", max_chars=5000)
+
+    member_rows = ctx.places[ctx.places["id"].isin(members)]
+    location_row = by_id.loc[location].to_dict() if location in by_id.index else None
+    eligibility_view.show(eligibility.check_consortium(
+        member_rows, call_year, eligibility.location_of(location_row), rules))
+
+    loaded = st.session_state.get("c_loaded", (NEW, 0))
+    record = Consortium(
+        id=None if pick == NEW else pick, version=loaded[1], name=st.session_state["c_name"],
+        member_ids=list(members), lead_place_id=lead,
+        location_place_id=location if location in members else None, call_year=call_year,
+        status=status, description=description or "")
+    save, archive = st.columns([1, 1])
+    if save.button("Enregistrer", type="primary", disabled=not author.strip()):
+        try:
+            new_id = data.save_consortium(record, author.strip())
+        except ConflictError as exc:
+            st.error(str(exc))
+            latest = data.consortium_history(data.db_path(), pick).tail(1)
+            if len(latest):
+                st.caption("Dernière version enregistrée :")
+                st.json(latest["state"].iloc[0])
+        except ConsortiumError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state.pop("c_loaded", None)
+            st.session_state["c_pick_after_save"] = new_id
+            st.toast("Consortium enregistré.")
+            st.rerun()
+    if pick != NEW and archive.button("Supprimer (archiver)", disabled=not author.strip()):
+        data.archive_consortium(pick, author.strip())
+        st.session_state.pop("c_loaded", None)
+        st.rerun()
+    if not author.strip():
+        st.caption("Indiquez votre nom pour enregistrer : chaque modification est historisée.")
+
+st.subheader(f"Consortiums enregistrés ({len(saved)})")
+if saved.empty:
+    st.info("Aucun consortium pour l'instant. Composez-en un ci-dessus, ou partez des "
+            "suggestions de la page Partenaires.")
+else:
+    overview = saved.assign(
+        members=saved["member_ids"].map(lambda ids: ", ".join(label.get(i, str(i)) for i in ids)),
+        lead=saved["lead_place_id"].map(lambda i: label.get(i, str(i))),
+        status_label=saved["status"].map(CONSORTIUM_STATUSES),
+        eligible=[eligibility.check_consortium(
+            ctx.places[ctx.places["id"].isin(ids)], int(year),
+            eligibility.location_of(by_id.loc[loc].to_dict()
+                                    if loc == loc and loc in by_id.index else None), rules).eligible
+            for ids, year, loc in zip(saved["member_ids"], saved["call_year"],
+                                      saved["location_place_id"])])
+    st.dataframe(overview[["name", "call_year", "status_label", "lead", "members", "eligible"]]
+                 .rename(columns={"name": "Nom", "call_year": "Appel", "status_label": "Statut",
+                                  "lead": "Chef de file", "members": "Membres",
+                                  "eligible": "Éligible"}),
+                 hide_index=True, width="stretch")
+    links = pd.DataFrame([
+        {"head_id": row.lead_place_id, "member_id": m, "group": row.name,
+         "colour": maps.colour_for(k)}
+        for k, row in enumerate(saved.itertuples()) for m in row.member_ids
+        if m != row.lead_place_id])
+    folium_map = maps.build_map(ctx.communes, ctx.places, territory_name=ctx.territory_name,
+                                excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
+                                links=links, links_name="Consortiums enregistrés", height=520)
+    st_folium(folium_map, height=520, use_container_width=True, returned_objects=[],
+              key="consortia_map")

@@ -1,0 +1,124 @@
+"""Partenaires: ranked partners for one place, and consortia proposed for the whole network."""
+
+import datetime as dt
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from observatory import eligibility, partners
+from observatory.distances import EstimatedRoad
+from observatory.eligibility import CALL_YEARS
+from observatory.ui import context, data, eligibility_view, fmt, maps
+
+BUILDER_PREFILL = "builder_prefill"
+
+ctx = context.get()
+st.title("Partenaires")
+if len(ctx.places) < 2:
+    st.info("Il faut au moins deux lieux dans l'inventaire pour chercher des partenaires.")
+    st.stop()
+
+provider = EstimatedRoad()
+by_id = ctx.places.set_index("id")
+label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna("")))
+one, network = st.tabs(["Partenaires d'un lieu", "Consortiums pour tout le réseau"])
+
+with one:
+    ids = ctx.places["id"].tolist()
+    selected = ctx.selected_id()
+    place_id = st.selectbox("Lieu", ids, index=ids.index(selected) if selected in ids else 0,
+                            format_func=lambda i: label[i], key="partner_place")
+    with st.expander("Réglages : distance maximale et poids des critères", expanded=False):
+        left, right = st.columns(2)
+        max_minutes = left.slider("Temps de trajet maximal (minutes, estimé)", 5, 120, 40, step=5,
+                                  key="partner_max_minutes")
+        call_year = right.selectbox("Appel à projets", CALL_YEARS,
+                                    index=CALL_YEARS.index(min(max(dt.date.today().year,
+                                                                   CALL_YEARS[0]), CALL_YEARS[-1])),
+                                    key="partner_call_year")
+        cols = st.columns(5)
+        weights = partners.Weights(**{
+            name: cols[k].slider(term, 0.0, 1.0, float(getattr(partners.Weights(), name)), 0.05,
+                                 key=f"w_{name}")
+            for k, (name, term) in enumerate(partners.TERM_LABELS.items())})
+    st.caption(f"Distances : {provider.label}. Le poids « Équipements » ne compte que lorsqu'un "
+               "inventaire d'équipements existe.")
+
+    ranked = partners.suggest(ctx.places, place_id, provider=provider, weights=weights,
+                              max_minutes=max_minutes)
+    if ranked.empty:
+        st.info(f"Aucun lieu à moins de {max_minutes} minutes : augmentez le temps de trajet maximal.")
+    else:
+        ranked["problems"] = eligibility.member_problems(ranked, call_year)
+        table = ranked.assign(
+            rang=range(1, len(ranked) + 1),
+            eligible=ranked["problems"].map(lambda p: not p),
+        )[["rang", "name", "commune", "typology", "minutes", "road_km", "mature", "eligible",
+           "score", "why"]].rename(columns={
+            "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
+            "minutes": "Trajet (min, est.)", "road_km": "Route (km, est.)", "mature": "Mature",
+            "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
+        st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 420),
+                     column_config={
+                         "Trajet (min, est.)": st.column_config.NumberColumn(format="%.0f"),
+                         "Route (km, est.)": st.column_config.NumberColumn(format="%.0f"),
+                         "Score": st.column_config.ProgressColumn(min_value=0, max_value=100,
+                                                                  format="%.0f"),
+                         "Pourquoi": st.column_config.TextColumn(width="large")})
+
+        st.subheader("Composer un consortium")
+        chosen = st.multiselect("Partenaires retenus", ranked["id"].tolist(),
+                                format_func=lambda i: label[i], key="partner_chosen",
+                                placeholder="Choisissez un ou plusieurs partenaires dans la liste")
+        members = ctx.places[ctx.places["id"].isin([place_id, *chosen])]
+        report = eligibility.check_consortium(
+            members, call_year, eligibility.location_of(by_id.loc[place_id].to_dict()),
+            eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue"))
+        st.caption(f"Lieu du projet supposé : {label[place_id]} (modifiable dans le constructeur).")
+        eligibility_view.show(report)
+        if st.button("Ouvrir dans le constructeur de consortium", disabled=not chosen, type="primary"):
+            st.session_state[BUILDER_PREFILL] = {"members": [place_id, *chosen], "lead": place_id,
+                                                 "call_year": call_year}
+            st.switch_page("pages/consortiums.py")
+
+with network:
+    st.markdown(
+        "Chaque **lieu mature** joue le rôle de *tête de réseau* (comme les Fabriques de "
+        "territoire) et accueille des lieux non matures proches ; chaque lieu entre dans un "
+        "seul consortium. Parmi les propositions qui placent le plus de lieux, celle retenue "
+        "minimise le temps de trajet total (appariement optimal, pas une heuristique).")
+    left, right = st.columns(2)
+    net_minutes = left.slider("Temps de trajet maximal tête – membre (minutes)", 5, 120, 40,
+                              step=5, key="network_max_minutes")
+    max_size = right.slider("Taille maximale d'un consortium (tête comprise)", 2, 10, 5,
+                            key="network_max_size")
+    proposal = partners.propose_network(ctx.places, provider=provider, max_minutes=net_minutes,
+                                        max_size=max_size)
+    summary = proposal.summary()
+    cols = st.columns(4)
+    cols[0].metric("Consortiums proposés", summary["consortia"])
+    cols[1].metric("Lieux rattachés", summary["members"],
+                   help=f"{summary['unassigned']} lieu(x) non mature(s) sans tête de réseau à portée")
+    cols[2].metric("Trajet total (min)", fmt.integer(summary["total_minutes"]))
+    cols[3].metric("Trajet le plus long (min)", fmt.integer(summary["worst_minutes"]))
+    links = proposal.links.copy()
+    heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
+    links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
+    links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
+    folium_map = maps.build_map(ctx.communes, ctx.places, territory_name=ctx.territory_name,
+                                excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
+                                links=links, links_name="Consortiums proposés", height=560)
+    st_folium(folium_map, height=560, use_container_width=True, returned_objects=[],
+              key="network_map")
+    if len(links):
+        st.dataframe(links.assign(
+            head=links["head_id"].map(label), member=links["member_id"].map(label))[
+            ["head", "member", "minutes", "road_km"]].rename(columns={
+                "head": "Tête de réseau", "member": "Lieu rattaché",
+                "minutes": "Trajet (min, est.)", "road_km": "Route (km, est.)"}),
+            hide_index=True, width="stretch",
+            column_config={"Trajet (min, est.)": st.column_config.NumberColumn(format="%.0f"),
+                           "Route (km, est.)": st.column_config.NumberColumn(format="%.0f")})
+    if proposal.unassigned:
+        st.caption("Sans tête de réseau à portée : "
+                   + ", ".join(label[i] for i in proposal.unassigned))
