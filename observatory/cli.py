@@ -9,8 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from observatory import bootstrap, catalogue, config
+from datetime import date
+
+from observatory import bootstrap, catalogue, config, eligibility, partners
+from observatory import consortia as consortia_rules
+from observatory.distances import EstimatedRoad
+from observatory.eligibility import CALL_YEARS
+from observatory.model import CONSORTIUM_STATUSES
 from observatory.store import StoreError, db, places, rules, territory
+from observatory.store import consortia as store_consortia
 from observatory.territory import load
 from observatory.territory.config import TerritoryConfigError, load_territory_config
 
@@ -80,7 +87,7 @@ def cmd_territory(args) -> int:
 def cmd_places(args) -> int:
     con = _open_read_only(args)
     try:
-        current = catalogue.annotate(places.current(con), rules.current(con))
+        current = _current_places(con)
     finally:
         con.close()
     if args.mature:
@@ -97,6 +104,106 @@ def cmd_places(args) -> int:
               f"{r['opening_year']}) moyenne {r['mean_score']}")
     print(f"{len(records)} lieu(x), dont {sum(r['mature'] for r in records)} mature(s).")
     return 0
+
+
+def _current_places(con):
+    return catalogue.annotate(places.current(con), rules.current(con))
+
+
+def _provider(args) -> EstimatedRoad:
+    try:
+        return EstimatedRoad(circuity=args.circuity, speed_kmh=args.speed)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_partners(args) -> int:
+    con = _open_read_only(args)
+    try:
+        current = _current_places(con)
+    finally:
+        con.close()
+    if args.place not in set(current["id"]):
+        raise CliError(f"Lieu {args.place} introuvable (voir « observatory places »).")
+    ranked = partners.suggest(current, args.place, provider=_provider(args),
+                              max_minutes=args.max_minutes)
+    ranked["problems"] = eligibility.member_problems(ranked, args.call_year)
+    records = [{
+        "id": int(r["id"]), "name": r["name"], "commune": r["commune"],
+        "score": round(float(r["score"]), 1), "minutes": round(float(r["minutes"]), 1),
+        "road_km": round(float(r["road_km"]), 1), "straight_km": round(float(r["straight_km"]), 2),
+        "terms": {n: round(float(r[f"t_{n}"]), 3) for n in partners.TERM_LABELS},
+        "mature": bool(r["mature"]), "can_carry": not r["problems"], "problems": r["problems"],
+        "why": r["why"]} for r in ranked.head(args.limit).to_dict(orient="records")]
+    if args.json:
+        print(json.dumps({"place_id": args.place, "distance_method": _provider(args).label,
+                          "partners": records}, ensure_ascii=False, indent=2))
+        return 0
+    print(_provider(args).label)
+    for k, r in enumerate(records, start=1):
+        print(f"{k:>3}. {r['name']} ({r['commune']}) score {r['score']:.0f} — {r['why']}")
+    return 0
+
+
+def cmd_network(args) -> int:
+    con = _open_read_only(args)
+    try:
+        current = _current_places(con)
+    finally:
+        con.close()
+    proposal = partners.propose_network(current, provider=_provider(args),
+                                        max_minutes=args.max_minutes, max_size=args.max_size)
+    names = dict(zip(current["id"], current["name"]))
+    groups = [{"head_id": int(h), "head": names[h],
+               "members": [{"id": int(m.member_id), "name": names[m.member_id],
+                            "minutes": round(float(m.minutes), 1)} for m in g.itertuples()]}
+              for h, g in proposal.links.groupby("head_id")]
+    result = {**proposal.summary(), "distance_method": _provider(args).label,
+              "consortia_proposed": groups, "unassigned_ids": proposal.unassigned}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    for g in groups:
+        print(f"{g['head']} : " + ", ".join(f"{m['name']} ({m['minutes']:.0f} min)"
+                                            for m in g["members"]))
+    print(f"{result['consortia']} consortiums, {result['members']} lieux rattachés, trajet total "
+          f"{result['total_minutes']:.0f} min, le plus long {result['worst_minutes']:.0f} min "
+          f"({result['unassigned']} sans tête de réseau à portée).")
+    return 0
+
+
+def cmd_consortia(args) -> int:
+    con = _open_read_only(args)
+    try:
+        saved = store_consortia.current(con)
+    finally:
+        con.close()
+    records = [{"id": int(r["id"]), "name": r["name"], "call_year": int(r["call_year"]),
+                "status": r["status"], "lead_place_id": int(r["lead_place_id"]),
+                "member_ids": r["member_ids"], "version": int(r["version"])}
+               for r in saved.to_dict(orient="records")]
+    counts = consortia_rules.counts_by_year_and_status(saved)
+    summary = {"formed": consortia_rules.formed_count(saved),
+               "by_call_year_and_status": {
+                   str(y): dict(zip(g["status"], g["consortia"].astype(int).tolist()))
+                   for y, g in counts.groupby("call_year")}}
+    if args.json:
+        print(json.dumps({"consortia": records, **summary}, ensure_ascii=False, indent=2))
+        return 0
+    for r in records:
+        print(f"{r['id']:>4} {r['name']} — appel {r['call_year']}, "
+              f"{CONSORTIUM_STATUSES[r['status']]}, {len(r['member_ids'])} lieux")
+    print(f"{len(records)} consortium(s), dont {summary['formed']} constitué(s).")
+    return 0
+
+
+def _distance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-minutes", type=float, default=partners.DEFAULT_MAX_MINUTES,
+                        help="temps de trajet maximal estimé (minutes)")
+    parser.add_argument("--circuity", type=float, default=EstimatedRoad().circuity,
+                        help="facteur de détour routier appliqué au vol d'oiseau")
+    parser.add_argument("--speed", type=float, default=EstimatedRoad().speed_kmh,
+                        help="vitesse moyenne (km/h)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +236,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epci", metavar="SIREN", help="seulement les lieux de cet EPCI")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_places)
+
+    p = sub.add_parser("partners", help="partenaires suggérés pour un lieu, classés et expliqués")
+    _db_option(p)
+    p.add_argument("place", type=int, metavar="PLACE_ID")
+    _distance_options(p)
+    p.add_argument("--call-year", type=int, default=min(max(date.today().year, CALL_YEARS[0]),
+                                                         CALL_YEARS[-1]))
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_partners)
+
+    p = sub.add_parser("network", help="proposition de consortiums couvrant le réseau")
+    _db_option(p)
+    _distance_options(p)
+    p.add_argument("--max-size", type=int, default=5, help="taille maximale (tête comprise)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_network)
+
+    p = sub.add_parser("consortia", help="les consortiums enregistrés et leur nombre par appel")
+    _db_option(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_consortia)
     return parser
 
 
@@ -136,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, StoreError, TerritoryConfigError) as exc:
+    except (CliError, StoreError, TerritoryConfigError, ValueError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
 

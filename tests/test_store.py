@@ -122,12 +122,13 @@ def test_init_upgrades_a_file_created_by_an_earlier_migration(tmp_path, territor
         con.close()
 
     report = bootstrap.init_database(path, territory_config)
-    assert report.migrations_applied == ["002_maturity_rules.sql"]
-    assert report.schema_version == 2
+    later = [name for version, name, _ in db.migrations() if version > 1]
+    assert report.migrations_applied == later
+    assert report.schema_version == db.migrations()[-1][0]
 
     con = db.connect(path, read_only=True)
     try:
-        assert db.schema_version(con) == 2
+        assert db.schema_version(con) == db.migrations()[-1][0]
         history = rules.history(con)
         assert len(history) == 1
         assert (history["min_mean"].iloc[0], history["min_each"].iloc[0]) == (3.0, 2.0)

@@ -403,7 +403,7 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     assert not [b for b in at.button if b.label == "Appliquer cette règle"]
 
     # another user's session sees the new rule everywhere
-    at2 = AppTest.from_file(at._script_path, default_timeout=at.default_timeout)
+    at2 = make_app(app_db)  # caches kept: same connection, as on a server
     at2.run()
     assert_ok(at2)
     assert metric(at2, "dont matures") == str(after)
