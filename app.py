@@ -18,6 +18,7 @@ navigation = st.navigation([
     st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
 ])
 
+context.resume_pending_page()
 try:
     ctx = context.build()
 except StoreError as exc:

@@ -21,9 +21,12 @@ if len(ctx.places) < 2:
 provider = EstimatedRoad()
 by_id = ctx.places.set_index("id")
 label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna("")))
-one, network = st.tabs(["Partenaires d'un lieu", "Consortiums pour tout le réseau"])
+ONE, NETWORK = "Partenaires d'un lieu", "Consortiums pour tout le réseau"
+# A radio rather than tabs: a Leaflet map drawn in a hidden tab has no size and loses its view.
+view = st.radio("Vue", [ONE, NETWORK], horizontal=True, key="partner_view",
+                label_visibility="collapsed")
 
-with one:
+if view == ONE:
     ids = ctx.places["id"].tolist()
     selected = ctx.selected_id()
     place_id = st.selectbox("Lieu", ids, index=ids.index(selected) if selected in ids else 0,
@@ -81,7 +84,7 @@ with one:
                                                  "call_year": call_year}
             st.switch_page("pages/consortiums.py")
 
-with network:
+if view == NETWORK:
     st.markdown(
         "Chaque **lieu mature** joue le rôle de *tête de réseau* (comme les Fabriques de "
         "territoire) et accueille des lieux non matures proches ; chaque lieu entre dans un "

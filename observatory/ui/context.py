@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -56,9 +58,30 @@ def build() -> PageContext:
     )
 
 
+PENDING_PAGE = "_pending_page"
+
+
 def get() -> PageContext:
-    """The context built by app.py for this run."""
+    """The context built by app.py for this run.
+
+    On a freshly started server, a shared link to a page (``/lieux?matures=1``) runs the
+    page alone: Streamlit treats ``pages/`` as a legacy multipage folder until app.py has
+    called ``st.navigation`` once. Then we go through app.py, which comes back here.
+    """
+    if "_page_context" not in st.session_state:
+        page = Path(sys._getframe(1).f_globals.get("__file__", "app.py"))
+        st.session_state[PENDING_PAGE] = {
+            "page": f"pages/{page.name}",
+            "params": {k: st.query_params.get_all(k) for k in st.query_params}}
+        st.switch_page("app.py")
     return st.session_state["_page_context"]
+
+
+def resume_pending_page() -> None:
+    """Called by app.py once its navigation exists: finish a redirection started by get()."""
+    pending = st.session_state.pop(PENDING_PAGE, None)
+    if pending:
+        st.switch_page(pending["page"], query_params=pending["params"])
 
 
 def select_place(place_id: int | None) -> None:

@@ -232,14 +232,15 @@ def build_map(
         folium.GeoJson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
                        marker=folium.CircleMarker(), interactive=False,
                        style_function=lambda f: SELECTED_RING).add_to(m)
-    folium.GeoJson(
-        data,
-        name="Lieux de lien social",
-        marker=folium.CircleMarker(),
-        style_function=lambda f: f["properties"]["style"],
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
-    ).add_to(m)
+    if data["features"]:  # folium refuses a tooltip on an empty layer
+        folium.GeoJson(
+            data,
+            name="Lieux de lien social",
+            marker=folium.CircleMarker(),
+            style_function=lambda f: f["properties"]["style"],
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+            popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320),
+        ).add_to(m)
 
     Legend(legend_html(territory_name, excluded_label)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -87,12 +87,15 @@ def sync_url(current: filters.PlaceFilters) -> None:
         st.query_params.from_dict(wanted)
 
 
+def _reset() -> None:
+    for c in CRITERIA:
+        st.session_state[_score_key(c.key)] = SCORE_MIN
+    st.session_state[_KEYS["typologies"]] = []
+    st.session_state[_KEYS["epci"]] = []
+    st.session_state[_KEYS["mature_only"]] = False
+    st.session_state[_KEYS["search"]] = ""
+
+
 def reset_button() -> None:
-    if st.sidebar.button("Réinitialiser les filtres", width="stretch"):
-        for c in CRITERIA:
-            st.session_state[_score_key(c.key)] = SCORE_MIN
-        st.session_state[_KEYS["typologies"]] = []
-        st.session_state[_KEYS["epci"]] = []
-        st.session_state[_KEYS["mature_only"]] = False
-        st.session_state[_KEYS["search"]] = ""
-        st.rerun()
+    # A callback runs before the widgets are drawn again, so it may change their values.
+    st.sidebar.button("Réinitialiser les filtres", width="stretch", on_click=_reset)

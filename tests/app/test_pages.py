@@ -129,8 +129,6 @@ def test_every_page_runs_and_shows_its_french_title_and_the_demo_banner(make_app
         assert any(b.label == "Réinitialiser les filtres" for b in at.sidebar.button)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the page folder is named pages/, which Streamlit "
-                   "runs as a v1 multipage app until st.navigation has run once in the process")
 def test_a_link_to_a_page_opens_it_on_a_fresh_server(make_app, app_db):
     """A shared link to /lieux, the first request of a newly started server.
 
@@ -275,8 +273,6 @@ def test_sidebar_filters_are_written_into_the_url(make_app, app_db):
     assert "matures" not in at.query_params
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sidebar.reset_button() writes the keys of widgets "
-                   "already drawn (StreamlitWidgetAlreadyInstantiatedError)")
 def test_reset_button_clears_the_filters(make_app, app_db):
     at = make_app(app_db, query={"matures": "1"})
     at.run()
@@ -440,9 +436,6 @@ def test_other_pages_explain_an_empty_inventory(make_app, empty_app_db):
     assert any("**0 lieu(x)** sur 0" in m.value for m in at.markdown)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: maps.build_map adds the places GeoJson with a "
-                   "GeoJsonTooltip/GeoJsonPopup even when there is no feature; folium raises "
-                   "'The field tooltip is not available in the data'")
 @pytest.mark.parametrize("case", ["inventaire vide", "filtre sans résultat"])
 def test_carte_with_no_place_to_show_still_draws_the_territory(make_app, app_db, empty_app_db,
                                                                 case):

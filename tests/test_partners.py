@@ -1,0 +1,419 @@
+"""Partner suggestions (ranked and explained) and the proposal of consortia over the network."""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from observatory import catalogue, partners
+from observatory.distances import EstimatedRoad, MatrixFile
+from observatory.model import CRITERIA_KEYS
+from observatory.partners import NetworkProposal, Weights, propose_network, suggest
+from observatory.store import db, places, rules
+
+ORIGIN = (1.85, 42.95)  # around Lavelanet
+KM_PER_DEG_LON = 111.195 * np.cos(np.radians(ORIGIN[1]))
+
+
+def east_of_origin(km: float) -> tuple[float, float]:
+    return ORIGIN[0] + km / KM_PER_DEG_LON, ORIGIN[1]
+
+
+def place(pid: int, name: str, km: float = 0.0, *, scores: float | dict = 2.0,
+          typology: str = "Fablab", thematics=("numérique",), mature: bool = False,
+          opening_year: int | None = 2015, **overrides) -> dict:
+    lon, lat = east_of_origin(km)
+    if not isinstance(scores, dict):
+        scores = {k: scores for k in CRITERIA_KEYS}
+    row = {"id": pid, "name": name, "commune": "Lavelanet", "lon": lon, "lat": lat,
+           "typology": typology, "thematics": list(thematics), "mature": mature,
+           "opening_year": opening_year, "transition_oriented": True,
+           "legal_status": "Association", "in_perimeter": True, "in_excluded_zone": False,
+           **{k: scores.get(k, 2.0) for k in CRITERIA_KEYS}}
+    row.update(overrides)
+    return row
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def first(ranked: pd.DataFrame) -> int:
+    return int(ranked["id"].iloc[0])
+
+
+NO_EQUIPMENT = pd.DataFrame({"place_id": pd.Series(dtype=int), "category": pd.Series(dtype=str),
+                             "mutualised": pd.Series(dtype=bool),
+                             "itinerant": pd.Series(dtype=bool)})
+
+
+# --- suggest: filtering --------------------------------------------------------------------
+
+def test_suggest_excludes_the_place_itself_and_places_beyond_max_minutes():
+    provider = EstimatedRoad()
+    places_ = frame(place(1, "Origine"), place(2, "Proche", 5), place(3, "Moyen", 20),
+                    place(4, "Loin", 40), place(5, "Même endroit", 0))
+    ranked = suggest(places_, 1, provider=provider, max_minutes=30)
+    assert 1 not in set(ranked["id"])
+    # 20 km × 1.3 at 55 km/h = 28.4 min; 40 km = 56.7 min
+    assert set(ranked["id"]) == {2, 3, 5}
+    assert (ranked["minutes"] <= 30).all()
+    assert ranked.set_index("id").loc[3, "minutes"] == pytest.approx(20 * 1.3 / 55 * 60, rel=1e-3)
+    wider = suggest(places_, 1, provider=provider, max_minutes=60)
+    assert set(wider["id"]) == {2, 3, 4, 5}
+
+
+def test_suggest_limit_follows_the_provider():
+    places_ = frame(place(1, "Origine"), place(2, "A", 20))
+    assert len(suggest(places_, 1, provider=EstimatedRoad(1.3, 55), max_minutes=30)) == 1
+    assert len(suggest(places_, 1, provider=EstimatedRoad(2.0, 30), max_minutes=30)) == 0
+
+
+def test_suggest_with_nobody_in_reach_returns_an_empty_frame_with_score_and_why():
+    ranked = suggest(frame(place(1, "Origine"), place(2, "Loin", 200)), 1)
+    assert ranked.empty
+    assert {"score", "why", "minutes"} <= set(ranked.columns)
+
+
+def test_suggest_unknown_place_raises_key_error():
+    with pytest.raises(KeyError, match="introuvable"):
+        suggest(frame(place(1, "Origine"), place(2, "A", 5)), 999)
+
+
+def test_suggest_uses_a_matrix_file_when_given():
+    places_ = frame(place(1, "Origine"), place(2, "A", 5), place(3, "B", 6))
+    table = pd.DataFrame({"from_id": [1], "to_id": [2], "road_km": [70.0], "minutes": [90.0]})
+    ranked = suggest(places_, 1, provider=MatrixFile(table), max_minutes=40)
+    assert set(ranked["id"]) == {3}  # the routed 90 min pushes A out of reach
+
+
+def test_suggest_returns_terms_in_unit_range_and_a_score_out_of_100_best_first():
+    rng = np.random.default_rng(5)
+    rows = [place(1, "Origine", scores=1.0)]
+    for k in range(2, 40):
+        rows.append(place(k, f"L{k}", float(rng.uniform(0, 25)),
+                          scores={c: float(rng.choice(np.arange(0, 4.5, 0.5))) for c in CRITERIA_KEYS},
+                          typology=str(rng.choice(["Fablab", "Coworking", "Ressourcerie"])),
+                          thematics=list(rng.choice(["numérique", "alimentation", "réemploi"],
+                                                    size=rng.integers(0, 3), replace=False)),
+                          mature=bool(rng.random() < 0.3)))
+    ranked = suggest(frame(*rows), 1, max_minutes=40)
+    for name in partners.TERM_LABELS:
+        assert ranked[f"t_{name}"].between(0, 1).all(), name
+    assert ranked["score"].between(0, 100).all()
+    assert ranked["score"].is_monotonic_decreasing
+    # the score is the weighted mean of the active terms (equipment inactive without inventory)
+    w = Weights()
+    active = {n: getattr(w, n) for n in partners.TERM_LABELS if n != "equipment"}
+    expected = 100 * sum(ranked[f"t_{n}"] * v for n, v in active.items()) / sum(active.values())
+    np.testing.assert_allclose(ranked["score"], expected)
+
+
+def test_negative_weights_are_refused_in_french():
+    with pytest.raises(ValueError, match="positifs ou nuls"):
+        Weights(proximity=-0.1)
+
+
+# --- suggest: each weight changes the ranking -----------------------------------------------
+# In each case, partner 2 is nearer (wins on proximity, the default's heaviest term) and
+# partner 3 wins on the term under test only: raising that weight must put 3 first.
+
+def test_raising_the_proximity_weight_puts_the_nearest_first():
+    places_ = frame(place(1, "Origine"),
+                    place(2, "Proche, semblable", 2),
+                    place(3, "Loin, complémentaire", 20, scores=4.0))
+    base = dict(proximity=0.0, complementarity=0.30, diversity=0.15, maturity=0.10)
+    assert first(suggest(places_, 1, weights=Weights(**base))) == 3
+    assert first(suggest(places_, 1, weights=Weights(**{**base, "proximity": 5.0}))) == 2
+
+
+def test_raising_the_complementarity_weight_puts_the_complementary_place_first():
+    places_ = frame(place(1, "Origine"),
+                    place(2, "Proche, semblable", 2),
+                    place(3, "Plus loin, fort où l'origine est faible", 10, scores=4.0))
+    assert first(suggest(places_, 1, weights=Weights(complementarity=0.0))) == 2
+    assert first(suggest(places_, 1, weights=Weights(complementarity=5.0))) == 3
+
+
+def test_complementarity_counts_both_what_the_partner_brings_and_receives():
+    places_ = frame(place(1, "Origine"), place(2, "Plus fort", 5, scores=4.0),
+                    place(3, "Plus faible", 5, scores=0.0), place(4, "Pareil", 5))
+    terms = suggest(places_, 1).set_index("id")["t_complementarity"]
+    assert terms[2] == pytest.approx(1.0) and terms[3] == pytest.approx(1.0)
+    assert terms[4] == 0.0
+
+
+def test_raising_the_diversity_weight_puts_the_other_typology_with_shared_thematics_first():
+    places_ = frame(place(1, "Origine", typology="Fablab", thematics=["numérique", "réemploi"]),
+                    place(2, "Proche, même type, rien en commun", 2, typology="Fablab",
+                          thematics=["alimentation"]),
+                    place(3, "Plus loin, autre type, mêmes thématiques", 10,
+                          typology="Ressourcerie", thematics=["numérique", "réemploi"]))
+    ranked = suggest(places_, 1).set_index("id")
+    assert ranked.loc[2, "t_diversity"] == 0.0 and ranked.loc[3, "t_diversity"] == pytest.approx(1.0)
+    assert first(suggest(places_, 1, weights=Weights(diversity=0.0))) == 2
+    assert first(suggest(places_, 1, weights=Weights(diversity=5.0))) == 3
+
+
+def test_raising_the_maturity_weight_puts_the_mature_place_first():
+    places_ = frame(place(1, "Origine"),
+                    place(2, "Proche, non mature", 2),
+                    place(3, "Plus loin, mature", 10, mature=True))
+    assert first(suggest(places_, 1, weights=Weights(maturity=0.0))) == 2
+    assert first(suggest(places_, 1, weights=Weights(maturity=5.0))) == 3
+
+
+def test_raising_the_equipment_weight_puts_the_place_with_new_shareable_equipment_first():
+    places_ = frame(place(1, "Origine"),
+                    place(2, "Proche, rien à partager", 2),
+                    place(3, "Plus loin, découpeuse laser itinérante", 10))
+    equipment = pd.DataFrame({
+        "place_id": [1, 2, 3, 3],
+        "category": ["Imprimante 3D", "Imprimante 3D", "Découpeuse laser", "Imprimante 3D"],
+        "mutualised": [True, True, False, True],
+        "itinerant": [False, False, True, False]})
+    ranked = suggest(places_, 1, equipment=equipment).set_index("id")
+    assert ranked.loc[2, "t_equipment"] == 0.0
+    assert ranked.loc[3, "t_equipment"] == pytest.approx(0.5)  # 1 new category out of 2
+    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=0.0))) == 2
+    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=5.0))) == 3
+
+
+def test_equipment_neither_mutualised_nor_itinerant_does_not_count():
+    places_ = frame(place(1, "Origine"), place(3, "Avec un outil privé", 10))
+    equipment = pd.DataFrame({"place_id": [3], "category": ["Découpeuse laser"],
+                              "mutualised": [False], "itinerant": [False]})
+    assert suggest(places_, 1, equipment=equipment).loc[0, "t_equipment"] == 0.0
+
+
+def test_equipment_weight_is_ignored_without_an_equipment_frame():
+    places_ = frame(place(1, "Origine"), place(2, "Proche", 2), place(3, "Loin", 10))
+    plain = suggest(places_, 1, weights=Weights(equipment=0.0))
+    for weights in (Weights(equipment=100.0), Weights(equipment=0.1)):
+        for equipment in (None, NO_EQUIPMENT):
+            other = suggest(places_, 1, weights=weights, equipment=equipment)
+            assert other["id"].tolist() == plain["id"].tolist()
+            np.testing.assert_allclose(other["score"], plain["score"])
+    assert first(plain) == 2
+
+
+def test_all_weights_zero_does_not_divide_by_zero():
+    ranked = suggest(frame(place(1, "O"), place(2, "A", 3), place(3, "B", 8)), 1,
+                     weights=Weights(0, 0, 0, 0, 0))
+    assert (ranked["score"] == 0).all()
+    assert ranked["id"].tolist() == [2, 3]  # ties broken by travel time
+
+
+# --- suggest: explanations ----------------------------------------------------------------
+
+def test_why_is_french_with_minutes_estimate_strong_criterion_and_maturity():
+    origin = place(1, "Origine", scores={"commons": 1.5, "shared_governance": 3.5},
+                   typology="Coworking", thematics=["numérique", "mobilité"])
+    partner = place(2, "La Forge", 12, scores={"commons": 3.5, "shared_governance": 1.0},
+                    typology="Fablab", thematics=["numérique"], mature=True, opening_year=2012)
+    ranked = suggest(frame(origin, partner), 1)
+    why = ranked.loc[0, "why"]
+    minutes = ranked.loc[0, "minutes"]
+    assert f"à {minutes:.0f} min" in why
+    assert f"≈ {ranked.loc[0, 'road_km']:.0f} km" in why
+    assert "estimation" in why
+    assert "Communs (3,5 contre 1,5)" in why
+    assert "3.5" not in why
+    assert "le lieu lui apporte : Gouvernance" in why
+    assert "Fablab qui complète un lieu de type Coworking" in why
+    assert "thématiques communes : numérique" in why
+    assert "mature" in why
+    assert "ouvert en 2012" in why
+
+
+def test_why_does_not_call_a_non_mature_place_mature():
+    ranked = suggest(frame(place(1, "Origine"), place(2, "Petit lieu", 5)), 1)
+    assert "mature" not in ranked.loc[0, "why"]
+    assert "fort là où" not in ranked.loc[0, "why"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: partners._explain formats the origin's score with fmt_score even when the place has "
+    "not been evaluated (NaN): an unevaluated origin yields 'Communs (3 contre nan)'. Reproduce: "
+    "suggest() on an origin whose five scores are NaN. Fix: skip or say 'non évalué' when "
+    "origin[c.key] is missing (and arguably do not count NaN as 0 in _complementarity)."))
+def test_why_never_shows_nan_for_an_unevaluated_place():
+    origin = place(1, "Pas encore évalué", scores={k: float("nan") for k in CRITERIA_KEYS})
+    ranked = suggest(frame(origin, place(2, "Évalué", 5, scores=3.0)), 1)
+    assert "nan" not in ranked.loc[0, "why"].lower()
+
+
+# --- propose_network ------------------------------------------------------------------------
+
+def random_network(seed: int, heads: int = 3, members: int = 7, box_km: float = 45.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = heads + members
+    lon0, lat0 = ORIGIN
+    rows = []
+    for k in range(n):
+        rows.append(place(k + 1, f"P{k + 1}", mature=k < heads,
+                          lon=lon0 + rng.uniform(0, box_km) / KM_PER_DEG_LON,
+                          lat=lat0 + rng.uniform(0, box_km) / 111.195))
+    out = frame(*rows)
+    return out.sample(frac=1, random_state=seed).reset_index(drop=True)  # heads not first
+
+
+def brute_force(network: pd.DataFrame, max_minutes: float, max_size: int,
+                provider=EstimatedRoad()) -> tuple[int, float]:
+    """(most members placed, least total minutes among those): every assignment enumerated."""
+    heads = network[network["mature"]]
+    members = network[~network["mature"]]
+    minutes = provider.matrix(members, heads).minutes  # members × heads
+    seats = max_size - 1
+    best = (0, 0.0)
+    for choice in itertools.product(range(len(heads) + 1), repeat=len(members)):
+        counts = np.bincount(choice, minlength=len(heads) + 1)
+        if (counts[1:] > seats).any():
+            continue
+        total, ok = 0.0, True
+        for m, h in enumerate(choice):
+            if h:
+                if minutes[m, h - 1] > max_minutes:
+                    ok = False
+                    break
+                total += minutes[m, h - 1]
+        if not ok:
+            continue
+        placed = len(members) - counts[0]
+        if placed > best[0] or (placed == best[0] and total < best[1]):
+            best = (placed, total)
+    return best
+
+
+def check_constraints(proposal: NetworkProposal, network: pd.DataFrame, max_minutes: float,
+                      max_size: int, provider=EstimatedRoad()) -> None:
+    links = proposal.links
+    mature = dict(zip(network["id"], network["mature"]))
+    assert links["member_id"].is_unique
+    assert not set(links["member_id"]) & set(links["head_id"])
+    assert all(mature[h] for h in links["head_id"])
+    assert not any(mature[m] for m in links["member_id"])
+    assert (links.groupby("head_id").size() + 1 <= max_size).all()
+    assert (links["minutes"] <= max_minutes + 1e-9).all()
+    # link minutes are those of the provider, member → head
+    by_id = network.set_index("id")
+    travel = provider.pairwise(by_id.loc[links["member_id"]].reset_index(),
+                               by_id.loc[links["head_id"]].reset_index())
+    np.testing.assert_allclose(links["minutes"], travel.minutes)
+    np.testing.assert_allclose(links["road_km"], travel.road_km)
+    # every place is accounted for exactly once
+    ids = set(network["id"])
+    seen = list(links["member_id"]) + proposal.unassigned
+    assert len(seen) == len(set(seen))
+    assert set(seen) == {i for i in ids if not mature[i]}
+    assert set(proposal.heads_alone) == {i for i in ids if mature[i]} - set(links["head_id"])
+    assert proposal.total_minutes == pytest.approx(links["minutes"].sum())
+    assert proposal.worst_minutes == pytest.approx(links["minutes"].max() if len(links) else 0)
+    assert proposal.consortia == links["head_id"].nunique()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_network_proposal_is_optimal_on_small_random_instances(seed):
+    network = random_network(seed)
+    proposal = propose_network(network, max_minutes=30, max_size=3)
+    check_constraints(proposal, network, 30, 3)
+    placed, total = brute_force(network, 30, 3)
+    assert len(proposal.links) == placed
+    assert proposal.total_minutes == pytest.approx(total, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_network_proposal_maximises_members_before_minimising_minutes(seed):
+    # Two heads with one seat each (max_size 2): tight capacity, so the cheapest greedy
+    # choices would strand members that an optimal matching places.
+    network = random_network(100 + seed, heads=2, members=5, box_km=30)
+    proposal = propose_network(network, max_minutes=25, max_size=2)
+    check_constraints(proposal, network, 25, 2)
+    placed, total = brute_force(network, 25, 2)
+    assert (len(proposal.links), proposal.total_minutes) == (placed, pytest.approx(total, abs=1e-6))
+
+
+def test_a_chain_where_the_nearest_choice_is_not_the_best():
+    # M1 is nearest to H1 but can also reach H2; M2 can only reach H1. One seat per head.
+    network = frame(place(1, "H1", 0, mature=True), place(2, "H2", 30, mature=True),
+                    place(3, "M1", 5), place(4, "M2", -15))
+    proposal = propose_network(network, max_minutes=40, max_size=2)
+    assert dict(zip(proposal.links["member_id"], proposal.links["head_id"])) == {3: 2, 4: 1}
+    assert proposal.unassigned == []
+
+
+def test_summary_matches_the_links():
+    network = random_network(7, heads=3, members=10)
+    proposal = propose_network(network, max_minutes=30, max_size=4)
+    summary = proposal.summary()
+    assert summary["members"] == len(proposal.links)
+    assert summary["consortia"] == proposal.consortia
+    assert summary["unassigned"] == len(proposal.unassigned)
+    assert summary["total_minutes"] == round(proposal.links["minutes"].sum(), 1)
+    assert summary["worst_minutes"] == round(proposal.links["minutes"].max(), 1)
+
+
+def test_no_mature_place_leaves_everyone_unassigned():
+    network = random_network(1, heads=0, members=6)
+    proposal = propose_network(network)
+    assert proposal.links.empty
+    assert sorted(proposal.unassigned) == sorted(network["id"].tolist())
+    assert proposal.consortia == 0 and proposal.total_minutes == 0 and proposal.worst_minutes == 0
+
+
+def test_only_mature_places_leaves_every_head_alone():
+    network = random_network(1, heads=4, members=0)
+    proposal = propose_network(network)
+    assert proposal.links.empty and proposal.unassigned == []
+    assert sorted(proposal.heads_alone) == sorted(network["id"].tolist())
+
+
+def test_members_out_of_reach_stay_unassigned():
+    network = frame(place(1, "H", 0, mature=True), place(2, "Près", 5), place(3, "Loin", 80))
+    proposal = propose_network(network, max_minutes=40)
+    assert proposal.links["member_id"].tolist() == [2]
+    assert proposal.unassigned == [3]
+
+
+def test_max_size_below_two_is_refused():
+    with pytest.raises(ValueError, match="au moins deux"):
+        propose_network(random_network(1), max_size=1)
+
+
+def test_network_proposal_honours_a_matrix_file():
+    network = frame(place(1, "H", 0, mature=True), place(2, "M", 5))
+    table = pd.DataFrame({"from_id": [2], "to_id": [1], "road_km": [80.0], "minutes": [95.0]})
+    proposal = propose_network(network, provider=MatrixFile(table), max_minutes=40)
+    assert proposal.links.empty and proposal.unassigned == [2]
+
+
+def test_network_proposal_on_the_demo_database(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        current = catalogue.annotate(places.current(con), rules.current(con))
+    finally:
+        con.close()
+    assert int(current["mature"].sum()) == 12
+    proposal = propose_network(current, max_minutes=40, max_size=5)
+    check_constraints(proposal, current, 40, 5)
+    assert len(proposal.links) >= 25
+    assert proposal.worst_minutes <= 40
+    assert proposal.consortia <= 12
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (packaging): observatory.distances.pairs_within and partners.propose_network import "
+    "scipy, but pyproject.toml does not declare it (scipy is installed in the venv by hand; "
+    "nothing requires it), so a fresh `pip install .` fails at the network proposal. "
+    "Fix: add \"scipy>=1.11\" to [project] dependencies."))
+def test_scipy_is_a_declared_dependency():
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                              .read_text(encoding="utf-8"))
+    names = [d.split(">")[0].split("=")[0].split("<")[0].strip().lower()
+             for d in pyproject["project"]["dependencies"]]
+    assert "scipy" in names
