@@ -11,11 +11,12 @@ from pathlib import Path
 
 from datetime import date
 
-from observatory import bootstrap, catalogue, config, eligibility, partners
+from observatory import bootstrap, catalogue, cli_reports, config, eligibility, partners
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
+from observatory.snapshots import SnapshotError
 from observatory.store import StoreError, db, places, rules, territory
 from observatory.store import consortia as store_consortia
 from observatory.territory import load
@@ -258,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_consortia)
+
+    cli_reports.register(sub, _db_option)
     return parser
 
 
@@ -265,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, StoreError, TerritoryConfigError, ValueError) as exc:
+    except (CliError, StoreError, TerritoryConfigError, SnapshotError, ValueError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
 

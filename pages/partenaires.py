@@ -56,8 +56,8 @@ if view == ONE:
         table = ranked.assign(
             rang=range(1, len(ranked) + 1),
             eligible=ranked["problems"].map(lambda p: not p),
-        )[["rang", "name", "commune", "typology", "minutes", "road_km", "mature", "eligible",
-           "score", "why"]].rename(columns={
+        )[["rang", "name", "score", "why", "commune", "typology", "minutes", "road_km", "mature",
+           "eligible"]].rename(columns={
             "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
             "minutes": "Trajet (min, est.)", "road_km": "Route (km, est.)", "mature": "Mature",
             "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
@@ -73,12 +73,17 @@ if view == ONE:
         chosen = st.multiselect("Partenaires retenus", ranked["id"].tolist(),
                                 format_func=lambda i: label[i], key="partner_chosen",
                                 placeholder="Choisissez un ou plusieurs partenaires dans la liste")
-        members = ctx.places[ctx.places["id"].isin([place_id, *chosen])]
-        report = eligibility.check_consortium(
-            members, call_year, eligibility.location_of(by_id.loc[place_id].to_dict()),
-            eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue"))
-        st.caption(f"Lieu du projet supposé : {label[place_id]} (modifiable dans le constructeur).")
-        eligibility_view.show(report)
+        if chosen:
+            members = ctx.places[ctx.places["id"].isin([place_id, *chosen])]
+            report = eligibility.check_consortium(
+                members, call_year, eligibility.location_of(by_id.loc[place_id].to_dict()),
+                eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue"))
+            st.caption(f"Lieu du projet supposé : {label[place_id]} (modifiable dans le "
+                       "constructeur).")
+            eligibility_view.show(report)
+        else:
+            st.caption("Choisissez au moins un partenaire : l'éligibilité du consortium à la "
+                       f"mesure 7.1 (appel {call_year}) s'affichera ici, règle par règle.")
         if st.button("Ouvrir dans le constructeur de consortium", disabled=not chosen, type="primary"):
             st.session_state[BUILDER_PREFILL] = {"members": [place_id, *chosen], "lead": place_id,
                                                  "call_year": call_year}

@@ -226,8 +226,8 @@ def test_prefilter_then_exact_minutes_finds_every_pair_under_the_minutes():
 def three_by_three():
     origins = points([FOIX, (1.6083, 43.1167), (1.8681, 42.9564)], first_id=1)
     destinations = points([SAINT_GIRONS, (1.4297, 42.8075), (1.6081, 43.2703)], first_id=11)
-    table = pd.DataFrame({"from_id": [1, 3, 99], "to_id": [11, 13, 11],
-                          "road_km": [44.0, 51.5, 1.0], "minutes": [50.0, 47.0, 1.0]})
+    table = pd.DataFrame({"from_id": [1, 3, 99, 1], "to_id": [11, 13, 11, 13],
+                          "road_km": [44.0, 51.5, 1.0, 60.0], "minutes": [50.0, 47.0, 1.0, 70.0]})
     return origins, destinations, table
 
 
@@ -239,8 +239,9 @@ def test_matrix_file_overrides_the_pairs_it_knows_and_falls_back_elsewhere(three
     estimate = fallback.matrix(origins, destinations)
     assert got.road_km[0, 0] == 44.0 and got.minutes[0, 0] == 50.0
     assert got.road_km[2, 2] == 51.5 and got.minutes[2, 2] == 47.0
+    assert got.road_km[0, 2] == 60.0 and got.minutes[0, 2] == 70.0  # origin 1 → destination 13
     known = np.zeros((3, 3), dtype=bool)
-    known[0, 0] = known[2, 2] = True
+    known[0, 0] = known[2, 2] = known[0, 2] = True
     np.testing.assert_allclose(got.road_km[~known], estimate.road_km[~known])
     np.testing.assert_allclose(got.minutes[~known], estimate.minutes[~known])
     np.testing.assert_allclose(got.straight_km, estimate.straight_km)

@@ -24,7 +24,9 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         raise StoreError(f"Base introuvable : {path}. Lancez « observatory init --demo ».")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        # No replacement scans: a table name must never resolve to a Python variable.
+        return duckdb.connect(str(path), read_only=read_only,
+                              config={"python_enable_replacements": False})
     except duckdb.ConnectionException as exc:
         raise StoreError(
             f"La base {path} est déjà ouverte dans ce programme dans un autre mode "

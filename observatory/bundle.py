@@ -1,0 +1,59 @@
+"""A bundle: the whole observatory at one moment, as plain tables.
+
+The live database and a frozen snapshot both become a Bundle; exports and comparisons
+take bundles, so they never depend on where the data came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from observatory.maturity import MaturityRule
+
+# Tables every bundle carries (empty frames when a feature has no data yet).
+TABLES = ("places", "evaluations", "criteria", "maturity_rules", "epci", "communes",
+          "consortia", "consortium_members", "equipment")
+# Columns holding personal data: left out of exports unless the analyst includes them.
+PERSONAL_COLUMNS = {"places": ("contact",)}
+
+
+@dataclass
+class Bundle:
+    label: str
+    created_at: dt.datetime
+    created_by: str
+    territory_name: str
+    schema_version: int
+    rule: MaturityRule
+    tables: dict[str, pd.DataFrame]
+    communes_geometry: gpd.GeoDataFrame  # insee + geometry, WGS84
+    indicators: dict = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)  # territory metadata
+
+    @property
+    def places(self) -> pd.DataFrame:
+        """Current places with their latest scores and the ``mature`` flag."""
+        return self.tables["places"]
+
+    @property
+    def is_demo(self) -> bool:
+        places = self.places
+        return bool(len(places) and places["is_demo"].any())
+
+    def communes(self) -> gpd.GeoDataFrame:
+        """Communes with attributes and geometry."""
+        return gpd.GeoDataFrame(
+            self.tables["communes"].merge(self.communes_geometry, on="insee", how="left"),
+            geometry="geometry", crs="EPSG:4326")
+
+    def without_personal_data(self) -> Bundle:
+        """A copy with the personal columns removed (the default for every export)."""
+        tables = {name: frame.drop(columns=list(PERSONAL_COLUMNS.get(name, ())), errors="ignore")
+                  for name, frame in self.tables.items()}
+        return Bundle(self.label, self.created_at, self.created_by, self.territory_name,
+                      self.schema_version, self.rule, tables, self.communes_geometry,
+                      dict(self.indicators), dict(self.meta))

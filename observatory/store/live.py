@@ -1,0 +1,54 @@
+"""The live database as a Bundle (for exports of the current view and for snapshots)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from observatory import catalogue, indicators
+from observatory.bundle import Bundle
+from observatory.store import consortia, db, evaluations, places, rules, territory
+
+
+def _equipment(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_name = 'equipment'").fetchone()[0]
+    return con.execute("SELECT * FROM equipment ORDER BY id").df() if exists else pd.DataFrame()
+
+
+def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
+           place_ids: Iterable[int] | None = None) -> Bundle:
+    """Everything the observatory holds now; ``place_ids`` restricts to a filtered view
+    (places, their evaluations and the consortia made only of them)."""
+    rule = rules.current(con)
+    current = catalogue.annotate(places.current(con), rule)
+    history = evaluations.history(con)
+    saved = consortia.current(con)
+    if place_ids is not None:
+        keep = set(int(i) for i in place_ids)
+        current = current[current["id"].isin(keep)]
+        history = history[history["place_id"].isin(keep)]
+        saved = saved[saved["member_ids"].map(lambda ids: set(ids) <= keep)]
+    members = saved[["id", "member_ids"]].explode("member_ids").rename(
+        columns={"id": "consortium_id", "member_ids": "place_id"}).dropna()
+    communes = territory.communes(con)
+    meta = territory.meta(con)
+    tables = {
+        "places": current.reset_index(drop=True),
+        "evaluations": history.reset_index(drop=True),
+        "criteria": con.execute("SELECT * FROM criteria ORDER BY position").df(),
+        "maturity_rules": rules.history(con),
+        "epci": territory.epci(con),
+        "communes": pd.DataFrame(communes.drop(columns="geometry")),
+        "consortia": saved.reset_index(drop=True),
+        "consortium_members": members.astype({"place_id": int}).reset_index(drop=True),
+        "equipment": _equipment(con),
+    }
+    return Bundle(
+        label=label, created_at=dt.datetime.now().replace(microsecond=0), created_by=created_by,
+        territory_name=meta.get("name", ""), schema_version=db.schema_version(con), rule=rule,
+        tables=tables, communes_geometry=communes[["insee", "geometry"]].copy(),
+        indicators=indicators.compute(tables), meta=meta)

@@ -1,0 +1,223 @@
+"""The `partners`, `network` and `consortia` commands: JSON for scripts, French errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from observatory import catalogue, cli, partners
+from observatory.consortia import Consortium
+from observatory.eligibility import CALL_YEARS
+from observatory.model import CONSORTIUM_STATUSES
+from observatory.store import db, places, rules
+from observatory.store import consortia as store
+
+PARTNER_KEYS = {"id", "name", "score", "minutes", "road_km", "terms", "why", "can_carry",
+                "problems"}
+NETWORK_KEYS = {"consortia", "members", "total_minutes", "worst_minutes", "consortia_proposed",
+                "unassigned_ids"}
+CONSORTIA_KEYS = {"consortia", "formed", "by_call_year_and_status"}
+
+
+@pytest.fixture(autouse=True)
+def no_env_database(monkeypatch):
+    monkeypatch.delenv("OBSERVATORY_DB", raising=False)
+    monkeypatch.delenv("OBSERVATORY_TERRITORY", raising=False)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv: str):
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def current(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        return catalogue.annotate(places.current(con), rules.current(con))
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def busy_place(current) -> int:
+    """A place with several partners within 40 minutes."""
+    counts = {int(pid): len(partners.suggest(current, int(pid))) for pid in current["id"]}
+    return max(counts, key=counts.get)
+
+
+# --- partners ---------------------------------------------------------------------------------
+
+def test_partners_json_lists_ranked_partners(capsys, demo_db, current, busy_place):
+    result = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db))
+    assert result["place_id"] == busy_place
+    assert result["distance_method"].startswith("Estimation")
+    ranked = result["partners"]
+    assert len(ranked) >= 3
+    for record in ranked:
+        assert PARTNER_KEYS <= set(record)
+        assert record["id"] != busy_place
+        assert record["minutes"] <= partners.DEFAULT_MAX_MINUTES
+        assert set(record["terms"]) == set(partners.TERM_LABELS)
+        assert 0 <= record["score"] <= 100
+        assert record["can_carry"] == (record["problems"] == [])
+        assert isinstance(record["why"], str) and "min" in record["why"]
+    scores = [r["score"] for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    # the same ranking as the function
+    expected = partners.suggest(current, busy_place)["id"].astype(int).tolist()
+    assert [r["id"] for r in ranked] == expected[:len(ranked)]
+
+
+def test_partners_problems_follow_the_call_year(capsys, demo_db, current, busy_place):
+    early = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
+                     "--call-year", "2023")["partners"]
+    late = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
+                    "--call-year", "2028")["partners"]
+    years = dict(zip(current["id"].astype(int), current["opening_year"]))
+    for record in early:
+        young = years[record["id"]] is not None and 2023 - years[record["id"]] < 3
+        assert any("an(s)" in p for p in record["problems"]) == young
+    assert sum(r["can_carry"] for r in late) >= sum(r["can_carry"] for r in early)
+
+
+def test_partners_limit_and_max_minutes(capsys, demo_db, busy_place):
+    limited = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
+                       "--limit", "2")["partners"]
+    assert len(limited) == 2
+    near = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
+                    "--max-minutes", "10")["partners"]
+    assert all(r["minutes"] <= 10 for r in near)
+
+
+def test_partners_distance_options_change_the_minutes(capsys, demo_db, busy_place):
+    base = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db))
+    slow = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
+                    "--speed", "27.5", "--max-minutes", "200")
+    assert "27,5 km/h" in slow["distance_method"]
+    by_id = {r["id"]: r["minutes"] for r in slow["partners"]}
+    for record in base["partners"][:5]:
+        assert by_id[record["id"]] == pytest.approx(2 * record["minutes"], abs=0.2)
+
+
+def test_partners_text_output_is_french(capsys, demo_db, busy_place):
+    code, out, err = run(capsys, "partners", str(busy_place), "--db", str(demo_db))
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("Estimation")
+    assert "score" in out and "min" in out
+
+
+def test_partners_unknown_place_exits_1_with_a_french_message(capsys, demo_db):
+    code, out, err = run(capsys, "partners", "99999", "--json", "--db", str(demo_db))
+    assert code == 1
+    assert out == ""
+    assert "Lieu 99999 introuvable" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["partners", "1"], ["network"]])
+@pytest.mark.parametrize("option, message", [(["--circuity", "0.5"], "facteur de détour"),
+                                             (["--speed", "500"], "vitesse moyenne")])
+def test_invalid_distance_options_exit_1_with_a_french_message(capsys, demo_db, command,
+                                                                option, message):
+    code, out, err = run(capsys, *command, "--json", "--db", str(demo_db), *option)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Erreur : ")
+    assert message in err
+
+
+def test_a_missing_database_exits_1_in_french(capsys, tmp_path):
+    code, _, err = run(capsys, "partners", "1", "--db", str(tmp_path / "absent.duckdb"))
+    assert code == 1 and "introuvable" in err
+
+
+# --- network ---------------------------------------------------------------------------------
+
+def test_network_json_proposes_consortia(capsys, demo_db, current):
+    result = run_json(capsys, "network", "--json", "--db", str(demo_db))
+    assert NETWORK_KEYS <= set(result)
+    groups = result["consortia_proposed"]
+    assert result["consortia"] == len(groups)
+    links = [m for g in groups for m in g["members"]]
+    assert result["members"] == len(links) >= 25
+    assert result["worst_minutes"] <= 40
+    assert result["worst_minutes"] == pytest.approx(max(m["minutes"] for m in links), abs=0.1)
+    assert result["total_minutes"] == pytest.approx(sum(m["minutes"] for m in links), abs=0.5)
+    mature = dict(zip(current["id"].astype(int), current["mature"]))
+    member_ids = [m["id"] for m in links]
+    assert len(member_ids) == len(set(member_ids))
+    assert all(mature[g["head_id"]] for g in groups)
+    assert not any(mature[i] for i in member_ids)
+    assert all(len(g["members"]) + 1 <= 5 for g in groups)
+    assert set(member_ids) | set(result["unassigned_ids"]) == {i for i, m in mature.items() if not m}
+    proposal = partners.propose_network(current)
+    assert result["total_minutes"] == round(proposal.total_minutes, 1)
+
+
+def test_network_max_size_and_max_minutes(capsys, demo_db):
+    result = run_json(capsys, "network", "--json", "--db", str(demo_db), "--max-size", "2",
+                      "--max-minutes", "15")
+    assert all(len(g["members"]) == 1 for g in result["consortia_proposed"])
+    assert result["worst_minutes"] <= 15
+    assert result["members"] <= 12
+
+
+def test_network_max_size_one_exits_1_in_french(capsys, demo_db):
+    code, out, err = run(capsys, "network", "--db", str(demo_db), "--max-size", "1")
+    assert code == 1 and "au moins deux" in err
+
+
+def test_network_text_output_is_french(capsys, demo_db):
+    code, out, err = run(capsys, "network", "--db", str(demo_db))
+    assert code == 0, err
+    assert "consortiums" in out and "lieux rattachés" in out
+
+
+# --- consortia --------------------------------------------------------------------------------
+
+def test_consortia_json_of_an_empty_database(capsys, demo_db):
+    result = run_json(capsys, "consortia", "--json", "--db", str(demo_db))
+    assert CONSORTIA_KEYS <= set(result)
+    assert result["consortia"] == [] and result["formed"] == 0
+    assert set(result["by_call_year_and_status"]) == {str(y) for y in CALL_YEARS}
+    for by_status in result["by_call_year_and_status"].values():
+        assert by_status == {s: 0 for s in CONSORTIUM_STATUSES}
+
+
+def test_consortia_json_lists_and_counts_saved_consortia(capsys, demo_db, tmp_path):
+    path = tmp_path / "observatory.duckdb"
+    shutil.copy(demo_db, path)
+    con = db.connect(path)
+    ids = [r[0] for r in con.execute("SELECT id FROM places ORDER BY id LIMIT 3").fetchall()]
+    with db.transaction(con):
+        for name, year, status in [("Idée", 2026, "idea"), ("Déposé", 2026, "submitted"),
+                                   ("Financé", 2025, "funded"), ("<b>Refusé</b>", 2025, "refused")]:
+            store.create(con, Consortium(name=name, member_ids=ids, lead_place_id=ids[0],
+                                         call_year=year, status=status), "analyste")
+    con.close()
+    result = run_json(capsys, "consortia", "--json", "--db", str(path))
+    assert CONSORTIA_KEYS <= set(result)
+    assert result["formed"] == 3
+    assert {r["name"] for r in result["consortia"]} == {"Idée", "Déposé", "Financé",
+                                                        "<b>Refusé</b>"}
+    for record in result["consortia"]:
+        assert record["member_ids"] == sorted(ids) and record["version"] == 1
+    counts = result["by_call_year_and_status"]
+    assert counts["2026"] == {"idea": 1, "submitted": 1, "funded": 0, "refused": 0}
+    assert counts["2025"] == {"idea": 0, "submitted": 0, "funded": 1, "refused": 1}
+    assert counts["2023"] == {s: 0 for s in CONSORTIUM_STATUSES}
+
+    code, out, err = run(capsys, "consortia", "--db", str(path))
+    assert code == 0, err
+    assert "4 consortium(s), dont 3 constitué(s)." in out
+    assert "Financé" in out
