@@ -15,6 +15,11 @@ navigation = st.navigation([
     st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
     st.Page("pages/partenaires.py", title="Partenaires", icon=":material/handshake:"),
     st.Page("pages/consortiums.py", title="Consortiums", icon=":material/groups:"),
+    st.Page("pages/equipements.py", title="Équipements", icon=":material/construction:"),
+    st.Page("pages/appels.py", title="Appels à projets", icon=":material/campaign:"),
+    st.Page("pages/couverture.py", title="Couverture", icon=":material/radar:"),
+    st.Page("pages/evolutions.py", title="Évolutions", icon=":material/timeline:"),
+    st.Page("pages/donnees.py", title="Données", icon=":material/database:"),
     st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
 ])
 

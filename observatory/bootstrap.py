@@ -8,10 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import demo
-from observatory.store import db, evaluations, places, territory
+from observatory import catalogue, demo, demo_cooperation
+from observatory.store import consortia, db, equipment, evaluations, places, rules, territory
 from observatory.territory import load
 from observatory.territory.config import TerritoryConfig
+
+
+DEMO_AUTHOR = "données de démonstration"
 
 
 @dataclass
@@ -62,7 +65,8 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
 
 
 def add_demo(con: duckdb.DuckDBPyConnection) -> int:
-    """Insert the demonstration places unless they are already there."""
+    """Insert the demonstration data unless it is already there: places and evaluations,
+    then consortia, equipment, stays and calls built on them; one transaction."""
     if places.demo_count(con):
         return 0
     demo_places, demo_evaluations = demo.generate(territory.communes(con))
@@ -71,7 +75,26 @@ def add_demo(con: duckdb.DuckDBPyConnection) -> int:
         for evaluation in demo_evaluations:
             record = dict(evaluation, place_id=ids[evaluation["place_index"]])
             evaluations.insert(con, record)
+        current = catalogue.annotate(places.current(con), rules.current(con))
+        _add_cooperation(con, demo_cooperation.generate(current[current["is_demo"]]))
     return len(ids)
+
+
+def _add_cooperation(con: duckdb.DuckDBPyConnection, plan: demo_cooperation.Cooperation) -> None:
+    consortium_ids = [consortia.create(con, c, DEMO_AUTHOR) for c in plan.consortia]
+    consortia.mark_demo(con, consortium_ids)
+    item_ids = []
+    for item, k in plan.equipment:
+        if k is not None:
+            item.consortium_id = consortium_ids[k]
+        item_ids.append(equipment.create(con, item, is_demo=True))
+    for k, place_id, start, end in plan.stays:
+        equipment.add_stay(con, item_ids[k], place_id, start, end, "démonstration")
+    for call in plan.calls:
+        equipment.save_call(con, call["year"], call["budget"], call["opens_on"],
+                            call["closes_on"], call["notes"])
+    for k, record in plan.applications:
+        equipment.save_application(con, dict(record, consortium_id=consortium_ids[k]))
 
 
 def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False) -> InitReport:

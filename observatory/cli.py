@@ -11,13 +11,14 @@ from pathlib import Path
 
 from datetime import date
 
-from observatory import bootstrap, catalogue, cli_reports, config, eligibility, partners
+from observatory import (bootstrap, catalogue, cli_reports, config, coverage, eligibility,
+                         indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.snapshots import SnapshotError
-from observatory.store import StoreError, db, places, rules, territory
+from observatory.store import StoreError, db, live, places, rules, territory
 from observatory.store import consortia as store_consortia
 from observatory.territory import load
 from observatory.territory.config import TerritoryConfigError, load_territory_config
@@ -198,6 +199,55 @@ def cmd_consortia(args) -> int:
     return 0
 
 
+def cmd_indicators(args) -> int:
+    con = _open_read_only(args)
+    try:
+        figures = live.bundle(con, label="", created_by="").indicators
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return 0
+    for key, label in indicators.INDICATORS.items():
+        value = figures[key]
+        years = ", ".join(f"{y} : {n}" for y, n in value["by_call_year"].items()) or "—"
+        print(f"{label} : {value['total']} (par appel : {years})")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    con = _open_read_only(args)
+    try:
+        communes, current = territory.communes(con), _current_places(con)
+    finally:
+        con.close()
+    provider = _provider(args)
+    access = coverage.nearest(communes, current, provider)
+    unit = {"threshold_km": args.km} if args.km is not None else {
+        "threshold_minutes": args.minutes if args.minutes is not None else 20.0}
+    suggestions = None
+    if args.suggest:
+        threshold = args.km if args.km is not None else unit["threshold_minutes"]
+        suggestions = coverage.where_next(
+            access, current, k=args.suggest, threshold=threshold, provider=provider,
+            unit="km" if args.km is not None else "minutes", mature=args.mature)
+    result = coverage.report(access, mature=args.mature, suggestions=suggestions,
+                             provider=provider, **unit)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(result["summary"])
+    names = {row["insee"]: row for row in result["communes"]}
+    far = [names[i] for i in result["zones_blanches"][:10]]
+    if far:
+        print("Communes les plus éloignées : " + ", ".join(
+            f"{r['name']} ({r['population']} hab.)" for r in far))
+    for pick in result.get("suggestions") or []:
+        print(f"  suggestion {pick['rank']} : {pick['name']} ajouterait "
+              f"{pick['population_added']} habitants couverts")
+    return 0
+
+
 def _distance_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-minutes", type=float, default=partners.DEFAULT_MAX_MINUTES,
                         help="temps de trajet maximal estimé (minutes)")
@@ -259,6 +309,24 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_consortia)
+
+    p = sub.add_parser("coverage", help="couverture : qui est loin d'un lieu (ou d'un lieu mature)")
+    _db_option(p)
+    unit = p.add_mutually_exclusive_group()
+    unit.add_argument("--minutes", type=float, help="seuil en minutes de trajet estimées (défaut 20)")
+    unit.add_argument("--km", type=float, help="seuil en kilomètres à vol d'oiseau")
+    p.add_argument("--mature", action="store_true", help="distance au lieu mature le plus proche")
+    p.add_argument("--suggest", type=int, default=0, metavar="K",
+                   help="proposer K communes où un nouveau lieu couvrirait le plus d'habitants")
+    p.add_argument("--circuity", type=float, default=EstimatedRoad().circuity)
+    p.add_argument("--speed", type=float, default=EstimatedRoad().speed_kmh)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("indicators", help="les trois indicateurs de la mesure 7.1")
+    _db_option(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_indicators)
 
     cli_reports.register(sub, _db_option)
     return parser

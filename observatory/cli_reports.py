@@ -122,7 +122,7 @@ def cmd_export(args) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"{exports.FORMATS[args.format]['label']} écrit : {out} ({len(data):,} octets)"
+    print(f"{exports.FORMATS[args.format].label} écrit : {out} ({len(data):,} octets)"
           .replace(",", " "))
     return 0
 

@@ -5,7 +5,7 @@ Everything is vectorised (numpy, a KD-tree): no Python loop over pairs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -84,6 +84,7 @@ class EstimatedRoad:
 
     circuity: float = DEFAULT_CIRCUITY
     speed_kmh: float = DEFAULT_SPEED_KMH
+    is_estimate: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.circuity <= 3.0:
@@ -126,13 +127,20 @@ class MatrixFile:
     table: pd.DataFrame
     fallback: EstimatedRoad = EstimatedRoad()
     label: str = "Matrice de distances routières fournie"
+    is_estimate: bool = False
+
+    def _both_ways(self) -> pd.DataFrame:
+        """The table read in both directions (a pair given once serves A→B and B→A)."""
+        reverse = self.table.rename(columns={"from_id": "to_id", "to_id": "from_id"})
+        return pd.concat([self.table, reverse]).drop_duplicates(["from_id", "to_id"])
 
     def matrix(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> Travel:
         travel = self.fallback.matrix(origins, destinations)
         road, minutes = travel.road_km.copy(), travel.minutes.copy()
         row = {pid: i for i, pid in enumerate(origins["id"])}
         col = {pid: j for j, pid in enumerate(destinations["id"])}
-        known = self.table[self.table["from_id"].isin(row) & self.table["to_id"].isin(col)]
+        table = self._both_ways()
+        known = table[table["from_id"].isin(row) & table["to_id"].isin(col)]
         i = known["from_id"].map(row).to_numpy()
         j = known["to_id"].map(col).to_numpy()
         road[i, j] = known["road_km"].to_numpy()
@@ -142,15 +150,15 @@ class MatrixFile:
     def pairwise(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> Travel:
         travel = self.fallback.pairwise(origins, destinations)
         keys = pd.MultiIndex.from_arrays([origins["id"].to_numpy(), destinations["id"].to_numpy()])
-        table = self.table.set_index(["from_id", "to_id"])
+        table = self._both_ways().set_index(["from_id", "to_id"])
         found = table.reindex(keys)
         road = np.where(found["road_km"].notna(), found["road_km"], travel.road_km)
         minutes = np.where(found["minutes"].notna(), found["minutes"], travel.minutes)
         return Travel(travel.straight_km, road, minutes)
 
     def straight_radius_km(self, minutes: float) -> float:
-        # No road trip is faster than 90 km/h as the crow flies: a safe prefilter.
-        return minutes / 60.0 * 90.0
+        # No road trip is faster than 90 km/h as the crow flies, nor than the fallback allows.
+        return max(minutes / 60.0 * 90.0, self.fallback.straight_radius_km(minutes))
 
 
 def unit_vectors(lon, lat) -> np.ndarray:

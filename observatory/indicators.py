@@ -9,6 +9,7 @@ import pandas as pd
 
 from observatory.consortia import FORMED_STATUSES
 
+NO_CALL = "hors appel"  # bought without the measure's funding
 INDICATORS = {
     "consortia_formed": "Consortiums constitués",
     "mutualised_equipment": "Équipements mutualisés",
@@ -19,7 +20,8 @@ INDICATORS = {
 def _breakdown(frame: pd.DataFrame, year_col: str, epci_col: str) -> dict:
     if frame.empty:
         return {"total": 0, "by_call_year": {}, "by_epci": {}}
-    years = frame[year_col].dropna().astype(int).value_counts().sort_index()
+    years = frame[year_col].map(lambda y: NO_CALL if pd.isna(y) else str(int(y)))
+    years = years.value_counts().sort_index()
     epci = frame[epci_col].fillna("inconnu").value_counts().sort_index()
     return {"total": int(len(frame)),
             "by_call_year": {str(k): int(v) for k, v in years.items()},
@@ -58,3 +60,57 @@ def compute(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
         "mutualised_equipment": equipment_indicator(equipment, places, "mutualised"),
         "itinerant_equipment": equipment_indicator(equipment, places, "itinerant"),
     }
+
+
+def involvement(consortia: pd.DataFrame, places: pd.DataFrame) -> dict[str, float]:
+    """Share of places (and of mature places) in at least one consortium."""
+    members = {int(m) for ids in consortia.get("member_ids", pd.Series(dtype=object))
+               for m in (ids if ids is not None else [])}
+    involved = places["id"].isin(members) if len(places) else pd.Series(dtype=bool)
+    mature = places["mature"].astype(bool) if len(places) else pd.Series(dtype=bool)
+    return {
+        "places_involved": int(involved.sum()),
+        "places_share_pct": round(100 * float(involved.mean()), 1) if len(places) else 0.0,
+        "mature_involved": int((involved & mature).sum()),
+        "mature_share_pct": round(100 * float(involved[mature].mean()), 1) if mature.any() else 0.0,
+    }
+
+
+def amounts(equipment: pd.DataFrame, applications: pd.DataFrame) -> dict[str, float]:
+    """Euros funded behind each indicator."""
+    def funded(flag: str) -> float:
+        if equipment.empty or flag not in equipment:
+            return 0.0
+        chosen = equipment[equipment[flag].fillna(False).astype(bool)]
+        return float(chosen["amount_funded"].fillna(0).sum())
+
+    granted = float(applications["amount_granted"].fillna(0).sum()) if len(applications) else 0.0
+    return {"consortia_granted_eur": granted, "mutualised_funded_eur": funded("mutualised"),
+            "itinerant_funded_eur": funded("itinerant")}
+
+
+def over_time(indicators_by_year: dict[str, dict]) -> pd.DataFrame:
+    """Long frame (indicator label, call year, count) for a chart per call year."""
+    rows = [{"indicateur": INDICATORS[key], "appel": year, "nombre": count}
+            for key, value in indicators_by_year.items()
+            for year, count in value["by_call_year"].items()]
+    return pd.DataFrame(rows, columns=["indicateur", "appel", "nombre"])
+
+
+def itinerant_reach(items: pd.DataFrame, stays: pd.DataFrame, places: pd.DataFrame,
+                    communes: pd.DataFrame, minutes: float, provider=None) -> pd.DataFrame:
+    """Per itinerant item: the places of its tour and the communes and inhabitants
+    within ``minutes`` of one of them."""
+    from observatory.itinerance import reach_of_tour
+
+    rows = []
+    inside = communes[communes["in_perimeter"]] if "in_perimeter" in communes else communes
+    frame = pd.DataFrame(inside.drop(columns="geometry", errors="ignore"))
+    for item in items[items["itinerant"]].itertuples() if len(items) else []:
+        visited = set(stays.loc[stays["equipment_id"] == item.id, "place_id"]) if len(stays) else set()
+        visited.add(int(item.owner_place_id))
+        stops = places[places["id"].isin(visited)]
+        reach = reach_of_tour(stops, frame, provider, minutes)
+        rows.append({"equipment_id": int(item.id), "name": item.name, "stops": len(stops),
+                     "communes": len(reach.communes), "population": reach.population})
+    return pd.DataFrame(rows, columns=["equipment_id", "name", "stops", "communes", "population"])

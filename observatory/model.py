@@ -103,3 +103,25 @@ CONSORTIUM_STATUSES: dict[str, str] = {
     "funded": "Financé",
     "refused": "Refusé",
 }
+
+# The measure's categories of eligible equipment (fiche 7.1).
+EQUIPMENT_CATEGORIES: dict[str, str] = {
+    "tools": "Outillage et machines",
+    "furniture": "Mobilier et kits de réemploi pour événements",
+    "digital": "Informatique, audiovisuel et logiciels de conception collaborative",
+    "works": "Petits travaux d'aménagement intérieur",
+    "vehicle": "Véhicules et vélos partagés",
+    "rolling_furniture": "Mobilier roulant",
+}
+EQUIPMENT_CONDITIONS: dict[str, str] = {
+    "new": "Neuf",
+    "good": "Bon état",
+    "worn": "Usé",
+    "broken": "Hors service",
+}
+APPLICATION_STATUSES: dict[str, str] = {
+    "draft": "En préparation",
+    "submitted": "Déposée",
+    "funded": "Financée",
+    "refused": "Refusée",
+}

@@ -40,13 +40,17 @@ TERM_LABELS = {
 
 
 def _scores(frame: pd.DataFrame) -> np.ndarray:
-    return frame[list(CRITERIA_KEYS)].astype(float).fillna(0).to_numpy()
+    return frame[list(CRITERIA_KEYS)].astype(float).to_numpy()
 
 
 def _complementarity(origin: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term, what partners bring, what the place brings), per partner."""
-    brings = np.clip(others - origin, 0, None)
-    receives = np.clip(origin - others, 0, None)
+    """(term, what partners bring, what the place brings), per partner.
+
+    A criterion not scored on either side says nothing: its gap counts as zero.
+    """
+    gap = np.nan_to_num(others - origin, nan=0.0)
+    brings = np.clip(gap, 0, None)
+    receives = np.clip(-gap, 0, None)
     term = np.clip((brings.mean(axis=1) + receives.mean(axis=1)) / FULL_GAP, 0, 1)
     return term, brings, receives
 
@@ -113,15 +117,21 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider |
     total = sum(active.values()) or 1.0
     cand["score"] = 100 * sum(cand[f"t_{n}"] * w for n, w in active.items()) / total
     cand["why"] = [
-        _explain(o, row, brings[k], receives[k], new_equipment[k])
+        _explain(o, row, brings[k], receives[k], new_equipment[k],
+                 getattr(provider, "is_estimate", True))
         for k, row in enumerate(cand.to_dict(orient="records"))]
     return cand.sort_values(["score", "minutes"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _score_text(value) -> str:
+    return "non évalué" if pd.isna(value) else fmt_score(value)
+
+
 def _explain(origin: pd.Series, partner: dict, brings: np.ndarray, receives: np.ndarray,
-             new_equipment: list[str]) -> str:
-    parts = [f"à {partner['minutes']:.0f} min (≈ {partner['road_km']:.0f} km, estimation)"]
-    strong = [f"{c.short} ({fmt_score(partner[c.key])} contre {fmt_score(origin[c.key])})"
+             new_equipment: list[str], estimated: bool = True) -> str:
+    parts = [f"à {partner['minutes']:.0f} min (≈ {partner['road_km']:.0f} km"
+             + (", estimation)" if estimated else ")")]
+    strong = [f"{c.short} ({_score_text(partner[c.key])} contre {_score_text(origin[c.key])})"
               for c, gap in zip(CRITERIA, brings) if gap >= 1]
     if strong:
         parts.append("fort là où le lieu l'est moins : " + ", ".join(strong))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import catalogue, consortia
+from observatory import catalogue, consortia, indicators
 from observatory.ui import charts, context, data, fmt
 
 ctx = context.get()
@@ -46,18 +46,34 @@ with right:
     st.markdown("**Densité de lieux**")
     st.plotly_chart(charts.density_by_epci(per_epci), width="stretch")
 
-st.subheader("Consortiums (indicateur de la mesure 7.1)")
-saved = data.consortia(data.db_path())
-counts = consortia.counts_by_year_and_status(saved)
+st.subheader("Indicateurs de la mesure 7.1")
+path = data.db_path()
+saved, items = data.consortia(path), data.equipment(path)
+tables = {"places": ctx.places, "consortia": saved, "equipment": items}
+figures_7_1 = indicators.compute(tables)
 cols = st.columns(3)
-cols[0].metric("Consortiums constitués", consortia.formed_count(saved),
-               help="Déposés, financés ou refusés : au-delà du stade de l'idée.")
-cols[1].metric("dont financés", int((saved["status"] == "funded").sum()) if len(saved) else 0)
-cols[2].metric("Idées en cours", int((saved["status"] == "idea").sum()) if len(saved) else 0)
-if len(saved):
-    st.plotly_chart(charts.consortia_by_year(counts), width="stretch")
+for col, (key, title) in zip(cols, indicators.INDICATORS.items()):
+    col.metric(title, figures_7_1[key]["total"])
+money = indicators.amounts(items, data.applications(path))
+share = indicators.involvement(saved, ctx.places)
+cols = st.columns(3)
+cols[0].metric("Montants accordés aux consortiums", f"{fmt.integer(money['consortia_granted_eur'])} €")
+cols[1].metric("Lieux engagés dans un consortium",
+               f"{share['places_involved']} ({fmt.decimal(share['places_share_pct'], 0)} %)")
+cols[2].metric("Lieux matures engagés",
+               f"{share['mature_involved']} ({fmt.decimal(share['mature_share_pct'], 0)} %)")
+timeline = indicators.over_time(figures_7_1)
+if len(timeline):
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Par appel à projets**")
+        st.plotly_chart(charts.indicators_by_year(timeline), width="stretch")
+    with right:
+        st.markdown("**Consortiums par appel et statut**")
+        st.plotly_chart(charts.consortia_by_year(consortia.counts_by_year_and_status(saved)),
+                        width="stretch")
 else:
-    st.caption("Aucun consortium enregistré : la page Consortiums permet d'en créer.")
+    st.caption("Aucun consortium ni équipement enregistré : les indicateurs sont à zéro.")
 
 left, right = st.columns(2)
 with left:

@@ -4,7 +4,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE = ["model.py", "maturity.py", "filters.py", "distances.py", "catalogue.py", "demo.py"]
+PURE = ["model.py", "maturity.py", "filters.py", "distances.py", "catalogue.py", "demo.py",
+        "coverage.py", "itinerance.py", "partners.py", "eligibility.py", "indicators.py",
+        "evolution.py", "consortia.py", "equipment.py", "calls.py", "bundle.py", "snapshots.py"]
 
 
 def imported_modules(path: Path) -> set[str]:

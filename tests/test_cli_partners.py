@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from observatory import catalogue, cli, partners
+from observatory import bootstrap, catalogue, cli, partners
 from observatory.consortia import Consortium
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
@@ -185,8 +185,10 @@ def test_network_text_output_is_french(capsys, demo_db):
 
 # --- consortia --------------------------------------------------------------------------------
 
-def test_consortia_json_of_an_empty_database(capsys, demo_db):
-    result = run_json(capsys, "consortia", "--json", "--db", str(demo_db))
+def test_consortia_json_of_a_database_without_consortia(capsys, tmp_path, territory_config):
+    path = tmp_path / "empty.duckdb"
+    bootstrap.init_database(path, territory_config, with_demo=False)
+    result = run_json(capsys, "consortia", "--json", "--db", str(path))
     assert CONSORTIA_KEYS <= set(result)
     assert result["consortia"] == [] and result["formed"] == 0
     assert set(result["by_call_year_and_status"]) == {str(y) for y in CALL_YEARS}
@@ -197,6 +199,7 @@ def test_consortia_json_of_an_empty_database(capsys, demo_db):
 def test_consortia_json_lists_and_counts_saved_consortia(capsys, demo_db, tmp_path):
     path = tmp_path / "observatory.duckdb"
     shutil.copy(demo_db, path)
+    before = run_json(capsys, "consortia", "--json", "--db", str(path))
     con = db.connect(path)
     ids = [r[0] for r in con.execute("SELECT id FROM places ORDER BY id LIMIT 3").fetchall()]
     with db.transaction(con):
@@ -207,17 +210,21 @@ def test_consortia_json_lists_and_counts_saved_consortia(capsys, demo_db, tmp_pa
     con.close()
     result = run_json(capsys, "consortia", "--json", "--db", str(path))
     assert CONSORTIA_KEYS <= set(result)
-    assert result["formed"] == 3
-    assert {r["name"] for r in result["consortia"]} == {"Idée", "Déposé", "Financé",
-                                                        "<b>Refusé</b>"}
-    for record in result["consortia"]:
+    assert result["formed"] == before["formed"] + 3
+    old_ids = {r["id"] for r in before["consortia"]}
+    new = [r for r in result["consortia"] if r["id"] not in old_ids]
+    assert {r["name"] for r in new} == {"Idée", "Déposé", "Financé", "<b>Refusé</b>"}
+    for record in new:
         assert record["member_ids"] == sorted(ids) and record["version"] == 1
-    counts = result["by_call_year_and_status"]
-    assert counts["2026"] == {"idea": 1, "submitted": 1, "funded": 0, "refused": 0}
-    assert counts["2025"] == {"idea": 0, "submitted": 0, "funded": 1, "refused": 1}
-    assert counts["2023"] == {s: 0 for s in CONSORTIUM_STATUSES}
+    counts, old = result["by_call_year_and_status"], before["by_call_year_and_status"]
+    added = {y: {s: counts[y][s] - old[y][s] for s in CONSORTIUM_STATUSES} for y in counts}
+    assert added["2026"] == {"idea": 1, "submitted": 1, "funded": 0, "refused": 0}
+    assert added["2025"] == {"idea": 0, "submitted": 0, "funded": 1, "refused": 1}
+    assert added["2023"] == {s: 0 for s in CONSORTIUM_STATUSES}
+    assert sum(sum(v.values()) for v in counts.values()) == len(result["consortia"])
 
     code, out, err = run(capsys, "consortia", "--db", str(path))
     assert code == 0, err
-    assert "4 consortium(s), dont 3 constitué(s)." in out
+    total = len(result["consortia"])
+    assert f"{total} consortium(s), dont {result['formed']} constitué(s)." in out
     assert "Financé" in out

@@ -267,12 +267,25 @@ def test_matrix_file_pairwise_equals_the_diagonal_of_its_matrix(three_by_three):
     np.testing.assert_allclose(pair.road_km, np.diag(full.road_km))
 
 
-def test_matrix_file_is_directional(three_by_three):
+def test_matrix_file_reads_a_pair_given_once_in_both_directions(three_by_three):
     origins, destinations, table = three_by_three
     provider = MatrixFile(table)
+    forward = provider.matrix(origins, destinations)
     back = provider.matrix(destinations, origins)
-    estimate = EstimatedRoad().matrix(destinations, origins)
-    np.testing.assert_allclose(back.minutes, estimate.minutes)  # only 1→11 is known, not 11→1
+    np.testing.assert_allclose(back.minutes, forward.minutes.T)  # roads run both ways
+
+
+def test_matrix_file_keeps_each_direction_when_both_are_given(three_by_three):
+    origins, destinations, table = three_by_three
+    first = table.iloc[[0]]
+    reverse = first.rename(columns={"from_id": "to_id", "to_id": "from_id"}).assign(
+        minutes=first["minutes"] + 7)
+    provider = MatrixFile(pd.concat([table, reverse]))
+    pid, did = int(first["from_id"].iloc[0]), int(first["to_id"].iloc[0])
+    one = lambda frame, i: frame[frame["id"] == i]  # noqa: E731
+    there = provider.pairwise(one(origins, pid), one(destinations, did)).minutes[0]
+    back = provider.pairwise(one(destinations, did), one(origins, pid)).minutes[0]
+    assert back == there + 7
 
 
 def test_matrix_file_with_int32_ids_as_from_the_database(three_by_three):
@@ -297,11 +310,6 @@ def test_matrix_file_radius_bounds_a_default_fallback():
     assert not (travel.minutes[travel.straight_km > radius + 1e-9] < 40).any()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: MatrixFile.straight_radius_km assumes 90 km/h crow-fly, but its fallback may be "
-    "faster (EstimatedRoad accepts circuity 1.0 at up to 130 km/h): pairs that the fallback "
-    "puts under the limit lie beyond the radius, so propose_network silently misses them. "
-    "Fix: return max(minutes / 60 * 90, self.fallback.straight_radius_km(minutes))."))
 def test_matrix_file_radius_bounds_a_fast_fallback():
     frame = occitanie(300, seed=14)
     provider = MatrixFile(pd.DataFrame({"from_id": [], "to_id": [], "road_km": [], "minutes": []}),

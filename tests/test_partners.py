@@ -237,15 +237,13 @@ def test_why_does_not_call_a_non_mature_place_mature():
     assert "fort là où" not in ranked.loc[0, "why"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: partners._explain formats the origin's score with fmt_score even when the place has "
-    "not been evaluated (NaN): an unevaluated origin yields 'Communs (3 contre nan)'. Reproduce: "
-    "suggest() on an origin whose five scores are NaN. Fix: skip or say 'non évalué' when "
-    "origin[c.key] is missing (and arguably do not count NaN as 0 in _complementarity)."))
-def test_why_never_shows_nan_for_an_unevaluated_place():
+def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
     origin = place(1, "Pas encore évalué", scores={k: float("nan") for k in CRITERIA_KEYS})
     ranked = suggest(frame(origin, place(2, "Évalué", 5, scores=3.0)), 1)
-    assert "nan" not in ranked.loc[0, "why"].lower()
+    why = ranked.loc[0, "why"]
+    assert "contre nan" not in why and "(nan" not in why
+    assert "fort là où" not in why
+    assert ranked.loc[0, "t_complementarity"] == 0
 
 
 # --- propose_network ------------------------------------------------------------------------
@@ -406,14 +404,19 @@ def test_network_proposal_on_the_demo_database(demo_db):
     assert proposal.consortia <= 12
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (packaging): observatory.distances.pairs_within and partners.propose_network import "
-    "scipy, but pyproject.toml does not declare it (scipy is installed in the venv by hand; "
-    "nothing requires it), so a fresh `pip install .` fails at the network proposal. "
-    "Fix: add \"scipy>=1.11\" to [project] dependencies."))
 def test_scipy_is_a_declared_dependency():
+    """pairs_within and propose_network import scipy: a fresh install must bring it."""
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
                               .read_text(encoding="utf-8"))
     names = [d.split(">")[0].split("=")[0].split("<")[0].strip().lower()
              for d in pyproject["project"]["dependencies"]]
     assert "scipy" in names
+
+
+def test_network_proposal_with_a_fast_matrix_fallback_sees_every_pair_in_reach():
+    network = frame(place(1, "H", 0, mature=True), place(2, "M", 70))
+    empty = pd.DataFrame({"from_id": [], "to_id": [], "road_km": [], "minutes": []})
+    provider = MatrixFile(empty, fallback=EstimatedRoad(circuity=1.0, speed_kmh=130))
+    assert provider.pairwise(network.iloc[[1]], network.iloc[[0]]).minutes[0] < 40
+    proposal = propose_network(network, provider=provider, max_minutes=40)
+    assert proposal.links["member_id"].tolist() == [2]

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from observatory.consortia import ConflictError, Consortium, ConsortiumError
+from observatory.store import audit
 
 COLUMNS = ("name", "lead_place_id", "location_place_id", "call_year", "status", "description")
 
@@ -23,9 +24,15 @@ def _state(con: duckdb.DuckDBPyConnection, consortium_id: int) -> str:
 
 
 def _record(con, consortium_id: int, action: str, changed_by: str) -> None:
+    state = _state(con, consortium_id)
+    previous = con.execute("SELECT state FROM consortium_history WHERE consortium_id = ? "
+                           "ORDER BY id DESC LIMIT 1", [consortium_id]).fetchone()
     con.execute(
         "INSERT INTO consortium_history (consortium_id, changed_by, action, state) "
-        "VALUES (?, ?, ?, ?)", [consortium_id, changed_by, action, _state(con, consortium_id)])
+        "VALUES (?, ?, ?, ?)", [consortium_id, changed_by, action, state])
+    audit.record(con, actor=changed_by, entity="consortium", entity_id=consortium_id,
+                 action={"created": "create", "updated": "update"}.get(action, action),
+                 old=json.loads(previous[0]) if previous else None, new=json.loads(state))
 
 
 def _replace_members(con, consortium_id: int, member_ids: list[int]) -> None:
@@ -67,8 +74,11 @@ def update(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: s
 
 
 def archive(con: duckdb.DuckDBPyConnection, consortium_id: int, changed_by: str) -> None:
-    con.execute("UPDATE consortia SET archived = true, version = version + 1, "
-                "updated_at = current_timestamp WHERE id = ?", [consortium_id])
+    done = con.execute("UPDATE consortia SET archived = true, version = version + 1, "
+                       "updated_at = current_timestamp WHERE id = ? AND NOT archived RETURNING id",
+                       [consortium_id]).fetchall()
+    if not done:
+        raise ConsortiumError(f"Consortium {consortium_id} introuvable.")
     _record(con, consortium_id, "archived", changed_by)
 
 
@@ -97,3 +107,8 @@ def history(con: duckdb.DuckDBPyConnection, consortium_id: int | None = None) ->
         sql += " WHERE consortium_id = ?"
         params.append(consortium_id)
     return con.execute(sql + " ORDER BY id", params).df()
+
+
+def mark_demo(con: duckdb.DuckDBPyConnection, consortium_ids: list[int]) -> None:
+    con.executemany("UPDATE consortia SET is_demo = true WHERE id = ?",
+                    [(i,) for i in consortium_ids])

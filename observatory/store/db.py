@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -96,3 +97,22 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+@contextmanager
+def session(path: str | Path, read_only: bool = False,
+            wait_s: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection, closed on exit; waits while another process holds the file."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = connect(path, read_only=read_only)
+            break
+        except StoreError as exc:
+            if "autre processus" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    try:
+        yield con
+    finally:
+        con.close()

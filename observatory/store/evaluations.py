@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from observatory.model import CRITERIA, CRITERIA_KEYS
+from observatory.store import audit
 
 FIELDS = ("place_id", "evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence")
 
@@ -38,3 +39,11 @@ def seed_criteria(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO criteria VALUES (?, ?, ?, ?)",
         [(c.key, i, c.label, c.description) for i, c in enumerate(CRITERIA, start=1)],
     )
+
+
+def create(con: duckdb.DuckDBPyConnection, evaluation: Mapping[str, object], actor: str) -> int:
+    """Record a new evaluation and its audit entry (call inside a transaction)."""
+    new_id = insert(con, evaluation)
+    audit.record(con, actor=actor, entity="evaluation", entity_id=new_id, action="create",
+                 old=None, new={f: evaluation.get(f) for f in FIELDS})
+    return new_id

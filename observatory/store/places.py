@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pandas as pd
 
+from observatory.consortia import ConflictError
 from observatory.model import CRITERIA_KEYS
+from observatory.store import audit
 
 PLACE_FIELDS = (
     "name", "insee", "lon", "lat", "location_approximate", "typology", "legal_status",
@@ -69,6 +71,98 @@ def demo_count(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def delete_demo(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove the demonstration places and their evaluations (call inside a transaction)."""
+    """Remove every demonstration record (call inside a transaction)."""
+    demo_items = "SELECT id FROM equipment WHERE is_demo"
+    demo_consortia = "SELECT id FROM consortia WHERE is_demo"
+    con.execute(f"DELETE FROM equipment_stays WHERE equipment_id IN ({demo_items})")
+    con.execute("DELETE FROM equipment WHERE is_demo")
+    con.execute(f"DELETE FROM applications WHERE consortium_id IN ({demo_consortia})")
+    con.execute(f"DELETE FROM consortium_members WHERE consortium_id IN ({demo_consortia})")
+    con.execute(f"DELETE FROM consortium_history WHERE consortium_id IN ({demo_consortia})")
+    con.execute("DELETE FROM consortia WHERE is_demo")
     con.execute("DELETE FROM evaluations WHERE place_id IN (SELECT id FROM places WHERE is_demo)")
     con.execute("DELETE FROM places WHERE is_demo")
+
+
+EDITABLE = tuple(f for f in PLACE_FIELDS if f != "is_demo")
+
+
+def get(con: duckdb.DuckDBPyConnection, place_id: int) -> dict | None:
+    """One place's stored fields (archived ones included), with ``id``, ``version``, ``archived``."""
+    df = con.execute(f"SELECT id, {', '.join(PLACE_FIELDS)}, archived, version FROM places "
+                     "WHERE id = ?", [int(place_id)]).df()
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    row["thematics"] = list(row["thematics"]) if row["thematics"] is not None else []
+    return {k: (None if not isinstance(v, (list, str)) and pd.isna(v) else
+                v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+
+def create(con: duckdb.DuckDBPyConnection, place: Mapping[str, object], actor: str) -> int:
+    """Insert a place and record it in the audit trail (call inside a transaction)."""
+    place_id = insert(con, place)
+    audit.record(con, actor=actor, entity="place", entity_id=place_id, action="create",
+                 old=None, new=_public(get(con, place_id)))
+    return place_id
+
+
+def update(con: duckdb.DuckDBPyConnection, place_id: int, changes: Mapping[str, object],
+           expected_version: int, actor: str, action: str = "update") -> int:
+    """Apply ``changes`` if the place is still at ``expected_version``; returns the new version.
+
+    Refuses a stale save (someone saved in between) with a French message listing what the
+    other person changed, instead of overwriting it silently.
+    """
+    before = get(con, place_id)
+    if before is None:
+        raise ConflictError(f"Lieu {place_id} introuvable.")
+    if before["version"] != expected_version:
+        raise ConflictError(
+            "Ce lieu a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert "
+            f"(version {before['version']} contre {expected_version}). "
+            + _changes_since(con, place_id, expected_version))
+    fields = [f for f in changes if f in EDITABLE]
+    if fields:
+        done = con.execute(
+            f"UPDATE places SET {', '.join(f'{f} = ?' for f in fields)}, version = version + 1, "
+            "updated_at = current_timestamp WHERE id = ? AND version = ? RETURNING version",
+            [*(changes[f] for f in fields), int(place_id), int(expected_version)]).fetchall()
+        if not done:
+            raise ConflictError("Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le.")
+        after = get(con, place_id)
+        audit.record(con, actor=actor, entity="place", entity_id=place_id, action=action,
+                     old={f: _public(before)[f] for f in fields},
+                     new={f: _public(after)[f] for f in fields})
+        return int(done[0][0])
+    return int(before["version"])
+
+
+def set_archived(con: duckdb.DuckDBPyConnection, place_id: int, archived: bool,
+                 expected_version: int, actor: str) -> int:
+    """Archive (hide) or bring back a place, with the same version check as an edit."""
+    before = get(con, place_id)
+    if before is None or before["version"] != expected_version:
+        raise ConflictError("Ce lieu a été modifié entre-temps : rechargez-le avant de l'archiver.")
+    con.execute("UPDATE places SET archived = ?, version = version + 1, "
+                "updated_at = current_timestamp WHERE id = ?", [archived, int(place_id)])
+    audit.record(con, actor=actor, entity="place", entity_id=place_id,
+                 action="archive" if archived else "unarchive",
+                 old={"archived": before["archived"]}, new={"archived": archived})
+    return expected_version + 1
+
+
+def _public(place: Mapping[str, object] | None) -> dict:
+    return {k: v for k, v in (place or {}).items() if k not in ("version",)}
+
+
+def _changes_since(con: duckdb.DuckDBPyConnection, place_id: int, version: int) -> str:
+    """What others changed after ``version``, in French (from the audit trail)."""
+    history = audit.history(con, "place", place_id, limit=50)
+    lines = []
+    for row in history.itertuples():
+        for field, new in (row.new_values or {}).items():
+            old = (row.old_values or {}).get(field)
+            lines.append(f"{field} : « {old} » → « {new} » (par {row.actor}, {row.changed_at:%d/%m %H:%M})")
+    recent = lines[: max(1, len(lines))][:10]
+    return ("Modifications enregistrées entre-temps : " + " ; ".join(recent)) if recent else ""

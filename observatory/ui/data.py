@@ -1,19 +1,27 @@
-"""Cached access to the store for the pages: one connection, query results keyed by path."""
+"""Cached access to the store for the pages.
+
+Each read or write opens the DuckDB file, works and closes it (about 10 ms), so the CLI
+(imports, backups) can use the same file while the app is open; results are cached with
+st.cache_data keyed by the file's path and forgotten after every write.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from observatory import bootstrap, catalogue, config
 from observatory.maturity import MaturityRule
+from observatory.bundle import Bundle
 from observatory.consortia import Consortium
+from observatory.equipment import Equipment
 from observatory.store import consortia as store_consortia
-from observatory.store import db, evaluations, places, rules, territory
+from observatory.store import equipment as store_equipment
+from observatory.store import db, evaluations, live, places, rules, territory
+from observatory.store import snapshots as store_snapshots
 from observatory.territory.config import load_territory_config
 from observatory.ui import maps
 
@@ -22,45 +30,46 @@ def db_path() -> str:
     return str(config.db_path().resolve())
 
 
-@st.cache_resource(show_spinner="Ouverture de la base…")
-def connection(path: str) -> duckdb.DuckDBPyConnection:
-    """The app's one read-write connection; a missing file is created with the demo data."""
+@st.cache_resource(show_spinner="Préparation de la base…")
+def ensure_database(path: str) -> str:
+    """Once per process: create a missing file with the demo data, upgrade an old one."""
     if not Path(path).exists():
         cfg = load_territory_config(config.territory_path())
         bootstrap.init_database(Path(path), cfg, with_demo=True)
-    con = db.connect(path)
-    db.migrate(con)
-    return con
+    with db.session(path) as con:
+        db.migrate(con)
+    return path
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the shared connection: a connection is not thread-safe, cursors are."""
-    return connection(db_path()).cursor()
+def read(action, *args, **kwargs):
+    """``action(con, *args)`` on a short-lived connection."""
+    with db.session(ensure_database(db_path())) as con:
+        return action(con, *args, **kwargs)
 
 
 @st.cache_data(show_spinner=False)
 def communes(path: str) -> gpd.GeoDataFrame:
-    return territory.communes(cursor())
+    return read(territory.communes)
 
 
 @st.cache_data(show_spinner=False)
 def territory_meta(path: str) -> dict[str, str]:
-    return territory.meta(cursor())
+    return read(territory.meta)
 
 
 @st.cache_data(show_spinner=False)
 def epci(path: str) -> pd.DataFrame:
-    return territory.epci(cursor())
+    return read(territory.epci)
 
 
 @st.cache_data(show_spinner=False)
 def current_rule(path: str) -> MaturityRule:
-    return rules.current(cursor())
+    return read(rules.current)
 
 
 @st.cache_data(show_spinner=False)
 def raw_places(path: str) -> pd.DataFrame:
-    return places.current(cursor())
+    return read(places.current)
 
 
 def current_places() -> pd.DataFrame:
@@ -71,17 +80,17 @@ def current_places() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def evaluation_history(path: str, place_id: int) -> pd.DataFrame:
-    return evaluations.history(cursor(), place_id)
+    return read(evaluations.history, place_id)
 
 
 @st.cache_data(show_spinner=False)
 def all_evaluations(path: str) -> pd.DataFrame:
-    return evaluations.history(cursor())
+    return read(evaluations.history)
 
 
 @st.cache_data(show_spinner=False)
 def rule_history(path: str) -> pd.DataFrame:
-    return rules.history(cursor())
+    return read(rules.history)
 
 
 @st.cache_data(show_spinner=False)
@@ -96,15 +105,20 @@ def online_tiles() -> bool:
     return mode == "on" or (mode == "auto" and maps.tiles_reachable())
 
 
-def save_rule(rule: MaturityRule, set_by: str) -> None:
-    con = cursor()
-    with db.transaction(con):
-        rules.save(con, rule, set_by)
+def write(action, *args, **kwargs):
+    """Run ``action(con, *args)`` in one transaction, then forget cached results."""
+    with db.session(ensure_database(db_path())) as con, db.transaction(con):
+        result = action(con, *args, **kwargs)
     invalidate()
+    return result
+
+
+def save_rule(rule: MaturityRule, set_by: str) -> None:
+    write(rules.save, rule, set_by)
 
 
 def add_demo() -> int:
-    added = bootstrap.add_demo(cursor())
+    added = read(bootstrap.add_demo)
     invalidate()
     return added
 
@@ -116,29 +130,114 @@ def invalidate() -> None:
 
 @st.cache_data(show_spinner=False)
 def consortia(path: str) -> pd.DataFrame:
-    return store_consortia.current(cursor())
+    return read(store_consortia.current)
 
 
 @st.cache_data(show_spinner=False)
 def consortium_history(path: str, consortium_id: int) -> pd.DataFrame:
-    return store_consortia.history(cursor(), consortium_id)
+    return read(store_consortia.history, consortium_id)
 
 
 def save_consortium(consortium: Consortium, changed_by: str) -> int:
     """Create or update (with the version check); returns the consortium's id."""
-    con = cursor()
-    with db.transaction(con):
-        if consortium.id is None:
-            consortium_id = store_consortia.create(con, consortium, changed_by)
-        else:
-            store_consortia.update(con, consortium, changed_by)
-            consortium_id = consortium.id
-    invalidate()
-    return consortium_id
+    if consortium.id is None:
+        return write(store_consortia.create, consortium, changed_by)
+    write(store_consortia.update, consortium, changed_by)
+    return consortium.id
 
 
 def archive_consortium(consortium_id: int, changed_by: str) -> None:
-    con = cursor()
-    with db.transaction(con):
-        store_consortia.archive(con, consortium_id, changed_by)
-    invalidate()
+    write(store_consortia.archive, consortium_id, changed_by)
+
+
+@st.cache_data(show_spinner=False)
+def snapshot_catalogue(path: str) -> pd.DataFrame:
+    return read(store_snapshots.catalogue)
+
+
+@st.cache_data(show_spinner="Lecture de l'instantané…")
+def snapshot(path: str, snapshot_id: int) -> Bundle:
+    return read(store_snapshots.read, snapshot_id)
+
+
+@st.cache_data(show_spinner=False)
+def live_bundle(path: str, place_ids: tuple[int, ...] | None = None) -> Bundle:
+    """Today's data (restricted to ``place_ids`` for the filtered view)."""
+    return read(live.bundle, label="Aujourd'hui", created_by="", place_ids=place_ids)
+
+
+def create_snapshot(label: str, created_by: str) -> int:
+    def freeze(con):
+        return store_snapshots.create(con, live.bundle(con, label=label, created_by=created_by))
+
+    return write(freeze)
+
+
+def delete_snapshot(snapshot_id: int) -> None:
+    write(store_snapshots.delete, snapshot_id)
+
+
+def evolution_workbook(change) -> bytes:
+    """The comparison as an Excel workbook, one sheet per part."""
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for title, frame in change.tables().items():
+            frame.to_excel(writer, sheet_name=title[:31], index=False)
+    return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False)
+def equipment(path: str) -> pd.DataFrame:
+    return read(store_equipment.current)
+
+
+@st.cache_data(show_spinner=False)
+def stays(path: str) -> pd.DataFrame:
+    return read(store_equipment.stays)
+
+
+@st.cache_data(show_spinner=False)
+def calls(path: str) -> pd.DataFrame:
+    return read(store_equipment.calls)
+
+
+@st.cache_data(show_spinner=False)
+def applications(path: str) -> pd.DataFrame:
+    return read(store_equipment.applications)
+
+
+def save_equipment(item: Equipment) -> int:
+    if item.id is None:
+        return write(store_equipment.create, item)
+    write(store_equipment.update, item)
+    return item.id
+
+
+def archive_equipment(item_id: int) -> None:
+    write(store_equipment.archive, item_id)
+
+
+def add_stay(equipment_id: int, place_id: int, start, end, note: str = "") -> int:
+    return write(store_equipment.add_stay, equipment_id, place_id, start, end, note)
+
+
+def delete_stay(stay_id: int) -> None:
+    write(store_equipment.delete_stay, stay_id)
+
+
+def save_call(year: int, budget, opens_on, closes_on, notes: str = "") -> None:
+    write(store_equipment.save_call, year, budget, opens_on, closes_on, notes)
+
+
+def save_application(record: dict) -> int:
+    return write(store_equipment.save_application, record)
+
+
+@st.cache_data(show_spinner="Calcul des temps d'accès…")
+def access(path: str):
+    """Nearest place and nearest mature place of every commune (cached until a write)."""
+    from observatory import coverage
+
+    return coverage.nearest(communes(path), current_places())

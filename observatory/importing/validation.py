@@ -1,0 +1,288 @@
+"""Validate a mapped file before anything is written: typed records, problems, a preview.
+
+Decisions (documented for analysts in docs and for the store's transaction):
+- Severity: an "erreur" blocks the whole import (all or nothing); an "avertissement" not.
+- A row that matches a stored place (its identifier, or the same name and commune, accents
+  and case aside) is an update of that place, not an error: "mise à jour" when something
+  differs, "inchangé" otherwise. Empty cells never erase a stored value.
+- A row within 50 m of a stored place with another name, or named like a stored place of
+  another commune, is added, with a warning: two places can share a building.
+- In the file, a row identical to an earlier one is skipped with a warning (a copy-paste);
+  the same place (name and commune) twice with different values is an error.
+- No coordinates: the place sits at its commune's inner point, marked approximate (warning).
+- Scores: 0 to 4 by half points; "3,5" is 3.5; other decimals are rounded to the nearest
+  half point with a warning; text ("trois") and values outside 0–4 are errors.
+- Re-importing the same file changes nothing: every row comes back "inchangé".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatory.distances import pairs_within
+from observatory.importing.checks import (
+    ExistingPlaces, check_texts, is_null, name_key, same, structural_problems)
+from observatory.importing.communes import CommuneIndex
+from observatory.importing.evaluation_rules import same_scores, validate_evaluations
+from observatory.importing.mapping import PLACE_FIELDS, labels
+from observatory.importing.parsing import fr_number
+from observatory.importing.place_rules import (
+    COORDINATES, Candidate, check_place_row, warn_centred)
+from observatory.importing.report import (
+    ADD, REJECTED, SKIPPED, UNCHANGED, UPDATE, PlaceRecord, RowChecker, ValidationReport,
+    problems_by_row)
+from observatory.model import CRITERIA_KEYS
+
+# The columns of the places table an import writes (``store.places.PLACE_FIELDS``).
+PLACE_COLUMNS = ("name", "insee", "lon", "lat", "location_approximate", "typology",
+                 "legal_status", "opening_year", "transition_oriented", "thematics",
+                 "website", "contact", "is_demo")
+_LOCATION = ("lon", "lat", "location_approximate")
+_EXAMPLE_NAME = name_key(next(f.example for f in PLACE_FIELDS if f.key == "name"))
+LABELS = labels("places") | {COORDINATES: "Latitude / Longitude",
+                             "location_approximate": "Localisation approximative"}
+
+__all__ = ["PLACE_COLUMNS", "validate_evaluations", "validate_places"]
+
+
+def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | None = None,
+                    *, today: date | None = None, perimeter_only: bool = True,
+                    skip_outside: bool = False) -> ValidationReport:
+    """Check a places file (columns = field keys, from ``apply_mapping``).
+
+    ``communes`` is ``store.territory.communes(con)``; ``existing_places`` is
+    ``store.places.current(con)`` restricted to the places that will remain (leave the
+    demonstration set out if the import replaces it). ``perimeter_only``: communes and
+    points must lie in the perimeter, not only in the loaded referential. ``skip_outside``:
+    rows outside are skipped with a warning instead of blocking (a national list).
+    """
+    today = today or date.today()
+    problems = structural_problems(df, "places")
+    if problems:
+        return ValidationReport("places", [], problems, pd.DataFrame())
+    index = CommuneIndex(communes, perimeter_only)
+    existing = ExistingPlaces(existing_places)
+    rows = []
+    for row, cells in df.iterrows():
+        checker = RowChecker(int(row), LABELS)
+        cells = {k: str(v).strip() for k, v in cells.items()}
+        check_texts(cells, checker)
+        if name_key(cells.get("name", "")) == _EXAMPLE_NAME:
+            checker.warn("name", cells["name"], "C'est la ligne d'exemple du modèle.",
+                         "Supprimez-la avant l'import.")
+        rows.append((cells, checker, check_place_row(int(row), cells, checker, index, today,
+                                                     skip_outside)))
+    decided = _file_duplicates([(c, k) for _, k, c in rows])
+    records, preview = [], []
+    for cells, checker, candidate in rows:
+        action, record = _decide(candidate, checker, decided.get(candidate.row), existing,
+                                 today, skip_outside)
+        if candidate.centred and action in (ADD, UPDATE) and _uses_centre(record):
+            warn_centred(checker, cells.get("address", ""))
+        if action not in (REJECTED, SKIPPED):
+            records.append(record)
+        problems += checker.problems
+        preview.append(_preview_row(cells, candidate, action, record, index))
+    frame = pd.DataFrame(preview).astype({"identifiant": "Int64", "année d'ouverture": "Int64"})
+    frame["problèmes"] = frame["ligne"].map(problems_by_row(problems))
+    return ValidationReport("places", records, problems, frame)
+
+
+def _decide(candidate: Candidate, checker: RowChecker, decided: str | None,
+            existing: ExistingPlaces, today: date, skip_outside: bool
+            ) -> tuple[str, PlaceRecord | None]:
+    """The row's action, and its record when it reached the store comparison."""
+    if decided:
+        return decided, None
+    if candidate.outside and skip_outside:
+        return SKIPPED, None
+    if checker.failed:
+        return REJECTED, None
+    record = _against_store(candidate, checker, existing, today)
+    return (REJECTED if checker.failed else record.action), record
+
+
+def _uses_centre(record: PlaceRecord) -> bool:
+    """A stored place keeps its location when the row gives none (same commune)."""
+    return record.action == ADD or "lon" in record.changes
+
+
+# --- duplicates in the file --------------------------------------------------------------
+
+def _file_duplicates(rows: list[tuple[Candidate, RowChecker]]) -> dict[int, str]:
+    """Rows decided by an earlier row: exact repeats skipped, variants rejected."""
+    decided: dict[int, str] = {}
+    seen: dict[tuple, Candidate] = {}
+    for candidate, checker in rows:
+        values = candidate.values
+        if not values.get("name") or not values.get("insee"):
+            continue
+        key = (("id", values["place_id"]) if values.get("place_id") is not None
+               else ("name", name_key(values["name"]), values["insee"]))
+        first = seen.setdefault(key, candidate)
+        if first is candidate:
+            continue
+        if first.raw == candidate.raw:
+            checker.warn("name", values["name"], f"Ligne identique à la ligne {first.row} : "
+                         "elle est ignorée.")
+            decided[candidate.row] = SKIPPED
+        else:
+            checker.error("name", values["name"], f"Même lieu (nom et commune) que la ligne "
+                          f"{first.row}, avec d'autres valeurs.",
+                          "Gardez une ligne par lieu ; pour plusieurs évaluations d'un lieu, "
+                          "utilisez l'import des évaluations.")
+            decided[candidate.row] = REJECTED
+    _near_in_file(rows, decided)
+    return decided
+
+
+def _near_in_file(rows, decided) -> None:
+    located = [(c, k) for c, k in rows if c.row not in decided and c.values.get("lon")
+               is not None and not c.values.get("location_approximate")]
+    if len(located) < 2:
+        return
+    points = pd.DataFrame({"lon": [c.values["lon"] for c, _ in located],
+                           "lat": [c.values["lat"] for c, _ in located]})
+    for i, j, km in pairs_within(points, 0.05).itertuples(index=False):
+        (first, _), (later, checker) = sorted((located[int(i)], located[int(j)]),
+                                              key=lambda pair: pair[0].row)
+        if name_key(first.values["name"]) != name_key(later.values["name"]):
+            checker.warn(COORDINATES, "", f"À {km * 1000:.0f} m du lieu de la ligne "
+                         f"{first.row} (« {first.values['name']} ») : doublon possible.",
+                         "Vérifiez qu'il s'agit bien de deux lieux distincts.")
+
+
+# --- against the store -------------------------------------------------------------------
+
+def _against_store(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces,
+                   today: date) -> PlaceRecord:
+    values = candidate.values
+    place = {k: values.get(k) for k in PLACE_COLUMNS}
+    pid = values.get("place_id")
+    if pid is not None and pid not in existing.by_id:
+        checker.error("place_id", pid, f"Aucun lieu n° {pid} dans l'observatoire.",
+                      "Laissez l'identifiant vide pour ajouter un nouveau lieu.")
+        return PlaceRecord(candidate.row, REJECTED, place)
+    if pid is None:
+        pid = existing.by_key.get((name_key(values["name"]), values["insee"]))
+    if pid is None:
+        _lookalikes(candidate, checker, existing)
+        evaluation = _dated(candidate.evaluation, checker, today)
+        return PlaceRecord(candidate.row, ADD, place, evaluation=evaluation)
+    old = existing.by_id[pid]
+    merged, changes = _merge(old, place, candidate.provided)
+    evaluation = candidate.evaluation
+    if evaluation and _already_stored(evaluation, old):
+        evaluation = None
+    evaluation = _dated(evaluation, checker, today)
+    action = UPDATE if changes or evaluation else UNCHANGED
+    version = None if is_null(old.get("version")) else int(old["version"])
+    return PlaceRecord(candidate.row, action, merged, pid, version, changes, evaluation)
+
+
+def _lookalikes(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces) -> None:
+    values = candidate.values
+    namesakes = existing.by_name.get(name_key(values["name"]), [])
+    if namesakes:
+        checker.warn("name", values["name"], "Un lieu du même nom existe dans une autre "
+                     f"commune : {existing.describe(namesakes[0])}. Celui-ci sera ajouté.",
+                     "Vérifiez la commune si c'est le même lieu.")
+    if not values.get("location_approximate") and values.get("lon") is not None:
+        for pid, metres in existing.near(values["lon"], values["lat"])[:1]:
+            checker.warn(COORDINATES, "", f"À {metres:.0f} m du lieu existant "
+                         f"{existing.describe(pid)} : doublon possible. Le lieu sera ajouté.",
+                         "Pour mettre ce lieu à jour, reprenez son nom exact et sa commune, "
+                         "ou son identifiant.")
+
+
+def _merge(old: dict, place: dict, provided: set[str]) -> tuple[dict, dict]:
+    """The stored place overlaid with what the row provides; empty cells keep old values."""
+    merged: dict[str, Any] = {}
+    for key in PLACE_COLUMNS:
+        merged[key] = place[key] if key in provided else _plain(old.get(key))
+    moved = "insee" in provided and place["insee"] != old.get("insee")
+    if "lat" not in provided and not moved:
+        merged.update({k: _plain(old.get(k)) for k in _LOCATION})
+    elif "lat" not in provided:  # another commune, no coordinates: its centre, approximate
+        merged.update({k: place[k] for k in _LOCATION})
+    merged["is_demo"] = bool(_plain(old.get("is_demo")) or False)
+    changes = {k: (_plain(old.get(k)), merged[k]) for k in PLACE_COLUMNS
+               if k != "is_demo" and not same(old.get(k), merged[k])}
+    return merged, changes
+
+
+def _plain(value: object) -> object:
+    """Stored values as plain Python (NaN -> None, numpy scalars and arrays -> Python)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(value)
+    if is_null(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _already_stored(evaluation: dict, old: dict) -> bool:
+    """The row's scores are the place's latest ones (and on the same day, if dated)."""
+    if not same_scores(evaluation, old):
+        return False
+    day = evaluation.get("evaluated_on")
+    last = old.get("last_evaluated_on")
+    return day is None or (not is_null(last) and pd.Timestamp(last).date() == day)
+
+
+def _dated(evaluation: dict | None, checker: RowChecker, today: date) -> dict | None:
+    if evaluation and evaluation["evaluated_on"] is None:
+        evaluation = {**evaluation, "evaluated_on": today}
+        checker.warn("evaluated_on", "", "Date d'évaluation absente : la date du jour "
+                     f"({today:%d/%m/%Y}) est retenue.", "Indiquez la date de l'évaluation.")
+    return evaluation
+
+
+# --- preview -----------------------------------------------------------------------------
+
+def _preview_row(cells: dict, candidate: Candidate, action: str,
+                 record: PlaceRecord | None, index: CommuneIndex) -> dict[str, Any]:
+    place = record.place if record and action != REJECTED else candidate.values
+    insee = place.get("insee")
+    commune = index.name(insee) if insee and index.knows(insee) else cells.get("commune", "")
+    evaluation = record.evaluation if record else candidate.evaluation
+    return {
+        "ligne": candidate.row, "action": action,
+        "identifiant": record.place_id if record else None,
+        "nom": place.get("name") or cells.get("name", ""), "commune": commune,
+        "code INSEE": insee or cells.get("insee", ""),
+        "latitude": place.get("lat"), "longitude": place.get("lon"),
+        "localisation approximative": bool(place.get("location_approximate")),
+        "typologie": place.get("typology") or cells.get("typology", ""),
+        "statut juridique": place.get("legal_status") or "",
+        "année d'ouverture": place.get("opening_year"),
+        "notes": _scores_text(evaluation),
+        "changements": _changes_text(record) if record else "",
+    }
+
+
+def _scores_text(evaluation: dict | None) -> str:
+    if not evaluation:
+        return ""
+    return " · ".join("–" if evaluation.get(k) is None else fr_number(evaluation[k])
+                      for k in CRITERIA_KEYS)
+
+
+def _changes_text(record: PlaceRecord) -> str:
+    def show(value: object) -> str:
+        if isinstance(value, list):
+            return "|".join(map(str, value)) or "vide"
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(value, float):
+            return fr_number(value)
+        return "vide" if value is None else str(value)
+
+    parts = [f"{LABELS.get(k, k)} : {show(old)} → {show(new)}"
+             for k, (old, new) in record.changes.items()]
+    if record.evaluation and record.place_id is not None:
+        parts.append(f"nouvelle évaluation du {record.evaluation['evaluated_on']:%d/%m/%Y}")
+    return " ; ".join(parts)

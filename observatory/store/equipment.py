@@ -1,0 +1,122 @@
+"""Equipment items, their stays at places, calls for projects and applications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from observatory.consortia import ConflictError
+from observatory.equipment import Equipment, EquipmentError
+from observatory.store import audit
+
+COLUMNS = ("name", "category", "owner_place_id", "consortium_id", "call_year", "amount_funded",
+           "purchase_value", "condition", "mutualised", "itinerant", "notes")
+
+
+def _values(item: Equipment) -> dict:
+    return {c: getattr(item, c) for c in COLUMNS}
+
+
+def _stored(con: duckdb.DuckDBPyConnection, item_id: int) -> dict | None:
+    df = con.execute(f"SELECT {', '.join(COLUMNS)}, version FROM equipment WHERE id = ?",
+                     [item_id]).df()
+    return None if df.empty else {k: (None if pd.isna(v) else v)
+                                  for k, v in df.iloc[0].to_dict().items()}
+
+
+def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = False,
+           actor: str = "données de démonstration") -> int:
+    item.validate()
+    new_id = int(con.execute(
+        f"INSERT INTO equipment ({', '.join(COLUMNS)}, is_demo) "
+        f"VALUES ({', '.join('?' * (len(COLUMNS) + 1))}) RETURNING id",
+        [*(getattr(item, c) for c in COLUMNS), is_demo]).fetchone()[0])
+    audit.record(con, actor=actor, entity="equipment", entity_id=new_id, action="create",
+                 old=None, new=_values(item))
+    return new_id
+
+
+def update(con: duckdb.DuckDBPyConnection, item: Equipment, actor: str = "inconnu") -> int:
+    """Save if nobody saved since ``item.version`` was read; returns the new version."""
+    item.validate()
+    row = con.execute("SELECT version FROM equipment WHERE id = ? AND NOT archived",
+                      [item.id]).fetchone()
+    if row is None:
+        raise EquipmentError(f"Équipement {item.id} introuvable.")
+    if row[0] != item.version:
+        raise ConflictError("Cet équipement a été modifié par quelqu'un d'autre depuis que vous "
+                            "l'avez ouvert. Rechargez-le avant d'enregistrer.")
+    before = _stored(con, item.id)
+    con.execute(
+        f"UPDATE equipment SET {', '.join(f'{c} = ?' for c in COLUMNS)}, version = version + 1, "
+        "updated_at = current_timestamp WHERE id = ?", [*(getattr(item, c) for c in COLUMNS), item.id])
+    changed = {c for c in COLUMNS if before.get(c) != getattr(item, c)}
+    audit.record(con, actor=actor, entity="equipment", entity_id=item.id, action="update",
+                 old={c: before.get(c) for c in changed}, new={c: getattr(item, c) for c in changed})
+    return item.version + 1
+
+
+def archive(con: duckdb.DuckDBPyConnection, item_id: int, actor: str = "inconnu") -> None:
+    done = con.execute("UPDATE equipment SET archived = true, version = version + 1 "
+                       "WHERE id = ? AND NOT archived RETURNING id", [item_id]).fetchall()
+    if not done:
+        raise EquipmentError(f"Équipement {item_id} introuvable.")
+    audit.record(con, actor=actor, entity="equipment", entity_id=item_id, action="archive",
+                 old={"archived": False}, new={"archived": True})
+
+
+def current(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM equipment WHERE NOT archived ORDER BY name, id").df()
+
+
+def stays(con: duckdb.DuckDBPyConnection, equipment_id: int | None = None) -> pd.DataFrame:
+    sql = ("SELECT s.* FROM equipment_stays s JOIN equipment e ON e.id = s.equipment_id "
+           "WHERE NOT e.archived")
+    params: list[object] = []
+    if equipment_id is not None:
+        sql += " AND s.equipment_id = ?"
+        params.append(equipment_id)
+    return con.execute(sql + " ORDER BY s.equipment_id, s.start_date", params).df()
+
+
+def add_stay(con: duckdb.DuckDBPyConnection, equipment_id: int, place_id: int,
+             start: dt.date, end: dt.date, note: str = "") -> int:
+    """Insert a stay; the caller has checked overlaps with the item's schedule."""
+    return int(con.execute(
+        "INSERT INTO equipment_stays (equipment_id, place_id, start_date, end_date, note) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [equipment_id, place_id, start, end, note]).fetchone()[0])
+
+
+def delete_stay(con: duckdb.DuckDBPyConnection, stay_id: int) -> None:
+    con.execute("DELETE FROM equipment_stays WHERE id = ?", [stay_id])
+
+
+def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM calls ORDER BY year").df()
+
+
+def save_call(con: duckdb.DuckDBPyConnection, year: int, budget: float | None,
+              opens_on: dt.date | None, closes_on: dt.date | None, notes: str = "") -> None:
+    con.execute("DELETE FROM calls WHERE year = ?", [year])
+    con.execute("INSERT INTO calls VALUES (?, ?, ?, ?, ?)",
+                [year, budget, opens_on, closes_on, notes])
+
+
+def applications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM applications ORDER BY call_year, id").df()
+
+
+def save_application(con: duckdb.DuckDBPyConnection, record: dict) -> int:
+    fields = ("call_year", "consortium_id", "amount_requested", "amount_granted",
+              "equipment_planned", "status")
+    if record.get("id"):
+        con.execute(f"UPDATE applications SET {', '.join(f'{f} = ?' for f in fields)}, "
+                    "updated_at = current_timestamp WHERE id = ?",
+                    [*(record.get(f) for f in fields), record["id"]])
+        return int(record["id"])
+    return int(con.execute(
+        f"INSERT INTO applications ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
+        "RETURNING id", [record.get(f) for f in fields]).fetchone()[0])

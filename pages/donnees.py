@@ -1,0 +1,86 @@
+"""Données: freeze dated snapshots and download the exports a report needs."""
+
+import datetime as dt
+
+import streamlit as st
+
+from observatory import evolution, exports
+from observatory.ui import context, data, fmt
+
+CURRENT = -1
+
+ctx = context.get()
+st.title("Données : instantanés et exports")
+path = data.db_path()
+catalogue = data.snapshot_catalogue(path)
+
+st.subheader("Figer un instantané")
+st.caption("Un instantané fige tout l'observatoire (lieux, évaluations, règle de maturité, "
+           "consortiums, équipements, indicateurs) avec une empreinte : il ne peut plus être "
+           "modifié, seulement supprimé.")
+left, middle, right = st.columns([2, 2, 1])
+label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
+                        max_chars=120)
+author = middle.text_input("Votre nom", key="snap_author", max_chars=120)
+right.write("")
+if right.button("Figer", type="primary", disabled=not (label.strip() and author.strip())):
+    new_id = data.create_snapshot(label.strip(), author.strip())
+    st.toast(f"Instantané « {label.strip()} » créé (n° {new_id}).")
+    st.rerun()
+
+if catalogue.empty:
+    st.info("Aucun instantané pour l'instant.")
+else:
+    st.dataframe(catalogue[["id", "label", "created_at", "created_by", "places", "mature"]].rename(
+        columns={"id": "N°", "label": "Intitulé", "created_at": "Date", "created_by": "Par",
+                 "places": "Lieux", "mature": "Matures"}), hide_index=True, width="stretch")
+    with st.expander("Supprimer un instantané"):
+        doomed = st.selectbox("Instantané", catalogue["id"].astype(int).tolist(),
+                              format_func=dict(zip(catalogue["id"], catalogue["label"])).get,
+                              key="snap_delete")
+        sure = st.checkbox("Je confirme la suppression définitive", key="snap_delete_sure")
+        if st.button("Supprimer", disabled=not sure):
+            data.delete_snapshot(doomed)
+            st.rerun()
+
+st.subheader("Exporter")
+sources = {CURRENT: f"Vue actuelle ({len(ctx.filtered)} lieu(x) selon les filtres)",
+           **{int(r.id): f"Instantané « {r.label} » ({r.created_at:%d/%m/%Y})"
+              for r in catalogue.itertuples()}}
+left, right = st.columns(2)
+source = left.selectbox("Données", list(sources), format_func=sources.get, key="export_source")
+kind = right.selectbox("Format", list(exports.FORMATS),
+                       format_func=lambda f: exports.FORMATS[f].label, key="export_format")
+include_contacts = st.checkbox(
+    "Inclure les contacts (données personnelles)", key="export_contacts",
+    help="Par défaut, aucun export ne contient de données personnelles.")
+if include_contacts:
+    st.warning("Le fichier contiendra des données personnelles : ne le diffusez pas.")
+
+if st.button("Préparer le fichier", key="export_build"):
+    with st.status("Préparation de l'export…", expanded=False) as status:
+        status.update(label="Lecture des données…")
+        bundle = (data.live_bundle(path, tuple(int(i) for i in ctx.filtered["id"]))
+                  if source == CURRENT else data.snapshot(path, source))
+        previous = diff = None
+        older = catalogue[catalogue["id"] != source]
+        if source != CURRENT:
+            older = older[older["created_at"] <= bundle.created_at]
+        if kind == "pdf" and len(older):
+            status.update(label="Comparaison avec l'instantané précédent…")
+            previous = data.snapshot(path, int(older["id"].iloc[0]))
+            diff = evolution.compare(previous, bundle)
+        status.update(label=f"Construction : {exports.FORMATS[kind].label}…")
+        payload = exports.build(bundle, kind, include_contacts=include_contacts,
+                                previous=previous, diff=diff)
+        status.update(label=f"Prêt : {fmt.integer(len(payload))} octets", state="complete")
+    stamp = dt.date.today().isoformat()
+    name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
+    st.session_state["export_ready"] = (payload, f"observatoire_{name}_{stamp}"
+                                        f"{exports.FORMATS[kind].extension}",
+                                        exports.FORMATS[kind].mime)
+
+if "export_ready" in st.session_state:
+    payload, filename, mime = st.session_state["export_ready"]
+    st.download_button(f"Télécharger {filename}", data=payload, file_name=filename, mime=mime,
+                       type="primary", key="export_download")

@@ -1,0 +1,77 @@
+"""Évolutions: compare two snapshots, or a snapshot and today."""
+
+import plotly.express as px
+import streamlit as st
+
+from observatory import evolution
+from observatory.ui import context, data, fmt
+
+TODAY = -1
+
+ctx = context.get()
+st.title("Évolutions")
+path = data.db_path()
+catalogue = data.snapshot_catalogue(path)
+if catalogue.empty:
+    st.info("Aucun instantané pour l'instant. Figez l'observatoire depuis la page **Données** "
+            "(par exemple « Bilan 2026 ») : vous pourrez ensuite comparer chaque bilan au "
+            "précédent ou à aujourd'hui.")
+    st.stop()
+
+labels = {TODAY: "Aujourd'hui (données actuelles)",
+          **{int(r.id): f"{r.label} — {r.created_at:%d/%m/%Y}" for r in catalogue.itertuples()}}
+ordered = catalogue["id"].astype(int).tolist()  # newest first
+left, right = st.columns(2)
+before_id = left.selectbox("Avant", ordered, index=0, format_func=labels.get, key="evo_before")
+after_id = right.selectbox("Après", [TODAY, *ordered], index=0, format_func=labels.get,
+                           key="evo_after")
+if before_id == after_id:
+    st.warning("Choisissez deux états différents à comparer.")
+    st.stop()
+
+
+def load(snapshot_id: int):
+    return data.live_bundle(path) if snapshot_id == TODAY else data.snapshot(path, snapshot_id)
+
+
+change = evolution.compare(load(before_id), load(after_id))
+figures = change.figures.set_index("indicateur")
+cols = st.columns(4)
+for col, key in zip(cols, ["Lieux", "Lieux matures", "Consortiums constitués", "Équipements"]):
+    row = figures.loc[key]
+    col.metric(key, fmt.integer(row["après"]), delta=int(row["écart"]) or None)
+
+if change.is_empty():
+    st.success("Aucun changement de lieux, de scores, de consortiums ni d'équipements entre ces "
+               "deux états.")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Moyenne de chaque critère**")
+    means = change.criteria_means.melt(id_vars="critère", var_name="état", value_name="moyenne")
+    st.plotly_chart(px.bar(means, x="critère", y="moyenne", color="état", barmode="group",
+                           range_y=[0, 4], labels={"critère": "", "moyenne": "Moyenne (0–4)",
+                                                   "état": ""}).update_layout(height=340),
+                    width="stretch")
+with right:
+    st.markdown("**Lieux matures au fil des instantanés**")
+    history = catalogue.sort_values("created_at")
+    st.plotly_chart(px.line(history, x="created_at", y="mature", markers=True, text="label",
+                            labels={"created_at": "", "mature": "Lieux matures"})
+                    .update_traces(textposition="top center").update_layout(height=340),
+                    width="stretch")
+
+for title, frame in change.tables().items():
+    if title in ("Chiffres clés", "Moyennes par critère") or frame.empty:
+        continue
+    with st.expander(f"{title} ({len(frame)})", expanded=title in ("Devenus matures",
+                                                                    "Lieux ajoutés")):
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+with st.expander("Tous les chiffres clés"):
+    st.dataframe(change.figures, hide_index=True, width="stretch")
+
+st.download_button(
+    "Télécharger la comparaison (Excel)", data=data.evolution_workbook(change),
+    file_name=f"evolution_{before_id}_{after_id}.xlsx".replace("-1", "aujourdhui"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,242 @@
+"""The PDF report read back by poppler (pdftotext / pdfinfo / pdftoppm), not by fpdf2."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from observatory import evolution, exports
+from observatory.bundle import Bundle
+from observatory.exports import common, pdf
+from tests.test_exports import (
+    CONTACT_MARK,
+    FORMULA_NAME,
+    HTML_NAME,
+    LONG_NAME,
+    SQL_NAME,
+    hostile,
+    load_bundle,
+    pdf_text,
+    poppler,
+    with_places,
+)
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def bundle(demo_db) -> Bundle:
+    return load_bundle(demo_db)
+
+
+@pytest.fixture(scope="module")
+def hostile_bundle(bundle) -> Bundle:
+    return hostile(bundle)
+
+
+def page_count(data: bytes) -> int:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        info = subprocess.run([poppler("pdfinfo"), handle.name], check=True,
+                              capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def report(bundle) -> bytes:
+    return exports.build(bundle, "pdf")
+
+
+@pytest.fixture(scope="module")
+def text(report) -> str:
+    return pdf_text(report)
+
+
+def test_cover_names_the_observatory_the_territory_the_label_and_the_date(text, bundle):
+    first = text.split("\f")[0]
+    assert "Observatoire des lieux de lien social" in first
+    assert "PETR de l'Ariège" in first and "Bilan 2026" in first
+    assert str(bundle.created_at.year) in first
+
+
+def test_key_figures_and_every_mature_place_are_printed(text, bundle):
+    lines = text.split("\f")[0].splitlines()
+    assert "42" in lines and "12" in lines  # the tiles: places, mature places
+    mature_page = next(p for p in text.split("\f") if p.lstrip().startswith("Observatoire")
+                       and "Lieux matures (12)" in p)
+    for name in bundle.places.loc[bundle.places["mature"], "name"]:
+        assert name in flat(mature_page), name
+
+
+def test_pages_are_numbered_n_of_total(report, text):
+    total = page_count(report)
+    assert total >= 7
+    assert f"Page 1 / {total}" in text and f"Page {total} / {total}" in text
+
+
+def test_accents_survive(text):
+    for words in ("Ancrage territorial", "Gouvernance et leadership partagé",
+                  "Réponse innovante aux besoins", "Méthode et sources", "Répartition des notes",
+                  "Intercommunalité", "Établi par Équipe PETR"):
+        assert words in text, words
+
+
+def test_methods_page_states_scale_rule_distances_sources_and_demo_warning(text):
+    methods = flat(next(p for p in text.split("\f") if "Méthode et sources" in p))
+    assert "Exemplaire" in methods and "Absent" in methods
+    assert "Un lieu est mature lorsque la moyenne de ses cinq critères" in methods
+    assert "**" not in text
+    assert "vol d'oiseau" in methods  # EstimatedRoad().label
+    assert "Licence Ouverte / Etalab 2.0" in methods and "INSEE" in methods
+    assert "Données de démonstration" in methods
+
+
+def measure_page(text: str) -> str:
+    return flat(next(p for p in text.split("\f") if "indicateurs de la mesure 7.1" in p))
+
+
+def tiles(bundle) -> str:
+    """The three indicator tiles as pdftotext reads them: the values, then the labels."""
+    values = [str(common.indicator_total(bundle, key)) for key, _ in common.INDICATORS]
+    return " ".join(values + [label.lower() for _, label in common.INDICATORS])
+
+
+def test_measure_page_shows_the_three_indicators_consortia_and_equipment(text, bundle):
+    measure = measure_page(text)
+    assert tiles(bundle) in measure
+    for name in bundle.tables["consortia"]["name"]:
+        assert name in measure
+    assert "Équipements par catégorie" in measure and "Outillage et machines" in measure
+
+
+def test_measure_page_says_none_cleanly_when_nothing_is_recorded(bundle):
+    empty = replace(bundle, indicators={}, tables=dict(
+        bundle.tables, consortia=bundle.tables["consortia"].iloc[0:0],
+        consortium_members=bundle.tables["consortium_members"].iloc[0:0],
+        equipment=pd.DataFrame()))
+    measure = measure_page(pdf_text(pdf.build_report(empty)))
+    assert tiles(empty) in measure and tiles(empty).startswith("0 0 0 ")
+    assert "Aucun consortium n'est enregistré à cette date." in measure
+    assert "Aucun équipement n'est enregistré à cette date." in measure
+    assert "Par appel à projets" not in measure
+
+
+def test_no_demo_warning_for_real_data(bundle):
+    places = bundle.places.assign(is_demo=False)
+    text = pdf_text(pdf.build_report(with_places(bundle, places)))
+    assert "démonstration" not in text
+
+
+def test_first_page_rendered_for_a_human_look(report):
+    ARTIFACTS.mkdir(exist_ok=True)
+    source = ARTIFACTS / "export-rapport.pdf"
+    source.write_bytes(report)
+    subprocess.run([poppler("pdftoppm"), "-png", "-r", "70", "-f", "1", "-l", "2",
+                    str(source), str(ARTIFACTS / "export-rapport-page")], check=True)
+    pages = sorted(ARTIFACTS.glob("export-rapport-page-*.png"))
+    assert len(pages) >= 2 and all(p.stat().st_size > 20_000 for p in pages)
+
+
+def replicated(bundle, copies: int):
+    """``copies`` times the places (new ids and names): long tables that must break."""
+    frames = []
+    for k in range(copies):
+        frame = bundle.places.copy()
+        frame["id"] = frame["id"] + 1000 * k
+        frame["name"] = frame["name"] + f" ({k + 1})"
+        frames.append(frame)
+    return with_places(bundle, pd.concat(frames, ignore_index=True))
+
+
+def test_long_tables_break_across_pages_and_repeat_their_header(bundle):
+    big = replicated(bundle, 4)  # 168 places, 48 mature
+    pages = pdf_text(pdf.build_report(big)).split("\f")
+    annex = [p for p in pages if re.search(r"^Lieu\s*$", p, re.MULTILINE) and "Mature" in p
+             and "Année" in p]
+    assert len(annex) >= 3  # the header row printed again on each page of the annex
+    assert "Annexe : liste des lieux (168)" in "".join(pages)
+    names = "".join(flat(p) for p in annex)
+    assert all(name in names for name in big.places["name"].head(5))
+
+
+def test_hostile_names_are_printed_as_plain_text(hostile_bundle):
+    text = flat(pdf_text(pdf.build_report(hostile_bundle)))
+    for name in (FORMULA_NAME, HTML_NAME, SQL_NAME):
+        assert name in text, name
+    assert LONG_NAME.split()[:6] == text[text.index("Lieu au nom"):].split()[:6]
+
+
+def test_contacts_only_when_included_and_then_said(bundle):
+    included = flat(pdf_text(pdf.build_report(bundle, include_contacts=True)))
+    assert CONTACT_MARK in included and "diffusion restreinte" in included
+
+
+@pytest.fixture(scope="module")
+def two_moments(bundle) -> tuple[Bundle, Bundle]:
+    """A previous bundle without the first two places; today with one more consortium."""
+    places = bundle.places
+    previous = with_places(bundle, places.iloc[2:].copy(), label="Bilan 2025")
+    consortia = pd.DataFrame({
+        "id": [99], "name": ["Consortium des Vallées"], "lead_place_id": [int(places.id[0])],
+        "location_place_id": [int(places.id[1])], "call_year": [2026], "status": ["funded"],
+        "description": [""], "version": [1], "created_at": [pd.Timestamp("2026-03-01")],
+        "updated_at": [pd.Timestamp("2026-03-01")],
+        "member_ids": [np.array([int(places.id[0]), int(places.id[1])])]})
+    current = replace(bundle, tables=dict(
+        bundle.tables, consortia=pd.concat([bundle.tables["consortia"], consortia])))
+    return previous, current
+
+
+def evolution_text(report: bytes) -> str:
+    return flat(next(p for p in pdf_text(report, layout=True).split("\f")
+                     if "Évolution depuis" in p))
+
+
+def test_evolution_since_the_previous_bundle(two_moments):
+    previous, current = two_moments
+    text = evolution_text(pdf.build_report(current, previous=previous))
+    names = sorted(current.places.name[:2], key=common.sort_key)
+    assert "Évolution depuis « Bilan 2025 »" in text
+    assert f"Nouveaux lieux (2) : {names[0]}, {names[1]}" in text
+    assert "Nouveaux consortiums (1) : Consortium des Vallées" in text
+    assert "Lieux retirés (0) : aucun." in text
+    assert re.search(r"Lieux recensés 40 42 \+2", text)
+    assert "Ancrage territorial" in text  # the per-criterion table
+
+
+def test_evolution_accepts_the_comparison_the_cli_passes(two_moments):
+    previous, current = two_moments
+    diff = evolution.compare(previous, current)
+    text = evolution_text(exports.build(current, "pdf", previous=previous, diff=diff))
+    assert "Nouveaux lieux (2)" in text and "Consortium des Vallées" in text
+
+
+def test_evolution_accepts_a_plain_dict(bundle):
+    diff = {"previous_label": "Bilan 2024", "became_mature": ["La Forge"],
+            "indicators": {"consortia_formed": (1, 4)}}
+    text = evolution_text(pdf.build_report(bundle, diff=diff))
+    assert "Évolution depuis « Bilan 2024 »" in text and "Devenus matures (1) : La Forge" in text
+    assert re.search(r"Consortiums constitués 1 4 \+3", text)
+
+
+def test_consortia_of_the_bundle_are_listed_with_their_french_status(two_moments):
+    text = measure_page(pdf_text(pdf.build_report(two_moments[1])))
+    assert "Consortium des Vallées" in text and "Financé" in text
+
+
+def test_missing_font_stops_with_a_clear_french_message(bundle, monkeypatch):
+    monkeypatch.setattr(pdf, "FONT_DIRS", (Path("/nonexistent"),))
+    with pytest.raises(pdf.ReportError, match="fonts-dejavu-core"):
+        pdf.build_report(bundle)
