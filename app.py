@@ -20,6 +20,7 @@ navigation = st.navigation([
     st.Page("pages/couverture.py", title="Couverture", icon=":material/radar:"),
     st.Page("pages/evolutions.py", title="Évolutions", icon=":material/timeline:"),
     st.Page("pages/donnees.py", title="Données", icon=":material/database:"),
+    st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:"),
     st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
 ])
 
@@ -37,8 +38,8 @@ if len(ctx.places) and ctx.places["is_demo"].any():
     st.info(
         "**Données de démonstration** : les lieux affichés sont fictifs (noms inventés, "
         "placés dans de vraies communes). Le territoire, les communes et les populations sont réels. "
-        "Pour travailler sur l'inventaire réel, créez une base sans démonstration "
-        "(`observatory init --db chemin.duckdb`) puis importez vos lieux.",
+        "Pour charger l'inventaire réel, ouvrez la page **Importer** (les données de "
+        "démonstration peuvent y être remplacées en une fois).",
         icon=":material/info:",
     )
 

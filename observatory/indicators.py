@@ -22,7 +22,7 @@ def _breakdown(frame: pd.DataFrame, year_col: str, epci_col: str) -> dict:
         return {"total": 0, "by_call_year": {}, "by_epci": {}}
     years = frame[year_col].map(lambda y: NO_CALL if pd.isna(y) else str(int(y)))
     years = years.value_counts().sort_index()
-    epci = frame[epci_col].fillna("inconnu").value_counts().sort_index()
+    epci = frame[epci_col].astype(object).fillna("inconnu").value_counts().sort_index()
     return {"total": int(len(frame)),
             "by_call_year": {str(k): int(v) for k, v in years.items()},
             "by_epci": {str(k): int(v) for k, v in epci.items()}}

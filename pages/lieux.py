@@ -5,12 +5,14 @@ import streamlit as st
 from observatory import distances
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
-from observatory.ui import charts, context, data, fmt
+from observatory.ui import charts, context, data, fmt, place_forms
 
 NEIGHBOUR_RADIUS_KM = 15
 
 ctx = context.get()
 st.title("Lieux")
+with st.expander("➕ Ajouter un lieu"):
+    place_forms.place_form(ctx.communes, None, "new_place", show_contact=True)
 
 if ctx.filtered.empty:
     st.info("Aucun lieu à afficher : l'inventaire est vide ou les filtres excluent tout. "
@@ -67,6 +69,19 @@ if len(history) > 1:
 st.dataframe(history[["evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence"]].rename(
     columns={"evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
              **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
+
+editable = data.place_record(int(chosen))
+with st.expander("Modifier ce lieu"):
+    place_forms.place_form(ctx.communes, editable, f"edit_place_{chosen}_{editable['version']}",
+                           show_contact=True)
+    if st.button("Archiver ce lieu (il disparaît des cartes et des calculs)", key="archive_place"):
+        data.archive_place(int(chosen), editable["version"], "application")
+        context.select_place(None)
+        st.rerun()
+with st.expander("Enregistrer une nouvelle évaluation"):
+    place_forms.evaluation_form(int(chosen), f"evaluation_{chosen}")
+with st.expander("Historique des modifications"):
+    place_forms.audit_panel(int(chosen), editable["version"], can_edit=True)
 
 st.markdown(f"**Lieux voisins à moins de {NEIGHBOUR_RADIUS_KM} km** (à vol d'oiseau)")
 near = distances.neighbours(ctx.places, int(chosen), NEIGHBOUR_RADIUS_KM)

@@ -166,3 +166,17 @@ def _changes_since(con: duckdb.DuckDBPyConnection, place_id: int, version: int) 
             lines.append(f"{field} : « {old} » → « {new} » (par {row.actor}, {row.changed_at:%d/%m %H:%M})")
     recent = lines[: max(1, len(lines))][:10]
     return ("Modifications enregistrées entre-temps : " + " ; ".join(recent)) if recent else ""
+
+
+def restore(con: duckdb.DuckDBPyConnection, audit_id: int, expected_version: int,
+            actor: str) -> int:
+    """Put back the values a recorded change replaced (undo that change), as a new change."""
+    entry = audit.entry(con, audit_id)
+    if entry is None or entry["entity"] != "place" or not entry["old_values"]:
+        raise ConflictError("Cette modification ne peut pas être annulée (rien à rétablir).")
+    old = {k: v for k, v in entry["old_values"].items() if k in EDITABLE or k == "archived"}
+    archived = old.pop("archived", None)
+    version = update(con, entry["entity_id"], old, expected_version, actor, action="restore")
+    if archived is not None:
+        version = set_archived(con, entry["entity_id"], bool(archived), version, actor)
+    return version

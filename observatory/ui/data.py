@@ -13,14 +13,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from observatory import bootstrap, catalogue, config
+from observatory import bootstrap, catalogue, config, editing
 from observatory.maturity import MaturityRule
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.store import consortia as store_consortia
 from observatory.store import equipment as store_equipment
-from observatory.store import db, evaluations, live, places, rules, territory
+from observatory.store import imports as store_imports
+from observatory.store import audit, db, evaluations, live, places, rules, territory
 from observatory.store import snapshots as store_snapshots
 from observatory.territory.config import load_territory_config
 from observatory.ui import maps
@@ -241,3 +242,67 @@ def access(path: str):
     from observatory import coverage
 
     return coverage.nearest(communes(path), current_places())
+
+
+def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
+                   replace_demo: bool, sheet=None):
+    """Validate a file against the store; writes nothing."""
+    return read(store_imports.preview, data, filename, kind, mapping=mapping,
+                replace_demo=replace_demo, sheet=sheet)
+
+
+def import_apply(report, actor: str, replace_demo: bool) -> dict[str, int]:
+    """Write a validated import in one transaction (all or nothing)."""
+    return write(store_imports.apply, report, actor, replace_demo)
+
+
+def save_place_form(values: dict, loaded_version: int | None, actor: str):
+    """Validate a place form like an import; write it when valid. Returns (report, written)."""
+    def run(con):
+        report = editing.check_place(values, territory.communes(con), places.current(con),
+                                     loaded_version)
+        if not report.ok or not report.to_write():
+            return report, None
+        with db.transaction(con):
+            return report, store_imports.apply(con, report, actor)
+
+    result = read(run)
+    if result[1] is not None:
+        invalidate()
+    return result
+
+
+def save_evaluation_form(values: dict, actor: str):
+    def run(con):
+        report = editing.check_evaluation(values, places.current(con), evaluations.history(con))
+        if not report.ok or not report.to_write():
+            return report, None
+        with db.transaction(con):
+            return report, store_imports.apply(con, report, actor)
+
+    result = read(run)
+    if result[1] is not None:
+        invalidate()
+    return result
+
+
+@st.cache_data(show_spinner=False)
+def place_audit(path: str, place_id: int) -> pd.DataFrame:
+    return read(audit.history, "place", place_id)
+
+
+@st.cache_data(show_spinner=False)
+def audit_log(path: str, limit: int = 500) -> pd.DataFrame:
+    return read(audit.history, None, None, limit)
+
+
+def place_record(place_id: int) -> dict | None:
+    return read(places.get, place_id)
+
+
+def restore_place(audit_id: int, loaded_version: int, actor: str) -> int:
+    return write(places.restore, audit_id, loaded_version, actor)
+
+
+def archive_place(place_id: int, loaded_version: int, actor: str) -> int:
+    return write(places.set_archived, place_id, True, loaded_version, actor)

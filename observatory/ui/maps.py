@@ -191,7 +191,7 @@ def build_map(
     online_tiles: bool = False,
     epci_density: pd.DataFrame | None = None,
     bounds: tuple[float, float, float, float] | None = None,
-    height: int = 620,
+    height: int | str = 620,
     links: pd.DataFrame | None = None,
     links_name: str = "Consortiums",
     link_places: pd.DataFrame | None = None,

@@ -1,0 +1,456 @@
+"""Access: two roles, bcrypt-hashed accounts in a TOML file kept outside the repository.
+
+No Streamlit here (the sidebar login lives in ``observatory.ui.auth``): these rules are shared
+by the app and by ``observatory user …``.
+
+The accounts file (path in ``$OBSERVATORY_USERS``) looks like::
+
+    [users."alice"]
+    role = "analyst"
+    password_hash = "$2b$12$…"
+
+Without ``$OBSERVATORY_USERS`` the observatory runs in demonstration mode: no login, every
+visitor is an analyst (and the UI says so). With it, visitors are readers until an analyst logs
+in, and a file that is missing, unreadable, without analyst, or holding an empty, plaintext or
+well-known password refuses to serve: a deployed configuration has no default password.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import stat
+import sys
+import tempfile
+import time
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import bcrypt
+
+USERS_ENV = "OBSERVATORY_USERS"
+DEMO, PROTECTED = "demo", "protected"
+READER, ANALYST = "reader", "analyst"
+ROLES = (READER, ANALYST)
+ROLE_LABELS = {READER: "lecteur", ANALYST: "analyste"}
+
+# What each role may do. Pages ask by action, never by role, so a third role stays a one-line change.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view": frozenset({READER, ANALYST}),             # map, dashboard, pages without personal data
+    "export_public": frozenset({READER, ANALYST}),    # exports without contacts
+    "edit": frozenset({ANALYST}),                     # add, edit, archive places and evaluations
+    "import": frozenset({ANALYST}),
+    "snapshot": frozenset({ANALYST}),
+    "change_rule": frozenset({ANALYST}),              # maturity rule, weights, eligibility parameters
+    "see_contacts": frozenset({ANALYST}),             # contacts and other personal data
+    "export_contacts": frozenset({ANALYST}),
+    "see_history": frozenset({ANALYST}),              # the audit trail holds old contact values too
+    "restore": frozenset({ANALYST}),
+}
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt>=5 raises beyond it instead of truncating
+ROUNDS = 12              # about 0.25 s per check on a small server: slow enough to hurt guessing
+FILE_MODE = 0o600
+
+# Checked against every stored hash when the file is loaded (hashes made by other tools too).
+# Each candidate costs one bcrypt check per user, so the list stays short; the CLI refuses these
+# (and anything shorter than MIN_PASSWORD_LENGTH) before hashing.
+DEFAULT_PASSWORDS = ("admin", "password", "changeme", "motdepasse", "123456", "azerty",
+                     "observatoire", "observatory", "demo", "secret")
+
+_NAME = re.compile(r"^[\w.-]{1,64}$")
+_BCRYPT_HASH = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
+_HEADER = ("# Comptes de l'observatoire des lieux de lien social.\n"
+           "# Géré par « observatory user add / remove » : les commentaires ne sont pas conservés.\n"
+           "# Ne versionnez pas ce fichier ; gardez-le lisible par le seul compte du service.\n")
+
+
+class AuthError(ValueError):
+    """A French message for the UI and the CLI (the CLI turns ValueError into exit code 1)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    password_hash: str = field(default="", repr=False, compare=False)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+DEMO_USER = User("démo", ANALYST)
+ANONYMOUS = User("visiteur", READER)
+
+
+# ---- modes and permissions -------------------------------------------------------------------
+
+def users_path(env: Mapping[str, str] | None = None) -> Path | None:
+    """The accounts file named by $OBSERVATORY_USERS, or None (demonstration mode)."""
+    value = (os.environ if env is None else env).get(USERS_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def auth_mode(env: Mapping[str, str] | None = None) -> str:
+    """"demo" without $OBSERVATORY_USERS (no login, everyone an analyst), else "protected"."""
+    return PROTECTED if users_path(env) is not None else DEMO
+
+
+def can(role: str, action: str) -> bool:
+    """Whether ``role`` may do ``action``; an unknown role may do nothing, an unknown action is a bug."""
+    try:
+        allowed = PERMISSIONS[action]
+    except KeyError:
+        raise ValueError(f"Action inconnue : « {action} » (connues : {', '.join(PERMISSIONS)}).") from None
+    return role in allowed
+
+
+# ---- passwords -------------------------------------------------------------------------------
+
+def _encode(password: str) -> bytes:
+    # The same accented password typed on two systems may arrive composed or decomposed.
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """Why ``password`` may not be used (French), or None."""
+    if not password or not password.strip():
+        return "Le mot de passe est vide."
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return (f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au moins "
+                f"({len(password)} donnés).")
+    if len(_encode(password)) > MAX_PASSWORD_BYTES:
+        return f"Mot de passe trop long : {MAX_PASSWORD_BYTES} octets au plus (limite de bcrypt)."
+    lowered = password.strip().lower()
+    if lowered in DEFAULT_PASSWORDS or len(set(lowered)) <= 2:
+        return "Mot de passe trop évident (mot de passe par défaut ou répétitif) : choisissez-en un autre."
+    if len(name) >= 3 and name.lower() in lowered:
+        return "Le mot de passe ne doit pas contenir le nom d'utilisateur."
+    return None
+
+
+def hash_password(password: str, name: str = "") -> str:
+    """A bcrypt hash of ``password``; AuthError (French) if it is too short, too long or obvious."""
+    problem = password_problem(password, name)
+    if problem:
+        raise AuthError(problem)
+    return bcrypt.hashpw(_encode(password), bcrypt.gensalt(ROUNDS)).decode("ascii")
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(cost: int) -> bytes:
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(cost))
+
+
+def _cost(password_hash: str) -> int | None:
+    match = _BCRYPT_HASH.match(password_hash)
+    return int(match.group(1)) if match else None
+
+
+def verify(users: Mapping[str, User], name: str, password: str) -> User | None:
+    """The user when ``password`` is theirs, else None.
+
+    One bcrypt check runs whatever happens (unknown name, malformed hash, over-long password),
+    against a dummy hash of the same cost, so the answer time does not tell which names exist.
+    """
+    user = users.get(name.strip()) if isinstance(name, str) else None
+    costs = [c for c in (_cost(u.password_hash) for u in users.values()) if c]
+    stored = user.password_hash.encode("ascii") if user and _cost(user.password_hash) else None
+    candidate = _encode(password or "")
+    if stored is None or len(candidate) > MAX_PASSWORD_BYTES:
+        bcrypt.checkpw(candidate[:MAX_PASSWORD_BYTES], _dummy_hash(max(costs, default=ROUNDS)))
+        return None
+    return user if bcrypt.checkpw(candidate, stored) else None
+
+
+# ---- the accounts file -----------------------------------------------------------------------
+
+def read_users(path: str | os.PathLike) -> dict[str, User]:
+    """The accounts as written, without judging them (see ``load_users`` for that)."""
+    path = Path(path)
+    if not path.exists():
+        raise AuthError(
+            f"Fichier des comptes introuvable : {path} (variable {USERS_ENV}). Créez un analyste avec "
+            f"« observatory user add NOM --role analyst --users-file {path} ».")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuthError(f"Fichier des comptes illisible : {path} ({exc.__class__.__name__}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise AuthError(f"Fichier des comptes invalide (TOML) : {path} : {exc}.") from exc
+    table = data.get("users", {})
+    if not isinstance(table, dict):
+        raise AuthError(f"Fichier des comptes invalide : {path} : « users » doit être une table.")
+    users = {}
+    for name, entry in table.items():
+        if not isinstance(entry, dict):
+            raise AuthError(f"Fichier des comptes invalide : [users.{name}] doit être une table.")
+        users[name] = User(name, str(entry.get("role", "")), str(entry.get("password_hash", "") or ""))
+    return users
+
+
+def _obvious_candidates(name: str) -> list[str]:
+    return sorted({"", *DEFAULT_PASSWORDS, name, name.lower(), name * 2})
+
+
+def _matches(pair: tuple[str, str]) -> bool:
+    candidate, password_hash = pair
+    return bcrypt.checkpw(_encode(candidate)[:MAX_PASSWORD_BYTES], password_hash.encode("ascii"))
+
+
+def check_users(users: Mapping[str, User]) -> list[str]:
+    """What forbids serving with these accounts, in French (empty list: fine)."""
+    if not users:
+        return ["Aucun compte n'est défini."]
+    problems, hashed = [], []
+    for user in users.values():
+        if not _NAME.match(user.name):
+            problems.append(f"« {user.name} » : nom invalide (lettres, chiffres, « . », « _ », « - »).")
+        if user.role not in ROLES:
+            problems.append(f"« {user.name} » : rôle « {user.role} » inconnu (attendu : {' ou '.join(ROLES)}).")
+        if not user.password_hash.strip():
+            problems.append(f"« {user.name} » : mot de passe vide.")
+        elif _cost(user.password_hash) is None:
+            problems.append(f"« {user.name} » : password_hash n'est pas un hachage bcrypt "
+                            "(mot de passe en clair ?). Utilisez « observatory user add ».")
+        else:
+            hashed.append(user)
+    if not any(u.role == ANALYST for u in users.values()):
+        problems.append("Aucun analyste : personne ne pourrait modifier les données.")
+    # One bcrypt check per (user, candidate); bcrypt releases the GIL, so two threads halve the
+    # wait on a two-core server (about 1.5 s per user at cost 12, once per change of the file).
+    pairs = [(u.name, (c, u.password_hash)) for u in hashed for c in _obvious_candidates(u.name)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_matches, [pair for _, pair in pairs]))
+    obvious = {name for (name, _), hit in zip(pairs, results) if hit}
+    problems += [f"« {name} » : mot de passe par défaut ou trivial, changez-le "
+                 "(« observatory user add NOM --replace »)." for name in sorted(obvious)]
+    return problems
+
+
+def load_users(path: str | os.PathLike) -> dict[str, User]:
+    """The accounts, or AuthError listing every reason the file may not be served."""
+    users = read_users(path)
+    problems = check_users(users)
+    if problems:
+        raise AuthError(f"Comptes refusés ({path}) : " + " ".join(problems), problems)
+    return users
+
+
+def permissions_warning(path: str | os.PathLike) -> str | None:
+    """A French warning when the accounts file can be read by other system users."""
+    try:
+        mode = stat.S_IMODE(Path(path).stat().st_mode)
+    except OSError:
+        return None
+    if mode & 0o077:
+        return f"{path} est lisible par d'autres comptes (mode {mode:o}) : faites « chmod 600 {path} »."
+    return None
+
+
+def _render(users: Mapping[str, User]) -> str:
+    blocks = [_HEADER]
+    for user in sorted(users.values(), key=lambda u: u.name):
+        # json.dumps gives a valid TOML basic string (same escapes) for any name or hash.
+        blocks.append(f"[users.{json.dumps(user.name, ensure_ascii=False)}]\n"
+                      f"role = {json.dumps(user.role)}\n"
+                      f"password_hash = {json.dumps(user.password_hash)}\n")
+    return "\n".join(blocks)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a 0600 temporary file in the same folder, then rename: never half a file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def save_user(path: str | os.PathLike, name: str, role: str, password: str, *,
+              replace: bool = True) -> User:
+    """Add (or, with ``replace``, update) an account; the password is checked and hashed."""
+    path, name = Path(path), name.strip()
+    if not _NAME.match(name):
+        raise AuthError(f"Nom d'utilisateur invalide : « {name} » (1 à 64 lettres, chiffres, « . », « _ », « - »).")
+    if role not in ROLES:
+        raise AuthError(f"Rôle inconnu : « {role} » (attendu : {' ou '.join(ROLES)}).")
+    users = read_users(path) if path.exists() else {}
+    if name in users and not replace:
+        raise AuthError(f"L'utilisateur « {name} » existe déjà : ajoutez --replace pour changer "
+                        "son rôle ou son mot de passe.")
+    user = User(name, role, hash_password(password, name))
+    _write_atomically(path, _render({**users, name: user}))
+    return user
+
+
+def remove_user(path: str | os.PathLike, name: str) -> None:
+    """Remove an account; refuses to remove the last analyst (the app would refuse to serve)."""
+    path = Path(path)
+    users = read_users(path)
+    if name not in users:
+        raise AuthError(f"Utilisateur inconnu : « {name} ».")
+    rest = {n: u for n, u in users.items() if n != name}
+    if users[name].role == ANALYST and not any(u.role == ANALYST for u in rest.values()):
+        raise AuthError(f"« {name} » est le dernier analyste : ajoutez-en un autre avant de le retirer.")
+    _write_atomically(path, _render(rest))
+
+
+# ---- brute-force brake -----------------------------------------------------------------------
+
+class LoginThrottle:
+    """Counts failed logins per name; after ``max_failures`` the name is locked for ``lock_s``.
+
+    Kept per process by the UI (not per browser session, which an attacker can renew at will).
+    """
+
+    def __init__(self, max_failures: int = 5, lock_s: float = 60.0, max_names: int = 1000):
+        self.max_failures, self.lock_s, self.max_names = max_failures, lock_s, max_names
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def wait_s(self, name: str, now: float | None = None) -> float:
+        """Seconds before ``name`` may try again (0: now)."""
+        count, last = self._failures.get(name, (0, 0.0))
+        if count < self.max_failures:
+            return 0.0
+        return max(0.0, last + self.lock_s - (time.monotonic() if now is None else now))
+
+    def failed(self, name: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        count, last = self._failures.get(name, (0, 0.0))
+        if count >= self.max_failures and now - last >= self.lock_s:
+            count = 0  # the lock has expired: a fresh series of attempts
+        if name not in self._failures and len(self._failures) >= self.max_names:
+            self._failures.pop(next(iter(self._failures)))  # forget the oldest name
+        self._failures[name] = (count + 1, now)
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(name, None)
+
+
+# ---- `observatory user …` --------------------------------------------------------------------
+
+def _cli_path(args) -> Path:
+    path = Path(args.users_file).expanduser() if args.users_file else users_path()
+    if path is None:
+        raise AuthError(f"Indiquez le fichier des comptes : --users-file CHEMIN ou la variable {USERS_ENV}.")
+    return path
+
+
+def _read_new_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"Mot de passe pour {args.name} : ")
+    problem = password_problem(first, args.name)
+    if problem:
+        raise AuthError(problem)
+    if getpass.getpass("Confirmez le mot de passe : ") != first:
+        raise AuthError("Les deux mots de passe diffèrent : rien n'a été enregistré.")
+    return first
+
+
+def cmd_user_add(args) -> int:
+    path = _cli_path(args)
+    existed = path.exists() and args.name.strip() in read_users(path)
+    if existed and not args.replace:  # say so before asking for a password
+        raise AuthError(f"L'utilisateur « {args.name} » existe déjà : ajoutez --replace pour changer "
+                        "son rôle ou son mot de passe.")
+    user = save_user(path, args.name, args.role, _read_new_password(args), replace=args.replace)
+    print(f"{'Compte mis à jour' if existed else 'Compte ajouté'} : {user.name} ({user.role_label}) "
+          f"dans {path}.")
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    path = _cli_path(args)
+    users = read_users(path)
+    if args.json:
+        print(json.dumps([{"name": u.name, "role": u.role} for u in users.values()], ensure_ascii=False))
+    else:
+        for user in sorted(users.values(), key=lambda u: u.name):
+            print(f"{user.name}\t{user.role_label}")
+        if not users:
+            print("Aucun compte.")
+    warning = permissions_warning(path)
+    if warning:
+        print(f"Attention : {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_user_remove(args) -> int:
+    path = _cli_path(args)
+    remove_user(path, args.name)
+    print(f"Compte retiré : {args.name}.")
+    return 0
+
+
+def cmd_user_check(args) -> int:
+    path = _cli_path(args)
+    users = load_users(path)  # AuthError lists every problem
+    analysts = sum(u.role == ANALYST for u in users.values())
+    print(f"{path} : {len(users)} compte(s) dont {analysts} analyste(s), prêt pour un déploiement.")
+    warning = permissions_warning(path)
+    if warning:
+        print(f"Attention : {warning}")
+    return 0
+
+
+def register_cli(sub, db_option=None) -> None:
+    """Add ``observatory user add|list|remove|check`` to the main parser (``db_option`` unused)."""
+    user = sub.add_parser("user", help="comptes des analystes et lecteurs (mode protégé)")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+
+    def users_file(p):
+        p.add_argument("--users-file", metavar="PATH", default=None,
+                       help=f"fichier TOML des comptes (défaut : ${USERS_ENV})")
+
+    p = user_sub.add_parser("add", help="ajouter un compte (mot de passe demandé deux fois)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", choices=ROLES, required=True)
+    users_file(p)
+    p.add_argument("--password-stdin", action="store_true",
+                   help="lire le mot de passe sur l'entrée standard (une ligne)")
+    p.add_argument("--replace", action="store_true", help="remplacer le rôle et le mot de passe d'un compte existant")
+    p.set_defaults(func=cmd_user_add)
+
+    p = user_sub.add_parser("list", help="les comptes et leur rôle")
+    users_file(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_list)
+
+    p = user_sub.add_parser("remove", help="retirer un compte")
+    p.add_argument("name", metavar="NAME")
+    users_file(p)
+    p.set_defaults(func=cmd_user_remove)
+
+    p = user_sub.add_parser("check", help="vérifier le fichier comme l'application le fera")
+    users_file(p)
+    p.set_defaults(func=cmd_user_check)

@@ -1,0 +1,171 @@
+"""The sidebar login and the page guards: who is here, and may they do this?
+
+The rules (roles, hashes, the accounts file) live in ``observatory.auth``; this module only keeps
+the logged-in name in ``st.session_state`` and draws. The session holds a name, never a role:
+the role is read from the accounts file at every run, so removing an account or demoting it
+takes effect at the user's next click.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from observatory import auth
+from observatory.auth import ANONYMOUS, DEMO_USER, User
+
+SESSION_KEY = "_auth_user"
+FAILURES_KEY = "_auth_failures"
+FAILURE_DELAY_S = 1.0  # per failed attempt in this session, capped below: slows guessing by hand
+MAX_DELAY_S = 5.0
+DENIED = "Réservé aux analystes : connectez-vous."
+DEMO_NOTICE = (
+    "**Mode démonstration sans authentification** : tout visiteur peut modifier les données. "
+    f"Pour un déploiement, définissez `{auth.USERS_ENV}` (chemin d'un fichier de comptes créé avec "
+    "« observatory user add NOM --role analyst --users-file CHEMIN ») : les visiteurs seront alors "
+    "lecteurs et seuls les analystes connectés pourront modifier, importer ou voir les contacts."
+)
+
+
+def _users_path() -> Path | None:
+    """$OBSERVATORY_USERS, else ``[auth] users_file`` in .streamlit/secrets.toml, else None."""
+    path = auth.users_path(os.environ)
+    if path is not None:
+        return path
+    try:
+        value = st.secrets.get("auth", {}).get("users_file", "")
+    except Exception:  # no secrets file at all: Streamlit raises rather than returning empty
+        return None
+    return Path(str(value)).expanduser() if str(value).strip() else None
+
+
+def mode() -> str:
+    """``auth.DEMO`` or ``auth.PROTECTED`` for this run."""
+    return auth.DEMO if _users_path() is None else auth.PROTECTED
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _load(path: str, stamp: tuple[int, int] | None) -> tuple[dict[str, User], str | None]:
+    """The accounts or the French refusal, cached until the file changes (``stamp``).
+
+    The check for default passwords costs about a second per account: once per file version.
+    """
+    del stamp  # only part of the cache key
+    try:
+        return auth.load_users(path), None
+    except auth.AuthError as exc:
+        return {}, str(exc)
+
+
+def _accounts() -> tuple[dict[str, User], str | None]:
+    path = _users_path()
+    if path is None:
+        return {}, None
+    return _load(str(path), _stamp(path))
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> auth.LoginThrottle:
+    """One per process: a new browser session does not reset the count of failed attempts."""
+    return auth.LoginThrottle()
+
+
+def current_user() -> User:
+    """The analyst ``démo`` in demonstration mode; else the logged-in account, or a reader."""
+    if mode() == auth.DEMO:
+        return DEMO_USER
+    users, error = _accounts()
+    name = st.session_state.get(SESSION_KEY)
+    if error or not name or name not in users:
+        return ANONYMOUS  # fail closed: a broken or changed accounts file leaves a reader
+    return users[name]
+
+
+def allowed(action: str) -> bool:
+    """Whether the current visitor may do ``action``, silently (to hide a button or a column)."""
+    return auth.can(current_user().role, action)
+
+
+def require(action: str) -> bool:
+    """``allowed(action)``, with a French warning when not: ``if not require("edit"): st.stop()``."""
+    if allowed(action):
+        return True
+    st.warning(DENIED, icon=":material/lock:")
+    return False
+
+
+def demo_notice() -> None:
+    """The warning that anyone can change the data; draws nothing in protected mode."""
+    if mode() == auth.DEMO:
+        st.warning(DEMO_NOTICE, icon=":material/lock_open:")
+
+
+def logout() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
+    """Log in, or return the French reason why not."""
+    name = name.strip()
+    throttle = _throttle()
+    wait = throttle.wait_s(name)
+    if wait:
+        return f"Trop d'essais pour ce compte : réessayez dans {int(wait) + 1} s."
+    user = auth.verify(users, name, password)
+    if user is None:
+        throttle.failed(name)
+        failures = st.session_state.get(FAILURES_KEY, 0) + 1
+        st.session_state[FAILURES_KEY] = failures
+        time.sleep(min(FAILURE_DELAY_S * failures, MAX_DELAY_S))
+        return "Nom d'utilisateur ou mot de passe incorrect."
+    throttle.succeeded(name)
+    st.session_state.pop(FAILURES_KEY, None)
+    st.session_state[SESSION_KEY] = user.name
+    return None
+
+
+def login_box() -> User:
+    """Draw the login (or the logged-in name and « Se déconnecter ») in the sidebar.
+
+    Call it once per run from app.py, before the page. In protected mode with an unusable
+    accounts file it shows the French reason and stops the app: no deployment without accounts.
+    """
+    if mode() == auth.DEMO:
+        st.sidebar.caption("Mode démonstration : pas de connexion, chaque visiteur est analyste.")
+        return DEMO_USER
+    users, error = _accounts()
+    if error:
+        st.error(f"L'application refuse de démarrer en mode protégé. {error}", icon=":material/lock:")
+        st.stop()
+    user = current_user()
+    if user is not ANONYMOUS:
+        st.sidebar.caption(f"Connecté : **{user.name}** ({user.role_label})")
+        if st.sidebar.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
+            logout()
+            st.rerun()
+        return user
+    with st.sidebar.expander("Connexion analyste", icon=":material/login:"):
+        with st.form("auth_login", clear_on_submit=True, border=False):
+            name = st.text_input("Nom d'utilisateur", key="auth_name", autocomplete="username")
+            password = st.text_input("Mot de passe", type="password", key="auth_password",
+                                     autocomplete="current-password")
+            submitted = st.form_submit_button("Se connecter")
+        if submitted:
+            problem = _attempt(users, name, password) if name.strip() and password else (
+                "Indiquez un nom d'utilisateur et un mot de passe.")
+            if problem is None:
+                st.rerun()
+            st.error(problem)
+    st.sidebar.caption("Vous consultez en lecture seule.")
+    return user

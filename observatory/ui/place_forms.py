@@ -1,0 +1,137 @@
+"""Forms to add and edit a place, record an evaluation, and browse or undo its changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from observatory.consortia import ConflictError
+from observatory.model import (CRITERIA, LEGAL_STATUSES, SCORE_LEVELS, SCORE_MAX, SCORE_MIN,
+                               SCORE_STEP, TYPOLOGIES)
+from observatory.ui import data
+
+SCORES = [SCORE_MIN + i * SCORE_STEP for i in range(int((SCORE_MAX - SCORE_MIN) / SCORE_STEP) + 1)]
+
+
+def _show(report) -> None:
+    (st.success if report.ok else st.error)(report.summary())
+    if len(report.problem_table):
+        st.dataframe(report.problem_table.drop(columns=["ligne"], errors="ignore"),
+                     hide_index=True, width="stretch")
+
+
+def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contact: bool) -> None:
+    """Add (``place`` None) or edit a place; validated exactly like an imported row."""
+    place = place or {}
+    inside = communes[communes["in_perimeter"]].sort_values("name")
+    insee_names = dict(zip(inside["insee"], inside["name"] + " (" + inside["insee"] + ")"))
+    with st.form(key):
+        name = st.text_input("Nom du lieu", value=place.get("name", ""), max_chars=200)
+        left, right = st.columns(2)
+        codes = list(insee_names)
+        insee = left.selectbox("Commune", codes, format_func=insee_names.get,
+                               index=codes.index(place["insee"]) if place.get("insee") in codes else 0)
+        typology = right.selectbox("Typologie", TYPOLOGIES, index=TYPOLOGIES.index(
+            place["typology"]) if place.get("typology") in TYPOLOGIES else 0)
+        lat = left.text_input("Latitude (vide : centre de la commune)",
+                              value="" if place.get("lat") is None else f"{place['lat']:.6f}")
+        lon = right.text_input("Longitude", value="" if place.get("lon") is None
+                               else f"{place['lon']:.6f}")
+        status = left.selectbox("Statut juridique", LEGAL_STATUSES, index=LEGAL_STATUSES.index(
+            place["legal_status"]) if place.get("legal_status") in LEGAL_STATUSES else 0)
+        year = right.text_input("Année d'ouverture", value=str(place.get("opening_year") or ""))
+        transition = left.checkbox("Orienté vers les transitions",
+                                   value=bool(place.get("transition_oriented")))
+        thematics = right.text_input("Thématiques (séparées par |)",
+                                     value="|".join(place.get("thematics") or []))
+        website = left.text_input("Site web", value=place.get("website") or "")
+        contact = (right.text_input("Contact (donnée personnelle)", value=place.get("contact") or "")
+                   if show_contact else place.get("contact"))
+        author = st.text_input("Votre nom (historique)", key=f"{key}_author")
+        submitted = st.form_submit_button("Enregistrer", type="primary")
+    if not submitted:
+        return
+    if not author.strip():
+        st.error("Indiquez votre nom : chaque modification est historisée.")
+        return
+    values = {"name": name, "insee": insee, "lat": lat, "lon": lon, "typology": typology,
+              "legal_status": status, "opening_year": year, "transition_oriented": transition,
+              "thematics": thematics, "website": website, "contact": contact}
+    if place.get("id") is not None:
+        values["place_id"] = place["id"]
+    try:
+        report, written = data.save_place_form(values, place.get("version"), author.strip())
+    except ConflictError as exc:
+        st.error(str(exc))
+        return
+    _show(report)
+    if written is not None:
+        st.toast("Lieu enregistré.")
+        st.rerun()
+    elif report.ok:
+        st.info("Aucun changement à enregistrer.")
+
+
+def evaluation_form(place_id: int, key: str) -> None:
+    with st.form(key):
+        left, right = st.columns(2)
+        when = left.date_input("Date de l'évaluation", value=dt.date.today(), format="DD/MM/YYYY")
+        evaluator = right.text_input("Évaluateur ou évaluatrice")
+        cols = st.columns(5)
+        scores = {c.key: cols[k].select_slider(c.short, options=SCORES, value=2.0,
+                                               format_func=lambda v: f"{v:g}".replace(".", ","),
+                                               help=f"{c.label} : {c.description}")
+                  for k, c in enumerate(CRITERIA)}
+        st.caption("Échelle : " + " · ".join(f"{k} {v}" for k, v in SCORE_LEVELS.items()))
+        evidence = st.text_area("Éléments de preuve (visite, documents…)", max_chars=5000)
+        submitted = st.form_submit_button("Enregistrer l'évaluation", type="primary")
+    if not submitted:
+        return
+    if not evaluator.strip():
+        st.error("Indiquez qui a mené l'évaluation.")
+        return
+    report, written = data.save_evaluation_form(
+        {"place_id": place_id, "evaluated_on": when, "evaluator": evaluator, **scores,
+         "evidence": evidence}, evaluator.strip())
+    _show(report)
+    if written is not None:
+        st.toast("Évaluation enregistrée.")
+        st.rerun()
+
+
+ACTIONS = {"create": "création", "update": "modification", "import": "import",
+           "restore": "annulation", "archive": "archivage", "unarchive": "réactivation"}
+
+
+def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
+    """Who changed what and when; undo one change (it becomes a new change)."""
+    history = data.place_audit(data.db_path(), place_id)
+    if history.empty:
+        st.caption("Aucune modification enregistrée pour ce lieu.")
+        return
+    rows = []
+    for entry in history.itertuples():
+        fields = sorted(set(entry.old_values or {}) | set(entry.new_values or {}))
+        change = "; ".join(f"{f} : « {(entry.old_values or {}).get(f, '')} » → "
+                           f"« {(entry.new_values or {}).get(f, '')} »" for f in fields
+                           if f not in ("contact",) or can_edit)
+        rows.append({"n°": entry.id, "date": entry.changed_at, "par": entry.actor,
+                     "action": ACTIONS.get(entry.action, entry.action), "changements": change})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    undoable = [r["n°"] for r in rows if r["action"] in ("modification", "import", "annulation",
+                                                           "archivage")]
+    if can_edit and undoable:
+        left, right = st.columns([2, 1])
+        chosen = left.selectbox("Annuler la modification n°", undoable, key=f"undo_{place_id}")
+        author = right.text_input("Votre nom", key=f"undo_author_{place_id}")
+        if st.button("Rétablir les valeurs d'avant", disabled=not author.strip(),
+                     key=f"undo_btn_{place_id}"):
+            try:
+                data.restore_place(chosen, version, author.strip())
+            except ConflictError as exc:
+                st.error(str(exc))
+            else:
+                st.toast("Valeurs rétablies.")
+                st.rerun()

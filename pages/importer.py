@@ -1,0 +1,91 @@
+"""Importer: bring the real inventory (places or evaluations) in from the analysts' files."""
+
+import streamlit as st
+
+from observatory import importing
+from observatory.ui import context, data
+
+KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
+NONE = "— (ignorer)"
+
+ctx = context.get()
+st.title("Importer des données")
+st.markdown(
+    "Formats acceptés : **CSV** (UTF-8 ou Windows-1252, séparateur `,` ou `;`, comme Excel les "
+    "écrit), **Excel (.xlsx)** et **GeoJSON** (points). Les colonnes du schéma « lieux de "
+    "médiation numérique » et de la liste nationale des tiers-lieux (CGET 2019) sont reconnues. "
+    "Rien n'est écrit tant que le fichier contient une erreur : l'import se fait en une seule "
+    "transaction, tout ou rien.")
+
+kind = st.radio("Que voulez-vous importer ?", list(KINDS), format_func=KINDS.get,
+                horizontal=True, key="imp_kind")
+left, right = st.columns(2)
+left.download_button("Modèle CSV", importing.template(kind, "csv"),
+                     file_name=f"modele_{kind}.csv", mime="text/csv")
+right.download_button("Modèle Excel", importing.template(kind, "xlsx"),
+                      file_name=f"modele_{kind}.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"],
+                          key=f"imp_file_{kind}")
+if upload is None:
+    st.info("Déposez un fichier, ou partez d'un modèle ci-dessus (en-têtes en français, une "
+            "ligne d'exemple à supprimer).")
+    st.stop()
+
+payload = upload.getvalue()
+try:
+    sheets = importing.sheet_names(payload, upload.name) if upload.name.lower().endswith(
+        ".xlsx") else []
+    sheet = st.selectbox("Feuille", sheets, key="imp_sheet") if len(sheets) > 1 else None
+    table = importing.read_table(payload, upload.name, sheet=sheet)
+except importing.ImportFileError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("1. Correspondance des colonnes")
+suggested = importing.suggest_mapping(table.columns, kind)
+headers = [NONE, *[h for h in table.columns if not str(h).startswith("_")]]
+mapping = {}
+with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.values())} "
+                 f"sur {len(suggested)} champs — vérifier ou corriger", expanded=False):
+    cols = st.columns(3)
+    for k, field in enumerate(importing.fields(kind)):
+        guess = suggested.get(field.key)
+        choice = cols[k % 3].selectbox(
+            field.label + (" *" if field.required else ""), headers,
+            index=headers.index(guess) if guess in headers else 0,
+            key=f"imp_map_{kind}_{field.key}", help=field.help or None)
+        mapping[field.key] = None if choice == NONE else choice
+ignored = importing.unused_headers(table.columns, mapping)
+if ignored:
+    st.caption("Colonnes ignorées : " + ", ".join(f"« {h} »" for h in ignored))
+gaps = importing.missing_required(mapping, kind)
+if gaps:
+    st.error("Il manque " + " ; ".join(gaps) + ".")
+    st.stop()
+
+st.subheader("2. Vérification")
+has_demo = bool(len(ctx.places) and ctx.places["is_demo"].any())
+replace_demo = has_demo and kind == "places" and st.checkbox(
+    "Remplacer les données de démonstration (elles seront retirées dans la même transaction)",
+    value=True, key="imp_replace_demo")
+with st.spinner("Vérification du fichier…"):
+    report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet)
+(st.success if report.ok else st.error)(report.summary())
+if len(report.problem_table):
+    st.dataframe(report.problem_table, hide_index=True, width="stretch",
+                 height=min(38 * (len(report.problem_table) + 1), 400))
+with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
+    st.dataframe(report.preview, hide_index=True, width="stretch")
+
+st.subheader("3. Import")
+if not report.ok:
+    st.info("Corrigez les erreurs dans votre fichier puis déposez-le à nouveau : rien n'a été écrit.")
+    st.stop()
+author = st.text_input("Votre nom (pour l'historique)", key="imp_author")
+if st.button("Importer", type="primary", disabled=not author.strip() or not report.to_write()):
+    written = data.import_apply(report, author.strip(), replace_demo)
+    st.success(f"Import terminé : {written['added']} lieu(x) ajouté(s), {written['updated']} mis "
+               f"à jour, {written['evaluations']} évaluation(s).")
+    st.balloons()
