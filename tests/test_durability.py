@@ -1,0 +1,120 @@
+"""A killed import leaves the database as it was; two concurrent edits never lose one silently."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from observatory.consortia import ConflictError
+from observatory.store import audit, db, places, territory
+
+
+def snapshot_counts(path) -> dict[str, int]:
+    with db.session(path, read_only=True) as con:
+        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("places", "evaluations", "audit_log")}
+
+
+@pytest.fixture
+def db_copy(demo_db, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_db, path)
+    with db.session(path) as con:
+        db.migrate(con)
+    return path
+
+
+def valid_places_csv(path, db_path, rows: int) -> None:
+    with db.session(db_path, read_only=True) as con:
+        communes = territory.communes(con)
+    inside = communes[communes["in_perimeter"] & ~communes["in_excluded_zone"]].head(rows)
+    lines = ["Nom du lieu;Code INSEE;Latitude;Longitude;Typologie;Statut juridique;"
+             "Année d'ouverture"]
+    for k, commune in enumerate(inside.itertuples()):
+        lines.append(f"Lieu importé {k};{commune.insee};{commune.lat:.6f};{commune.lon:.6f};"
+                     "Fablab;Association;2005")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_an_import_killed_midway_writes_nothing(db_copy, tmp_path):
+    source = tmp_path / "lieux.csv"
+    valid_places_csv(source, db_copy, rows=200)
+    before = snapshot_counts(db_copy)
+    env = dict(os.environ, OBSERVATORY_TEST_IMPORT_DELAY="0.05")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "observatory.cli", "import", "places", str(source), "--db",
+         str(db_copy), "--by", "test"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6)  # validation done, the transaction is writing rows one by one
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert snapshot_counts(db_copy) == before
+
+
+def test_the_same_import_without_a_kill_writes_every_row(db_copy, tmp_path):
+    source = tmp_path / "lieux.csv"
+    valid_places_csv(source, db_copy, rows=20)
+    before = snapshot_counts(db_copy)
+    result = subprocess.run([sys.executable, "-m", "observatory.cli", "import", "places",
+                             str(source), "--db", str(db_copy), "--by", "test"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert snapshot_counts(db_copy)["places"] == before["places"] + 20
+
+
+def test_two_concurrent_edits_give_one_save_and_one_clear_conflict(db_copy):
+    with db.session(db_copy) as con:
+        loaded = places.get(con, 1)  # both analysts open the same place
+        with db.transaction(con):
+            places.update(con, 1, {"website": "https://claire.exemple.org"}, loaded["version"],
+                          "Claire")
+        with pytest.raises(ConflictError) as refused:
+            with db.transaction(con):
+                places.update(con, 1, {"website": "https://karim.exemple.org"},
+                              loaded["version"], "Karim")
+        assert "modifié par quelqu'un d'autre" in str(refused.value)
+        assert "claire.exemple.org" in str(refused.value)  # says what changed meanwhile
+        assert places.get(con, 1)["website"] == "https://claire.exemple.org"
+        changes = audit.history(con, "place", 1)
+        assert changes["actor"].tolist() == ["Claire"]
+
+
+def test_undoing_a_change_restores_the_old_value_as_a_new_change(db_copy):
+    with db.session(db_copy) as con:
+        loaded = places.get(con, 2)
+        with db.transaction(con):
+            version = places.update(con, 2, {"name": "Nom modifié"}, loaded["version"], "Claire")
+        change = audit.history(con, "place", 2)["id"].iloc[0]
+        with db.transaction(con):
+            places.restore(con, int(change), version, "Karim")
+        assert places.get(con, 2)["name"] == loaded["name"]
+        assert audit.history(con, "place", 2)["action"].tolist() == ["restore", "update"]
+
+
+def test_backup_and_restore_round_trip(db_copy, tmp_path):
+    from observatory import cli
+
+    backup = tmp_path / "sauvegarde.duckdb"
+    assert cli.main(["backup", str(backup), "--db", str(db_copy)]) == 0
+    with db.session(db_copy) as con, db.transaction(con):
+        con.execute("DELETE FROM evaluations")
+    assert cli.main(["restore", str(backup), "--db", str(db_copy)]) == 1  # asks to confirm
+    assert cli.main(["restore", str(backup), "--db", str(db_copy), "--yes"]) == 0
+    assert snapshot_counts(db_copy)["evaluations"] > 0
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(db_copy, tmp_path, capsys):
+    from observatory import cli
+
+    bogus = tmp_path / "faux.duckdb"
+    bogus.write_bytes(b"ceci n'est pas une base")
+    before = snapshot_counts(db_copy)
+    assert cli.main(["restore", str(bogus), "--db", str(db_copy), "--yes"]) == 1
+    assert "pas une sauvegarde valide" in capsys.readouterr().err
+    assert snapshot_counts(db_copy) == before
