@@ -30,10 +30,8 @@ density = st.toggle("Colorer les intercommunalités par nombre de lieux pour 10 
 per_epci = catalogue.by_epci(ctx.places, ctx.communes) if density else None
 bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filters.epci else None
 
-folium_map = maps.build_map(
-    ctx.communes, shown, territory_name=ctx.territory_name, excluded_label=ctx.excluded_label,
-    selected_id=ctx.selected_id(), online_tiles=data.online_tiles(), epci_density=per_epci,
-    bounds=bounds)
+folium_map = context.territory_map(ctx, shown, selected_id=ctx.selected_id(),
+                                   epci_density=per_epci, bounds=bounds)
 state = st_folium(folium_map, height=620, use_container_width=True,
                   returned_objects=["last_active_drawing"], key="territory_map")
 

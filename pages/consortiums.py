@@ -136,8 +136,7 @@ else:
          "colour": maps.colour_for(k)}
         for k, row in enumerate(saved.itertuples()) for m in row.member_ids
         if m != row.lead_place_id])
-    folium_map = maps.build_map(ctx.communes, ctx.places, territory_name=ctx.territory_name,
-                                excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
-                                links=links, links_name="Consortiums enregistrés", height=520)
+    folium_map = context.territory_map(ctx, ctx.places, links=links,
+                                       links_name="Consortiums enregistrés", height=520)
     st_folium(folium_map, height=520, use_container_width=True, returned_objects=[],
               key="consortia_map")

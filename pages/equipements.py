@@ -225,10 +225,8 @@ if view == TOUR:
                           "minutes": legs["minutes"],
                           "group": [f"Étape {k}" for k in range(1, len(legs) + 1)],
                           "colour": "#d95f02"})
-    folium_map = maps.build_map(ctx.communes, chosen, territory_name=ctx.territory_name,
-                                excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
-                                links=links, links_name="Tournée", height=500,
-                                bounds=maps.padded_bounds(chosen))
+    folium_map = context.territory_map(ctx, chosen, links=links, links_name="Tournée",
+                                       height=500, bounds=maps.padded_bounds(chosen))
     st_folium(folium_map, height=500, use_container_width=True, returned_objects=[],
               key="tour_map")
     st.dataframe(legs.assign(de=legs["from_id"].map(label), vers=legs["to_id"].map(label))[

@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 from observatory import eligibility, partners
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
-from observatory.ui import context, data, eligibility_view, fmt, maps
+from observatory.ui import context, eligibility_view, fmt, maps
 
 BUILDER_PREFILL = "builder_prefill"
 
@@ -113,9 +113,8 @@ if view == NETWORK:
     heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
     links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
     links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
-    folium_map = maps.build_map(ctx.communes, ctx.places, territory_name=ctx.territory_name,
-                                excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
-                                links=links, links_name="Consortiums proposés", height=560)
+    folium_map = context.territory_map(ctx, ctx.places, links=links,
+                                       links_name="Consortiums proposés", height=560)
     st_folium(folium_map, height=560, use_container_width=True, returned_objects=[],
               key="network_map")
     if len(links):

@@ -241,8 +241,8 @@ def test_a_default_or_trivial_password_in_the_file_is_refused(tmp_path, password
     })
     with pytest.raises(AuthError) as caught:
         auth.load_users(path)
-    assert caught.value.problems == ["« marie » : mot de passe par défaut ou trivial, changez-le "
-                                     "(« observatory user add NOM --replace »)."]
+    assert caught.value.problems == [
+        "« marie » : mot de passe par défaut ou trivial, changez-le (« observatory user add NOM --replace »)."]
 
 
 @pytest.mark.parametrize("stored, reason", [

@@ -37,7 +37,7 @@ def _users_path() -> Path | None:
         return path
     try:
         value = st.secrets.get("auth", {}).get("users_file", "")
-    except Exception:  # no secrets file at all: Streamlit raises rather than returning empty
+    except FileNotFoundError:  # no secrets.toml at all: Streamlit raises rather than returning empty
         return None
     return Path(str(value)).expanduser() if str(value).strip() else None
 

@@ -86,3 +86,12 @@ def resume_pending_page() -> None:
 
 def select_place(place_id: int | None) -> None:
     st.session_state[sidebar.SELECTED] = place_id
+
+
+def territory_map(ctx: PageContext, places: pd.DataFrame, **options):
+    """The territory map of this database, with its cached base layers and the tile choice."""
+    from observatory.ui import maps
+
+    return maps.build_map(ctx.communes, places, territory_name=ctx.territory_name,
+                          excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
+                          base_layers=data.base_layers(data.db_path()), **options)

@@ -306,3 +306,9 @@ def restore_place(audit_id: int, loaded_version: int, actor: str) -> int:
 
 def archive_place(place_id: int, loaded_version: int, actor: str) -> int:
     return write(places.set_archived, place_id, True, loaded_version, actor)
+
+
+@st.cache_data(show_spinner="Préparation du fond de carte…")
+def base_layers(path: str) -> tuple[dict | None, dict]:
+    """Commune polygons and EPCI outlines as GeoJSON, computed once per database."""
+    return maps.base_geojson(communes(path), territory_meta(path).get("excluded_zone_label", ""))

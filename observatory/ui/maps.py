@@ -37,6 +37,8 @@ CONTEXT_STYLE = {"color": "#b8b8b8", "weight": 0.5, "fillColor": "#d9d9d9", "fil
 EPCI_STYLE = {"color": "#3d3d3d", "weight": 2.2, "fill": False}
 EXCLUDED_OUTLINE = {"color": "#b85c00", "weight": 3, "fill": False, "dashArray": "8 5"}
 COORD_DECIMALS = 5  # about 1 m: enough for the map, keeps the HTML small
+COMMUNE_DETAIL_LIMIT = 3000  # more communes than this: EPCI outlines only
+CANVAS_LIMIT = 2000  # more places than this: canvas markers (SVG slows down the browser)
 
 
 def use_local_assets(base_url: str = STATIC_URL) -> None:
@@ -195,23 +197,33 @@ def build_map(
     links: pd.DataFrame | None = None,
     links_name: str = "Consortiums",
     link_places: pd.DataFrame | None = None,
+    base_layers: tuple[dict | None, dict] | None = None,
 ) -> folium.Map:
-    """The territory map: communes as the base, EPCI outlines, the places as one layer."""
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25)
+    """The territory map: communes as the base, EPCI outlines, the places as one layer.
+
+    ``base_layers`` = (communes GeoJSON or None, EPCI outlines GeoJSON), precomputed by
+    ``base_geojson`` and cached by the app. Beyond ``COMMUNE_DETAIL_LIMIT`` communes (a region,
+    France) the commune polygons are left out and only EPCI outlines are drawn; beyond
+    ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG.
+    """
+    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
+                   prefer_canvas=len(places) > CANVAS_LIMIT)
     m.options["max_zoom"] = 18
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
                          attr="© les contributeurs d'OpenStreetMap").add_to(m)
 
-    folium.GeoJson(
-        communes_geojson(communes, excluded_label),
-        name="Communes",
-        style_function=lambda f: {"perimeter": PERIMETER_STYLE, "excluded": EXCLUDED_STYLE,
-                                  "context": CONTEXT_STYLE}[f["properties"]["kind"]],
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-    ).add_to(m)
-
-    outlines = _epci_outlines(communes, epci_density)
+    commune_layer, outlines = base_layers or base_geojson(communes, excluded_label)
+    if commune_layer is not None:
+        folium.GeoJson(
+            commune_layer,
+            name="Communes",
+            style_function=lambda f: {"perimeter": PERIMETER_STYLE, "excluded": EXCLUDED_STYLE,
+                                      "context": CONTEXT_STYLE}[f["properties"]["kind"]],
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    if epci_density is not None:
+        outlines = _epci_outlines(communes, epci_density)
     if epci_density is not None:
         folium.GeoJson(
             outlines, name="Lieux pour 10 000 habitants (EPCI)",
@@ -247,6 +259,14 @@ def build_map(
     minx, miny, maxx, maxy = bounds or tuple(communes[communes["in_perimeter"]].total_bounds)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def base_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> tuple[dict | None, dict]:
+    """(commune polygons or None when there are too many, EPCI outlines): the slow part of
+    a map, worth caching."""
+    detail = len(communes) <= COMMUNE_DETAIL_LIMIT
+    return (communes_geojson(communes, excluded_label) if detail else None,
+            _epci_outlines(communes, None))
 
 
 def _epci_outlines(communes: gpd.GeoDataFrame, density: pd.DataFrame | None) -> dict:
