@@ -3,7 +3,7 @@
 import streamlit as st
 
 from observatory.store import StoreError
-from observatory.ui import context, maps, sidebar
+from observatory.ui import auth, context, maps, sidebar
 
 maps.use_local_assets()
 st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="static/favicon.png",
@@ -33,6 +33,8 @@ except StoreError as exc:
 st.session_state["_page_context"] = ctx
 sidebar.reset_button()
 st.sidebar.caption(f"{ctx.territory_name} · {len(ctx.filtered)} lieu(x) affiché(s) sur {len(ctx.places)}")
+auth.login_box()  # protected mode with a bad accounts file: error and stop
+auth.demo_notice()
 
 if len(ctx.places) and ctx.places["is_demo"].any():
     st.info(

@@ -10,7 +10,7 @@ import sys
 
 from datetime import date
 
-from observatory import (bootstrap, catalogue, cli_data, cli_reports, cli_territory, config, coverage, eligibility,
+from observatory import (auth, bootstrap, catalogue, cli_data, cli_reports, cli_territory, config, coverage, eligibility,
                          indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
@@ -328,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_indicators)
 
     cli_reports.register(sub, _db_option)
+    auth.register_cli(sub, _db_option)
     cli_data.register(sub, _db_option)
     cli_territory.register(sub, _db_option)
     return parser

@@ -9,7 +9,7 @@ from observatory import calls as call_figures
 from observatory import eligibility
 from observatory.eligibility import CALL_YEARS
 from observatory.model import APPLICATION_STATUSES
-from observatory.ui import context, data, eligibility_view, fmt
+from observatory.ui import auth, context, data, eligibility_view, fmt
 
 ctx = context.get()
 st.title("Appels à projets")
@@ -40,52 +40,53 @@ if len(by_epci):
                                    "epci_name": "EPCI du projet"}).update_layout(
         height=340, xaxis={"dtick": 1}), width="stretch")
 
-left, right = st.columns(2)
-with left.expander("Paramétrer un appel (budget, dates)"):
-    year = st.selectbox("Année", CALL_YEARS, key="call_year_edit")
-    known = calls.set_index("year").loc[year] if year in set(calls["year"]) else None
-    with st.form(f"call_form_{year}"):
-        budget = st.number_input("Budget (€)", min_value=0.0, step=1000.0,
-                                 value=float(known["budget"]) if known is not None else 0.0)
-        opens = st.date_input("Ouverture", value=known["opens_on"] if known is not None
-                              else dt.date(year, 2, 1), format="DD/MM/YYYY")
-        closes = st.date_input("Clôture", value=known["closes_on"] if known is not None
-                               else dt.date(year, 4, 30), format="DD/MM/YYYY")
-        if st.form_submit_button("Enregistrer l'appel"):
-            if closes < opens:
-                st.error("La clôture doit suivre l'ouverture.")
-            else:
-                data.save_call(year, budget, opens, closes)
-                st.rerun()
+if auth.allowed("edit"):
+    left, right = st.columns(2)
+    with left.expander("Paramétrer un appel (budget, dates)"):
+        year = st.selectbox("Année", CALL_YEARS, key="call_year_edit")
+        known = calls.set_index("year").loc[year] if year in set(calls["year"]) else None
+        with st.form(f"call_form_{year}"):
+            budget = st.number_input("Budget (€)", min_value=0.0, step=1000.0,
+                                     value=float(known["budget"]) if known is not None else 0.0)
+            opens = st.date_input("Ouverture", value=known["opens_on"] if known is not None
+                                  else dt.date(year, 2, 1), format="DD/MM/YYYY")
+            closes = st.date_input("Clôture", value=known["closes_on"] if known is not None
+                                   else dt.date(year, 4, 30), format="DD/MM/YYYY")
+            if st.form_submit_button("Enregistrer l'appel"):
+                if closes < opens:
+                    st.error("La clôture doit suivre l'ouverture.")
+                else:
+                    data.save_call(year, budget, opens, closes)
+                    st.rerun()
 
-with right.expander("Enregistrer une candidature"):
-    if saved.empty:
-        st.caption("Formez d'abord un consortium (page Consortiums).")
-    else:
-        consortium_id = st.selectbox("Consortium", list(consortium_names),
-                                     format_func=consortium_names.get, key="app_consortium")
-        row = saved.set_index("id").loc[consortium_id]
-        call_year = st.selectbox("Appel", CALL_YEARS, key="app_year",
-                                 index=CALL_YEARS.index(int(row["call_year"]))
-                                 if int(row["call_year"]) in CALL_YEARS else 0)
-        location = row["location_place_id"]
-        place = by_id.loc[int(location)].to_dict() if location == location and int(location) in by_id.index else None
-        eligibility_view.show(eligibility.check_consortium(
-            ctx.places[ctx.places["id"].isin(row["member_ids"])], call_year,
-            eligibility.location_of(place),
-            eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")))
-        with st.form("application_form"):
-            requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0)
-            granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0)
-            planned = st.text_area("Équipements prévus", max_chars=2000)
-            status = st.selectbox("Statut", list(APPLICATION_STATUSES),
-                                  format_func=APPLICATION_STATUSES.get)
-            if st.form_submit_button("Enregistrer la candidature"):
-                data.save_application({
-                    "call_year": call_year, "consortium_id": consortium_id,
-                    "amount_requested": requested, "amount_granted": granted or None,
-                    "equipment_planned": planned, "status": status})
-                st.rerun()
+    with right.expander("Enregistrer une candidature"):
+        if saved.empty:
+            st.caption("Formez d'abord un consortium (page Consortiums).")
+        else:
+            consortium_id = st.selectbox("Consortium", list(consortium_names),
+                                         format_func=consortium_names.get, key="app_consortium")
+            row = saved.set_index("id").loc[consortium_id]
+            call_year = st.selectbox("Appel", CALL_YEARS, key="app_year",
+                                     index=CALL_YEARS.index(int(row["call_year"]))
+                                     if int(row["call_year"]) in CALL_YEARS else 0)
+            location = row["location_place_id"]
+            place = by_id.loc[int(location)].to_dict() if location == location and int(location) in by_id.index else None
+            eligibility_view.show(eligibility.check_consortium(
+                ctx.places[ctx.places["id"].isin(row["member_ids"])], call_year,
+                eligibility.location_of(place),
+                eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")))
+            with st.form("application_form"):
+                requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0)
+                granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0)
+                planned = st.text_area("Équipements prévus", max_chars=2000)
+                status = st.selectbox("Statut", list(APPLICATION_STATUSES),
+                                      format_func=APPLICATION_STATUSES.get)
+                if st.form_submit_button("Enregistrer la candidature"):
+                    data.save_application({
+                        "call_year": call_year, "consortium_id": consortium_id,
+                        "amount_requested": requested, "amount_granted": granted or None,
+                        "equipment_planned": planned, "status": status})
+                    st.rerun()
 
 st.subheader(f"Candidatures ({len(applications)})")
 if applications.empty:

@@ -10,7 +10,7 @@ from observatory import eligibility
 from observatory.consortia import ConflictError, Consortium, ConsortiumError, from_row
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.ui import context, data, eligibility_view, maps
+from observatory.ui import auth, context, data, eligibility_view, maps
 
 BUILDER_PREFILL = "builder_prefill"
 NEW = 0
@@ -88,7 +88,8 @@ with st.container(border=True):
         location_place_id=location if location in members else None, call_year=call_year,
         status=status, description=description or "")
     save, archive = st.columns([1, 1])
-    if save.button("Enregistrer", type="primary", disabled=not author.strip()):
+    can_edit = auth.allowed("edit")
+    if save.button("Enregistrer", type="primary", disabled=not (can_edit and author.strip())):
         try:
             new_id = data.save_consortium(record, author.strip())
         except ConflictError as exc:
@@ -104,11 +105,14 @@ with st.container(border=True):
             st.session_state["c_pick_after_save"] = new_id
             st.toast("Consortium enregistré.")
             st.rerun()
-    if pick != NEW and archive.button("Supprimer (archiver)", disabled=not author.strip()):
+    if pick != NEW and archive.button("Supprimer (archiver)",
+                                      disabled=not (can_edit and author.strip())):
         data.archive_consortium(pick, author.strip())
         st.session_state.pop("c_loaded", None)
         st.rerun()
-    if not author.strip():
+    if not can_edit:
+        st.caption("Réservé aux analystes : connectez-vous pour enregistrer un consortium.")
+    elif not author.strip():
         st.caption("Indiquez votre nom pour enregistrer : chaque modification est historisée.")
 
 st.subheader(f"Consortiums enregistrés ({len(saved)})")

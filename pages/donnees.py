@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from observatory import evolution, exports
-from observatory.ui import context, data, fmt
+from observatory.ui import auth, context, data, fmt
 
 CURRENT = -1
 
@@ -18,12 +18,14 @@ st.subheader("Figer un instantané")
 st.caption("Un instantané fige tout l'observatoire (lieux, évaluations, règle de maturité, "
            "consortiums, équipements, indicateurs) avec une empreinte : il ne peut plus être "
            "modifié, seulement supprimé.")
+can_snapshot = auth.allowed("snapshot")
 left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
                         max_chars=120)
 author = middle.text_input("Votre nom", key="snap_author", max_chars=120)
 right.write("")
-if right.button("Figer", type="primary", disabled=not (label.strip() and author.strip())):
+if right.button("Figer", type="primary",
+                disabled=not (can_snapshot and label.strip() and author.strip())):
     new_id = data.create_snapshot(label.strip(), author.strip())
     st.toast(f"Instantané « {label.strip()} » créé (n° {new_id}).")
     st.rerun()
@@ -34,14 +36,15 @@ else:
     st.dataframe(catalogue[["id", "label", "created_at", "created_by", "places", "mature"]].rename(
         columns={"id": "N°", "label": "Intitulé", "created_at": "Date", "created_by": "Par",
                  "places": "Lieux", "mature": "Matures"}), hide_index=True, width="stretch")
-    with st.expander("Supprimer un instantané"):
-        doomed = st.selectbox("Instantané", catalogue["id"].astype(int).tolist(),
-                              format_func=dict(zip(catalogue["id"], catalogue["label"])).get,
-                              key="snap_delete")
-        sure = st.checkbox("Je confirme la suppression définitive", key="snap_delete_sure")
-        if st.button("Supprimer", disabled=not sure):
-            data.delete_snapshot(doomed)
-            st.rerun()
+    if can_snapshot:
+        with st.expander("Supprimer un instantané"):
+            doomed = st.selectbox("Instantané", catalogue["id"].astype(int).tolist(),
+                                  format_func=dict(zip(catalogue["id"], catalogue["label"])).get,
+                                  key="snap_delete")
+            sure = st.checkbox("Je confirme la suppression définitive", key="snap_delete_sure")
+            if st.button("Supprimer", disabled=not sure):
+                data.delete_snapshot(doomed)
+                st.rerun()
 
 st.subheader("Exporter")
 sources = {CURRENT: f"Vue actuelle ({len(ctx.filtered)} lieu(x) selon les filtres)",
@@ -51,7 +54,7 @@ left, right = st.columns(2)
 source = left.selectbox("Données", list(sources), format_func=sources.get, key="export_source")
 kind = right.selectbox("Format", list(exports.FORMATS),
                        format_func=lambda f: exports.FORMATS[f].label, key="export_format")
-include_contacts = st.checkbox(
+include_contacts = auth.allowed("export_contacts") and st.checkbox(
     "Inclure les contacts (données personnelles)", key="export_contacts",
     help="Par défaut, aucun export ne contient de données personnelles.")
 if include_contacts:

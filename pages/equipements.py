@@ -12,7 +12,7 @@ from observatory.consortia import ConflictError
 from observatory.distances import EstimatedRoad
 from observatory.equipment import Equipment, EquipmentError, current_locations, from_row
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
-from observatory.ui import context, data, fmt, maps
+from observatory.ui import auth, context, data, fmt, maps
 
 INVENTORY, ITINERANCE, TOUR = "Inventaire", "Itinérance et calendrier", "Planifier une tournée"
 NEW = 0
@@ -72,6 +72,8 @@ if view == INVENTORY:
                            "Financé (€)": st.column_config.NumberColumn(format="%.0f"),
                            "Valeur (€)": st.column_config.NumberColumn(format="%.0f")})
 
+    if not auth.require("edit"):
+        st.stop()
     st.subheader("Ajouter ou modifier un équipement")
     choices = [NEW, *items["id"].astype(int).tolist()] if len(items) else [NEW]
     names = {NEW: "➕ Nouvel équipement", **(dict(zip(items["id"].astype(int), items["name"]))
@@ -162,6 +164,8 @@ if view == ITINERANCE:
         "name": "Équipement", "stops": "Étapes", "communes": "Communes à portée",
         "population": "Habitants à portée"}), hide_index=True, width="stretch")
 
+    if not auth.require("edit"):
+        st.stop()
     st.subheader("Programmer un séjour")
     item_id = st.selectbox("Équipement itinérant", list(item_names), format_func=item_names.get,
                            key="it_item")

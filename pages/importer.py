@@ -3,13 +3,15 @@
 import streamlit as st
 
 from observatory import importing
-from observatory.ui import context, data
+from observatory.ui import auth, context, data
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
 NONE = "— (ignorer)"
 
 ctx = context.get()
 st.title("Importer des données")
+if not auth.require("import"):
+    st.stop()
 st.markdown(
     "Formats acceptés : **CSV** (UTF-8 ou Windows-1252, séparateur `,` ou `;`, comme Excel les "
     "écrit), **Excel (.xlsx)** et **GeoJSON** (points). Les colonnes du schéma « lieux de "

@@ -5,14 +5,16 @@ import streamlit as st
 from observatory import distances
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
-from observatory.ui import charts, context, data, fmt, place_forms
+from observatory.ui import auth, charts, context, data, fmt, place_forms
 
 NEIGHBOUR_RADIUS_KM = 15
 
 ctx = context.get()
 st.title("Lieux")
-with st.expander("➕ Ajouter un lieu"):
-    place_forms.place_form(ctx.communes, None, "new_place", show_contact=True)
+can_edit, see_contacts = auth.allowed("edit"), auth.allowed("see_contacts")
+if can_edit:
+    with st.expander("➕ Ajouter un lieu"):
+        place_forms.place_form(ctx.communes, None, "new_place", show_contact=see_contacts)
 
 if ctx.filtered.empty:
     st.info("Aucun lieu à afficher : l'inventaire est vide ou les filtres excluent tout. "
@@ -71,17 +73,20 @@ st.dataframe(history[["evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence"]].
              **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
 
 editable = data.place_record(int(chosen))
-with st.expander("Modifier ce lieu"):
-    place_forms.place_form(ctx.communes, editable, f"edit_place_{chosen}_{editable['version']}",
-                           show_contact=True)
-    if st.button("Archiver ce lieu (il disparaît des cartes et des calculs)", key="archive_place"):
-        data.archive_place(int(chosen), editable["version"], "application")
-        context.select_place(None)
-        st.rerun()
-with st.expander("Enregistrer une nouvelle évaluation"):
-    place_forms.evaluation_form(int(chosen), f"evaluation_{chosen}")
-with st.expander("Historique des modifications"):
-    place_forms.audit_panel(int(chosen), editable["version"], can_edit=True)
+if can_edit:
+    with st.expander("Modifier ce lieu"):
+        place_forms.place_form(ctx.communes, editable,
+                               f"edit_place_{chosen}_{editable['version']}", show_contact=see_contacts)
+        if st.button("Archiver ce lieu (il disparaît des cartes et des calculs)",
+                     key="archive_place"):
+            data.archive_place(int(chosen), editable["version"], auth.current_user().name)
+            context.select_place(None)
+            st.rerun()
+    with st.expander("Enregistrer une nouvelle évaluation"):
+        place_forms.evaluation_form(int(chosen), f"evaluation_{chosen}")
+if auth.allowed("see_history"):
+    with st.expander("Historique des modifications"):
+        place_forms.audit_panel(int(chosen), editable["version"], can_edit=can_edit)
 
 st.markdown(f"**Lieux voisins à moins de {NEIGHBOUR_RADIUS_KM} km** (à vol d'oiseau)")
 near = distances.neighbours(ctx.places, int(chosen), NEIGHBOUR_RADIUS_KM)

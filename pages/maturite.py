@@ -4,7 +4,7 @@ import streamlit as st
 
 from observatory.maturity import MaturityRule, compare_rules, fmt_score
 from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX
-from observatory.ui import context, data
+from observatory.ui import auth, context, data
 
 ctx = context.get()
 st.title("Critères et maturité")
@@ -39,7 +39,7 @@ if len(changes):
 elif proposed != ctx.rule:
     st.caption("Aucun lieu ne change de statut avec ces seuils.")
 
-if proposed != ctx.rule:
+if proposed != ctx.rule and auth.require("change_rule"):
     author = st.text_input("Votre nom (pour l'historique de la règle)", key="rule_author")
     if st.button("Appliquer cette règle", type="primary", disabled=not author.strip()):
         data.save_rule(proposed, author.strip())

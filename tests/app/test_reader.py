@@ -1,0 +1,51 @@
+"""A reader (protected mode, not logged in) sees the map and figures, never contacts or edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from observatory import auth
+
+
+@pytest.fixture
+def protected(tmp_path, monkeypatch):
+    users = tmp_path / "users.toml"
+    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    return users
+
+
+def texts(at) -> list[str]:
+    return [w.label for w in [*at.text_input, *at.checkbox, *at.button, *at.text_area]]
+
+
+def test_a_reader_never_sees_a_contact_field_nor_an_edit_form(make_app, app_db, protected):
+    at = make_app(app_db)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in ("pages/lieux.py", "pages/donnees.py", "pages/consortiums.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        labels = " ".join(texts(at))
+        assert "Contact" not in labels and "contacts" not in labels, page
+        assert "Modifier ce lieu" not in [e.label for e in at.expander], page
+    at.switch_page("pages/lieux.py").run()
+    shown = " ".join(str(v) for df in at.dataframe for v in df.value.columns)
+    assert "contact" not in shown.lower()
+    at.switch_page("pages/importer.py").run()
+    assert any("Réservé aux analystes" in w.value for w in at.warning)
+
+
+def test_an_analyst_who_logs_in_gets_the_edit_forms_and_contacts(make_app, app_db, protected):
+    at = make_app(app_db, page="pages/lieux.py")
+    at.run()
+    name = next(t for t in at.sidebar.text_input if "utilisateur" in t.label.lower()
+                or "nom" in t.label.lower())
+    password = next(t for t in at.sidebar.text_input if "passe" in t.label.lower())
+    name.input("alice")
+    password.input("Une-phrase-de-passe-solide-42")
+    next(b for b in at.sidebar.get("form_submit_button") if "connecter" in b.label.lower()).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Modifier ce lieu" in [e.label for e in at.expander]
+    assert any("Contact" in t.label for t in at.text_input)
