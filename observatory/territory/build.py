@@ -339,7 +339,7 @@ def resolve_departements(source: DataSource, departements: list[str]) -> dict[st
     id_by_code = {code: dep_id for dep_id, code in read_departements(source).items()}
     unknown = [c for c in codes if c not in id_by_code]
     if unknown:
-        raise ValueError(f"Unknown département code(s): {', '.join(unknown)}")
+        raise ValueError(f"Département(s) inconnu(s) dans le référentiel : {', '.join(unknown)}")
     return {id_by_code[c]: c for c in codes}
 
 
