@@ -4,6 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from observatory import evolution
+from observatory.exports import excel
 from observatory.ui import context, data, fmt
 
 TODAY = -1
@@ -72,6 +73,6 @@ with st.expander("Tous les chiffres clés"):
     st.dataframe(change.figures, hide_index=True, width="stretch")
 
 st.download_button(
-    "Télécharger la comparaison (Excel)", data=data.evolution_workbook(change),
+    "Télécharger la comparaison (Excel)", data=excel.frames_workbook(change.tables()),
     file_name=f"evolution_{before_id}_{after_id}.xlsx".replace("-1", "aujourdhui"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -154,3 +154,20 @@ def _readme(sheet: Worksheet, bundle: Bundle, tables: dict[str, pd.DataFrame],
             write_row(sheet, row, [table.title, column, title, description])
     for letter, width in zip("ABCD", (24, 24, 30, 90)):
         sheet.column_dimensions[letter].width = width
+
+
+def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Plain tables (title → frame) as a workbook, one sheet each, formulas neutralised."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in frames.items():
+        sheet = workbook.create_sheet(title[:31])
+        write_row(sheet, 1, [str(c) for c in frame.columns])
+        for row, values in enumerate(frame.itertuples(index=False), start=2):
+            write_row(sheet, row, [cell_value(v, str(c)) for v, c in zip(values, frame.columns)])
+        sheet.freeze_panes = "A2"
+    if not workbook.sheetnames:
+        workbook.create_sheet("Vide")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -178,17 +178,6 @@ def delete_snapshot(snapshot_id: int) -> None:
     write(store_snapshots.delete, snapshot_id)
 
 
-def evolution_workbook(change) -> bytes:
-    """The comparison as an Excel workbook, one sheet per part."""
-    import io
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for title, frame in change.tables().items():
-            frame.to_excel(writer, sheet_name=title[:31], index=False)
-    return buffer.getvalue()
-
-
 @st.cache_data(show_spinner=False)
 def equipment(path: str) -> pd.DataFrame:
     return read(store_equipment.current)
@@ -256,11 +245,11 @@ def import_apply(report, actor: str, replace_demo: bool) -> dict[str, int]:
     return write(store_imports.apply, report, actor, replace_demo)
 
 
-def save_place_form(values: dict, loaded_version: int | None, actor: str):
-    """Validate a place form like an import; write it when valid. Returns (report, written)."""
+def _save_checked(check, actor: str) -> tuple:
+    """Validate with ``check(con)`` (a report, as for an import), write it when valid.
+    Returns (report, what was written or None)."""
     def run(con):
-        report = editing.check_place(values, territory.communes(con), places.current(con),
-                                     loaded_version)
+        report = check(con)
         if not report.ok or not report.to_write():
             return report, None
         with db.transaction(con):
@@ -270,20 +259,17 @@ def save_place_form(values: dict, loaded_version: int | None, actor: str):
     if result[1] is not None:
         invalidate()
     return result
+
+
+def save_place_form(values: dict, loaded_version: int | None, actor: str):
+    """Validate a place form like an import; write it when valid."""
+    return _save_checked(lambda con: editing.check_place(
+        values, territory.communes(con), places.current(con), loaded_version), actor)
 
 
 def save_evaluation_form(values: dict, actor: str):
-    def run(con):
-        report = editing.check_evaluation(values, places.current(con), evaluations.history(con))
-        if not report.ok or not report.to_write():
-            return report, None
-        with db.transaction(con):
-            return report, store_imports.apply(con, report, actor)
-
-    result = read(run)
-    if result[1] is not None:
-        invalidate()
-    return result
+    return _save_checked(lambda con: editing.check_evaluation(
+        values, places.current(con), evaluations.history(con)), actor)
 
 
 @st.cache_data(show_spinner=False)
