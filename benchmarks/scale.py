@@ -18,8 +18,10 @@
    - the Carte page of the real app (``app.py``) through Streamlit's AppTest, with
      ``OBSERVATORY_DB`` pointing at the file and ``OBSERVATORY_TILES=off``: the first run with
      empty caches (cold: query results, base layers and imports of the page modules; Python
-     imports of the libraries are done beforehand), then the median of 3 reruns after toggling
-     the sidebar filter "Lieux matures seulement" (``f_mature``), and one rerun with no change;
+     imports of the libraries are done beforehand); reruns after toggling the sidebar filter
+     "Lieux matures seulement" (``f_mature``), 3 times on (30 % of the places shown) and 3
+     times off (all shown), reported as two medians; one rerun with no change; then the
+     Couverture page (first open, and a rerun after changing its threshold to 30 min);
    - coverage: ``coverage.nearest`` + ``coverage.covered`` (all places and mature places) on
      the communes and the annotated places (median of 3), and ``coverage.where_next`` (k=3,
      as the Couverture page does by default);
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import io
 import json
 import logging
@@ -56,13 +57,14 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from observatory import bootstrap, catalogue, coverage, partners  # noqa: E402
-from observatory.maturity import mature_flags  # noqa: E402
-from observatory.model import CRITERIA_KEYS, LEGAL_STATUSES, TYPOLOGIES  # noqa: E402
-from observatory.store import db, places as store_places, rules, territory  # noqa: E402
-from observatory.territory import build  # noqa: E402
-from observatory.territory.config import load_territory_config  # noqa: E402
-from observatory.ui import maps  # noqa: E402
+from observatory import bootstrap, catalogue, coverage, partners
+from observatory.maturity import mature_flags
+from observatory.model import CRITERIA_KEYS, LEGAL_STATUSES, TYPOLOGIES
+from observatory.store import db, rules, territory
+from observatory.store import places as store_places
+from observatory.territory import build
+from observatory.territory.config import load_territory_config
+from observatory.ui import maps
 
 APP_FILE = ROOT / "app.py"
 MAP_COMPONENT = "st_folium"
@@ -247,7 +249,9 @@ _PROFILER: dict[str, cProfile.Profile | None] = {"current": None}
 
 def _clear_streamlit_caches() -> None:
     import streamlit as st
+    from streamlit import logger
 
+    logger.set_log_level("error")  # "missing ScriptRunContext" notices of bare mode
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -282,23 +286,36 @@ def _map_args_chars(at) -> int:
 
 
 def measure_page(path: Path, n: int, mature: int) -> dict:
-    """Cold run, then reruns toggling the 'mature only' filter, then a rerun with no change."""
+    """Carte: cold run, reruns toggling 'mature only' (on: 30 % of the places shown, off: all),
+    a rerun with no change; then the Couverture page: first open and one threshold change."""
     at = _new_app(path)
     cold = _timed_run(at)
     shown = _metric(at, "Lieux affichés")
     if shown != f"{n} / {n}":
         raise RuntimeError(f"expected {n} / {n} places shown, the page says {shown}")
     json_chars = _map_args_chars(at)
-    reruns = []
-    for value in (True, False, True)[:RERUNS]:
-        at.toggle(key="f_mature").set_value(value)
-        reruns.append(_timed_run(at))
-        expected = f"{mature if value else n} / {n}"
-        if _metric(at, "Lieux affichés") != expected:
-            raise RuntimeError(f"filter not applied: {_metric(at, 'Lieux affichés')} != {expected}")
+    reruns: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(RERUNS):
+        for value in (True, False):
+            at.toggle(key="f_mature").set_value(value)
+            reruns[value].append(_timed_run(at))
+            expected = f"{mature if value else n} / {n}"
+            if _metric(at, "Lieux affichés") != expected:
+                raise RuntimeError(f"filter not applied: {_metric(at, 'Lieux affichés')} "
+                                   f"!= {expected}")
     unchanged = _timed_run(at)
-    return {"page_cold_s": cold, "page_rerun_s": statistics.median(reruns),
-            "page_reruns_s": reruns, "page_unchanged_s": unchanged, "map_json_chars": json_chars}
+    at.switch_page("pages/couverture.py")
+    coverage_open = _timed_run(at)
+    coverage_json_chars = _map_args_chars(at)
+    at.slider(key="cov_minutes").set_value(30)
+    coverage_rerun = _timed_run(at)
+    return {"page_cold_s": cold,
+            "page_rerun_mature_s": statistics.median(reruns[True]),
+            "page_rerun_all_s": statistics.median(reruns[False]),
+            "page_reruns_s": reruns, "page_unchanged_s": unchanged,
+            "map_json_chars": json_chars,
+            "coverage_page_open_s": coverage_open, "coverage_page_rerun_s": coverage_rerun,
+            "coverage_map_json_chars": coverage_json_chars}
 
 
 def profile_page(path: Path, out: Path, n: int) -> dict[str, Path]:
@@ -367,7 +384,7 @@ def measure_library(path: Path, seed: int) -> dict:
     start = time.perf_counter()
     proposal = partners.propose_network(places)
     result["network_s"] = time.perf_counter() - start
-    result["network_members"] = int(len(proposal.links))
+    result["network_members"] = len(proposal.links)
 
     label = meta.get("excluded_zone_label", "")
     start = time.perf_counter()
@@ -394,14 +411,17 @@ COLUMNS = (
     ("db_build_s", "DB build (s)", "{:.1f}"),
     ("insert_s", "Insert places (s)", "{:.2f}"),
     ("page_cold_s", "Carte, cold run (s)", "{:.1f}"),
-    ("page_rerun_s", "Carte, filter rerun (s)", "{:.2f}"),
+    ("page_rerun_mature_s", "Carte rerun, filter → 30 % shown (s)", "{:.2f}"),
+    ("page_rerun_all_s", "Carte rerun, filter → all shown (s)", "{:.2f}"),
     ("coverage_s", "Coverage (s)", "{:.2f}"),
     ("where_next_s", f"where_next k={WHERE_NEXT_K} (s)", "{:.2f}"),
     ("suggest_ms", "suggest (ms)", "{:.0f}"),
     ("network_s", "propose_network (s)", "{:.2f}"),
     ("base_layers_s", "Base layers (s)", "{:.1f}"),
     ("map_build_render_s", "Map build + render (s)", "{:.2f}"),
-    ("map_json_mb", "Map sent to browser (MB)", "{:.1f}"),
+    ("map_json_mb", "Carte map sent (MB)", "{:.1f}"),
+    ("coverage_page_rerun_s", "Couverture rerun (s)", "{:.1f}"),
+    ("coverage_map_json_mb", "Couverture map sent (MB)", "{:.1f}"),
 )
 
 
@@ -421,16 +441,22 @@ def markdown_table(rows: list[dict]) -> str:
 def detail_lines(row: dict) -> list[str]:
     return [
         f"  communes load {row['communes_load_s']:.2f} s, places load {row['places_load_s']:.2f} s",
-        "  Carte reruns: " + ", ".join(f"{s:.2f}" for s in row["page_reruns_s"])
+        "  Carte reruns, filter on (30 % shown): "
+        + ", ".join(f"{s:.2f}" for s in row["page_reruns_s"][True])
+        + " s; filter off (all shown): "
+        + ", ".join(f"{s:.2f}" for s in row["page_reruns_s"][False])
         + f" s; rerun without change {row['page_unchanged_s']:.2f} s",
-        f"  coverage: {row['covered_share']:.1%} of the population within "
-        f"{coverage.DEFAULT_MINUTES:g} min of a place, {row['covered_mature_share']:.1%} of a "
-        f"mature place; where_next adds {row['where_next_added']:,} inhabitants",
-        f"  partners: {row['suggest_partners']} suggestions for the timed place; "
-        f"network links {row['network_members']}",
-        f"  map: commune polygons drawn: {row['commune_polygons_drawn']}; build "
-        f"{row['map_build_s']:.2f} s + render {row['map_render_s']:.2f} s, HTML "
-        f"{row['map_html_chars'] / 1e6:.1f} MB; st_folium json_args {row['map_json_mb']:.1f} MB",
+        (f"  Couverture page: first open {row['coverage_page_open_s']:.1f} s (access computed, "
+         f"cached), rerun after a threshold change {row['coverage_page_rerun_s']:.1f} s, "
+         f"map sent {row['coverage_map_json_mb']:.1f} MB"),
+        (f"  coverage: {row['covered_share']:.1%} of the population within "
+         f"{coverage.DEFAULT_MINUTES:g} min of a place, {row['covered_mature_share']:.1%} of a "
+         f"mature place; where_next adds {row['where_next_added']:,} inhabitants"),
+        (f"  partners: {row['suggest_partners']} suggestions for the timed place; "
+         f"network links {row['network_members']}"),
+        (f"  map: commune polygons drawn: {row['commune_polygons_drawn']}; build "
+         f"{row['map_build_s']:.2f} s + render {row['map_render_s']:.2f} s, HTML "
+         f"{row['map_html_chars'] / 1e6:.1f} MB; st_folium json_args {row['map_json_mb']:.1f} MB"),
     ]
 
 
@@ -447,14 +473,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # Import the heavy libraries now, so the cold page run measures the app, not Python.
     import folium  # noqa: F401
-    import scipy.sparse.csgraph  # noqa: F401
+    import scipy.sparse.csgraph
     import scipy.spatial  # noqa: F401
     import streamlit_folium  # noqa: F401
     from streamlit.testing.v1 import AppTest  # noqa: F401
     _prepare_apptest()
 
     toml, codes, built = referential(args.out)
-    print(("Referential built in {:.0f} s".format(built) if built is not None
+    print((f"Referential built in {built:.0f} s" if built is not None
            else "Referential reused") + f": {args.out / 'communes.parquet'}, "
           f"{len(codes)} départements; territory file {toml}", flush=True)
     config = load_territory_config(toml)
@@ -476,11 +502,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{n:,} places inserted in {row['insert_s']:.2f} s ({row['mature']:,} mature)",
               flush=True)
         row.update(measure_page(path, n, row["mature"]))
-        print(f"  Carte page: cold {row['page_cold_s']:.1f} s, filter rerun (median of "
-              f"{RERUNS}) {row['page_rerun_s']:.2f} s", flush=True)
+        print(f"  Carte page: cold {row['page_cold_s']:.1f} s, filter reruns (medians of "
+              f"{RERUNS}) {row['page_rerun_mature_s']:.2f} s (30 % shown), "
+              f"{row['page_rerun_all_s']:.2f} s (all shown)", flush=True)
         row.update(measure_library(path, args.seed))
         row["map_build_render_s"] = row["map_build_s"] + row["map_render_s"]
         row["map_json_mb"] = row["map_json_chars"] / 1e6
+        row["coverage_map_json_mb"] = row["coverage_map_json_chars"] / 1e6
         print("\n".join(detail_lines(row)), flush=True)
         if args.profile:
             files = profile_page(path, args.out, n)
@@ -488,16 +516,21 @@ def main(argv: list[str] | None = None) -> int:
         _clear_streamlit_caches()
         rows.append(row)
 
+    (args.out / "results.json").write_text(
+        json.dumps(rows, indent=1, default=str), encoding="utf-8")
     print("\n" + markdown_table(rows))
     last = rows[-1]
+    worst = max(last["page_rerun_mature_s"], last["page_rerun_all_s"])
     print(f"\nTargets at {last['places']:,} places and {last['communes']:,} communes: "
-          f"Carte rerun {last['page_rerun_s']:.2f} s (target < {TARGET_RERUN_S:g} s: "
-          f"{'met' if last['page_rerun_s'] < TARGET_RERUN_S else 'MISSED'}), coverage "
+          f"Carte rerun {worst:.2f} s (target < {TARGET_RERUN_S:g} s: "
+          f"{'met' if worst < TARGET_RERUN_S else 'MISSED'}), coverage "
           f"{last['coverage_s']:.2f} s (target < {TARGET_COVERAGE_S:g} s: "
           f"{'met' if last['coverage_s'] < TARGET_COVERAGE_S else 'MISSED'}).")
-    print("Cold run: first run of the page with empty Streamlit caches (Python libraries "
-          "already imported). Rerun: median of the reruns after toggling « Lieux matures "
-          "seulement ». Map sent to browser: length of st_folium's json_args.")
+    print("Cold run: first run of the Carte page with empty Streamlit caches (Python libraries "
+          f"already imported). Reruns: medians of {RERUNS} reruns after toggling « Lieux matures "
+          "seulement » on (30 % of the places shown) and off (all shown). Coverage: nearest + "
+          "covered (all and mature places). Map sent: length of st_folium's json_args. "
+          "Couverture rerun: the Couverture page after changing its threshold (20 → 30 min).")
     return 0
 
 

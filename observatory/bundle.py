@@ -18,7 +18,7 @@ from observatory.maturity import MaturityRule
 TABLES = ("places", "evaluations", "criteria", "maturity_rules", "epci", "communes",
           "consortia", "consortium_members", "equipment")
 # Columns holding personal data: left out of exports unless the analyst includes them.
-PERSONAL_COLUMNS = {"places": ("contact",)}
+PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",)}
 
 
 @dataclass

@@ -54,6 +54,10 @@ def cmd_new_territory(args) -> int:
     from observatory.cli import CliError
     from observatory.territory import build
 
+    db_path = config.db_path(args.db)
+    if db_path.exists():
+        raise CliError(f"La base {db_path} existe déjà (et porte peut-être un autre territoire) : "
+                       "indiquez un nouveau fichier avec --db.")
     departements = [build.normalise_departement(d) for d in args.departements]
     folder = Path(args.dir)
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
@@ -78,7 +82,6 @@ def cmd_new_territory(args) -> int:
         perimeter=", ".join(_quote(s) for s in args.epci),
         excluded_label=_quote(args.excluded_label or ""),
         excluded=", ".join(_quote(s) for s in args.excluded_epci)), encoding="utf-8")
-    db_path = config.db_path(args.db)
     report = bootstrap.init_database(db_path, load_territory_config(toml), with_demo=False)
     inside = frame[frame["epci_siren"].isin(args.epci)] if args.epci else frame
     population = f"{int(inside['population'].sum()):,}".replace(",", " ")

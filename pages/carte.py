@@ -30,14 +30,18 @@ density = st.toggle("Colorer les intercommunalités par nombre de lieux pour 10 
 per_epci = catalogue.by_epci(ctx.places, ctx.communes) if density else None
 bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filters.epci else None
 
-folium_map = context.territory_map(ctx, shown, selected_id=ctx.selected_id(),
-                                   epci_density=per_epci, bounds=bounds)
+# A place selected elsewhere (a shared link, the Lieux page) is ringed on the map; one picked
+# on the map is not redrawn: a new map would reload and lose the popup and the user's view.
+ring = None if st.session_state.get("selected_on_map") else ctx.selected_id()
+folium_map = context.territory_map(ctx, shown, selected_id=ring, epci_density=per_epci,
+                                   bounds=bounds)
 state = st_folium(folium_map, height=620, use_container_width=True,
                   returned_objects=["last_active_drawing"], key="territory_map")
 
 clicked = maps.selected_place_id(state)
 if clicked is not None and clicked != ctx.selected_id():
     context.select_place(clicked)
+    st.session_state["selected_on_map"] = True
     st.rerun()
 
 st.caption(

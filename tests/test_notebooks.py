@@ -6,6 +6,9 @@ folder and handed to the kernel manager directly, so neither a user-wide ``pytho
 ``ipykernel install --user`` is involved. IPython's and Jupyter's runtime files go to the same
 temporary folder, and the kernel's working directory is a temporary folder too: a notebook that
 relies on being started from the repository, or writes next to itself, fails here.
+
+nbclient and ipykernel come with the ``test`` extra: a missing one fails the run rather than
+skipping it, so that a notebook cannot rot unnoticed.
 """
 
 from __future__ import annotations
@@ -14,14 +17,11 @@ import json
 import sys
 from pathlib import Path
 
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-
-from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))

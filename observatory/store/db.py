@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Iterator
@@ -111,7 +112,7 @@ def session(path: str | Path, read_only: bool = False,
         except StoreError as exc:
             if "autre processus" not in str(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+            time.sleep(0.1 + random.random() * 0.2)  # jitter: waiting processes do not collide
     try:
         yield con
     finally:

@@ -107,8 +107,8 @@ def require(action: str) -> bool:
 
 def demo_notice() -> None:
     """The warning that anyone can change the data; draws nothing in protected mode."""
-    if mode() == auth.DEMO:
-        st.warning(DEMO_NOTICE, icon=":material/lock_open:")
+    if mode() == auth.DEMO:  # in the sidebar: the map stays at the top of every page
+        st.sidebar.warning(DEMO_NOTICE, icon=":material/lock_open:")
 
 
 def logout() -> None:

@@ -42,6 +42,7 @@ class PageContext:
 
 def build() -> PageContext:
     """Read the store (cached) and the sidebar's filters; called by app.py on every run."""
+    data.refresh_if_changed_elsewhere()
     path = data.db_path()
     places = data.current_places()
     epci = data.epci(path)
@@ -85,7 +86,9 @@ def resume_pending_page() -> None:
 
 
 def select_place(place_id: int | None) -> None:
+    """Select a place for every page (from a list, not the map: the map ring it)."""
     st.session_state[sidebar.SELECTED] = place_id
+    st.session_state["selected_on_map"] = False
 
 
 def territory_map(ctx: PageContext, places: pd.DataFrame, **options):

@@ -7,6 +7,7 @@ st.cache_data keyed by the file's path and forgotten after every write.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,6 +41,30 @@ def ensure_database(path: str) -> str:
     with db.session(path) as con:
         db.migrate(con)
     return path
+
+
+_seen_files: dict[str, tuple] = {}
+
+
+def _file_state(path: str) -> tuple:
+    """Modification time and size of the database and its WAL: reads leave them unchanged."""
+    state = []
+    for name in (path, path + ".wal"):
+        try:
+            info = os.stat(name)
+            state.append((info.st_mtime_ns, info.st_size))
+        except FileNotFoundError:
+            state.append(None)
+    return tuple(state)
+
+
+def refresh_if_changed_elsewhere() -> None:
+    """Forget cached results when another process (the CLI: import, restore…) wrote the file."""
+    path = db_path()
+    state = _file_state(path)
+    if _seen_files.get(path, state) != state:
+        st.cache_data.clear()
+    _seen_files[path] = state
 
 
 def read(action, *args, **kwargs):
@@ -114,6 +139,10 @@ def write(action, *args, **kwargs):
     return result
 
 
+def _remember_own_write() -> None:
+    _seen_files[db_path()] = _file_state(db_path())
+
+
 def save_rule(rule: MaturityRule, set_by: str) -> None:
     write(rules.save, rule, set_by)
 
@@ -125,8 +154,9 @@ def add_demo() -> int:
 
 
 def invalidate() -> None:
-    """Forget cached query results after a write."""
+    """Forget cached query results after a write (ours: no need to clear again next run)."""
     st.cache_data.clear()
+    _remember_own_write()
 
 
 @st.cache_data(show_spinner=False)

@@ -31,7 +31,7 @@ def app_url(tmp_path_factory):
 
 
 def open_map(browser, url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
     outside, dialogs = [], []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
