@@ -18,7 +18,7 @@ class MeasureRules:
     min_years_open: int = 3
     allowed_legal_forms: tuple[str, ...] = ("Association", "SCIC", "SCOP", "Collectivité", "SCI")
     call_years: tuple[int, ...] = CALL_YEARS
-    excluded_zone_label: str = "Agglomération de Foix"
+    excluded_zone_label: str = "la zone exclue"  # the territory's own label, from its configuration
 
 
 @dataclass(frozen=True)

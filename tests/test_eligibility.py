@@ -60,7 +60,7 @@ def test_every_check_has_a_french_label():
     result = check_consortium(valid_pair(), CALL, ELSEWHERE)
     labels = " ".join(c.label for c in result.checks)
     assert "au moins 2 acteurs" in labels and "3 ans" in labels and "transitions" in labels
-    assert "hors Agglomération de Foix" in labels
+    assert "hors la zone exclue" in labels
 
 
 def test_one_member_only_is_rejected():
@@ -169,7 +169,7 @@ def test_a_location_in_the_excluded_zone_fails_naming_the_zone():
     assert not result.eligible
     check = failing(result, "location")
     assert len(check.reasons) == 1
-    assert "Agglomération de Foix" in check.reasons[0]
+    assert "la zone exclue" in check.reasons[0]
     assert "Foix" in check.reasons[0]
     assert "hors de cette zone" in check.reasons[0]
 
@@ -186,7 +186,7 @@ def test_a_member_seated_in_the_zone_can_join_a_project_located_elsewhere():
     assert result.eligible, result.reasons
     located_in_zone = check_consortium(members, CALL, location_of(members.iloc[1].to_dict()))
     assert not located_in_zone.eligible
-    assert "Agglomération de Foix" in located_in_zone.reasons[0]
+    assert "la zone exclue" in located_in_zone.reasons[0]
 
 
 def test_a_location_outside_the_perimeter_fails():
@@ -279,3 +279,11 @@ def test_location_of_turns_numpy_flags_into_booleans():
         {"in_perimeter": bool, "in_excluded_zone": bool}).iloc[0].to_dict()
     loc = location_of(row)
     assert loc["in_perimeter"] is True and loc["in_excluded_zone"] is False
+
+
+def test_the_excluded_zone_is_named_as_the_territory_configures_it():
+    rules = MeasureRules(excluded_zone_label="Agglomération de Foix")
+    result = check_consortium(valid_pair(), CALL, {"commune": "Foix", "in_perimeter": True,
+                                                   "in_excluded_zone": True}, rules)
+    assert "hors Agglomération de Foix" in " ".join(c.label for c in result.checks)
+    assert "dans Agglomération de Foix" in " ".join(result.reasons)
