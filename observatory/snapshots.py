@@ -65,6 +65,8 @@ def thaw(meta: dict[str, object], blobs: dict[str, bytes], expected_checksum: st
               if name != GEOMETRY_TABLE}
     for frame in tables.values():  # Parquet gives numpy arrays for list columns
         for column in frame.columns:
+            if not len(frame) or frame[column].dtype != object:
+                continue
             if frame[column].map(lambda v: hasattr(v, "tolist") and not isinstance(v, str)).any():
                 frame[column] = frame[column].map(lambda v: list(v.tolist())
                                                   if hasattr(v, "tolist") else v)

@@ -13,10 +13,14 @@ from observatory.bundle import Bundle
 from observatory.store import consortia, db, evaluations, places, rules, territory
 
 
-def _equipment(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd.DataFrame:
+    """Equipment in service (archived items left out), of the view's places when filtered."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
                          "WHERE table_name = 'equipment'").fetchone()[0]
-    return con.execute("SELECT * FROM equipment ORDER BY id").df() if exists else pd.DataFrame()
+    if not exists:
+        return pd.DataFrame()
+    items = con.execute("SELECT * FROM equipment WHERE NOT archived ORDER BY id").df()
+    return items[items["owner_place_id"].isin(place_ids)] if place_ids is not None else items
 
 
 def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
@@ -27,6 +31,7 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
     current = catalogue.annotate(places.current(con), rule)
     history = evaluations.history(con)
     saved = consortia.current(con)
+    keep = None
     if place_ids is not None:
         keep = set(int(i) for i in place_ids)
         current = current[current["id"].isin(keep)]
@@ -45,7 +50,7 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
         "communes": pd.DataFrame(communes.drop(columns="geometry")),
         "consortia": saved.reset_index(drop=True),
         "consortium_members": members.astype({"place_id": int}).reset_index(drop=True),
-        "equipment": _equipment(con),
+        "equipment": _equipment(con, keep),
     }
     return Bundle(
         label=label, created_at=dt.datetime.now().replace(microsecond=0), created_by=created_by,
