@@ -35,7 +35,7 @@ bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filte
 ring = None if st.session_state.get("selected_on_map") else ctx.selected_id()
 folium_map = context.territory_map(ctx, shown, selected_id=ring, epci_density=per_epci,
                                    bounds=bounds)
-state = st_folium(folium_map, height=620, use_container_width=True,
+state = st_folium(folium_map, height=620, use_container_width=True, render=False,
                   returned_objects=["last_active_drawing"], key="territory_map")
 
 clicked = maps.selected_place_id(state)

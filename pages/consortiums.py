@@ -142,5 +142,5 @@ else:
         if m != row.lead_place_id])
     folium_map = context.territory_map(ctx, ctx.places, links=links,
                                        links_name="Consortiums enregistrés", height=520)
-    st_folium(folium_map, height=520, use_container_width=True, returned_objects=[],
+    st_folium(folium_map, height=520, use_container_width=True, render=False, returned_objects=[],
               key="consortia_map")

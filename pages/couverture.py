@@ -37,7 +37,7 @@ folium_map = maps.build_access_map(
     ctx.communes, access, ctx.places[ctx.places["mature"]] if mature else ctx.places,
     minutes_column=column, target="le lieu mature le plus proche" if mature
     else "le lieu le plus proche", suggestions=suggestions, online_tiles=data.online_tiles())
-st_folium(folium_map, height=600, use_container_width=True, returned_objects=[],
+st_folium(folium_map, height=600, use_container_width=True, render=False, returned_objects=[],
           key="coverage_map")
 
 left, right = st.columns(2)

@@ -231,7 +231,7 @@ if view == TOUR:
                           "colour": "#d95f02"})
     folium_map = context.territory_map(ctx, chosen, links=links, links_name="Tournée",
                                        height=500, bounds=maps.padded_bounds(chosen))
-    st_folium(folium_map, height=500, use_container_width=True, returned_objects=[],
+    st_folium(folium_map, height=500, use_container_width=True, render=False, returned_objects=[],
               key="tour_map")
     st.dataframe(legs.assign(de=legs["from_id"].map(label), vers=legs["to_id"].map(label))[
         ["de", "vers", "road_km", "minutes"]].rename(columns={

@@ -115,7 +115,7 @@ if view == NETWORK:
     links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
     folium_map = context.territory_map(ctx, ctx.places, links=links,
                                        links_name="Consortiums proposés", height=560)
-    st_folium(folium_map, height=560, use_container_width=True, returned_objects=[],
+    st_folium(folium_map, height=560, use_container_width=True, render=False, returned_objects=[],
               key="network_map")
     if len(links):
         st.dataframe(links.assign(

@@ -51,6 +51,11 @@ def prepare(raw: gpd.GeoDataFrame, config: TerritoryConfig) -> tuple[gpd.GeoData
     communes["lat"] = inner.y
     communes["area_km2"] = communes.geometry.to_crs(LAMBERT_93).area / 1e6
     communes["population"] = communes["population"].fillna(0).astype("int64")
+    # A few island communes belong to no EPCI (Sein, Ouessant, Bréhat, Yeu): a group of their own.
+    lonely = communes["epci_siren"].isna() | (communes["epci_siren"].astype(str).str.strip() == "")
+    communes.loc[lonely, "epci_siren"] = "COM" + communes.loc[lonely, "insee"]
+    communes.loc[lonely, "epci_name"] = "Commune sans intercommunalité (" + communes.loc[
+        lonely, "name"] + ")"
     communes = communes.sort_values("insee").reset_index(drop=True)
 
     epci = (

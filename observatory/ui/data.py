@@ -64,6 +64,8 @@ def refresh_if_changed_elsewhere() -> None:
     state = _file_state(path)
     if _seen_files.get(path, state) != state:
         st.cache_data.clear()
+        communes.clear()  # a re-initialised territory
+        base_layers.clear()
     _seen_files[path] = state
 
 
@@ -73,8 +75,9 @@ def read(action, *args, **kwargs):
         return action(con, *args, **kwargs)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def communes(path: str) -> gpd.GeoDataFrame:
+    """Shared, not copied at each rerun (35,000 communes for France): callers must not modify it."""
     return read(territory.communes)
 
 
@@ -324,7 +327,7 @@ def archive_place(place_id: int, loaded_version: int, actor: str) -> int:
     return write(places.set_archived, place_id, True, loaded_version, actor)
 
 
-@st.cache_data(show_spinner="Préparation du fond de carte…")
+@st.cache_resource(show_spinner="Préparation du fond de carte…")
 def base_layers(path: str) -> tuple[dict | None, dict]:
     """Commune polygons and EPCI outlines as GeoJSON, computed once per database."""
     return maps.base_geojson(communes(path), territory_meta(path).get("excluded_zone_label", ""))
