@@ -75,9 +75,12 @@ replace_demo = has_demo and kind == "places" and st.checkbox(
 with st.spinner("Vérification du fichier…"):
     report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet)
 (st.success if report.ok else st.error)(report.summary())
-if len(report.problem_table):
-    st.dataframe(report.problem_table, hide_index=True, width="stretch",
-                 height=min(38 * (len(report.problem_table) + 1), 400))
+problems = report.problem_table
+if len(problems):
+    if "gravité" in problems:  # errors first: they are what blocks the import
+        problems = problems.sort_values("gravité", key=lambda g: g != "erreur", kind="stable")
+    st.dataframe(problems, hide_index=True, width="stretch",
+                 height=min(36 * (len(problems) + 1) + 3, 400))
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
     st.dataframe(report.preview, hide_index=True, width="stretch")
 
