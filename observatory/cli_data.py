@@ -51,8 +51,6 @@ def _print_report(report, written, args) -> None:
         return
     print(report.summary())
     problems = report.problem_table
-    if "gravité" in problems:  # errors first: they are what blocks the import
-        problems = problems.sort_values("gravité", key=lambda s: s != "erreur", kind="stable")
     for row in problems.head(MAX_SHOWN).to_dict(orient="records"):
         print(" | ".join(str(row.get(c, "")) for c in problems.columns))
     if len(problems) > MAX_SHOWN:

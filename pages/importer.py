@@ -77,8 +77,6 @@ with st.spinner("Vérification du fichier…"):
 (st.success if report.ok else st.error)(report.summary())
 problems = report.problem_table
 if len(problems):
-    if "gravité" in problems:  # errors first: they are what blocks the import
-        problems = problems.sort_values("gravité", key=lambda g: g != "erreur", kind="stable")
     st.dataframe(problems, hide_index=True, width="stretch",
                  height=min(36 * (len(problems) + 1) + 3, 400))
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):

@@ -126,8 +126,13 @@ class ValidationReport:
 
     @property
     def problem_table(self) -> pd.DataFrame:
-        """Errors and warnings together, with a "gravité" column."""
-        return self._frame(None)
+        """Errors and warnings together, with a "gravité" column; errors first (they are
+        what blocks the import), then in row order."""
+        frame = self._frame(None)
+        if "gravité" not in frame or frame.empty:
+            return frame
+        return frame.sort_values("gravité", key=lambda g: g != ERROR, kind="stable",
+                                 ignore_index=True)
 
     def to_write(self) -> list[PlaceRecord] | list[EvaluationRecord]:
         """The records that change the store (additions and updates), once ``ok``."""
