@@ -27,7 +27,7 @@ right.write("")
 if right.button("Figer", type="primary",
                 disabled=not (can_snapshot and label.strip() and author.strip())):
     new_id = data.create_snapshot(label.strip(), author.strip())
-    st.toast(f"Instantané « {label.strip()} » créé (n° {new_id}).")
+    st.toast(f"Instantané « {fmt.md(label.strip())} » créé (n° {new_id}).")
     st.rerun()
 
 if catalogue.empty:

@@ -78,7 +78,7 @@ if view == ONE:
             report = eligibility.check_consortium(
                 members, call_year, eligibility.location_of(by_id.loc[place_id].to_dict()),
                 eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue"))
-            st.caption(f"Lieu du projet supposé : {label[place_id]} (modifiable dans le "
+            st.caption(f"Lieu du projet supposé : {fmt.md(label[place_id])} (modifiable dans le "
                        "constructeur).")
             eligibility_view.show(report)
         else:

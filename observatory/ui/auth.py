@@ -16,6 +16,7 @@ import streamlit as st
 
 from observatory import auth
 from observatory.auth import ANONYMOUS, DEMO_USER, User
+from observatory.ui import fmt
 
 SESSION_KEY = "_auth_user"
 FAILURES_KEY = "_auth_failures"
@@ -150,7 +151,7 @@ def login_box() -> User:
         st.stop()
     user = current_user()
     if user is not ANONYMOUS:
-        st.sidebar.caption(f"Connecté : **{user.name}** ({user.role_label})")
+        st.sidebar.caption(f"Connecté : **{fmt.md(user.name)}** ({user.role_label})")
         if st.sidebar.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
             logout()
             st.rerun()
