@@ -72,7 +72,9 @@ with st.container(border=True):
                                      f"{rules.excluded_zone_label}.")
     call_year = right.selectbox("Appel à projets", CALL_YEARS, key="c_year")
     status = left.selectbox("Statut", list(CONSORTIUM_STATUSES),
-                            format_func=CONSORTIUM_STATUSES.get, key="c_status")
+                            format_func=CONSORTIUM_STATUSES.get, key="c_status",
+                            help="L'indicateur « consortiums constitués » compte les consortiums "
+                                 "déposés, financés ou refusés ; une idée n'y compte pas encore.")
     author = middle.text_input("Votre nom (historique)", key="c_author")
     description = st.text_area("Projet (quelques lignes)", key="c_description", max_chars=5000)
 

@@ -51,9 +51,15 @@ path = data.db_path()
 saved, items = data.consortia(path), data.equipment(path)
 tables = {"places": ctx.places, "consortia": saved, "equipment": items}
 figures_7_1 = indicators.compute(tables)
-cols = st.columns(3)
+cols = st.columns(4)
 for col, (key, title) in zip(cols, indicators.INDICATORS.items()):
-    col.metric(title, figures_7_1[key]["total"])
+    col.metric(title, figures_7_1[key]["total"],
+               help="Déposés, financés ou refusés : au-delà du stade de l'idée."
+               if key == "consortia_formed" else None)
+ideas = int((saved["status"] == "idea").sum()) if len(saved) else 0
+cols[3].metric("Consortiums en projet (idée)", ideas,
+               help="Enregistrés mais pas encore déposés : ils compteront comme constitués une "
+                    "fois déposés à l'appel à projets.")
 money = indicators.amounts(items, data.applications(path))
 share = indicators.involvement(saved, ctx.places)
 cols = st.columns(3)
