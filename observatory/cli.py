@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import subprocess
+from pathlib import Path
 import sys
 
 from datetime import date
@@ -32,10 +33,16 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
                         help="fichier DuckDB (défaut : $OBSERVATORY_DB, sinon data/observatory.duckdb)")
 
 
-def _open_read_only(args):
+def existing_db(args) -> Path:
+    """The database named by --db / $OBSERVATORY_DB; a French error when it does not exist."""
     path = config.db_path(args.db)
     if not path.exists():
         raise CliError(f"Base introuvable : {path}. Créez-la avec « observatory init --demo ».")
+    return path
+
+
+def _open_read_only(args):
+    path = existing_db(args)
     con = db.connect(path, read_only=True)
     if db.schema_version(con) < max(v for v, _, _ in db.migrations()):
         con.close()

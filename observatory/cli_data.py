@@ -20,14 +20,12 @@ def _actor(args) -> str:
 
 
 def cmd_import(args) -> int:
-    from observatory.cli import CliError
+    from observatory.cli import CliError, existing_db
 
     source = Path(args.file)
     if not source.is_file():
         raise CliError(f"Fichier introuvable : {source}")
-    path = config.db_path(args.db)
-    if not path.exists():
-        raise CliError(f"Base introuvable : {path}. Créez-la avec « observatory init ».")
+    path = existing_db(args)
     try:
         with db.session(path) as con:
             db.migrate(con)
@@ -66,11 +64,9 @@ def _print_report(report, written, args) -> None:
 
 def cmd_backup(args) -> int:
     """A consistent copy: take the file (waiting for the app to release it), checkpoint, copy."""
-    from observatory.cli import CliError
+    from observatory.cli import CliError, existing_db
 
-    path, out = config.db_path(args.db), Path(args.path)
-    if not path.exists():
-        raise CliError(f"Base introuvable : {path}")
+    path, out = existing_db(args), Path(args.path)
     if out.exists() and not args.force:
         raise CliError(f"{out} existe déjà (ajoutez --force pour le remplacer).")
     with db.session(path, wait_s=30) as con:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatory import config, evolution
+from observatory import evolution
 from observatory.snapshots import SnapshotError
 from observatory.store import db, live
 from observatory.store import snapshots as store_snapshots
@@ -20,14 +20,11 @@ def _author(args) -> str:
 
 
 def _open(args, read_only: bool):
-    from observatory.cli import CliError, _open_read_only  # shared with the main CLI
+    from observatory.cli import _open_read_only, existing_db  # shared with the main CLI
 
     if read_only:
         return _open_read_only(args)
-    path = config.db_path(args.db)
-    if not path.exists():
-        raise CliError(f"Base introuvable : {path}. Créez-la avec « observatory init --demo ».")
-    con = db.connect(path)
+    con = db.connect(existing_db(args))
     db.migrate(con)
     return con
 

@@ -62,14 +62,6 @@ SCORE_LEVELS: dict[int, str] = {
 }
 
 
-def score_label(score: float | None) -> str:
-    """French label of a score: the level it has reached (3.5 reads 'Affirmé')."""
-    if score is None or score != score:  # None or NaN
-        return "Non évalué"
-    level = int(max(SCORE_MIN, min(SCORE_MAX, float(score))))
-    return SCORE_LEVELS[level]
-
-
 TYPOLOGIES: tuple[str, ...] = (
     "Fablab",
     "Coworking",

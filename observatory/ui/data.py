@@ -113,11 +113,6 @@ def evaluation_history(path: str, place_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def all_evaluations(path: str) -> pd.DataFrame:
-    return read(evaluations.history)
-
-
-@st.cache_data(show_spinner=False)
 def rule_history(path: str) -> pd.DataFrame:
     return read(rules.history)
 
@@ -308,11 +303,6 @@ def save_evaluation_form(values: dict, actor: str):
 @st.cache_data(show_spinner=False)
 def place_audit(path: str, place_id: int) -> pd.DataFrame:
     return read(audit.history, "place", place_id)
-
-
-@st.cache_data(show_spinner=False)
-def audit_log(path: str, limit: int = 500) -> pd.DataFrame:
-    return read(audit.history, None, None, limit)
 
 
 def place_record(place_id: int) -> dict | None:

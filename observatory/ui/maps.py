@@ -230,7 +230,6 @@ def build_map(
         ).add_to(m)
     if epci_density is not None:
         outlines = _epci_outlines(communes, epci_density)
-    if epci_density is not None:
         folium.GeoJson(
             outlines, name="Lieux pour 10 000 habitants (EPCI)",
             style_function=lambda f: {"color": "#3d3d3d", "weight": 1, "fillOpacity": 0.55,
