@@ -168,11 +168,23 @@ def test_malformed_insee_code(referential):
     assert "n'est pas un code INSEE" in problem["problème"]
 
 
-def test_insee_code_and_commune_name_that_disagree_keep_the_code_with_a_warning(referential):
+def test_insee_code_and_commune_name_that_disagree_are_an_error_naming_both(referential):
     report = check(referential, [place(insee="09122", commune="Pamiers")])
+    assert not report.ok and report.records == []
+    problem = only_problem(report)
+    assert problem["colonne"] == "Code INSEE"
+    assert problem["problème"] == ("Le code INSEE 09122 désigne Foix (09122), mais la "
+                                   "commune indiquée est Pamiers (09225).")
+    assert problem["suggestion"] == ("Corrigez le code INSEE (celui de Pamiers est 09225) "
+                                     "ou la commune.")
+
+
+def test_a_misspelt_commune_name_of_the_code_is_read_as_that_commune(referential):
+    report = check(referential, [place(insee="09225", commune="Pamier")])
     assert report.ok
-    assert report.records[0].place["insee"] == "09122"
-    assert "désigne Foix, pas « Pamiers »" in only_problem(report, "avertissement")["problème"]
+    assert report.records[0].place["insee"] == "09225"
+    assert only_problem(report, "avertissement")["problème"] == (
+        "Commune « Pamier » lue comme Pamiers (09225), la commune du code INSEE.")
 
 
 def test_a_name_shared_by_two_communes_asks_for_the_insee_code(referential):
@@ -396,13 +408,12 @@ def test_a_stored_place_with_the_same_name_and_commune_is_updated(referential):
     assert report.ok
     (record,) = report.records
     assert (record.action, record.place_id, record.version) == (UPDATE, stored["id"], 1)
-    assert record.changes == {"name": ("Atelier Couture & Réemploi",
-                                       "atelier couture & reemploi"),
-                              "typology": ("Ressourcerie", "Atelier partagé"),
+    assert record.changes == {"typology": ("Ressourcerie", "Atelier partagé"),
                               "opening_year": (1999, 2001)}
+    assert record.place["name"] == "Atelier Couture & Réemploi"  # the better spelling
     assert record.place["contact"] == stored["contact"]  # empty cells keep stored values
     assert record.place["lon"] == stored["lon"]  # no coordinates: the place does not move
-    assert report.warnings.empty
+    assert "le nom enregistré est gardé" in only_problem(report, "avertissement")["problème"]
     assert "Typologie : Ressourcerie → Atelier partagé" in report.preview.loc[0, "changements"]
 
 
@@ -433,7 +444,8 @@ def test_new_scores_for_a_stored_place_add_an_evaluation(referential):
 def test_place_identifier_targets_a_stored_place_and_an_unknown_one_is_an_error(referential):
     stored = stored_place(referential)
     report = check(referential, [place(place_id=str(stored["id"])),
-                                 place(name="Autre", place_id="99999")])
+                                 place(name="Autre", place_id="99999")],
+                   confirmed_renames=frozenset({2}))  # another name: a confirmed rename
     assert report.records[0].place_id == stored["id"]
     assert report.records[0].changes["name"][1] == "La Forge des Coteaux"
     problem = only_problem(report)

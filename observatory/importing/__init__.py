@@ -23,8 +23,8 @@ from observatory.importing.mapping import (
 from observatory.importing.readers import (
     DEFAULT_MAX_BYTES, ImportFileError, read_table, sheet_names)
 from observatory.importing.report import (
-    ADD, ERROR, REJECTED, SKIPPED, UNCHANGED, UPDATE, WARNING, EvaluationRecord, PlaceRecord,
-    Problem, ValidationReport)
+    ADD, ERROR, RENAME_PENDING, REJECTED, SKIPPED, UNCHANGED, UPDATE, WARNING, Change,
+    EvaluationRecord, PlaceRecord, Problem, Rename, ValidationReport)
 from observatory.importing.templates import template
 from observatory.importing.validation import (
     PLACE_COLUMNS, validate_evaluations, validate_places)
@@ -36,8 +36,12 @@ def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
                   mapping: dict[str, str | None] | None = None, sheet: str | int | None = None,
                   today: date | None = None, perimeter_only: bool = True,
                   skip_outside: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+                  confirmed_renames: frozenset[int] = frozenset(),
                   ) -> ValidationReport:
     """Read, map (the suggested mapping unless one is given) and validate a file.
+
+    ``confirmed_renames``: rows of a places file whose identifier may rename the place it
+    designates (see ``validate_places``); an evaluations file has no renames.
 
     Raises ``ImportFileError`` when the file cannot be read at all.
     """
@@ -48,14 +52,16 @@ def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
         if communes is None:
             raise ValueError("communes is required to validate places")
         return validate_places(mapped, communes, existing_places, today=today,
-                               perimeter_only=perimeter_only, skip_outside=skip_outside)
+                               perimeter_only=perimeter_only, skip_outside=skip_outside,
+                               confirmed_renames=confirmed_renames)
     return validate_evaluations(mapped, existing_places, existing_evaluations, today=today)
 
 
 __all__ = [
     "ADD", "DEFAULT_MAX_BYTES", "ERROR", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
-    "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "EvaluationRecord", "Field",
-    "ImportFileError", "PlaceRecord", "Problem", "ValidationReport", "apply_mapping",
+    "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",
+    "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",
+    "ValidationReport", "apply_mapping",
     "fields", "missing_required", "read_table", "sheet_names", "suggest_mapping", "template",
     "unused_headers", "validate_evaluations", "validate_file", "validate_places",
 ]

@@ -18,6 +18,7 @@ from observatory.importing.vocabulary import (
 from observatory.model import LEGAL_STATUSES, TYPOLOGIES
 
 COORDINATES = "coordinates"  # pseudo-field for problems about the pair lat/lon
+SKIPPED_HINT = "Ligne ignorée."  # the suggestion of a row skipped as outside (on request)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Candidate:
     evaluation: dict[str, Any] | None = None
     outside: bool = False  # outside the accepted zone (skipped on request)
     centred: bool = False  # no coordinates: placed at the commune's inner point
+    conflict: bool = False  # the INSEE code and the coordinates designate two communes
 
 
 def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
@@ -47,6 +49,8 @@ def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
         candidate.outside = True
         _commune_outside(insee, cells, checker, communes, outside_severity)
     place_location(cells, checker, communes, (insee, named), candidate, outside_severity)
+    if candidate.conflict:  # a wrong code or wrong coordinates: not a row to skip unseen
+        candidate.outside = False
     values["typology"] = _typology(cells.get("typology", ""), checker)
     values["legal_status"] = _legal_status(cells.get("legal_status", ""), checker)
     _details(cells, checker, today, values)
@@ -64,7 +68,9 @@ def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
 def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: CommuneIndex,
                     outside_severity: str = ERROR) -> tuple[str | None, bool, bool]:
     """(INSEE code, whether the row names a commune, whether it lies in a département not
-    loaded). The code wins; failing it, the name ('St Girons' finds Saint-Girons).
+    loaded). The code, when the name agrees with it; failing a code, the name ('St Girons'
+    finds Saint-Girons). A code and a name that designate two communes are an error naming
+    both: in Ariège 09100…09340 are postcodes of some communes and INSEE codes of others.
     Problems are recorded on the checker."""
     insee_text, name = cells.get("insee", ""), cells.get("commune", "")
     before = len(checker.problems)
@@ -76,16 +82,20 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
         if not communes.knows(insee):
             foreign = not communes.loads_departement(insee)
             hint = (f"D'après la commune, le code est {matches[0]}." if len(matches) == 1
-                    else "Ligne ignorée." if foreign and outside_severity == WARNING
+                    else SKIPPED_HINT if foreign and outside_severity == WARNING
                     else "Vérifiez le code (5 caractères, ex. 09225).")
             checker.add("insee", insee_text, f"Code INSEE {insee} absent du référentiel des "
                         f"communes (départements chargés : {communes.departements}).", hint,
-                        outside_severity if foreign else ERROR)
+                        outside_severity if foreign else ERROR,
+                        reason=foreign and outside_severity == WARNING)
             return None, True, foreign
         if name and insee not in matches:
-            checker.warn("commune", name, f"Le code INSEE {insee} désigne "
-                         f"{communes.name(insee)}, pas « {name} » : le code est retenu.",
-                         "Vérifiez la commune ou le code INSEE.")
+            if matches or communes.label(insee) not in communes.closest_names(name):
+                _code_and_name_disagree(insee, name, matches, cells, checker, communes)
+                return None, True, False
+            checker.warn("commune", name, f"Commune « {name} » lue comme "
+                         f"{communes.label(insee)}, la commune du code INSEE.",
+                         "Vérifiez l'orthographe de la commune.")
         return insee, True, False
     if not name:
         return None, False, False
@@ -103,14 +113,36 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
     return None, True, False
 
 
+def _postcode_hint(insee: str, cells: Mapping[str, str]) -> str:
+    """French postcodes of a commune's main office end in 0, like many INSEE codes."""
+    if insee == cells.get("postal_code", "").strip().zfill(5):
+        return f" : {insee} est aussi le code postal de la ligne, saisi à la place du code INSEE ?"
+    if insee.endswith("0"):
+        return f" : {insee} est-il un code postal saisi à la place du code INSEE ?"
+    return "."
+
+
+def _code_and_name_disagree(insee: str, name: str, matches: list[str],
+                            cells: Mapping[str, str], checker: RowChecker,
+                            communes: CommuneIndex) -> None:
+    named = " ou ".join(communes.label(i) for i in matches) or f"« {name} » (inconnue)"
+    codes = " ou ".join(matches)
+    checker.error("insee", cells.get("insee", ""), f"Le code INSEE {insee} désigne "
+                  f"{communes.label(insee)}, mais la commune indiquée est {named}"
+                  + _postcode_hint(insee, cells),
+                  (f"Corrigez le code INSEE (celui de {name} est {codes}) ou la commune."
+                   if matches else "Corrigez la commune ou le code INSEE."))
+
+
 def _commune_outside(insee: str, cells: Mapping[str, str], checker: RowChecker,
                      communes: CommuneIndex, severity: str) -> None:
     epci = communes.epci_name(insee)
     checker.add("commune", cells.get("commune") or cells.get("insee"),
                 f"{communes.label(insee)} est hors {communes.zone_label()}"
                 + (f" ({epci})." if epci else "."),
-                "Ligne ignorée." if severity == WARNING
-                else "Retirez cette ligne ou vérifiez la commune.", severity)
+                SKIPPED_HINT if severity == WARNING
+                else "Retirez cette ligne ou vérifiez la commune.", severity,
+                reason=severity == WARNING)
 
 
 def place_location(cells: Mapping[str, str], checker: RowChecker, communes: CommuneIndex,
@@ -152,9 +184,17 @@ def place_location(cells: Mapping[str, str], checker: RowChecker, communes: Comm
         insee = located.insee
     elif (located.insee != insee
           and communes.distance_to_commune_m(lon, lat, insee) > BORDER_TOLERANCE_M):
-        checker.warn(COORDINATES, shown, f"Les coordonnées tombent dans la commune "
-                     f"{communes.label(located.insee)}, pas dans {communes.label(insee)}.",
-                     "Vérifiez les coordonnées ou la commune.")
+        if cells.get("insee"):  # an identifier, not a name: one of the two is wrong
+            candidate.conflict = True
+            checker.error(COORDINATES, shown, f"Le code INSEE {insee} désigne "
+                          f"{communes.label(insee)}, mais les coordonnées tombent dans "
+                          f"{communes.label(located.insee)}" + _postcode_hint(insee, cells),
+                          f"Corrigez le code INSEE (celui de {communes.name(located.insee)} "
+                          f"est {located.insee}) ou les coordonnées.")
+        else:
+            checker.warn(COORDINATES, shown, f"Les coordonnées tombent dans la commune "
+                         f"{communes.label(located.insee)}, pas dans {communes.label(insee)}.",
+                         "Vérifiez les coordonnées ou la commune.")
     values.update(insee=insee, lon=lon, lat=lat)
 
 
@@ -181,8 +221,9 @@ def _outside_point(lat: float, lon: float, shown: str, checker: RowChecker,
     candidate.outside = True
     checker.add(COORDINATES, shown, f"Coordonnées hors {communes.zone_label()}{where} : "
                 f"à {distance} km ; commune la plus proche : {nearest}.",
-                "Ligne ignorée." if severity == WARNING
-                else "Vérifiez les coordonnées (degrés décimaux WGS84).", severity)
+                SKIPPED_HINT if severity == WARNING
+                else "Vérifiez les coordonnées (degrés décimaux WGS84).", severity,
+                reason=severity == WARNING)
 
 
 def _projected_hint(lat: float, lon: float) -> str:

@@ -20,6 +20,8 @@ SKIPPED = "ignorée"  # an exact repeat of an earlier row, or outside the perime
 REJECTED = "erreur"  # the row has an error: nothing of the file is written
 
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "problème", "suggestion"]
+CHANGE_COLUMNS = ["ligne", "action", "identifiant", "lieu", "champ", "avant", "après"]
+RENAME_PENDING = "renommage à confirmer"  # the action of a refused rename's changes
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,61 @@ class EvaluationRecord:
     place_name: str
 
 
+@dataclass(frozen=True)
+class Rename:
+    """A row whose identifier designates a stored place with another name: refused unless
+    the analyst confirms it (``confirmed_renames``), since a shifted identifier column
+    looks exactly like this."""
+
+    row: int
+    place_id: int
+    old_name: str
+    new_name: str
+    old_commune: str
+    new_commune: str
+    confirmed: bool = False
+
+    def label(self) -> str:
+        """French, for a confirmation checkbox."""
+        return (f"Ligne {self.row} : renommer « {self.old_name} » (n° {self.place_id}, "
+                f"{self.old_commune}) en « {self.new_name} » ({self.new_commune})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one update, for the field-by-field preview (values shown in French)."""
+
+    row: int
+    action: str  # UPDATE, or RENAME_PENDING for a refused rename
+    place_id: int
+    place_name: str  # the stored name
+    field: str  # French label
+    old: str
+    new: str
+
+
 class RowChecker:
     """Collects the problems of one row; parsers raise ``Invalid``, the checker records."""
 
     def __init__(self, row: int, labels: dict[str, str]) -> None:
         self.row, self.labels = row, labels
         self.problems: list[Problem] = []
+        self.reasons: list[Problem] = []  # why the row would be skipped
 
     def add(self, key: str, value: object, message: str, suggestion: str = "",
-            severity: str = ERROR) -> None:
+            severity: str = ERROR, *, reason: bool = False) -> None:
+        """Record a problem; ``reason``: it explains why the row is skipped, the only
+        problems a skipped row keeps (see ``skip``)."""
         column = self.labels.get(key, key)
-        self.problems.append(Problem(self.row, column, shorten(str(value or "")), message,
-                                     suggestion, severity))
+        problem = Problem(self.row, column, shorten(str(value or "")), message, suggestion,
+                          severity)
+        self.problems.append(problem)
+        if reason:
+            self.reasons.append(problem)
+
+    def skip(self) -> None:
+        """The row is ignored: only the reasons remain, its own errors no longer count."""
+        self.problems = list(self.reasons)
 
     def error(self, key: str, value: object, message: str, suggestion: str = "") -> None:
         self.add(key, value, message, suggestion, ERROR)
@@ -104,6 +149,8 @@ class ValidationReport:
     records: list[PlaceRecord] | list[EvaluationRecord]
     problems: list[Problem]
     preview: pd.DataFrame
+    changes: list[Change] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -134,6 +181,14 @@ class ValidationReport:
         return frame.sort_values("gravité", key=lambda g: g != ERROR, kind="stable",
                                  ignore_index=True)
 
+    @property
+    def changes_table(self) -> pd.DataFrame:
+        """Each update field by field: ligne, action, identifiant, lieu (its stored name),
+        champ (French label), avant, après. Refused renames are listed too (action
+        "renommage à confirmer"): what confirming them would write."""
+        return pd.DataFrame([(c.row, c.action, c.place_id, c.place_name, c.field, c.old, c.new)
+                             for c in self.changes], columns=CHANGE_COLUMNS)
+
     def to_write(self) -> list[PlaceRecord] | list[EvaluationRecord]:
         """The records that change the store (additions and updates), once ``ok``."""
         return [r for r in self.records if r.action in (ADD, UPDATE)]
@@ -145,15 +200,22 @@ class ValidationReport:
         return dict(Counter(self.preview["action"]))
 
     def summary(self) -> str:
-        """One French sentence: '40 lignes prêtes (38 ajouts, 2 mises à jour), 2 en erreur.'"""
+        """One French sentence: '40 lignes prêtes (38 ajouts, 2 mises à jour), 2 en erreur
+        (3 erreurs), 1 avertissement.' Every error is counted, even one on no row (a
+        missing column); the errors are given when there are more than rows in error."""
         counts = self.counts()
         ready = sum(counts.get(a, 0) for a in (ADD, UPDATE, UNCHANGED))
         parts = [f"{counts[a]} {_plural(a, counts[a])}" for a in (ADD, UPDATE, UNCHANGED)
                  if counts.get(a)]
         text = f"{ready} ligne{'s' if ready > 1 else ''} prête{'s' if ready > 1 else ''}"
         text += f" ({', '.join(parts)})" if parts else ""
+        errors = sum(p.severity == ERROR for p in self.problems)
+        in_error = f"{errors} erreur{'s' if errors > 1 else ''}"
         if counts.get(REJECTED):
             text += f", {counts[REJECTED]} en erreur"
+            text += f" ({in_error})" if errors > counts[REJECTED] else ""
+        elif errors:
+            text += f", {in_error}"
         if counts.get(SKIPPED):
             text += f", {counts[SKIPPED]} ignorée{'s' if counts[SKIPPED] > 1 else ''}"
         warnings = sum(p.severity == WARNING for p in self.problems)
@@ -162,10 +224,18 @@ class ValidationReport:
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json``: ok, counts, summary and the problem table."""
+        """Plain data for ``--json``: ok, counts, summary, the problem table, the changes
+        field by field and the renames awaiting confirmation."""
         problems = self.problem_table.to_dict(orient="records")
+        changes = [{"ligne": c.row, "action": c.action, "identifiant": c.place_id,
+                    "lieu": c.place_name, "champ": c.field, "avant": c.old, "après": c.new}
+                   for c in self.changes]
+        renames = [{"ligne": r.row, "identifiant": r.place_id, "nom enregistré": r.old_name,
+                    "nom du fichier": r.new_name, "confirmé": r.confirmed}
+                   for r in self.renames]
         return {"ok": self.ok, "kind": self.kind, "counts": self.counts(),
-                "summary": self.summary(), "problems": problems}
+                "summary": self.summary(), "problems": problems, "changes": changes,
+                "renames": renames}
 
 
 def _plural(action: str, n: int) -> str:

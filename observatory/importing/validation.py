@@ -4,7 +4,16 @@ Decisions (documented for analysts in docs and for the store's transaction):
 - Severity: an "erreur" blocks the whole import (all or nothing); an "avertissement" not.
 - A row that matches a stored place (its identifier, or the same name and commune, accents
   and case aside) is an update of that place, not an error: "mise à jour" when something
-  differs, "inchangé" otherwise. Empty cells never erase a stored value.
+  differs, "inchangé" otherwise. Empty cells never erase a stored value. Every update is
+  listed field by field (``ValidationReport.changes_table``) before anything is written.
+- An identifier that designates a stored place with another name is an error (a column
+  shifted by a sort looks exactly like this), unless the analyst confirms that rename for
+  that row (``confirmed_renames``, the rows as the user sees them).
+- A name that differs from the stored one only by lost accents, case or punctuation
+  ("Le Bocal a Idees" for "Le Bocal à Idées") never replaces it: the stored name is kept,
+  with a warning. A better-written one (more accents, case or punctuation) replaces it.
+- With ``skip_outside``, a row outside the zone is ignored: it keeps the warning saying so
+  and nothing else (its own errors do not block the file).
 - A row within 50 m of a stored place with another name, or named like a stored place of
   another commune, is added, with a warning: two places can share a building.
 - In the file, a row identical to an earlier one is skipped with a warning (a copy-paste);
@@ -24,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from observatory.distances import pairs_within
+from observatory.filters import fold
 from observatory.importing.checks import (
     ExistingPlaces, check_texts, is_null, name_key, same, structural_problems)
 from observatory.importing.communes import CommuneIndex
@@ -33,8 +43,8 @@ from observatory.importing.parsing import fr_number
 from observatory.importing.place_rules import (
     COORDINATES, Candidate, check_place_row, warn_centred)
 from observatory.importing.report import (
-    ADD, REJECTED, SKIPPED, UNCHANGED, UPDATE, PlaceRecord, RowChecker, ValidationReport,
-    problems_by_row)
+    ADD, REJECTED, RENAME_PENDING, SKIPPED, UNCHANGED, UPDATE, WARNING, Change, PlaceRecord, Rename,
+    RowChecker, ValidationReport, problems_by_row)
 from observatory.model import CRITERIA_KEYS
 
 # The columns of the places table an import writes (``store.places.PLACE_FIELDS``).
@@ -51,14 +61,17 @@ __all__ = ["PLACE_COLUMNS", "validate_evaluations", "validate_places"]
 
 def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | None = None,
                     *, today: date | None = None, perimeter_only: bool = True,
-                    skip_outside: bool = False) -> ValidationReport:
+                    skip_outside: bool = False,
+                    confirmed_renames: frozenset[int] = frozenset()) -> ValidationReport:
     """Check a places file (columns = field keys, from ``apply_mapping``).
 
     ``communes`` is ``store.territory.communes(con)``; ``existing_places`` is
     ``store.places.current(con)`` restricted to the places that will remain (leave the
     demonstration set out if the import replaces it). ``perimeter_only``: communes and
     points must lie in the perimeter, not only in the loaded referential. ``skip_outside``:
-    rows outside are skipped with a warning instead of blocking (a national list).
+    rows outside are skipped with a warning instead of blocking (a national list), their
+    other problems dropped. ``confirmed_renames``: file rows (as the user sees them) whose
+    identifier may rename the stored place it designates.
     """
     today = today or date.today()
     problems = structural_problems(df, "places")
@@ -76,33 +89,43 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
                          "Supprimez-la avant l'import.")
         rows.append((cells, checker, check_place_row(int(row), cells, checker, index, today,
                                                      skip_outside)))
-    decided = _file_duplicates([(c, k) for _, k, c in rows])
-    records, preview = [], []
+    decided = _file_duplicates([(c, k) for _, k, c in rows
+                                if not (skip_outside and c.outside)])
+    confirmed = frozenset(int(r) for r in confirmed_renames)
+    records, preview, changes, renames = [], [], [], []
     for cells, checker, candidate in rows:
         action, record = _decide(candidate, checker, decided.get(candidate.row), existing,
-                                 today, skip_outside)
+                                 today, skip_outside, (index, confirmed, renames))
         if candidate.centred and action in (ADD, UPDATE) and _uses_centre(record):
             warn_centred(checker, cells.get("address", ""))
-        if action not in (REJECTED, SKIPPED):
+        if action == SKIPPED:
+            checker.skip()
+        elif action != REJECTED:
             records.append(record)
+        if record is not None and record.place_id is not None:
+            pending = action == REJECTED and bool(renames) and renames[-1].row == record.row \
+                and not renames[-1].confirmed
+            if action == UPDATE or pending:
+                changes += _changes(record, existing, index, RENAME_PENDING if pending
+                                    else UPDATE)
         problems += checker.problems
         preview.append(_preview_row(cells, candidate, action, record, index))
     frame = pd.DataFrame(preview).astype({"identifiant": "Int64", "année d'ouverture": "Int64"})
     frame["problèmes"] = frame["ligne"].map(problems_by_row(problems))
-    return ValidationReport("places", records, problems, frame)
+    return ValidationReport("places", records, problems, frame, changes, renames)
 
 
 def _decide(candidate: Candidate, checker: RowChecker, decided: str | None,
-            existing: ExistingPlaces, today: date, skip_outside: bool
+            existing: ExistingPlaces, today: date, skip_outside: bool, renaming
             ) -> tuple[str, PlaceRecord | None]:
     """The row's action, and its record when it reached the store comparison."""
-    if decided:
-        return decided, None
     if candidate.outside and skip_outside:
         return SKIPPED, None
+    if decided:
+        return decided, None
     if checker.failed:
         return REJECTED, None
-    record = _against_store(candidate, checker, existing, today)
+    record = _against_store(candidate, checker, existing, today, *renaming)
     return (REJECTED if checker.failed else record.action), record
 
 
@@ -127,8 +150,8 @@ def _file_duplicates(rows: list[tuple[Candidate, RowChecker]]) -> dict[int, str]
         if first is candidate:
             continue
         if first.raw == candidate.raw:
-            checker.warn("name", values["name"], f"Ligne identique à la ligne {first.row} : "
-                         "elle est ignorée.")
+            checker.add("name", values["name"], f"Ligne identique à la ligne {first.row} : "
+                        "elle est ignorée.", severity=WARNING, reason=True)
             decided[candidate.row] = SKIPPED
         else:
             checker.error("name", values["name"], f"Même lieu (nom et commune) que la ligne "
@@ -159,7 +182,8 @@ def _near_in_file(rows, decided) -> None:
 # --- against the store -------------------------------------------------------------------
 
 def _against_store(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces,
-                   today: date) -> PlaceRecord:
+                   today: date, index: CommuneIndex, confirmed: frozenset[int],
+                   renames: list[Rename]) -> PlaceRecord:
     values = candidate.values
     place = {k: values.get(k) for k in PLACE_COLUMNS}
     pid = values.get("place_id")
@@ -174,14 +198,64 @@ def _against_store(candidate: Candidate, checker: RowChecker, existing: Existing
         evaluation = _dated(candidate.evaluation, checker, today)
         return PlaceRecord(candidate.row, ADD, place, evaluation=evaluation)
     old = existing.by_id[pid]
+    if name_key(values["name"]) != name_key(old.get("name", "")):
+        _rename(candidate, checker, existing, index, pid, confirmed, renames)
+    else:
+        place["name"] = _best_written(values["name"], str(old.get("name", "")), checker)
     merged, changes = _merge(old, place, candidate.provided)
     evaluation = candidate.evaluation
     if evaluation and _already_stored(evaluation, old):
         evaluation = None
     evaluation = _dated(evaluation, checker, today)
-    action = UPDATE if changes or evaluation else UNCHANGED
+    action = REJECTED if checker.failed else UPDATE if changes or evaluation else UNCHANGED
     version = None if is_null(old.get("version")) else int(old["version"])
     return PlaceRecord(candidate.row, action, merged, pid, version, changes, evaluation)
+
+
+def _rename(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces,
+            index: CommuneIndex, pid: int, confirmed: frozenset[int],
+            renames: list[Rename]) -> None:
+    """An identifier with another name: refused unless confirmed for this row."""
+    values, old = candidate.values, existing.by_id[pid]
+    insee = values.get("insee")
+    commune = index.name(insee) if insee and index.knows(insee) else ""
+    rename = Rename(candidate.row, pid, str(old.get("name", "")), values["name"],
+                    str(old.get("commune") or old.get("insee") or ""), commune,
+                    candidate.row in confirmed)
+    renames.append(rename)
+    if rename.confirmed:
+        return
+    where = f" ({commune})" if commune else ""
+    checker.error("name", values["name"], f"L'identifiant {pid} désigne "
+                  f"{existing.describe(pid)}, pas « {values['name']} »{where}.",
+                  "Si ce lieu a vraiment changé de nom, confirmez le renommage de la ligne "
+                  f"{candidate.row} (case à cocher de l'Importer, ou --confirm-rename "
+                  f"{candidate.row} en ligne de commande) ; sinon corrigez l'identifiant : "
+                  "la colonne a-t-elle été décalée par un tri ?")
+
+
+def _writing(name: str) -> tuple[int, int, int]:
+    """What a spelling carries beyond its folded text: accented letters, capitals (in a
+    mixed-case text: all capitals say nothing), punctuation."""
+    accents = sum(ch.isalpha() and fold(ch) != ch.casefold() for ch in name)
+    letters = [ch for ch in name if ch.isalpha()]
+    mixed = any(ch.isupper() for ch in letters) and any(ch.islower() for ch in letters)
+    capitals = sum(ch.isupper() for ch in letters) if mixed else 0
+    marks = sum(not ch.isalnum() and not ch.isspace() for ch in name)
+    return accents, capitals, marks
+
+
+def _best_written(new: str, old: str, checker: RowChecker) -> str:
+    """Same folded name: the file's spelling only when it carries more, never less."""
+    if new == old:
+        return old
+    mine, theirs = _writing(new), _writing(old)
+    if all(a >= b for a, b in zip(mine, theirs)) and mine != theirs:
+        return new
+    checker.warn("name", new, f"« {new} » est le nom enregistré « {old} » écrit avec moins "
+                 "d'accents, de majuscules ou de ponctuation : le nom enregistré est gardé.",
+                 "Pour changer ce nom, écrivez-le tel qu'il doit apparaître, accents compris.")
+    return old
 
 
 def _lookalikes(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces) -> None:
@@ -271,17 +345,45 @@ def _scores_text(evaluation: dict | None) -> str:
                       for k in CRITERIA_KEYS)
 
 
-def _changes_text(record: PlaceRecord) -> str:
-    def show(value: object) -> str:
-        if isinstance(value, list):
-            return "|".join(map(str, value)) or "vide"
-        if isinstance(value, bool):
-            return "oui" if value else "non"
-        if isinstance(value, float):
-            return fr_number(value)
-        return "vide" if value is None else str(value)
+def _show(value: object) -> str:
+    """A stored or file value as the analyst reads it."""
+    if isinstance(value, list):
+        return " | ".join(map(str, value)) or "vide"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return fr_number(value)
+    return "vide" if value is None else str(value)
 
-    parts = [f"{LABELS.get(k, k)} : {show(old)} → {show(new)}"
+
+def _show_field(key: str, value: object, index: CommuneIndex) -> str:
+    if key == "insee" and isinstance(value, str) and index.knows(value):
+        return index.label(value)
+    return _show(value)
+
+
+def _changes(record: PlaceRecord, existing: ExistingPlaces, index: CommuneIndex,
+             action: str) -> list[Change]:
+    """The update of one stored place, field by field (the commune for its code)."""
+    old = existing.by_id[record.place_id]
+    name = str(old.get("name", ""))
+    out = [Change(record.row, action, int(record.place_id), name,
+                  "Commune" if key == "insee" else LABELS.get(key, key),
+                  _show_field(key, before, index), _show_field(key, after, index))
+           for key, (before, after) in record.changes.items()]
+    if record.evaluation:
+        last = old.get("last_evaluated_on")
+        before = ("aucune" if is_null(last) else
+                  f"{pd.Timestamp(last):%d/%m/%Y} : {_scores_text(old)}")
+        out.append(Change(record.row, action, int(record.place_id), name,
+                          "Évaluation (notes des 5 critères)", before,
+                          f"{record.evaluation['evaluated_on']:%d/%m/%Y} : "
+                          f"{_scores_text(record.evaluation)}"))
+    return out
+
+
+def _changes_text(record: PlaceRecord) -> str:
+    parts = [f"{LABELS.get(k, k)} : {_show(old)} → {_show(new)}"
              for k, (old, new) in record.changes.items()]
     if record.evaluation and record.place_id is not None:
         parts.append(f"nouvelle évaluation du {record.evaluation['evaluated_on']:%d/%m/%Y}")
