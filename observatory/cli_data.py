@@ -31,7 +31,8 @@ def cmd_import(args) -> int:
             db.migrate(con)
             report = imports.preview(con, source.read_bytes(), source.name, args.kind,
                                      replace_demo=args.replace_demo,
-                                     skip_outside=args.skip_outside)
+                                     skip_outside=args.skip_outside,
+                                     **_rename_option(args))
             written = None
             if report.ok and not args.dry_run:
                 with db.transaction(con):
@@ -40,6 +41,25 @@ def cmd_import(args) -> int:
         raise CliError(str(exc)) from exc
     _print_report(report, written, args)
     return 0 if written is not None else (0 if args.dry_run and report.ok else 2)
+
+
+def _rename_option(args) -> dict:
+    """``--confirm-rename`` rows, for a places import (evaluations have no renames)."""
+    rows = getattr(args, "confirm_rename", None)
+    return {"confirmed_renames": frozenset(rows)} if rows else {}
+
+
+def _print_changes(report) -> None:
+    """Each update field by field, before anything is written (refused renames too)."""
+    changes = report.changes_table
+    if changes.empty:
+        return
+    print("Changements champ par champ :")
+    for c in changes.head(MAX_SHOWN * 4).itertuples(index=False):
+        print(f"ligne {c.ligne} | {c.action} | n° {c.identifiant} « {c.lieu} » | {c.champ} : "
+              f"{c.avant} → {c.après}")
+    if len(changes) > MAX_SHOWN * 4:
+        print(f"… et {len(changes) - MAX_SHOWN * 4} autres changements (voir --json).")
 
 
 def _print_report(report, written, args) -> None:
@@ -53,6 +73,8 @@ def _print_report(report, written, args) -> None:
         print(" | ".join(str(row.get(c, "")) for c in problems.columns))
     if len(problems) > MAX_SHOWN:
         print(f"… et {len(problems) - MAX_SHOWN} autres problèmes (voir --json).")
+    if written is None:
+        _print_changes(report)
     if written is not None:
         print(f"Écrit : {written['added']} ajout(s), {written['updated']} mise(s) à jour, "
               f"{written['evaluations']} évaluation(s).")
@@ -140,6 +162,10 @@ def register(sub, db_option) -> None:
                        help="retirer les données de démonstration dans la même transaction")
         p.add_argument("--skip-outside", action="store_true",
                        help="ignorer (au lieu de refuser) les lignes hors du territoire")
+        if kind == "places":
+            p.add_argument("--confirm-rename", type=int, action="append", metavar="LIGNE",
+                           help="confirmer que l'identifiant de cette ligne du fichier renomme "
+                                "bien le lieu qu'il désigne (répétable)")
         p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("backup", help="copie cohérente de la base (même si l'application tourne)")
