@@ -1,6 +1,7 @@
 """The map as one self-contained HTML file that opens from ``file://`` with no network.
 
-The map is the app's (``observatory.ui.maps.build_map``: escaping lives there); Leaflet and
+The map is the app's (``observatory.ui.maps.build_map``: escaping lives there, HTML and
+template syntax both, since branca compiles the rendered script as Jinja); Leaflet and
 jQuery come from the project's ``static/vendor`` folder and are inlined (``<script>`` and
 ``<style>`` blocks, the CSS images as ``data:`` URIs), so no CDN address remains.
 """
@@ -37,6 +38,7 @@ def build_html(bundle: Bundle, include_contacts: bool = False) -> bytes:
         _add_contacts(m, bundle)
     _add_title(m, bundle)
     m.default_js, m.default_css = JS, CSS  # instance attributes: the class stays untouched
+    maps.assert_inert(m)  # branca compiles what it renders as Jinja: nothing may hold {{ or {%
     return inline_assets(m.get_root().render()).encode("utf-8")
 
 

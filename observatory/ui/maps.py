@@ -1,5 +1,12 @@
 """Folium map builders. The only code that writes popup/tooltip HTML: it escapes every value.
 
+Template injection: branca (folium 0.20) compiles each element's rendered script *again* as
+a Jinja template (``MacroElement.render`` -> ``Element(script(...))``), and ``html.escape``
+leaves ``{``, ``}`` and ``%`` alone. So every text that may hold user data goes through
+``esc`` (HTML *and* template syntax made entities), every data dict handed to folium goes
+through ``inert`` (in ``_geojson`` and ``Legend``; layer names through ``esc``), and every builder ends
+with ``assert_inert``, which refuses to return a map holding ``{{``, ``{%`` or ``{#`` anywhere.
+
 Offline first: Leaflet and jQuery are served from the app's ``static/`` folder, the commune
 polygons are the base layer, and OpenStreetMap tiles are added only when reachable.
 """
@@ -8,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import socket
 from collections.abc import Mapping
 
@@ -16,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from observatory.model import CRITERIA
@@ -60,11 +68,72 @@ def tiles_reachable(host: str = "tile.openstreetmap.org", timeout_s: float = 1.0
         return False
 
 
+# Characters that would let a value form Jinja syntax once branca compiles the script.
+_TEMPLATE_ENTITIES = {ord("{"): "&#123;", ord("}"): "&#125;", ord("%"): "&#37;"}
+_BRACE_ENTITIES = {ord("{"): "&#123;", ord("}"): "&#125;"}
+TEMPLATE_SYNTAX = re.compile(r"\{[{%#]")
+
+
 def esc(value: object) -> str:
-    """HTML-escaped text of any value; empty for None/NaN."""
+    """Text of any value made inert as HTML *and* as a Jinja template; empty for None/NaN.
+
+    Every string the maps display is HTML (innerHTML of tooltips, popups, legend, layer
+    control), so the entities read back as the text typed: ``{{ 7*7 }}`` stays ``{{ 7*7 }}``.
+    """
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_ENTITIES)
+
+
+def inert(value: object) -> object:
+    """A copy of a data structure (GeoJSON, legend text, layer name) whose strings can no
+    longer form template syntax: ``{`` and ``}`` become HTML entities (``{{``, ``{%`` and
+    ``{#`` all need a brace). Idempotent, so already escaped text is left as it is; numbers,
+    booleans and None pass through. The guard every value takes on its way into folium."""
+    if isinstance(value, str):
+        return value.translate(_BRACE_ENTITIES)
+    if isinstance(value, Mapping):  # GeoJSON coordinates are numbers: not walked (speed)
+        return {inert(k): v if k == "coordinates" else inert(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [inert(v) for v in value]
+    return value
+
+
+def _texts(element: Element, seen: set[int]):
+    """The values of an element and of its descendants, each as one JSON text (fast to scan:
+    JSON itself never writes ``{{``, ``{%`` or ``{#``, so a match is in a value)."""
+    seen.add(id(element))
+    for key, attribute in vars(element).items():
+        if key in ("_parent", "_template", "_id", "_name") or callable(attribute):
+            continue
+        if key in ("_template_str", "_template_name") and type(element) is not Element:
+            continue  # folium's and branca's own templates (plain Elements are ours)
+        if key == "_children":
+            attribute = list(attribute.values())
+        nested = attribute if isinstance(attribute, list) else [attribute]
+        for item in nested:
+            if isinstance(item, Element):
+                if id(item) not in seen:
+                    yield from _texts(item, seen)
+            else:
+                yield json.dumps(item, default=str, ensure_ascii=False)
+
+
+def assert_inert(m: Element) -> Element:
+    """Refuse a map (before it renders) that holds template syntax in any value of any
+    element: data, layer names, legend, tooltips, the header/html/script of its page."""
+    for text in _texts(m.get_root(), set()):
+        found = TEMPLATE_SYNTAX.search(text)
+        if found:
+            raise ValueError("Texte refusé dans la carte : il contient une syntaxe de modèle "
+                             f"({text[max(0, found.start() - 20):found.end() + 20]!r}).")
+    return m
+
+
+def _geojson(data: dict, name: str, **options) -> folium.GeoJson:
+    """Every GeoJSON layer of every map: its data passes through ``inert``; its name, shown
+    as HTML by the layer control, through ``esc``."""
+    return folium.GeoJson(inert(data), name=esc(name), **options)
 
 
 def place_popup_html(place: Mapping[str, object]) -> str:
@@ -165,7 +234,7 @@ class Legend(MacroElement):
     def __init__(self, html_text: str):
         super().__init__()
         self._name = "Legend"
-        self.html = html_text
+        self.html = inert(html_text)
 
 
 def legend_html(territory_name: str, excluded_label: str) -> str:
@@ -221,7 +290,7 @@ def build_map(
 
     commune_layer, outlines = base_layers or base_geojson(communes, excluded_label)
     if commune_layer is not None:
-        folium.GeoJson(
+        _geojson(
             commune_layer,
             name="Communes",
             style_function=lambda f: {"perimeter": PERIMETER_STYLE, "excluded": EXCLUDED_STYLE,
@@ -230,13 +299,13 @@ def build_map(
         ).add_to(m)
     if epci_density is not None:
         outlines = _epci_outlines(communes, epci_density)
-        folium.GeoJson(
+        _geojson(
             outlines, name="Lieux pour 10 000 habitants (EPCI)",
             style_function=lambda f: {"color": "#3d3d3d", "weight": 1, "fillOpacity": 0.55,
                                       "fillColor": f["properties"]["fill"]},
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         ).add_to(m)
-    folium.GeoJson(outlines, name="Intercommunalités", interactive=False,
+    _geojson(outlines, name="Intercommunalités", interactive=False,
                    style_function=lambda f: EXCLUDED_OUTLINE if f["properties"]["in_excluded_zone"]
                    else EPCI_STYLE).add_to(m)
 
@@ -246,13 +315,13 @@ def build_map(
     data = places_geojson(places, selected_id)
     selected = [f for f in data["features"] if f["properties"]["selected"]]
     if selected:
-        folium.GeoJson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
+        _geojson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
                        marker=folium.CircleMarker(), interactive=False,
                        style_function=lambda f: SELECTED_RING).add_to(m)
     if data["features"]:  # folium refuses a tooltip on an empty layer
         popup = (folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320)
                  if len(places) <= CANVAS_LIMIT else None)
-        folium.GeoJson(
+        _geojson(
             data,
             name="Lieux de lien social",
             marker=folium.CircleMarker(),
@@ -265,7 +334,7 @@ def build_map(
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = bounds or view_bounds(communes, places)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
+    return assert_inert(m)
 
 
 def view_bounds(communes: gpd.GeoDataFrame, places: pd.DataFrame) -> tuple[float, ...]:
@@ -359,7 +428,7 @@ def add_links(m: folium.Map, links: pd.DataFrame, places: pd.DataFrame, name: st
     data = links_geojson(links, places)
     if not data["features"]:
         return
-    folium.GeoJson(
+    _geojson(
         data, name=name,
         style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
                                   "opacity": 0.75, "className": "olls-link"},
@@ -427,21 +496,21 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                    "geometry": {"type": "Point", "coordinates": [round(x, 4), round(y, 4)]}}
                   for fill, x, y in zip(frame["fill"], frame.geometry.representative_point().x,
                                         frame.geometry.representative_point().y)]
-        folium.GeoJson({"type": "FeatureCollection", "features": points}, name="Accès",
+        _geojson({"type": "FeatureCollection", "features": points}, name="Accès",
                        marker=folium.CircleMarker(), interactive=False,
                        style_function=lambda f: {"radius": 2, "stroke": False, "fill": True,
                                                  "fillOpacity": 0.9,
                                                  "fillColor": f["properties"]["fill"]}).add_to(m)
     else:
         frame["geometry"] = round_coordinates(frame.geometry.values)
-        folium.GeoJson(
+        _geojson(
             json.loads(frame.drop(columns=["name"]).to_json(drop_id=True)), name="Accès",
             style_function=lambda f: {"color": "#777", "weight": 0.5, "fillOpacity": 0.8,
                                       "fillColor": f["properties"]["fill"]},
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
     data = places_geojson(places)
     if data["features"]:
-        folium.GeoJson(data, name="Lieux", marker=folium.CircleMarker(),
+        _geojson(data, name="Lieux", marker=folium.CircleMarker(),
                        style_function=lambda f: f["properties"]["style"],
                        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
     if suggestions is not None and len(suggestions):
@@ -452,7 +521,7 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
             "properties": {"tooltip": f"<b>Suggestion {int(r.rank)} : {esc(r.name)}</b><br>"
                                       f"+{int(r.population_added):,} habitants couverts"
                                       .replace(",", " ")}} for r in suggestions.itertuples()]}
-        folium.GeoJson(picks, name="Où implanter", marker=folium.CircleMarker(),
+        _geojson(picks, name="Où implanter", marker=folium.CircleMarker(),
                        style_function=lambda f: {"radius": 11, "color": "#000", "weight": 3,
                                                  "fill": True, "fillColor": "#ffffff",
                                                  "fillOpacity": 1, "className": "olls-suggestion"},
@@ -461,4 +530,4 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = view_bounds(communes, places)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
+    return assert_inert(m)
