@@ -1,9 +1,11 @@
 """Importer: bring the real inventory (places or evaluations) in from the analysts' files."""
 
+import hashlib
+
 import streamlit as st
 
 from observatory import importing
-from observatory.ui import auth, context, data
+from observatory.ui import auth, context, data, fmt
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
 NONE = "— (ignorer)"
@@ -72,19 +74,42 @@ has_demo = bool(len(ctx.places) and ctx.places["is_demo"].any())
 replace_demo = has_demo and kind == "places" and st.checkbox(
     "Remplacer les données de démonstration (elles seront retirées dans la même transaction)",
     value=True, key="imp_replace_demo")
+# Renames the analyst confirmed, row by row, for this very file (its checkboxes below).
+rename_key = f"imp_rename_{kind}_{hashlib.sha1(payload).hexdigest()[:12]}_"
+confirmed = frozenset(int(k[len(rename_key):]) for k, v in st.session_state.items()
+                      if str(k).startswith(rename_key) and v)
+options = {"confirmed_renames": confirmed} if kind == "places" and confirmed else {}
 with st.spinner("Vérification du fichier…"):
-    report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet)
+    report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet,
+                                 **options)
 (st.success if report.ok else st.error)(report.summary())
 problems = report.problem_table
 if len(problems):
     st.dataframe(problems, hide_index=True, width="stretch",
                  height=min(36 * (len(problems) + 1) + 3, 400))
+pending = [r for r in report.renames if not r.confirmed]
+if report.renames:
+    st.markdown("**Identifiants qui désignent un lieu d'un autre nom.** Une colonne "
+                "« Identifiant observatoire » décalée par un tri donne exactement cela : chaque "
+                "lieu prendrait le nom, la commune et l'historique d'un autre. Cochez une ligne "
+                "seulement si ce lieu a vraiment changé de nom (le détail est dans les "
+                "changements champ par champ ci-dessous).")
+    for rename in report.renames:
+        st.checkbox(fmt.md(rename.label()), key=f"{rename_key}{rename.row}")
+changes = report.changes_table
+if len(changes):
+    with st.expander(f"Changements champ par champ ({len(changes)}) : ce que l'import "
+                     "modifiera dans les lieux existants", expanded=True):
+        st.dataframe(changes, hide_index=True, width="stretch")
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
     st.dataframe(report.preview, hide_index=True, width="stretch")
 
 st.subheader("3. Import")
 if not report.ok:
-    st.info("Corrigez les erreurs dans votre fichier puis déposez-le à nouveau : rien n'a été écrit.")
+    st.info("Cochez les renommages voulus, ou corrigez les erreurs dans votre fichier puis "
+            "déposez-le à nouveau : rien n'a été écrit." if pending else
+            "Corrigez les erreurs dans votre fichier puis déposez-le à nouveau : rien n'a été "
+            "écrit.")
     st.stop()
 author = st.text_input("Votre nom (pour l'historique)", key="imp_author")
 if st.button("Importer", type="primary", disabled=not author.strip() or not report.to_write()):

@@ -262,10 +262,11 @@ def access(path: str):
 
 
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
-                   replace_demo: bool, sheet=None):
-    """Validate a file against the store; writes nothing."""
+                   replace_demo: bool, sheet=None, **options):
+    """Validate a file against the store; writes nothing. ``options`` go to
+    ``importing.validate_file`` (``confirmed_renames`` for a places file)."""
     return read(store_imports.preview, data, filename, kind, mapping=mapping,
-                replace_demo=replace_demo, sheet=sheet)
+                replace_demo=replace_demo, sheet=sheet, **options)
 
 
 def import_apply(report, actor: str, replace_demo: bool) -> dict[str, int]:
