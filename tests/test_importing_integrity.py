@@ -333,3 +333,24 @@ def test_cli_skip_outside_imports_a_national_list_with_broken_rows_outside(capsy
                          "--skip-outside", "--by", "test")
     assert code == 0, out + err
     assert out.startswith("1 ligne prête (1 ajout), 1 ignorée")
+
+
+def test_coordinates_outside_for_a_commune_inside_are_an_error_not_a_skipped_row(referential):
+    # Pamiers is in the perimeter; the point is in Toulouse
+    for row in ({"name": "Le Lieu", "commune": "Pamiers", "lat": "43,6045", "lon": "1,4440",
+                 "typology": "Fablab"},
+                {"name": "Le Lieu", "insee": "09225", "lat": "43,6045", "lon": "1,4440",
+                 "typology": "Fablab"}):
+        report = check(referential, [row], skip_outside=True)
+        assert report.preview["action"].tolist() == [REJECTED]
+        (error,) = errors_of(report).to_dict(orient="records")
+        assert error["problème"].startswith("Coordonnées hors du périmètre")
+        assert error["problème"].endswith("Or la commune de la ligne, Pamiers (09225), est "
+                                          "dans le périmètre.")
+
+
+def test_an_unknown_code_with_a_commune_of_the_referential_is_not_skipped(referential):
+    report = check(referential, [{"name": "Le Lieu", "commune": "Foix", "insee": "31555",
+                                  "typology": "Fablab"}], skip_outside=True)
+    assert report.preview["action"].tolist() == [REJECTED]
+    assert errors_of(report).iloc[0]["suggestion"] == "D'après la commune, le code est 09122."

@@ -81,6 +81,7 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
     if insee:
         if not communes.knows(insee):
             foreign = not communes.loads_departement(insee)
+            foreign = foreign and not matches  # a commune of the referential is named
             hint = (f"D'après la commune, le code est {matches[0]}." if len(matches) == 1
                     else SKIPPED_HINT if foreign and outside_severity == WARNING
                     else "Vérifiez le code (5 caractères, ex. 09225).")
@@ -178,7 +179,8 @@ def place_location(cells: Mapping[str, str], checker: RowChecker, communes: Comm
     located = communes.locate(lon, lat)
     if not located.in_zone:
         if not candidate.outside:  # an outside commune is already reported
-            _outside_point(lat, lon, shown, checker, communes, candidate, outside_severity)
+            _outside_point(lat, lon, shown, checker, communes, candidate, outside_severity,
+                           insee)
         return
     if insee is None:
         insee = located.insee
@@ -207,7 +209,10 @@ def warn_centred(checker: RowChecker, address: str) -> None:
 
 
 def _outside_point(lat: float, lon: float, shown: str, checker: RowChecker,
-                   communes: CommuneIndex, candidate: Candidate, severity: str) -> None:
+                   communes: CommuneIndex, candidate: Candidate, severity: str,
+                   commune: str | None = None) -> None:
+    """A point outside the zone; ``commune``: the row's commune, when it lies inside (the
+    two disagree: an error, never a row skipped as outside)."""
     if -90 <= lon <= 90 and communes.locate(lat, lon).in_zone:
         swapped = communes.locate(lat, lon)
         checker.error(COORDINATES, shown, "Latitude et longitude semblent inversées : "
@@ -218,9 +223,16 @@ def _outside_point(lat: float, lon: float, shown: str, checker: RowChecker,
     inside = communes.locate(lon, lat).insee
     where = f" (dans {communes.label(inside)})" if inside else ""
     distance = f"{km:.1f}".replace(".", ",")
+    message = (f"Coordonnées hors {communes.zone_label()}{where} : à {distance} km ; "
+               f"commune la plus proche : {nearest}.")
+    if commune:
+        checker.error(COORDINATES, shown, f"{message} Or la commune de la ligne, "
+                      f"{communes.label(commune)}, est dans le "
+                      + ("périmètre." if communes.perimeter_only else "territoire chargé."),
+                      "Vérifiez les coordonnées (degrés décimaux WGS84) ou la commune.")
+        return
     candidate.outside = True
-    checker.add(COORDINATES, shown, f"Coordonnées hors {communes.zone_label()}{where} : "
-                f"à {distance} km ; commune la plus proche : {nearest}.",
+    checker.add(COORDINATES, shown, message,
                 SKIPPED_HINT if severity == WARNING
                 else "Vérifiez les coordonnées (degrés décimaux WGS84).", severity,
                 reason=severity == WARNING)
