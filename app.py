@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from observatory.auth import PermissionDenied
 from observatory.store import StoreError
 from observatory.ui import auth, context, maps, sidebar
 
@@ -45,4 +46,7 @@ if len(ctx.places) and ctx.places["is_demo"].any():
         icon=":material/info:",
     )
 
-navigation.run()
+try:
+    navigation.run()
+except PermissionDenied as exc:  # a use case refused a reader: say why instead of a traceback
+    auth.refusal(exc)

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import bcrypt
 
+from observatory.errors import ObservatoryError
+
 USERS_ENV = "OBSERVATORY_USERS"
 DEMO, PROTECTED = "demo", "protected"
 READER, ANALYST = "reader", "analyst"
@@ -53,6 +55,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export_contacts": frozenset({ANALYST}),
     "see_history": frozenset({ANALYST}),              # the audit trail holds old contact values too
     "restore": frozenset({ANALYST}),
+}
+
+# What a refusal says the visitor tried to do (French, after « Vous ne pouvez pas »).
+ACTION_LABELS = {
+    "view": "consulter l'observatoire",
+    "export_public": "exporter les données",
+    "edit": "modifier les données",
+    "import": "importer des données",
+    "snapshot": "figer ou supprimer un instantané",
+    "change_rule": "changer la règle de maturité",
+    "see_contacts": "voir les contacts",
+    "export_contacts": "exporter les contacts (données personnelles)",
+    "see_history": "voir l'historique des modifications",
+    "restore": "rétablir une version précédente",
 }
 
 MIN_PASSWORD_LENGTH = 10
@@ -79,6 +95,18 @@ class AuthError(ValueError):
     def __init__(self, message: str, problems: list[str] | None = None):
         super().__init__(message)
         self.problems = problems or [message]
+
+
+class PermissionDenied(ObservatoryError):
+    """The acting user's role does not allow the action; nothing has been written."""
+
+    def __init__(self, user: "User", action: str):
+        self.user, self.action = user, action
+        who = ROLE_LABELS.get(user.role, user.role or "sans rôle")
+        super().__init__(
+            f"Vous ne pouvez pas {ACTION_LABELS.get(action, action)} : action réservée aux "
+            f"analystes (vous êtes {who}). Connectez-vous avec un compte analyste ; "
+            "rien n'a été modifié.")
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,17 @@ def can(role: str, action: str) -> bool:
     except KeyError:
         raise ValueError(f"Action inconnue : « {action} » (connues : {', '.join(PERMISSIONS)}).") from None
     return role in allowed
+
+
+def require(user: User, action: str) -> User:
+    """``user`` when their role allows ``action``; else PermissionDenied (French).
+
+    Called by every use case that writes or exports personal data, before it opens a
+    transaction: hiding a button is a courtesy, this is the check.
+    """
+    if not can(user.role, action):
+        raise PermissionDenied(user, action)
+    return user
 
 
 # ---- passwords -------------------------------------------------------------------------------

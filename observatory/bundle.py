@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from observatory.auth import User, require
 from observatory.maturity import MaturityRule
 
 # Tables every bundle carries (empty frames when a feature has no data yet).
@@ -49,6 +50,15 @@ class Bundle:
         return gpd.GeoDataFrame(
             self.tables["communes"].merge(self.communes_geometry, on="insee", how="left"),
             geometry="geometry", crs="EPSG:4326")
+
+    def for_export(self, user: User, include_contacts: bool = False) -> Bundle:
+        """What ``user`` may take away: the personal columns only with ``include_contacts`` and
+        the ``export_contacts`` permission (else PermissionDenied), never by default."""
+        require(user, "export_public")
+        if include_contacts:
+            require(user, "export_contacts")
+            return self
+        return self.without_personal_data()
 
     def without_personal_data(self) -> Bundle:
         """A copy with the personal columns removed (the default for every export)."""

@@ -4,7 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from observatory import evolution, exports
+from observatory import exports
+from observatory.auth import DEMO, PermissionDenied
 from observatory.ui import auth, context, data, fmt
 
 CURRENT = -1
@@ -22,13 +23,21 @@ can_snapshot = auth.allowed("snapshot")
 left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
                         max_chars=120)
-author = middle.text_input("Votre nom", key="snap_author", max_chars=120)
+if auth.mode() == DEMO:  # everyone is « démo »: the typed name is all the history will know
+    author = middle.text_input("Votre nom", key="snap_author", max_chars=120)
+else:
+    author = auth.current_user().name
+    middle.caption(f"Par : **{fmt.md(author)}** (votre compte)")
 right.write("")
 if right.button("Figer", type="primary",
                 disabled=not (can_snapshot and label.strip() and author.strip())):
-    new_id = data.create_snapshot(label.strip(), author.strip())
-    st.toast(f"Instantané « {fmt.md(label.strip())} » créé (n° {new_id}).")
-    st.rerun()
+    try:
+        new_id = data.create_snapshot(label.strip(), author.strip())
+    except PermissionDenied as exc:
+        auth.refusal(exc)
+    else:
+        st.toast(f"Instantané « {fmt.md(label.strip())} » créé (n° {new_id}).")
+        st.rerun()
 
 if catalogue.empty:
     st.info("Aucun instantané pour l'instant.")
@@ -43,8 +52,12 @@ else:
                                   key="snap_delete")
             sure = st.checkbox("Je confirme la suppression définitive", key="snap_delete_sure")
             if st.button("Supprimer", disabled=not sure):
-                data.delete_snapshot(doomed)
-                st.rerun()
+                try:
+                    data.delete_snapshot(doomed)
+                except PermissionDenied as exc:
+                    auth.refusal(exc)
+                else:
+                    st.rerun()
 
 st.subheader("Exporter")
 sources = {CURRENT: f"Vue actuelle ({len(ctx.filtered)} lieu(x) selon les filtres)",
@@ -60,30 +73,44 @@ include_contacts = auth.allowed("export_contacts") and st.checkbox(
 if include_contacts:
     st.warning("Le fichier contiendra des données personnelles : ne le diffusez pas.")
 
-if st.button("Préparer le fichier", key="export_build"):
+def prepare() -> bytes:
     with st.status("Préparation de l'export…", expanded=False) as status:
         status.update(label="Lecture des données…")
         bundle = (data.live_bundle(path, tuple(int(i) for i in ctx.filtered["id"]))
                   if source == CURRENT else data.snapshot(path, source))
-        previous = diff = None
+        previous = None
         older = catalogue[catalogue["id"] != source]
         if source != CURRENT:
             older = older[older["created_at"] <= bundle.created_at]
         if kind == "pdf" and len(older):
             status.update(label="Comparaison avec l'instantané précédent…")
             previous = data.snapshot(path, int(older["id"].iloc[0]))
-            diff = evolution.compare(previous, bundle)
         status.update(label=f"Construction : {exports.FORMATS[kind].label}…")
-        payload = exports.build(bundle, kind, include_contacts=include_contacts,
-                                previous=previous, diff=diff)
+        # The role is checked there: contacts only for those who may export them.
+        payload = data.export_file(bundle, kind, include_contacts=include_contacts,
+                                   previous=previous)
         status.update(label=f"Prêt : {fmt.integer(len(payload))} octets", state="complete")
-    stamp = dt.date.today().isoformat()
-    name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
-    st.session_state["export_ready"] = (payload, f"observatoire_{name}_{stamp}"
-                                        f"{exports.FORMATS[kind].extension}",
-                                        exports.FORMATS[kind].mime)
+    return payload
 
-if "export_ready" in st.session_state:
-    payload, filename, mime = st.session_state["export_ready"]
+
+if st.button("Préparer le fichier", key="export_build"):
+    st.session_state.pop("export_ready", None)
+    try:
+        payload = prepare()
+    except PermissionDenied as exc:
+        auth.refusal(exc)
+    else:
+        stamp = dt.date.today().isoformat()
+        name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
+        st.session_state["export_ready"] = (payload, f"observatoire_{name}_{stamp}"
+                                            f"{exports.FORMATS[kind].extension}",
+                                            exports.FORMATS[kind].mime,
+                                            auth.current_user().name)
+
+ready = st.session_state.get("export_ready")
+if ready and ready[3] != auth.current_user().name:  # prepared before a logout: not for this visitor
+    st.session_state.pop("export_ready", None)
+elif ready:
+    payload, filename, mime, _ = ready
     st.download_button(f"Télécharger {filename}", data=payload, file_name=filename, mime=mime,
                        type="primary", key="export_download")

@@ -11,6 +11,7 @@ from observatory.consortia import ConflictError
 from observatory.equipment import Equipment, EquipmentError
 from observatory.store import audit
 
+DEMO_ACTOR = "données de démonstration"
 COLUMNS = ("name", "category", "owner_place_id", "consortium_id", "call_year", "amount_funded",
            "purchase_value", "condition", "mutualised", "itinerant", "notes")
 
@@ -27,7 +28,7 @@ def _stored(con: duckdb.DuckDBPyConnection, item_id: int) -> dict | None:
 
 
 def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = False,
-           actor: str = "données de démonstration") -> int:
+           actor: str = DEMO_ACTOR) -> int:
     item.validate()
     new_id = int(con.execute(
         f"INSERT INTO equipment ({', '.join(COLUMNS)}, is_demo) "
@@ -81,17 +82,35 @@ def stays(con: duckdb.DuckDBPyConnection, equipment_id: int | None = None) -> pd
     return con.execute(sql + " ORDER BY s.equipment_id, s.start_date", params).df()
 
 
+def _row(con: duckdb.DuckDBPyConnection, table: str, key: str, value) -> dict | None:
+    """One row as plain values (for the audit trail), or None."""
+    df = con.execute(f"SELECT * FROM {table} WHERE {key} = ?", [value]).df()
+    if df.empty:
+        return None
+    return {k: (None if not isinstance(v, (list, str)) and pd.isna(v) else
+                v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v)
+            for k, v in df.iloc[0].to_dict().items() if k not in ("created_at", "updated_at")}
+
+
 def add_stay(con: duckdb.DuckDBPyConnection, equipment_id: int, place_id: int,
-             start: dt.date, end: dt.date, note: str = "") -> int:
+             start: dt.date, end: dt.date, note: str = "", *, actor: str = DEMO_ACTOR) -> int:
     """Insert a stay; the caller has checked overlaps with the item's schedule."""
-    return int(con.execute(
+    new_id = int(con.execute(
         "INSERT INTO equipment_stays (equipment_id, place_id, start_date, end_date, note) "
         "VALUES (?, ?, ?, ?, ?) RETURNING id",
         [equipment_id, place_id, start, end, note]).fetchone()[0])
+    audit.record(con, actor=actor, entity="stay", entity_id=new_id, action="create", old=None,
+                 new={"equipment_id": equipment_id, "place_id": place_id, "start_date": start,
+                      "end_date": end, "note": note})
+    return new_id
 
 
-def delete_stay(con: duckdb.DuckDBPyConnection, stay_id: int) -> None:
+def delete_stay(con: duckdb.DuckDBPyConnection, stay_id: int, *, actor: str = DEMO_ACTOR) -> None:
+    before = _row(con, "equipment_stays", "id", stay_id)
     con.execute("DELETE FROM equipment_stays WHERE id = ?", [stay_id])
+    if before is not None:
+        audit.record(con, actor=actor, entity="stay", entity_id=stay_id, action="delete",
+                     old=before, new=None)
 
 
 def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -99,24 +118,41 @@ def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def save_call(con: duckdb.DuckDBPyConnection, year: int, budget: float | None,
-              opens_on: dt.date | None, closes_on: dt.date | None, notes: str = "") -> None:
+              opens_on: dt.date | None, closes_on: dt.date | None, notes: str = "", *,
+              actor: str = DEMO_ACTOR) -> None:
+    before = _row(con, "calls", "year", year)
     con.execute("DELETE FROM calls WHERE year = ?", [year])
     con.execute("INSERT INTO calls VALUES (?, ?, ?, ?, ?)",
                 [year, budget, opens_on, closes_on, notes])
+    audit.record(con, actor=actor, entity="call", entity_id=year,
+                 action="update" if before else "create", old=before,
+                 new={"year": year, "budget": budget, "opens_on": opens_on,
+                      "closes_on": closes_on, "notes": notes})
 
 
 def applications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM applications ORDER BY call_year, id").df()
 
 
-def save_application(con: duckdb.DuckDBPyConnection, record: dict) -> int:
+def save_application(con: duckdb.DuckDBPyConnection, record: dict, *,
+                     actor: str = DEMO_ACTOR) -> int:
     fields = ("call_year", "consortium_id", "amount_requested", "amount_granted",
               "equipment_planned", "status")
+    new = {f: record.get(f) for f in fields}
     if record.get("id"):
+        app_id = int(record["id"])
+        before = _row(con, "applications", "id", app_id)
         con.execute(f"UPDATE applications SET {', '.join(f'{f} = ?' for f in fields)}, "
                     "updated_at = current_timestamp WHERE id = ?",
-                    [*(record.get(f) for f in fields), record["id"]])
-        return int(record["id"])
-    return int(con.execute(
+                    [*(record.get(f) for f in fields), app_id])
+        changed = [f for f in fields if (before or {}).get(f) != new[f]]
+        audit.record(con, actor=actor, entity="application", entity_id=app_id, action="update",
+                     old={f: (before or {}).get(f) for f in changed},
+                     new={f: new[f] for f in changed})
+        return app_id
+    app_id = int(con.execute(
         f"INSERT INTO applications ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
         "RETURNING id", [record.get(f) for f in fields]).fetchone()[0])
+    audit.record(con, actor=actor, entity="application", entity_id=app_id, action="create",
+                 old=None, new=new)
+    return app_id

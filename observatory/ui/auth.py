@@ -56,11 +56,13 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _load(path: str, stamp: tuple[int, int] | None) -> tuple[dict[str, User], str | None]:
     """The accounts or the French refusal, cached until the file changes (``stamp``).
 
     The check for default passwords costs about a second per account: once per file version.
+    A resource cache, not ``st.cache_data``: every write to the database clears the data
+    cache, and the next click would pay that check again. Users are frozen: sharing is safe.
     """
     del stamp  # only part of the cache key
     try:
@@ -96,6 +98,11 @@ def current_user() -> User:
 def allowed(action: str) -> bool:
     """Whether the current visitor may do ``action``, silently (to hide a button or a column)."""
     return auth.can(current_user().role, action)
+
+
+def refusal(exc: auth.PermissionDenied) -> None:
+    """Show a refused action (raised by a use case in ``observatory.ui.data``)."""
+    st.error(str(exc), icon=":material/lock:")
 
 
 def require(action: str) -> bool:

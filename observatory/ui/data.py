@@ -3,6 +3,12 @@
 Each read or write opens the DuckDB file, works and closes it (about 10 ms), so the CLI
 (imports, backups) can use the same file while the app is open; results are cached with
 st.cache_data keyed by the file's path and forgotten after every write.
+
+Every write and every export holding personal data checks the logged-in user's role here,
+before any transaction (``observatory.auth.require``): a page hides its buttons from readers,
+but the use case refuses them even when called directly. The audit trail records the
+account's name, not a name typed in the page (except in demonstration mode, where every
+visitor is the same « démo » analyst and the typed name is all there is).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from observatory import bootstrap, catalogue, config, editing
+from observatory import auth as auth_rules
+from observatory import bootstrap, catalogue, config, editing, evolution, exports
+from observatory.auth import User
 from observatory.maturity import MaturityRule
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
@@ -25,6 +33,7 @@ from observatory.store import imports as store_imports
 from observatory.store import audit, db, evaluations, live, places, rules, territory
 from observatory.store import snapshots as store_snapshots
 from observatory.territory.config import load_territory_config
+from observatory.ui import auth as ui_auth
 from observatory.ui import maps
 
 
@@ -129,8 +138,21 @@ def online_tiles() -> bool:
     return mode == "on" or (mode == "auto" and maps.tiles_reachable())
 
 
-def write(action, *args, **kwargs):
-    """Run ``action(con, *args)`` in one transaction, then forget cached results."""
+def acting_user(permission: str) -> User:
+    """The logged-in user when their role allows ``permission``; else ``PermissionDenied``."""
+    return auth_rules.require(ui_auth.current_user(), permission)
+
+
+def actor_name(user: User, typed: str | None = None) -> str:
+    """Who the audit trail names: the account; in demonstration mode, the name typed if any."""
+    if ui_auth.mode() == auth_rules.DEMO and typed and str(typed).strip():
+        return str(typed).strip()
+    return user.name
+
+
+def write(permission: str, action, *args, **kwargs):
+    """Check ``permission``, run ``action(con, *args)`` in one transaction, forget cached results."""
+    acting_user(permission)
     with db.session(ensure_database(db_path())) as con, db.transaction(con):
         result = action(con, *args, **kwargs)
     invalidate()
@@ -141,11 +163,14 @@ def _remember_own_write() -> None:
     _seen_files[db_path()] = _file_state(db_path())
 
 
-def save_rule(rule: MaturityRule, set_by: str) -> None:
-    write(rules.save, rule, set_by)
+def save_rule(rule: MaturityRule, set_by: str | None = None) -> None:
+    user = acting_user("change_rule")
+    write("change_rule", rules.save, rule, actor_name(user, set_by))
 
 
 def add_demo() -> int:
+    """Load the demonstration data into an empty observatory (an import: analysts only)."""
+    acting_user("import")
     added = read(bootstrap.add_demo)
     invalidate()
     return added
@@ -167,16 +192,18 @@ def consortium_history(path: str, consortium_id: int) -> pd.DataFrame:
     return read(store_consortia.history, consortium_id)
 
 
-def save_consortium(consortium: Consortium, changed_by: str) -> int:
+def save_consortium(consortium: Consortium, changed_by: str | None = None) -> int:
     """Create or update (with the version check); returns the consortium's id."""
+    name = actor_name(acting_user("edit"), changed_by)
     if consortium.id is None:
-        return write(store_consortia.create, consortium, changed_by)
-    write(store_consortia.update, consortium, changed_by)
+        return write("edit", store_consortia.create, consortium, name)
+    write("edit", store_consortia.update, consortium, name)
     return consortium.id
 
 
-def archive_consortium(consortium_id: int, changed_by: str) -> None:
-    write(store_consortia.archive, consortium_id, changed_by)
+def archive_consortium(consortium_id: int, changed_by: str | None = None) -> None:
+    name = actor_name(acting_user("edit"), changed_by)
+    write("edit", store_consortia.archive, consortium_id, name)
 
 
 @st.cache_data(show_spinner=False)
@@ -195,15 +222,31 @@ def live_bundle(path: str, place_ids: tuple[int, ...] | None = None) -> Bundle:
     return read(live.bundle, label="Aujourd'hui", created_by="", place_ids=place_ids)
 
 
-def create_snapshot(label: str, created_by: str) -> int:
-    def freeze(con):
-        return store_snapshots.create(con, live.bundle(con, label=label, created_by=created_by))
+def create_snapshot(label: str, created_by: str | None = None) -> int:
+    name = actor_name(acting_user("snapshot"), created_by)
 
-    return write(freeze)
+    def freeze(con):
+        return store_snapshots.create(con, live.bundle(con, label=label, created_by=name))
+
+    return write("snapshot", freeze)
 
 
 def delete_snapshot(snapshot_id: int) -> None:
-    write(store_snapshots.delete, snapshot_id)
+    write("snapshot", store_snapshots.delete, snapshot_id)
+
+
+def export_file(bundle: Bundle, kind: str, *, include_contacts: bool = False,
+                previous: Bundle | None = None) -> bytes:
+    """The bytes of an export for the logged-in user; with contacts only if they may export them.
+
+    ``previous`` (the snapshot before, for the PDF) is stripped the same way, and the
+    comparison is made between the stripped bundles, so no personal value leaks through it.
+    """
+    user = ui_auth.current_user()
+    shown = bundle.for_export(user, include_contacts)
+    before = previous.for_export(user, include_contacts) if previous is not None else None
+    diff = evolution.compare(before, shown) if before is not None else None
+    return exports.build(shown, kind, include_contacts=include_contacts, previous=before, diff=diff)
 
 
 @st.cache_data(show_spinner=False)
@@ -227,30 +270,34 @@ def applications(path: str) -> pd.DataFrame:
 
 
 def save_equipment(item: Equipment) -> int:
+    name = acting_user("edit").name
     if item.id is None:
-        return write(store_equipment.create, item)
-    write(store_equipment.update, item)
+        return write("edit", store_equipment.create, item, actor=name)
+    write("edit", store_equipment.update, item, actor=name)
     return item.id
 
 
 def archive_equipment(item_id: int) -> None:
-    write(store_equipment.archive, item_id)
+    write("edit", store_equipment.archive, item_id, actor=acting_user("edit").name)
 
 
 def add_stay(equipment_id: int, place_id: int, start, end, note: str = "") -> int:
-    return write(store_equipment.add_stay, equipment_id, place_id, start, end, note)
+    return write("edit", store_equipment.add_stay, equipment_id, place_id, start, end, note,
+                 actor=acting_user("edit").name)
 
 
 def delete_stay(stay_id: int) -> None:
-    write(store_equipment.delete_stay, stay_id)
+    write("edit", store_equipment.delete_stay, stay_id, actor=acting_user("edit").name)
 
 
 def save_call(year: int, budget, opens_on, closes_on, notes: str = "") -> None:
-    write(store_equipment.save_call, year, budget, opens_on, closes_on, notes)
+    write("edit", store_equipment.save_call, year, budget, opens_on, closes_on, notes,
+          actor=acting_user("edit").name)
 
 
 def save_application(record: dict) -> int:
-    return write(store_equipment.save_application, record)
+    return write("edit", store_equipment.save_application, record,
+                 actor=acting_user("edit").name)
 
 
 @st.cache_data(show_spinner="Calcul des temps d'accès…")
@@ -269,14 +316,17 @@ def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
                 replace_demo=replace_demo, sheet=sheet, **options)
 
 
-def import_apply(report, actor: str, replace_demo: bool) -> dict[str, int]:
+def import_apply(report, actor: str | None, replace_demo: bool) -> dict[str, int]:
     """Write a validated import in one transaction (all or nothing)."""
-    return write(store_imports.apply, report, actor, replace_demo)
+    name = actor_name(acting_user("import"), actor)
+    return write("import", store_imports.apply, report, name, replace_demo)
 
 
-def _save_checked(check, actor: str) -> tuple:
+def _save_checked(check, typed_actor: str | None) -> tuple:
     """Validate with ``check(con)`` (a report, as for an import), write it when valid.
     Returns (report, what was written or None)."""
+    actor = actor_name(acting_user("edit"), typed_actor)
+
     def run(con):
         report = check(con)
         if not report.ok or not report.to_write():
@@ -290,13 +340,13 @@ def _save_checked(check, actor: str) -> tuple:
     return result
 
 
-def save_place_form(values: dict, loaded_version: int | None, actor: str):
+def save_place_form(values: dict, loaded_version: int | None, actor: str | None = None):
     """Validate a place form like an import; write it when valid."""
     return _save_checked(lambda con: editing.check_place(
         values, territory.communes(con), places.current(con), loaded_version), actor)
 
 
-def save_evaluation_form(values: dict, actor: str):
+def save_evaluation_form(values: dict, actor: str | None = None):
     return _save_checked(lambda con: editing.check_evaluation(
         values, places.current(con), evaluations.history(con)), actor)
 
@@ -310,12 +360,14 @@ def place_record(place_id: int) -> dict | None:
     return read(places.get, place_id)
 
 
-def restore_place(audit_id: int, loaded_version: int, actor: str) -> int:
-    return write(places.restore, audit_id, loaded_version, actor)
+def restore_place(audit_id: int, loaded_version: int, actor: str | None = None) -> int:
+    name = actor_name(acting_user("restore"), actor)
+    return write("restore", places.restore, audit_id, loaded_version, name)
 
 
-def archive_place(place_id: int, loaded_version: int, actor: str) -> int:
-    return write(places.set_archived, place_id, True, loaded_version, actor)
+def archive_place(place_id: int, loaded_version: int, actor: str | None = None) -> int:
+    name = actor_name(acting_user("edit"), actor)
+    return write("edit", places.set_archived, place_id, True, loaded_version, name)
 
 
 @st.cache_resource(show_spinner="Préparation du fond de carte…")
