@@ -30,8 +30,10 @@ def one_row(values: Mapping[str, object]) -> pd.DataFrame:
 def check_place(values: Mapping[str, object], communes, existing_places: pd.DataFrame,
                 loaded_version: int | None = None) -> importing.ValidationReport:
     """Validate a place form. For an edit (``place_id`` in ``values``), the update is checked
-    against the version the form was loaded at, so a concurrent save is refused, not lost."""
-    report = importing.validate_places(one_row(values), communes, existing_places)
+    against the version the form was loaded at, so a concurrent save is refused, not lost.
+    The form edits that very place: its name is taken as typed (a rename, a respelling)."""
+    report = importing.validate_places(one_row(values), communes, existing_places,
+                                       confirmed_renames=frozenset({2}))
     if loaded_version is not None:
         report.records = [replace(r, version=loaded_version) if r.action == importing.UPDATE
                           else r for r in report.records]

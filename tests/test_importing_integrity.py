@@ -354,3 +354,25 @@ def test_an_unknown_code_with_a_commune_of_the_referential_is_not_skipped(refere
                                   "typology": "Fablab"}], skip_outside=True)
     assert report.preview["action"].tolist() == [REJECTED]
     assert errors_of(report).iloc[0]["suggestion"] == "D'après la commune, le code est 09122."
+
+
+# --- the place form: an edit of that very place ------------------------------------------
+
+@pytest.mark.parametrize("name", ["Le Grand Bocal", "Le bocal à idées"])
+def test_the_place_form_renames_or_respells_the_place_it_edits(referential, name):
+    from observatory import editing
+
+    communes, frame = referential
+    place = stored(referential, 2)
+    values = {"place_id": 2, "name": name, "insee": place["insee"], "lat": place["lat"],
+              "lon": place["lon"], "typology": place["typology"]}
+    report = editing.check_place(values, communes, frame, int(place["version"]))
+    assert report.ok, report.problem_table.to_string()
+    (record,) = report.records
+    assert record.action == UPDATE and record.changes == {"name": ("Le Bocal à Idées", name)}
+
+
+def test_a_confirmed_row_takes_its_name_as_written(referential):
+    report = check(referential, [as_row(stored(referential, 2), name="LE BOCAL A IDEES")],
+                   confirmed_renames=frozenset({2}))
+    assert report.records[0].changes == {"name": ("Le Bocal à Idées", "LE BOCAL A IDEES")}

@@ -71,7 +71,8 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
     points must lie in the perimeter, not only in the loaded referential. ``skip_outside``:
     rows outside are skipped with a warning instead of blocking (a national list), their
     other problems dropped. ``confirmed_renames``: file rows (as the user sees them) whose
-    identifier may rename the stored place it designates.
+    identifier may rename the stored place it designates, their name taken as written
+    (the place form confirms its one row).
     """
     today = today or date.today()
     problems = structural_problems(df, "places")
@@ -200,7 +201,7 @@ def _against_store(candidate: Candidate, checker: RowChecker, existing: Existing
     old = existing.by_id[pid]
     if name_key(values["name"]) != name_key(old.get("name", "")):
         _rename(candidate, checker, existing, index, pid, confirmed, renames)
-    else:
+    elif candidate.row not in confirmed:  # a confirmed row's name is taken as written
         place["name"] = _best_written(values["name"], str(old.get("name", "")), checker)
     merged, changes = _merge(old, place, candidate.provided)
     evaluation = candidate.evaluation
@@ -254,7 +255,7 @@ def _best_written(new: str, old: str, checker: RowChecker) -> str:
         return new
     checker.warn("name", new, f"« {new} » est le nom enregistré « {old} » écrit avec moins "
                  "d'accents, de majuscules ou de ponctuation : le nom enregistré est gardé.",
-                 "Pour changer ce nom, écrivez-le tel qu'il doit apparaître, accents compris.")
+                 "Pour l'écrire ainsi malgré tout, modifiez le lieu dans l'application.")
     return old
 
 
