@@ -6,25 +6,26 @@ import argparse
 import json
 import os
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 import sys
 
 from datetime import date
 
 from observatory import (auth, bootstrap, catalogue, cli_data, cli_reports, cli_territory, config, coverage, eligibility,
-                         indicators, partners)
+                         errors, indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.snapshots import SnapshotError
-from observatory.store import StoreError, db, live, places, rules, territory
+from observatory.errors import ObservatoryError
+from observatory.store import db, live, places, rules, territory
 from observatory.store import consortia as store_consortia
 from observatory.territory import load
-from observatory.territory.config import TerritoryConfigError, load_territory_config
+from observatory.territory.config import load_territory_config
 
 
-class CliError(RuntimeError):
+class CliError(ObservatoryError, RuntimeError):
     """A French message for the user; exit code 1."""
 
 
@@ -119,8 +120,17 @@ def _current_places(con):
 
 
 def _provider(args) -> EstimatedRoad:
-    try:
+    with refused_parameters():
         return EstimatedRoad(circuity=args.circuity, speed_kmh=args.speed)
+
+
+@contextmanager
+def refused_parameters():
+    """The domain functions refuse a bad parameter (a size, a threshold…) with a French
+    ValueError: around their calls, and only there, it is the user's error. A ValueError
+    anywhere else is a bug and keeps its traceback."""
+    try:
+        yield
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 
@@ -133,8 +143,9 @@ def cmd_partners(args) -> int:
         con.close()
     if args.place not in set(current["id"]):
         raise CliError(f"Lieu {args.place} introuvable (voir « observatory places »).")
-    ranked = partners.suggest(current, args.place, provider=_provider(args),
-                              max_minutes=args.max_minutes)
+    with refused_parameters():
+        ranked = partners.suggest(current, args.place, provider=_provider(args),
+                                  max_minutes=args.max_minutes)
     ranked["problems"] = eligibility.member_problems(ranked, args.call_year)
     records = [{
         "id": int(r["id"]), "name": r["name"], "commune": r["commune"],
@@ -159,8 +170,9 @@ def cmd_network(args) -> int:
         current = _current_places(con)
     finally:
         con.close()
-    proposal = partners.propose_network(current, provider=_provider(args),
-                                        max_minutes=args.max_minutes, max_size=args.max_size)
+    with refused_parameters():
+        proposal = partners.propose_network(current, provider=_provider(args),
+                                            max_minutes=args.max_minutes, max_size=args.max_size)
     names = dict(zip(current["id"], current["name"]))
     groups = [{"head_id": int(h), "head": names[h],
                "members": [{"id": int(m.member_id), "name": names[m.member_id],
@@ -228,17 +240,18 @@ def cmd_coverage(args) -> int:
     finally:
         con.close()
     provider = _provider(args)
-    access = coverage.nearest(communes, current, provider)
     unit = {"threshold_km": args.km} if args.km is not None else {
         "threshold_minutes": args.minutes if args.minutes is not None else 20.0}
-    suggestions = None
-    if args.suggest:
-        threshold = args.km if args.km is not None else unit["threshold_minutes"]
-        suggestions = coverage.where_next(
-            access, current, k=args.suggest, threshold=threshold, provider=provider,
-            unit="km" if args.km is not None else "minutes", mature=args.mature)
-    result = coverage.report(access, mature=args.mature, suggestions=suggestions,
-                             provider=provider, **unit)
+    with refused_parameters():
+        access = coverage.nearest(communes, current, provider)
+        suggestions = None
+        if args.suggest:
+            threshold = args.km if args.km is not None else unit["threshold_minutes"]
+            suggestions = coverage.where_next(
+                access, current, k=args.suggest, threshold=threshold, provider=provider,
+                unit="km" if args.km is not None else "minutes", mature=args.mature)
+        result = coverage.report(access, mature=args.mature, suggestions=suggestions,
+                                 provider=provider, **unit)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -341,12 +354,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_message(exc: Exception, args) -> str | None:
+    """The French message for a problem the user can act on; None for a bug."""
+    if errors.is_user_error(exc):
+        return str(exc)
+    if isinstance(exc, OSError):  # the file system said no: full disk, read-only folder…
+        return errors.describe_os_error(exc)
+    # A DuckDB failure we understand (a damaged block met while reading, a full disk).
+    explained = db.explain(exc, config.db_path(args.db) if hasattr(args, "db") else None)
+    return None if explained is None else str(explained)
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (``… | head -1``): stop quietly, as Unix tools do.
+
+    Later writes, including the interpreter's final flush, go to /dev/null; the exit code
+    is the shell's for a process ended by SIGPIPE (128 + 13).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (tests capture it): nothing left to silence
+    return 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A user-facing problem prints « Erreur : … » and exits 1, without a
+    traceback; anything else is a bug and keeps its traceback, after a French line."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (CliError, StoreError, TerritoryConfigError, SnapshotError, ValueError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe surfaces here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = _user_message(exc, args)
+        if message is None:
+            print(f"Erreur inattendue ({exc.__class__.__name__}) : c'est un défaut du "
+                  "programme, merci de le signaler avec le détail ci-dessous.", file=sys.stderr)
+            raise
+        print(f"Erreur : {message}", file=sys.stderr)
         return 1
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
-from observatory import config, importing
+import duckdb
+
+from observatory import config, errors, importing
 from observatory.store import db, imports, places
 
 MAX_SHOWN = 50
@@ -85,64 +89,140 @@ def _print_report(report, written, args) -> None:
 
 
 def cmd_backup(args) -> int:
-    """A consistent copy: take the file (waiting for the app to release it), checkpoint, copy."""
+    """A consistent copy: take the file (waiting for the app to release it), checkpoint, copy.
+
+    The copy goes to a temporary file next to the target and replaces it only once checked:
+    a failure (full disk…) leaves no half-written file and never destroys a previous backup.
+    """
     from observatory.cli import CliError, existing_db
 
     path, out = existing_db(args), Path(args.path)
+    if _same_file(path, out):
+        raise CliError(f"{out} est la base elle-même : choisissez un autre fichier pour la "
+                       "sauvegarde.")
+    if out.is_dir():
+        raise CliError(f"{out} est un dossier : indiquez le fichier de sauvegarde à écrire "
+                       f"(par exemple {out / 'sauvegarde.duckdb'}).")
     if out.exists() and not args.force:
         raise CliError(f"{out} existe déjà (ajoutez --force pour le remplacer).")
-    with db.session(path, wait_s=30) as con:
-        con.execute("CHECKPOINT")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, out)  # no writer can interleave: we hold the file
-    report = _check(out)
+    staged = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with db.session(path, wait_s=30) as con:
+            con.execute("CHECKPOINT")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, staged)  # no writer can interleave: we hold the file
+        report = _check(staged)
+        staged.replace(out)  # atomic on one file system
+    except OSError as exc:
+        raise CliError(f"Sauvegarde non écrite : {errors.describe_os_error(exc)}") from exc
+    finally:
+        staged.unlink(missing_ok=True)
     print(f"Sauvegarde écrite : {out} ({report})")
     return 0
 
 
 def cmd_restore(args) -> int:
-    """Check the backup, then replace the database with it (the old file is kept aside)."""
+    """Check the backup, then replace the database with it.
+
+    The current file is first copied to a new dated safety copy (never overwritten, so a
+    second restore keeps the first one's); a damaged database can be restored too.
+    """
     from observatory.cli import CliError
 
     source, path = Path(args.path), config.db_path(args.db)
     if not source.is_file():
         raise CliError(f"Sauvegarde introuvable : {source}")
+    if _same_file(source, path):
+        raise CliError(f"{source} est la base elle-même : indiquez une sauvegarde.")
     with tempfile.TemporaryDirectory() as folder:
         candidate = Path(folder) / "candidate.duckdb"
-        shutil.copyfile(source, candidate)
+        try:
+            shutil.copyfile(source, candidate)
+        except OSError as exc:
+            raise CliError(f"Sauvegarde illisible : {errors.describe_os_error(exc)}") from exc
         try:
             report = _check(candidate)
-        except Exception as exc:  # any failure to read means: not a usable backup
+        except (CliError, db.StoreError, duckdb.Error) as exc:  # not a usable backup
             raise CliError(f"{source} n'est pas une sauvegarde valide de l'observatoire : {exc}") from exc
         if not args.yes:
             raise CliError(f"Sauvegarde valide ({report}). Confirmez le remplacement de {path} "
                            "avec --yes.")
-        with db.session(path, wait_s=30) if path.exists() else _nothing():
-            pass  # waits until the app has released the file
-        if path.exists():
-            shutil.copyfile(path, path.with_suffix(".avant-restauration.duckdb"))
-        staged = path.with_suffix(".restauration.tmp")
-        shutil.copyfile(candidate, staged)
-        staged.replace(path)  # atomic on one file system
-    print(f"Base restaurée depuis {source} ({report}). L'ancienne base est gardée à côté "
-          f"({path.with_suffix('.avant-restauration.duckdb').name}).")
+        kept = []
+        staged = path.with_name(f".{path.name}.restauration.tmp")
+        try:
+            if path.exists():
+                kept = _keep_aside(path)
+            shutil.copyfile(candidate, staged)
+            staged.replace(path)  # atomic on one file system
+        except OSError as exc:
+            raise CliError(f"Restauration impossible : {errors.describe_os_error(exc)} "
+                           f"La base {path} n'a pas été remplacée.") from exc
+        finally:
+            staged.unlink(missing_ok=True)
+    aside = f" L'ancienne base est gardée à côté : {', '.join(p.name for p in kept)}." if kept else ""
+    print(f"Base restaurée depuis {source} ({report}).{aside}")
     return 0
 
 
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
         return False
+
+
+def safety_copy_name(path: Path, when: datetime | None = None) -> Path:
+    """NAME.avant-restauration-YYYYMMDD-HHMMSS.duckdb, with -2, -3… if that one exists."""
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = f"{path.stem}.avant-restauration-{stamp}"
+    candidate, n = path.with_name(f"{base}{path.suffix}"), 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{base}-{n}{path.suffix}")
+    return candidate
+
+
+def _keep_aside(path: Path) -> list[Path]:
+    """Copy the current database (and a leftover WAL) to a new dated safety copy.
+
+    Waits until the app has released the file and checkpoints it, so the copy is whole; a
+    damaged file cannot be opened and is copied as it is, its WAL moved aside so that it is
+    not replayed onto the restored file. Raises OSError when the copy cannot be written.
+    """
+    try:
+        with db.session(path, wait_s=30) as con:
+            con.execute("CHECKPOINT")
+            return [_copy_new(path, safety_copy_name(path))]
+    except db.DatabaseDamaged:
+        pass
+    kept = [_copy_new(path, safety_copy_name(path))]
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal_aside = kept[0].with_name(kept[0].name + ".wal")
+        wal.replace(wal_aside)
+        kept.append(wal_aside)
+    return kept
+
+
+def _copy_new(source: Path, target: Path) -> Path:
+    """Copy to a file that must not exist yet (exclusive creation: never overwrites)."""
+    try:
+        with open(source, "rb") as src, open(target, "xb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def _check(path: Path) -> str:
     """Open a copy read-only and read what matters; raises when it is not a usable database."""
+    from observatory.cli import CliError
+
     with db.session(path, read_only=True) as con:
         version = db.schema_version(con)
         if version < 1:
-            raise ValueError("pas de schéma d'observatoire")
+            raise CliError("pas de schéma d'observatoire")
         count = places.count(con)
         con.execute("SELECT count(*) FROM evaluations").fetchone()
     return f"schéma v{version}, {count} lieux"

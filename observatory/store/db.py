@@ -12,19 +12,88 @@ from pathlib import Path
 
 import duckdb
 
+from observatory import errors
+from observatory.errors import ObservatoryError
+
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
+RESTORE_HINT = "restaurez une sauvegarde (« observatory restore SAUVEGARDE --yes »)"
 
-class StoreError(RuntimeError):
+
+class StoreError(ObservatoryError, RuntimeError):
     """A database problem explained in French for the UI and the CLI."""
 
 
+class DatabaseLocked(StoreError):
+    """Another process holds the file: waiting a little may help (the only retried case)."""
+
+
+class DatabaseDamaged(StoreError):
+    """The file is not a readable DuckDB database (corrupt, truncated, another format)."""
+
+
+class DatabaseReadOnly(StoreError):
+    """The file, or its folder, cannot be written (read-only mount, permissions)."""
+
+
+class DiskFull(StoreError):
+    """A write failed for lack of space; DuckDB rolled the transaction back."""
+
+
+# DuckDB raises one exception type (IOException) for all of these and has no structured
+# field (no errno, no code) to tell them apart, so each is recognised by DuckDB's own fixed
+# wording, anchored on whole phrases: a bare "lock" also matched "in block at location" of
+# a checksum failure. File-system failures carry the C library's strerror text, matched
+# exactly through os.strerror (see errors.errno_in_text).
+_LOCKED = re.compile(r"\bCould not set lock on file\b|\bConflicting lock is held\b")
+_DAMAGED = re.compile(r"\bCorrupt (database|WAL) file\b|\bnot a valid DuckDB database file\b"
+                      r"|\bCould not read enough bytes from file\b"
+                      r"|\bFailure while replaying WAL file\b")
+
+
+def explain(exc: BaseException, path: str | Path | None = None,
+            read_only: bool = False) -> StoreError | None:
+    """The French StoreError for a DuckDB failure we understand, else None (a bug: re-raise).
+
+    ``read_only`` says the failure happened while only reading, so a permission problem
+    means « not readable » rather than « not writable ».
+    """
+    if not isinstance(exc, duckdb.Error):
+        return None
+    text = str(exc)
+    name = f"La base {path}" if path else "La base"
+    if isinstance(exc, duckdb.IOException) and _LOCKED.search(text):
+        return DatabaseLocked(
+            f"Impossible d'ouvrir la base{f' {path}' if path else ''} : elle est ouverte par un "
+            f"autre processus (l'application ?). Fermez-le puis réessayez. Détail : {text}")
+    if _DAMAGED.search(text):
+        return DatabaseDamaged(f"{name} est un fichier endommagé ou n'est pas une base DuckDB : "
+                               f"{RESTORE_HINT}. Détail : {text}")
+    code = errors.errno_in_text(text)
+    if code in errors.FULL:
+        return DiskFull(f"Écriture impossible : {errors.os_reason(code)}. Rien n'a été "
+                        f"enregistré ; libérez de la place puis réessayez. Détail : {text}")
+    if code in errors.NOT_WRITABLE and read_only:
+        return StoreError(f"{name} n'est pas lisible : droits insuffisants. Détail : {text}")
+    if code in errors.NOT_WRITABLE:
+        return DatabaseReadOnly(
+            f"{name} n'est pas accessible en écriture ({errors.os_reason(code)}) : elle peut "
+            "être consultée mais pas modifiée. Corrigez les droits du fichier et de son "
+            f"dossier, ou copiez-la ailleurs. Rien n'a été enregistré. Détail : {text}")
+    return None
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the DuckDB file; French message when another process holds it."""
+    """Open (or create) the DuckDB file; a French StoreError subclass when it cannot be."""
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"Base introuvable : {path}. Lancez « observatory init --demo ».")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cls = DatabaseReadOnly if exc.errno in errors.NOT_WRITABLE else StoreError
+        raise cls(f"Impossible de créer le dossier de la base {path} : "
+                  f"{errors.describe_os_error(exc)}") from exc
     try:
         # No replacement scans: a table name must never resolve to a Python variable.
         return duckdb.connect(str(path), read_only=read_only,
@@ -34,12 +103,10 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"La base {path} est déjà ouverte dans ce programme dans un autre mode "
             f"(lecture seule / écriture). Détail : {exc}"
         ) from exc
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"Impossible d'ouvrir la base {path} : elle est ouverte par un autre processus "
-                f"(l'application ?). Fermez-le puis réessayez. Détail : {exc}"
-            ) from exc
+    except duckdb.Error as exc:
+        explained = explain(exc, path, read_only=read_only)
+        if explained is not None:
+            raise explained from exc
         raise StoreError(
             f"Le fichier {path} n'est pas une base DuckDB lisible. Détail : {exc}") from exc
 
@@ -90,30 +157,53 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[s
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: commit on success, roll back on any exception."""
+    """All or nothing: commit on success, roll back on any exception.
+
+    A failed COMMIT (full disk, read-only folder for the WAL) has already been rolled back
+    by DuckDB; it is raised as the French StoreError when we understand it.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the transaction is already gone: keep the original exception
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        explained = explain(exc)
+        if explained is None:
+            raise
+        raise explained from exc
 
 
 @contextmanager
 def session(path: str | Path, read_only: bool = False,
             wait_s: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection, closed on exit; waits while another process holds the file."""
+    """A short-lived connection, closed on exit; waits while another process holds the file.
+
+    Only a lock held elsewhere is worth waiting for; a damaged or read-only file fails at
+    once. DuckDB failures inside the block that we understand (a block that turns out to
+    be corrupt, a full disk) come out as the French StoreError subclass.
+    """
     deadline = time.monotonic() + wait_s
     while True:
         try:
             con = connect(path, read_only=read_only)
             break
-        except StoreError as exc:
-            if "autre processus" not in str(exc) or time.monotonic() > deadline:
+        except DatabaseLocked:
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.1 + random.random() * 0.2)  # jitter: waiting processes do not collide
     try:
         yield con
+    except duckdb.Error as exc:
+        explained = explain(exc, path, read_only=read_only)
+        if explained is None:
+            raise
+        raise explained from exc
     finally:
         con.close()

@@ -66,6 +66,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from observatory.errors import UserInputError
+
 LOG = logging.getLogger(__name__)
 
 #: Default simplification tolerance, in degrees (about 44 m north-south, 30 m east-west
@@ -339,7 +341,7 @@ def resolve_departements(source: DataSource, departements: list[str]) -> dict[st
     id_by_code = {code: dep_id for dep_id, code in read_departements(source).items()}
     unknown = [c for c in codes if c not in id_by_code]
     if unknown:
-        raise ValueError(f"Département(s) inconnu(s) dans le référentiel : {', '.join(unknown)}")
+        raise UserInputError(f"Département(s) inconnu(s) dans le référentiel : {', '.join(unknown)}")
     return {id_by_code[c]: c for c in codes}
 
 

@@ -1,0 +1,96 @@
+"""Errors meant for people: a French message, shown without a traceback.
+
+Anything deriving from ``ObservatoryError`` is a problem the user can act on (a missing
+file, a locked or damaged database, a full disk…); the CLI prints it as « Erreur : … » and
+exits 1, the app shows it in a banner. Any other exception is a bug and keeps its
+traceback. Nothing here imports the rest of the package.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+
+class ObservatoryError(Exception):
+    """A problem explained in French for the user; not a bug."""
+
+
+class UserInputError(ObservatoryError, ValueError):
+    """A value given by the user is refused (still a ValueError for older callers)."""
+
+
+# errno → what it means for the person at the keyboard.
+_OS_REASONS = {
+    errno.ENOSPC: "le disque est plein",
+    errno.EDQUOT: "le quota d'espace disque est atteint",
+    errno.EROFS: "le système de fichiers est en lecture seule",
+    errno.EACCES: "accès refusé : le fichier ou le dossier n'est pas accessible en écriture "
+                  "(droits insuffisants)",
+    errno.EPERM: "opération non permise : le fichier ou le dossier est protégé en écriture",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "le chemin désigne un dossier, pas un fichier",
+    errno.EIO: "erreur d'entrée-sortie du disque (support défectueux ?)",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+}
+
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def os_reason(code: int | None) -> str | None:
+    """The French reason for an errno we know, else None."""
+    return _OS_REASONS.get(code)
+
+
+def errno_in_text(text: str) -> int | None:
+    """The errno whose C-library wording (``os.strerror``) appears in ``text``.
+
+    DuckDB reports file-system failures as text built with ``strerror``; the same C library
+    (and locale) gives ``os.strerror``, so matching its wording is exact, not a guess.
+    """
+    for code in _OS_REASONS:
+        if os.strerror(code) in text:
+            return code
+    return None
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One French line for a file-system failure: what happened, and on which path."""
+    reason = os_reason(exc.errno) or f"erreur système ({exc.strerror or exc.__class__.__name__})"
+    paths = [p for p in (exc.filename, exc.filename2) if p]
+    where = " → ".join(str(p) for p in paths)
+    hint = ""
+    if exc.errno in FULL:
+        hint = " Libérez de la place puis relancez."
+    elif exc.errno in NOT_WRITABLE:
+        hint = " Choisissez un autre emplacement ou corrigez les droits."
+    return f"{reason[0].upper()}{reason[1:]}" + (f" ({where})" if where else "") + "." + hint
+
+
+# Domain errors that predate ObservatoryError (they still derive from ValueError or
+# RuntimeError, which callers catch); looked up in sys.modules so that checking for them
+# imports nothing: an exception of a module never imported cannot have been raised.
+_LEGACY_USER_ERRORS = (
+    ("observatory.auth", "AuthError"),
+    ("observatory.consortia", "ConsortiumError"),
+    ("observatory.equipment", "EquipmentError"),
+    ("observatory.exports", "ExportError"),
+    ("observatory.exports.pdf", "ReportError"),
+    ("observatory.importing.readers", "ImportFileError"),
+    ("observatory.snapshots", "SnapshotError"),
+    ("observatory.territory.config", "TerritoryConfigError"),
+)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """True for an error written for the user (French message), False for a bug."""
+    if isinstance(exc, ObservatoryError):
+        return True
+    for module_name, class_name in _LEGACY_USER_ERRORS:
+        cls = getattr(sys.modules.get(module_name), class_name, None)
+        if cls is not None and isinstance(exc, cls):
+            return True
+    return False
