@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -70,7 +71,7 @@ if auth.allowed("edit"):
                                      index=CALL_YEARS.index(int(row["call_year"]))
                                      if int(row["call_year"]) in CALL_YEARS else 0)
             location = row["location_place_id"]
-            place = by_id.loc[int(location)].to_dict() if location == location and int(location) in by_id.index else None
+            place = by_id.loc[int(location)].to_dict() if pd.notna(location) and int(location) in by_id.index else None
             eligibility_view.show(eligibility.check_consortium(
                 ctx.places[ctx.places["id"].isin(row["member_ids"])], call_year,
                 eligibility.location_of(place),

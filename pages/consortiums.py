@@ -10,7 +10,7 @@ from observatory import eligibility
 from observatory.consortia import ConflictError, Consortium, ConsortiumError, from_row
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.ui import auth, context, data, eligibility_view, maps
+from observatory.ui import auth, context, data, eligibility_view, fmt, maps
 
 BUILDER_PREFILL = "builder_prefill"
 NEW = 0
@@ -95,13 +95,13 @@ with st.container(border=True):
         try:
             new_id = data.save_consortium(record, author.strip())
         except ConflictError as exc:
-            st.error(str(exc))
+            st.error(fmt.md(exc))
             latest = data.consortium_history(data.db_path(), pick).tail(1)
             if len(latest):
                 st.caption("Dernière version enregistrée :")
                 st.json(latest["state"].iloc[0])
         except ConsortiumError as exc:
-            st.error(str(exc))
+            st.error(fmt.md(exc))
         else:
             st.session_state.pop("c_loaded", None)
             st.session_state["c_pick_after_save"] = new_id
@@ -129,7 +129,7 @@ else:
         eligible=[eligibility.check_consortium(
             ctx.places[ctx.places["id"].isin(ids)], int(year),
             eligibility.location_of(by_id.loc[loc].to_dict()
-                                    if loc == loc and loc in by_id.index else None), rules).eligible
+                                    if pd.notna(loc) and loc in by_id.index else None), rules).eligible
             for ids, year, loc in zip(saved["member_ids"], saved["call_year"],
                                       saved["location_place_id"])])
     st.dataframe(overview[["name", "call_year", "status_label", "lead", "members", "eligible"]]

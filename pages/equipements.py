@@ -124,7 +124,7 @@ if view == INVENTORY:
         try:
             data.save_equipment(record)
         except (EquipmentError, ConflictError) as exc:
-            st.error(str(exc))
+            st.error(fmt.md(exc))
         else:
             st.toast("Équipement enregistré.")
             st.rerun()
@@ -181,7 +181,7 @@ if view == ITINERANCE:
             {"place_id": place_id, "start": start, "end": end}, place_names=label)
         if problems:
             for problem in problems:
-                st.error(problem)
+                st.error(fmt.md(problem))
         else:
             data.add_stay(item_id, place_id, start, end)
             st.toast("Séjour ajouté.")

@@ -128,4 +128,4 @@ if view == NETWORK:
                            "Route (km, est.)": st.column_config.NumberColumn(format="%.0f")})
     if proposal.unassigned:
         st.caption("Sans tête de réseau à portée : "
-                   + ", ".join(label[i] for i in proposal.unassigned))
+                   + ", ".join(fmt.md(label[i]) for i in proposal.unassigned))

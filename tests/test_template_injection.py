@@ -24,6 +24,7 @@ from observatory import exports
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.exports import html_map
+from observatory.model import CRITERIA_KEYS
 from observatory.store import consortia as store_consortia
 from observatory.store import db, evaluations, live, places
 from observatory.store import equipment as store_equipment
@@ -54,7 +55,7 @@ def tagged(field: str) -> str:
 
 FIELDS = ("Lieu", "Commune", "EPCI", "Typologie", "Thématique", "Preuve", "Évaluateur",
           "Consortium", "Description", "Équipement", "Notes équipement", "Instantané",
-          "Appel")
+          "Appel")  # "Appel": the call's notes and an application's planned equipment
 
 
 def hostile_db(source: Path, target: Path) -> dict[str, object]:
@@ -79,8 +80,7 @@ def hostile_db(source: Path, target: Path) -> dict[str, object]:
                         "WHERE insee = ?)", [tagged("EPCI"), insee])
             evaluations.create(con, {"place_id": first, "evaluated_on": dt.date(2026, 3, 1),
                                      "evaluator": tagged("Évaluateur"), "evidence": tagged("Preuve"),
-                                     "openness": 3, "governance": 3, "activities": 3,
-                                     "cooperation": 3, "anchoring": 3}, tagged("Évaluateur"))
+                                     **dict.fromkeys(CRITERIA_KEYS, 3)}, tagged("Évaluateur"))
             consortium_id = store_consortia.create(con, Consortium(
                 name=tagged("Consortium"), member_ids=[first, second], lead_place_id=first,
                 call_year=2026, status="submitted", description=tagged("Description")),
@@ -91,6 +91,10 @@ def hostile_db(source: Path, target: Path) -> dict[str, object]:
                 actor=tagged("Évaluateur"))
             store_equipment.save_call(con, 2026, 50000.0, dt.date(2026, 1, 15),
                                       dt.date(2026, 4, 30), notes=tagged("Appel"))
+            store_equipment.save_application(con, {
+                "call_year": 2026, "consortium_id": consortium_id, "amount_requested": 20000.0,
+                "amount_granted": 15000.0, "equipment_planned": tagged("Appel"),
+                "status": "funded"})
             snapshot_id = store_snapshots.create(con, live.bundle(
                 con, label=tagged("Instantané"), created_by=tagged("Évaluateur")))
     finally:

@@ -11,13 +11,13 @@ from observatory.ui import fmt
 def show(report: Eligibility, title: str = "Éligibilité à la mesure 7.1") -> None:
     with st.container(border=True):
         if report.eligible:
-            st.success(f"**{title}** : toutes les conditions sont remplies.",
+            st.success(f"**{fmt.md(title)}** : toutes les conditions sont remplies.",
                        icon=":material/check_circle:")
         else:
-            st.error(f"**{title}** : {sum(not c.ok for c in report.checks)} condition(s) non "
+            st.error(f"**{fmt.md(title)}** : {sum(not c.ok for c in report.checks)} condition(s) non "
                      "remplie(s).", icon=":material/cancel:")
         for check in report.checks:
             mark = ":green[✔]" if check.ok else ":red[✘]"
-            st.markdown(f"{mark} {check.label}")
+            st.markdown(f"{mark} {fmt.md(check.label)}")  # holds the territory's zone label
             for reason in check.reasons:
                 st.markdown(f"    - {fmt.md(reason)}")

@@ -1,0 +1,120 @@
+"""Every page with hostile text in every free-text field: no error, nothing evaluated, the
+text shown as typed (markdown escaped, tables verbatim, maps escaped), no link built from it.
+
+The database comes from ``tests.test_template_injection.hostile_db`` (payloads written
+straight into the store). Before the fix the Carte page showed ``TemplateSyntaxError`` to
+every visitor and « Préparer le fichier » of the HTML map evaluated the payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_template_injection import EVALUATED, PAYLOAD, WEBSITE, hostile_db, in_script, tagged
+
+PAGES = ("pages/carte.py", "pages/lieux.py", "pages/tableau_de_bord.py", "pages/partenaires.py",
+         "pages/consortiums.py", "pages/equipements.py", "pages/appels.py", "pages/couverture.py",
+         "pages/evolutions.py", "pages/donnees.py", "pages/importer.py", "pages/maturite.py")
+MARKDOWN_KINDS = ("markdown", "caption", "info", "warning", "error", "success", "title",
+                  "subheader", "header", "toast")
+MAP_COMPONENT = "streamlit_folium.st_folium"
+UNESCAPED_MARKUP = re.compile(r"(?<!\\)[<\[{]")  # user text in markdown has these escaped
+
+
+@pytest.fixture
+def hostile_app_db(demo_db, tmp_path):
+    path = tmp_path / "hostile.duckdb"
+    return path, hostile_db(demo_db, path)
+
+
+def decoded(script: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
+
+
+def map_scripts(at: AppTest) -> list[str]:
+    return [json.loads(e.proto.json_args)["script"] for e in at.get("component_instance")
+            if getattr(e.proto, "component_name", "") == MAP_COMPONENT]
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """Everything the page shows as text: markdown family, metrics, tables, widgets' options."""
+    texts = [str(e.value) for kind in MARKDOWN_KINDS for e in at.get(kind)]
+    texts += [f"{m.label} {m.value}" for m in at.metric]
+    texts += [frame.value.to_csv() for frame in at.dataframe]
+    texts += [" ".join(map(str, s.options)) for s in at.selectbox]
+    texts += [" ".join(map(str, s.options)) for s in at.multiselect]
+    return texts + map_scripts(at)
+
+
+def unescaped(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def check_page(at: AppTest, page: str) -> str:
+    assert not at.exception, (page, [e.value for e in at.exception])
+    texts = shown_texts(at)
+    joined = "\n".join(texts)
+    for evaluated in EVALUATED:
+        assert evaluated not in joined, (page, evaluated)
+    for kind in MARKDOWN_KINDS:
+        for element in at.get(kind):
+            raw = str(element.value)
+            if "onerror" in raw or "javascript" in raw:
+                assert not UNESCAPED_MARKUP.search(raw.replace("**", "")), (page, kind, raw)
+                assert "](" not in raw, (page, raw)
+    assert not at.get("link_button"), page
+    return joined
+
+
+def test_every_page_shows_the_hostile_text_inert(make_app, hostile_app_db):
+    path, written = hostile_app_db
+    at = make_app(path, query={"lieu": str(written["place_id"])})
+    at.run()
+    seen = {}
+    for page in PAGES:
+        at.switch_page(page).run()
+        seen[page] = check_page(at, page)
+
+    carte = seen["pages/carte.py"]
+    for field in ("Lieu", "Commune", "EPCI", "Typologie"):  # tooltip and popup, escaped once
+        assert in_script(tagged(field)) in carte, field
+    lieux = unescaped(seen["pages/lieux.py"])
+    for field in ("Lieu", "Commune", "EPCI", "Typologie", "Thématique", "Preuve"):
+        assert tagged(field) in lieux, field
+    assert tagged("Consortium") in seen["pages/consortiums.py"]
+    assert in_script(tagged("Consortium")) in seen["pages/consortiums.py"]  # link tooltip
+    assert tagged("Équipement") in seen["pages/equipements.py"]
+    assert tagged("Instantané") in seen["pages/donnees.py"]
+    assert tagged("Instantané") in seen["pages/evolutions.py"]
+    assert tagged("Appel") in seen["pages/appels.py"]
+
+
+def test_html_map_export_from_the_donnees_page_keeps_the_payloads_as_text(make_app,
+                                                                          hostile_app_db):
+    path, written = hostile_app_db
+    at = make_app(path, page="pages/donnees.py")
+    at.run()
+    at.selectbox(key="export_format").set_value("html").run()
+    at.button(key="export_build").click().run()
+    check_page(at, "pages/donnees.py")
+    buttons = at.get("download_button")
+    assert buttons, "pas de bouton de téléchargement"
+    ready = at.session_state["export_ready"]
+    page = ready[0].decode("utf-8")
+    assert in_script(tagged("Lieu")) in page
+    assert ": 49 " not in page and "__builtins__" not in page
+
+
+def test_the_website_field_never_becomes_a_link(make_app, hostile_app_db):
+    path, written = hostile_app_db
+    at = make_app(path, query={"lieu": str(written["place_id"])}, page="pages/lieux.py")
+    at.run()
+    check_page(at, "pages/lieux.py")
+    for kind in MARKDOWN_KINDS:
+        for element in at.get(kind):
+            assert "javascript:" not in unescaped(str(element.value)).replace(PAYLOAD, ""), \
+                element.value
