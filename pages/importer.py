@@ -63,7 +63,7 @@ with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.va
         mapping[field.key] = None if choice == NONE else choice
 ignored = importing.unused_headers(table.columns, mapping)
 if ignored:
-    st.caption("Colonnes ignorées : " + ", ".join(f"« {h} »" for h in ignored))
+    st.caption("Colonnes ignorées : " + ", ".join(f"« {fmt.md(h)} »" for h in ignored))
 gaps = importing.missing_required(mapping, kind)
 if gaps:
     st.error("Il manque " + " ; ".join(gaps) + ".")
