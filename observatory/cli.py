@@ -12,7 +12,7 @@ import sys
 
 from datetime import date
 
-from observatory import (auth, bootstrap, catalogue, cli_data, cli_reports, cli_territory, config, coverage, eligibility,
+from observatory import (auth, bootstrap, catalogue, cli_data, cli_privacy, cli_reports, cli_territory, config, coverage, eligibility,
                          errors, indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     auth.register_cli(sub, _db_option)
     cli_data.register(sub, _db_option)
     cli_territory.register(sub, _db_option)
+    cli_privacy.register(sub, _db_option)
     return parser
 
 
