@@ -116,7 +116,7 @@ def cmd_backup(args) -> int:
     except OSError as exc:
         raise CliError(f"Sauvegarde non écrite : {errors.describe_os_error(exc)}") from exc
     finally:
-        staged.unlink(missing_ok=True)
+        _remove_quietly(staged)
     print(f"Sauvegarde écrite : {out} ({report})")
     return 0
 
@@ -158,10 +158,18 @@ def cmd_restore(args) -> int:
             raise CliError(f"Restauration impossible : {errors.describe_os_error(exc)} "
                            f"La base {path} n'a pas été remplacée.") from exc
         finally:
-            staged.unlink(missing_ok=True)
+            _remove_quietly(staged)
     aside = f" L'ancienne base est gardée à côté : {', '.join(p.name for p in kept)}." if kept else ""
     print(f"Base restaurée depuis {source} ({report}).{aside}")
     return 0
+
+
+def _remove_quietly(path: Path) -> None:
+    """Clean up a temporary file, if it was made; never hides the error being reported."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -210,7 +218,7 @@ def _copy_new(source: Path, target: Path) -> Path:
         with open(source, "rb") as src, open(target, "xb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
     except BaseException:
-        target.unlink(missing_ok=True)
+        _remove_quietly(target)
         raise
     return target
 

@@ -218,3 +218,147 @@ def test_console_script_exits_1_on_a_missing_database(tmp_path):
     assert result.returncode == 1
     assert "observatory init" in result.stderr
     assert result.stdout == ""
+
+
+# --- failures: French messages, no traceback; bugs keep theirs -------------------------
+
+def test_output_cut_by_a_closed_pipe_exits_quietly(tmp_path, demo_db):
+    """`observatory places | head -1`: the reader goes away; no traceback, SIGPIPE's code."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_db, copy)
+    for extra in ([], ["--json"]):
+        process = subprocess.Popen([*console_command(), "places", *extra, "--db", str(copy)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()  # the reader is gone before the first line is written
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141, err
+        assert err == ""
+
+
+def test_a_closed_stdout_in_process_returns_141(monkeypatch, demo_db):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert cli.main(["places", "--db", str(demo_db)]) == 141
+
+
+def test_a_bug_keeps_its_traceback_after_a_french_line(capsys, monkeypatch, demo_db):
+    """A ValueError raised outside the domain checks is a bug, not « Erreur : … » exit 1."""
+    def broken(frame):
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    monkeypatch.setattr(cli.catalogue, "to_records", broken)
+    with pytest.raises(ValueError, match="invalid literal"):
+        cli.main(["places", "--db", str(demo_db)])
+    err = capsys.readouterr().err
+    assert "Erreur inattendue (ValueError)" in err and "signaler" in err
+
+
+def test_a_file_system_refusal_is_a_french_error(capsys, tmp_path, demo_db):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("pas un dossier")
+    code, out, err = run(capsys, "export", "--current", "--format", "csv", "--out",
+                         str(blocker / "sous-dossier" / "lieux.csv"), "--db", str(demo_db))
+    assert code == 1 and out == ""
+    assert err.startswith("Erreur : Un élément du chemin n'est pas un dossier")
+    assert str(blocker) in err and "Traceback" not in err
+
+
+# --- backup and restore ----------------------------------------------------------------
+
+@pytest.fixture
+def database(tmp_path, demo_db) -> Path:
+    path = tmp_path / "observatory.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+def evaluation_count(path: Path) -> int:
+    with db.session(path, read_only=True) as con:
+        return con.execute("SELECT count(*) FROM evaluations").fetchone()[0]
+
+
+def test_a_backup_onto_the_database_itself_is_refused(capsys, database):
+    before = database.read_bytes()
+    for target in (database, database.parent / "." / database.name):
+        code, _, err = run(capsys, "backup", str(target), "--force", "--db", str(database))
+        assert code == 1 and "est la base elle-même" in err
+    assert database.read_bytes() == before
+
+
+def test_a_backup_into_a_missing_folder_creates_it(capsys, database, tmp_path):
+    target = tmp_path / "sauvegardes" / "2026" / "copie.duckdb"
+    code, out, _ = run(capsys, "backup", str(target), "--db", str(database))
+    assert code == 0 and "Sauvegarde écrite" in out
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copie.duckdb"]  # no temp left
+
+
+def test_a_backup_where_no_folder_can_be_made_is_a_french_error(capsys, database, tmp_path):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("pas un dossier")
+    code, out, err = run(capsys, "backup", str(blocker / "copie.duckdb"), "--db", str(database))
+    assert code == 1 and out == "" and "Sauvegarde non écrite" in err
+    code, _, err = run(capsys, "backup", str(tmp_path), "--db", str(database))
+    assert code == 1 and "est un dossier" in err
+
+
+def safety_copies(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.stem}.avant-restauration-*{path.suffix}"))
+
+
+def test_each_restore_keeps_its_own_dated_safety_copy(capsys, database, tmp_path):
+    backup = tmp_path / "sauvegarde.duckdb"
+    assert cli.main(["backup", str(backup), "--db", str(database)]) == 0
+    full = evaluation_count(database)
+    with db.session(database) as con, db.transaction(con):
+        con.execute("DELETE FROM evaluations WHERE id % 2 = 0")
+    first = evaluation_count(database)
+    assert cli.main(["restore", str(backup), "--db", str(database), "--yes"]) == 0
+    with db.session(database) as con, db.transaction(con):
+        con.execute("DELETE FROM evaluations")
+    assert cli.main(["restore", str(backup), "--db", str(database), "--yes"]) == 0
+    out = capsys.readouterr().out
+
+    kept = safety_copies(database)
+    assert len(kept) == 2  # the second restore did not overwrite the first one's copy
+    assert sorted(evaluation_count(p) for p in kept) == [0, first]
+    assert evaluation_count(database) == full
+    assert kept[-1].name in out or kept[0].name in out
+
+
+def test_a_damaged_database_can_be_restored_and_is_kept_aside(capsys, database, tmp_path):
+    backup = tmp_path / "sauvegarde.duckdb"
+    assert cli.main(["backup", str(backup), "--db", str(database)]) == 0
+    with open(database, "r+b") as f:  # both database headers overwritten
+        f.seek(4096)
+        f.write(b"\xa5" * 8192)
+    damaged = database.read_bytes()
+    wal = database.with_name(database.name + ".wal")
+    wal.write_bytes(b"an old WAL that must not be replayed onto the restored file")
+    capsys.readouterr()
+
+    code, out, err = run(capsys, "restore", str(backup), "--db", str(database), "--yes")
+    assert code == 0, err
+    assert "Base restaurée" in out
+    (kept,) = safety_copies(database)
+    assert kept.read_bytes() == damaged
+    assert not wal.exists() and kept.with_name(kept.name + ".wal").exists()
+    assert evaluation_count(database) > 0
+
+
+def test_safety_copy_names_never_collide(tmp_path):
+    from datetime import datetime
+
+    from observatory.cli_data import safety_copy_name
+
+    path, when = tmp_path / "observatory.duckdb", datetime(2026, 3, 1, 9, 30, 0)
+    first = safety_copy_name(path, when)
+    assert first.name == "observatory.avant-restauration-20260301-093000.duckdb"
+    first.write_bytes(b"x")
+    assert safety_copy_name(path, when).name == \
+        "observatory.avant-restauration-20260301-093000-2.duckdb"
