@@ -376,3 +376,11 @@ def test_a_confirmed_row_takes_its_name_as_written(referential):
     report = check(referential, [as_row(stored(referential, 2), name="LE BOCAL A IDEES")],
                    confirmed_renames=frozenset({2}))
     assert report.records[0].changes == {"name": ("Le Bocal à Idées", "LE BOCAL A IDEES")}
+
+
+def test_a_code_equal_to_the_postcode_with_nothing_to_confirm_it_is_pointed_out(referential):
+    report = check(referential, [{"name": "Le Lieu", "insee": "09300",
+                                  "postal_code": "09300", "typology": "Fablab"}])
+    warning = report.warnings[report.warnings["colonne"] == "Code INSEE"].iloc[0]
+    assert warning["problème"] == ("Le code INSEE 09300 (Soula) est aussi le code postal de "
+                                   "la ligne : rien ne confirme la commune.")

@@ -51,6 +51,11 @@ def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
     place_location(cells, checker, communes, (insee, named), candidate, outside_severity)
     if candidate.conflict:  # a wrong code or wrong coordinates: not a row to skip unseen
         candidate.outside = False
+    if (insee and candidate.centred and not cells.get("commune")
+            and insee == cells.get("postal_code", "").strip().zfill(5)):
+        checker.warn("insee", cells["insee"], f"Le code INSEE {insee} ({communes.name(insee)}) "
+                     "est aussi le code postal de la ligne : rien ne confirme la commune.",
+                     "Vérifiez le code INSEE, ou ajoutez le nom de la commune.")
     values["typology"] = _typology(cells.get("typology", ""), checker)
     values["legal_status"] = _legal_status(cells.get("legal_status", ""), checker)
     _details(cells, checker, today, values)
