@@ -390,3 +390,19 @@ def test_cli_does_not_overwrite_an_account_without_replace(users_file, monkeypat
     monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": pytest.fail("no prompt expected"))
     with pytest.raises(AuthError, match="--replace"):
         run_cli("user", "add", "alice", "--role", "reader", "--users-file", str(users_file))
+
+
+def test_require_returns_an_allowed_user_and_refuses_others_in_french():
+    from observatory.errors import ObservatoryError
+
+    assert auth.require(auth.DEMO_USER, "edit") is auth.DEMO_USER
+    assert auth.require(auth.ANONYMOUS, "export_public") is auth.ANONYMOUS
+    with pytest.raises(auth.PermissionDenied) as refused:
+        auth.require(auth.ANONYMOUS, "edit")
+    assert isinstance(refused.value, ObservatoryError)
+    assert str(refused.value).startswith("Vous ne pouvez pas modifier les données")
+    assert "lecteur" in str(refused.value)
+    with pytest.raises(auth.PermissionDenied):
+        auth.require(auth.User("x", "stagiaire"), "view")  # an unknown role may do nothing
+    with pytest.raises(ValueError, match="Action inconnue"):
+        auth.require(auth.DEMO_USER, "fly")

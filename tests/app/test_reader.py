@@ -49,3 +49,30 @@ def test_an_analyst_who_logs_in_gets_the_edit_forms_and_contacts(make_app, app_d
     assert not at.exception, [e.value for e in at.exception]
     assert "Modifier ce lieu" in [e.label for e in at.expander]
     assert any("Contact" in t.label for t in at.text_input)
+
+
+def test_a_reader_clicking_load_demo_on_the_empty_map_is_refused(make_app, empty_app_db, protected):
+    at = make_app(empty_app_db)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    button = next(b for b in at.button if b.label.startswith("Charger les 42 lieux"))
+    button.click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("importer des données" in e.value and "réservée aux analystes" in e.value
+               for e in at.error), [e.value for e in at.error]
+    from observatory.store import db
+    with db.session(empty_app_db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM places").fetchone()[0] == 0
+
+
+def test_a_reader_exports_without_contacts_from_the_data_page(make_app, app_db, protected):
+    at = make_app(app_db, page="pages/donnees.py")
+    at.run()
+    at.selectbox(key="export_format").set_value("geojson")
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    payload, filename, _, owner = at.session_state["export_ready"]
+    assert owner == "visiteur" and filename.endswith(".geojson")
+    assert b"contact" not in payload and b"@" not in payload
