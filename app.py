@@ -50,3 +50,5 @@ try:
     navigation.run()
 except PermissionDenied as exc:  # a use case refused a reader: say why instead of a traceback
     auth.refusal(exc)
+except StoreError as exc:  # locked, damaged, read-only, full disk: French, no traceback
+    st.error(f"La base de données n'a pas pu être utilisée. {exc}")
