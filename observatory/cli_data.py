@@ -31,16 +31,18 @@ def cmd_import(args) -> int:
         raise CliError(f"Fichier introuvable : {source}")
     path = existing_db(args)
     try:
-        with db.session(path) as con:
+        with db.session(path) as con:  # short: upgrade, read what the file is checked against
             db.migrate(con)
-            report = imports.preview(con, source.read_bytes(), source.name, args.kind,
-                                     replace_demo=args.replace_demo,
-                                     skip_outside=args.skip_outside,
-                                     **_rename_option(args))
-            written = None
-            if report.ok and not args.dry_run:
-                with db.transaction(con):
-                    written = imports.apply(con, report, _actor(args), args.replace_demo)
+            state = imports.read_store(con, args.replace_demo)
+        # Validation holds no connection: the app keeps working meanwhile.
+        report = imports.validate(state, source.read_bytes(), source.name, args.kind,
+                                  skip_outside=args.skip_outside, **_rename_option(args))
+        written = None
+        if report.ok and not args.dry_run:
+            imports.pause_before_writing()
+            # One short transaction: re-check against the store as it is now, bulk writes.
+            written = imports.write(lambda: db.session(path), report, _actor(args),
+                                    args.replace_demo)
     except importing.ImportFileError as exc:
         raise CliError(str(exc)) from exc
     _print_report(report, written, args)

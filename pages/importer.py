@@ -5,6 +5,7 @@ import hashlib
 import streamlit as st
 
 from observatory import importing
+from observatory.store import StoreError
 from observatory.ui import auth, context, data, fmt
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
@@ -113,7 +114,11 @@ if not report.ok:
     st.stop()
 author = st.text_input("Votre nom (pour l'historique)", key="imp_author")
 if st.button("Importer", type="primary", disabled=not author.strip() or not report.to_write()):
-    written = data.import_apply(report, author.strip(), replace_demo)
+    try:
+        written = data.import_apply(report, author.strip(), replace_demo)
+    except StoreError as exc:  # the store changed since the check: nothing was written
+        st.error(str(exc))
+        st.stop()
     st.success(f"Import terminé : {written['added']} lieu(x) ajouté(s), {written['updated']} mis "
                f"à jour, {written['evaluations']} évaluation(s).")
     st.balloons()

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -42,19 +41,50 @@ def valid_places_csv(path, db_path, rows: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def slow_import(source, db_path, delay: str) -> subprocess.Popen:
+    """The CLI import, pausing ``delay`` seconds after each step and announcing it on stderr."""
+    env = dict(os.environ, OBSERVATORY_TEST_IMPORT_DELAY=delay)
+    return subprocess.Popen(
+        [sys.executable, "-m", "observatory.cli", "import", "places", str(source), "--db",
+         str(db_path), "--by", "test"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def wait_for_step(process: subprocess.Popen, step: str) -> None:
+    for line in process.stderr:  # EOF when the process ends without reaching the step
+        if line.strip() == f"import: {step}":
+            return
+    raise AssertionError(f"the import ended before « {step} »: {process.communicate()}")
+
+
 def test_an_import_killed_midway_writes_nothing(db_copy, tmp_path):
     source = tmp_path / "lieux.csv"
     valid_places_csv(source, db_copy, rows=200)
     before = snapshot_counts(db_copy)
-    env = dict(os.environ, OBSERVATORY_TEST_IMPORT_DELAY="0.05")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "observatory.cli", "import", "places", str(source), "--db",
-         str(db_copy), "--by", "test"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(6)  # validation done, the transaction is writing rows one by one
-    assert process.poll() is None, process.communicate()
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+    process = slow_import(source, db_copy, delay="3")
+    try:
+        wait_for_step(process, "validated")
+        wait_for_step(process, "re-checked")
+        # Inside the write transaction, the 200 places just inserted, not yet committed.
+        wait_for_step(process, "places added")
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
     assert snapshot_counts(db_copy) == before
+
+
+def test_the_cli_holds_no_connection_while_it_validates(db_copy, tmp_path):
+    source = tmp_path / "lieux.csv"
+    valid_places_csv(source, db_copy, rows=20)
+    before = snapshot_counts(db_copy)
+    process = slow_import(source, db_copy, delay="1")
+    wait_for_step(process, "validated")
+    con = db.connect(db_copy)  # the app can open the file read-write meanwhile
+    con.close()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert snapshot_counts(db_copy)["places"] == before["places"] + 20
 
 
 def test_the_same_import_without_a_kill_writes_every_row(db_copy, tmp_path):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 
 def _json(values: Mapping[str, object] | None) -> str | None:
@@ -19,6 +20,50 @@ def record(con: duckdb.DuckDBPyConnection, *, actor: str, entity: str, entity_id
         "INSERT INTO audit_log (actor, entity, entity_id, action, old_values, new_values) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [actor, entity, int(entity_id), action, _json(old), _json(new)])
+
+
+def record_many(con: duckdb.DuckDBPyConnection, entries: Sequence[Mapping[str, object]]) -> None:
+    """Many changes in two statements (an import); each entry has the keys of ``record``.
+
+    Entries get increasing ids in the order given, as if recorded one by one.
+    """
+    if not entries:
+        return
+    ids = new_ids(con, "audit_log_id_seq", len(entries))
+    table = pa.table({
+        "id": pa.array(ids, pa.int32()),
+        "actor": pa.array([str(e["actor"]) for e in entries], pa.string()),
+        "entity": pa.array([str(e["entity"]) for e in entries], pa.string()),
+        "entity_id": pa.array([int(e["entity_id"]) for e in entries], pa.int32()),
+        "action": pa.array([str(e["action"]) for e in entries], pa.string()),
+        "old_values": pa.array([_json(e.get("old")) for e in entries], pa.string()),
+        "new_values": pa.array([_json(e.get("new")) for e in entries], pa.string()),
+    })
+    insert_table(con, "audit_log", table)
+
+
+def new_ids(con: duckdb.DuckDBPyConnection, sequence: str, n: int) -> list[int]:
+    """``n`` fresh values of a sequence in one statement, increasing."""
+    if n <= 0:
+        return []
+    rows = con.execute(f"SELECT nextval('{sequence}') AS id FROM range(?) ORDER BY id",
+                       [int(n)]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def insert_table(con: duckdb.DuckDBPyConnection, table_name: str, table: pa.Table) -> None:
+    """``INSERT INTO table_name (columns) SELECT columns`` from an Arrow table, in one statement.
+
+    The table is registered under a private name for the statement only (the connections
+    refuse replacement scans, so a Python variable is never read by name).
+    """
+    view = f"_bulk_{table_name}"
+    columns = ", ".join(table.column_names)
+    con.register(view, table)
+    try:
+        con.execute(f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {view}")
+    finally:
+        con.unregister(view)
 
 
 def history(con: duckdb.DuckDBPyConnection, entity: str | None = None,

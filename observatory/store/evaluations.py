@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from observatory.model import CRITERIA, CRITERIA_KEYS
 from observatory.store import audit
@@ -43,7 +45,42 @@ def seed_criteria(con: duckdb.DuckDBPyConnection) -> None:
 
 def create(con: duckdb.DuckDBPyConnection, evaluation: Mapping[str, object], actor: str) -> int:
     """Record a new evaluation and its audit entry (call inside a transaction)."""
-    new_id = insert(con, evaluation)
-    audit.record(con, actor=actor, entity="evaluation", entity_id=new_id, action="create",
-                 old=None, new={f: evaluation.get(f) for f in FIELDS})
-    return new_id
+    return create_many(con, [evaluation], actor)[0]
+
+
+def create_many(con: duckdb.DuckDBPyConnection, new: Sequence[Mapping[str, object]],
+                actor: str) -> list[int]:
+    """Record evaluations in one statement, each with its audit entry (inside a transaction).
+
+    Returns their ids, in order. The schema's checks (scores 0 to 4) refuse the whole set.
+    """
+    if not new:
+        return []
+    ids = audit.new_ids(con, "evaluations_id_seq", len(new))
+    columns = {"id": pa.array(ids, pa.int32())}
+    for f in FIELDS:
+        columns[f] = pa.array([_plain(e.get(f), f) for e in new], _TYPES[f])
+    audit.insert_table(con, "evaluations", pa.table(columns))
+    audit.record_many(con, [
+        {"actor": actor, "entity": "evaluation", "entity_id": i, "action": "create",
+         "old": None, "new": {f: e.get(f) for f in FIELDS}} for i, e in zip(ids, new)])
+    return ids
+
+
+_TYPES = {"place_id": pa.int32(), "evaluated_on": pa.date32(), "evaluator": pa.string(),
+          **dict.fromkeys(CRITERIA_KEYS, pa.float64()), "evidence": pa.string()}
+
+
+def _plain(value: object, field: str) -> object:
+    """A value as Arrow takes it: None for nulls, dates as dates, numpy made plain."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if field == "evaluated_on":
+        if isinstance(value, dt.datetime):  # a pandas Timestamp too
+            return value.date()
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    return int(value) if field == "place_id" else value

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from observatory.consortia import ConflictError
 from observatory.model import CRITERIA_KEYS
@@ -52,6 +54,7 @@ def insert(con: duckdb.DuckDBPyConnection, place: Mapping[str, object]) -> int:
 
 
 def insert_many(con: duckdb.DuckDBPyConnection, places: Iterable[Mapping[str, object]]) -> list[int]:
+    """Insert places without audit entries (the demonstration set)."""
     return [insert(con, p) for p in places]
 
 
@@ -89,22 +92,82 @@ EDITABLE = tuple(f for f in PLACE_FIELDS if f != "is_demo")
 
 def get(con: duckdb.DuckDBPyConnection, place_id: int) -> dict | None:
     """One place's stored fields (archived ones included), with ``id``, ``version``, ``archived``."""
-    df = con.execute(f"SELECT id, {', '.join(PLACE_FIELDS)}, archived, version FROM places "
-                     "WHERE id = ?", [int(place_id)]).df()
-    if df.empty:
-        return None
-    row = df.iloc[0].to_dict()
-    row["thematics"] = list(row["thematics"]) if row["thematics"] is not None else []
-    return {k: (None if not isinstance(v, (list, str)) and pd.isna(v) else
-                v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    return get_many(con, [place_id]).get(int(place_id))
+
+
+def get_many(con: duckdb.DuckDBPyConnection, place_ids: Iterable[int]) -> dict[int, dict]:
+    """Several places as ``get`` returns them, by id, in one statement (missing ids left out)."""
+    ids = [int(i) for i in place_ids]
+    if not ids:
+        return {}
+    columns = ["id", *PLACE_FIELDS, "archived", "version"]
+    cursor = con.execute(f"SELECT {', '.join(columns)} FROM places "
+                         "WHERE id IN (SELECT unnest(?::INTEGER[]))", [ids])
+    found = {}
+    for row in cursor.fetchall():  # plain Python values: int, float, str, bool, list, None
+        place = dict(zip(columns, row))
+        place["thematics"] = list(place["thematics"] or [])
+        found[place["id"]] = place
+    return found
 
 
 def create(con: duckdb.DuckDBPyConnection, place: Mapping[str, object], actor: str) -> int:
     """Insert a place and record it in the audit trail (call inside a transaction)."""
-    place_id = insert(con, place)
-    audit.record(con, actor=actor, entity="place", entity_id=place_id, action="create",
-                 old=None, new=_public(get(con, place_id)))
-    return place_id
+    return create_many(con, [place], actor)[0]
+
+
+# Arrow types of the columns written in bulk (``create_many``, ``update_many``).
+_TYPES = {
+    "name": pa.string(), "insee": pa.string(), "lon": pa.float64(), "lat": pa.float64(),
+    "location_approximate": pa.bool_(), "typology": pa.string(), "legal_status": pa.string(),
+    "opening_year": pa.int32(), "transition_oriented": pa.bool_(),
+    "thematics": pa.list_(pa.string()), "website": pa.string(), "contact": pa.string(),
+    "is_demo": pa.bool_(), "archived": pa.bool_(),
+}
+# NOT NULL columns with a default: a missing or empty value takes the default, as in ``insert``.
+_DEFAULTS = {"location_approximate": False, "thematics": [], "is_demo": False}
+
+
+def _plain(value: object, field: str) -> object:
+    """A value as Arrow takes it for ``field``'s type: None for nulls, numpy made plain."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if field == "opening_year":
+        return int(value)
+    return value
+
+
+def _column(values: Iterable[object], field: str) -> pa.Array:
+    return pa.array([_plain(v, field) for v in values], _TYPES[field])
+
+
+def create_many(con: duckdb.DuckDBPyConnection, new_places: Sequence[Mapping[str, object]],
+                actor: str, action: str = "create") -> list[int]:
+    """Insert places in one statement, each with its audit entry (call inside a transaction).
+
+    Returns their ids, in order. Unknown keys are ignored, missing ones are NULL (or the
+    column's default).
+    """
+    if not new_places:
+        return []
+    ids = audit.new_ids(con, "places_id_seq", len(new_places))
+    fields = [f for f in PLACE_FIELDS if any(f in p for p in new_places)]
+    columns = {"id": pa.array(ids, pa.int32())}
+    for f in fields:
+        values = [p.get(f) for p in new_places]
+        if f in _DEFAULTS:
+            values = [_DEFAULTS[f] if v is None else v for v in values]
+        columns[f] = _column(values, f)
+    audit.insert_table(con, "places", pa.table(columns))
+    created = get_many(con, ids)
+    audit.record_many(con, [
+        {"actor": actor, "entity": "place", "entity_id": i, "action": action, "old": None,
+         "new": _public(created[i])} for i in ids])
+    return ids
 
 
 def update(con: duckdb.DuckDBPyConnection, place_id: int, changes: Mapping[str, object],
@@ -114,28 +177,64 @@ def update(con: duckdb.DuckDBPyConnection, place_id: int, changes: Mapping[str, 
     Refuses a stale save (someone saved in between) with a French message listing what the
     other person changed, instead of overwriting it silently.
     """
-    before = get(con, place_id)
-    if before is None:
-        raise ConflictError(f"Lieu {place_id} introuvable.")
-    if before["version"] != expected_version:
-        raise ConflictError(
-            "Ce lieu a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert "
-            f"(version {before['version']} contre {expected_version}). "
-            + _changes_since(con, place_id, expected_version))
-    fields = [f for f in changes if f in EDITABLE]
-    if fields:
-        done = con.execute(
-            f"UPDATE places SET {', '.join(f'{f} = ?' for f in fields)}, version = version + 1, "
-            "updated_at = current_timestamp WHERE id = ? AND version = ? RETURNING version",
-            [*(changes[f] for f in fields), int(place_id), int(expected_version)]).fetchall()
-        if not done:
+    return update_many(con, [(place_id, changes, expected_version)], actor, action)[0]
+
+
+def update_many(con: duckdb.DuckDBPyConnection,
+                updates: Sequence[tuple[int, Mapping[str, object], int]], actor: str,
+                action: str = "update") -> list[int]:
+    """``update`` for many places in one statement: (place id, changes, expected version).
+
+    All or nothing (call inside a transaction): the first stale or missing place raises
+    ``ConflictError``. Returns the new versions, in order; a place without any editable
+    change keeps its version and gets no audit entry.
+    """
+    if not updates:
+        return []
+    ids = [int(pid) for pid, _, _ in updates]
+    if len(set(ids)) != len(ids):
+        raise ValueError("Un même lieu ne peut être mis à jour qu'une fois par écriture.")
+    before = get_many(con, ids)
+    for pid, _, expected in updates:
+        stored = before.get(int(pid))
+        if stored is None:
+            raise ConflictError(f"Lieu {pid} introuvable.")
+        if stored["version"] != expected:
+            raise ConflictError(
+                "Ce lieu a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert "
+                f"(version {stored['version']} contre {expected}). "
+                + _changes_since(con, int(pid), int(expected)))
+    changed = [(int(pid), {f: changes[f] for f in EDITABLE if f in changes}, int(expected))
+               for pid, changes, expected in updates]
+    changed = [u for u in changed if u[1]]
+    versions = {int(pid): int(expected) for pid, _, expected in updates}
+    if changed:
+        fields = [f for f in EDITABLE if any(f in c for _, c, _ in changed)]
+        columns = {"id": pa.array([pid for pid, _, _ in changed], pa.int32()),
+                   "expected_version": pa.array([v for _, _, v in changed], pa.int32())}
+        for f in fields:
+            columns[f] = _column([c.get(f) for _, c, _ in changed], f)
+            columns[f"set_{f}"] = pa.array([f in c for _, c, _ in changed], pa.bool_())
+        assignments = ", ".join(
+            f"{f} = CASE WHEN u.set_{f} THEN u.{f} ELSE places.{f} END" for f in fields)
+        con.register("_bulk_place_updates", pa.table(columns))
+        try:
+            done = con.execute(
+                f"UPDATE places SET {assignments}, version = places.version + 1, "
+                "updated_at = current_timestamp FROM _bulk_place_updates u "
+                "WHERE places.id = u.id AND places.version = u.expected_version "
+                "RETURNING places.id, places.version").fetchall()
+        finally:
+            con.unregister("_bulk_place_updates")
+        if len(done) != len(changed):
             raise ConflictError("Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le.")
-        after = get(con, place_id)
-        audit.record(con, actor=actor, entity="place", entity_id=place_id, action=action,
-                     old={f: _public(before)[f] for f in fields},
-                     new={f: _public(after)[f] for f in fields})
-        return int(done[0][0])
-    return int(before["version"])
+        versions.update({int(pid): int(version) for pid, version in done})
+        after = get_many(con, [pid for pid, _, _ in changed])
+        audit.record_many(con, [
+            {"actor": actor, "entity": "place", "entity_id": pid, "action": action,
+             "old": {f: _public(before[pid])[f] for f in c},
+             "new": {f: _public(after[pid])[f] for f in c}} for pid, c, _ in changed])
+    return [versions[pid] for pid in ids]
 
 
 def set_archived(con: duckdb.DuckDBPyConnection, place_id: int, archived: bool,

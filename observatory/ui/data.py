@@ -312,14 +312,19 @@ def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
                    replace_demo: bool, sheet=None, **options):
     """Validate a file against the store; writes nothing. ``options`` go to
     ``importing.validate_file`` (``confirmed_renames`` for a places file)."""
-    return read(store_imports.preview, data, filename, kind, mapping=mapping,
-                replace_demo=replace_demo, sheet=sheet, **options)
+    state = read(store_imports.read_store, replace_demo)  # short: the file is then checked
+    return store_imports.validate(state, data, filename, kind, mapping=mapping, sheet=sheet,
+                                  **options)  # without holding the database
 
 
 def import_apply(report, actor: str | None, replace_demo: bool) -> dict[str, int]:
-    """Write a validated import in one transaction (all or nothing)."""
+    """Write a validated import in one short transaction (all or nothing), re-checked against
+    the store as it is now (``StaleImportError`` when it changed the import)."""
     name = actor_name(acting_user("import"), actor)
-    return write("import", store_imports.apply, report, name, replace_demo)
+    path = ensure_database(db_path())
+    written = store_imports.write(lambda: db.session(path), report, name, replace_demo)
+    invalidate()
+    return written
 
 
 def _save_checked(check, typed_actor: str | None) -> tuple:
