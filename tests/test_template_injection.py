@@ -40,6 +40,7 @@ PAYLOADS = (
     "</script><script>alert('xss')</script>",
     "<img src=x onerror=alert(1)>",
     "[x](javascript:alert(1))",
+    "{nb}",  # fpdf2's alias for the page count
 )
 PAYLOAD = " ".join(PAYLOADS)
 WEBSITE = "javascript:alert(document.domain)//{{7*7}}"
@@ -273,7 +274,7 @@ def test_pdf_report_prints_the_payloads_as_typed(live_bundle):
     text = re.sub(r"\s+", " ", pdf_text(exports.build(live_bundle, "pdf")))
     assert_not_evaluated(text)
     for payload in ("{{7*7}}", "{% raw %}", "<img src=x onerror=alert(1)>",
-                    "[x](javascript:alert(1))"):
+                    "[x](javascript:alert(1))", "(javascript:alert(1)) {nb}"):
         assert payload in text, payload
 
 

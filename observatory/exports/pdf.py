@@ -5,7 +5,8 @@ since matplotlib draws the charts), else from Debian's ``fonts-dejavu-core``
 (``/usr/share/fonts/truetype/dejavu``); if neither is found the build stops with a French
 message rather than printing wrong accents with a core PDF font.
 
-Every user text (names, communes…) is written as plain text: no markdown, no HTML.
+Every user text (names, communes…) is written as plain text: no markdown, no HTML, and no
+page-count alias (``{nb}`` is substituted only in the footer's own page number).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ FONT_DIRS = (Path(matplotlib.get_data_path()) / "fonts" / "ttf",
 BLUE = (31, 59, 115)
 GREY = (110, 110, 110)
 LIGHT = (242, 244, 248)
+PAGE_COUNT = "{nb}"  # fpdf2's alias for the total number of pages (see Report.header)
 RED = (156, 0, 6)
 PINK = (255, 235, 235)
 MARGIN = 15.0
@@ -67,6 +69,10 @@ class Report(FPDF):
         self.set_creator(TITLE)
 
     def header(self) -> None:
+        # fpdf2 replaces its page-count alias in *any* text written while the alias is set
+        # (a place named "Lieu {nb}" printed as "Lieu 8"): set only while the footer writes
+        # the page number, unset here before the page's own text.
+        self.alias_nb_pages(None)
         if self.page_no() == 1:
             return
         self.set_font(FONT, size=7.5)
@@ -87,7 +93,8 @@ class Report(FPDF):
         else:
             self.cell(WIDTH / 2, 5, common.french_date(self.bundle.created_at))
         self.set_text_color(*GREY)
-        self.cell(WIDTH / 2, 5, f"Page {self.page_no()} / {{nb}}", align="R")
+        self.alias_nb_pages(PAGE_COUNT)  # stays set after the last footer: output() needs it
+        self.cell(WIDTH / 2, 5, f"Page {self.page_no()} / {PAGE_COUNT}", align="R")
         self.set_text_color(0)
 
     # Building blocks --------------------------------------------------------------------
