@@ -74,7 +74,7 @@ def test_an_import_killed_midway_writes_nothing(db_copy, tmp_path):
     assert snapshot_counts(db_copy) == before
 
 
-def test_the_cli_holds_no_connection_while_it_validates(db_copy, tmp_path):
+def test_the_cli_holds_no_connection_once_it_has_read_the_store(db_copy, tmp_path):
     source = tmp_path / "lieux.csv"
     valid_places_csv(source, db_copy, rows=20)
     before = snapshot_counts(db_copy)
