@@ -41,6 +41,7 @@ PAYLOADS = (
     "<img src=x onerror=alert(1)>",
     "[x](javascript:alert(1))",
     "{nb}",  # fpdf2's alias for the page count
+    "&amp;",  # markdown and HTML decode entities: must show as typed
 )
 PAYLOAD = " ".join(PAYLOADS)
 WEBSITE = "javascript:alert(document.domain)//{{7*7}}"
@@ -282,3 +283,12 @@ def test_markdown_escaping_covers_links_html_and_templates():
     for payload in PAYLOADS:
         escaped = fmt.md(payload)
         assert "](" not in escaped and "<" not in escaped.replace("\\<", "")
+
+
+@pytest.mark.parametrize("text", ["AT&amp;T", "&lt;b&gt;", "Titre\n===", "&#106;avascript"])
+def test_markdown_escaping_keeps_entities_and_setext_headings_as_typed(text):
+    """Markdown decodes ``&amp;`` (a name would lose it) and ``===`` under a line makes a
+    heading: both characters are backslash-escaped, which markdown shows as typed."""
+    escaped = fmt.md(text)
+    assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch in "&=")
+    assert re.sub(r"\\(.)", r"\1", escaped) == text
