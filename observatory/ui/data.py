@@ -14,6 +14,7 @@ visitor is the same « démo » analyst and the typed name is all there is).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +36,12 @@ from observatory.store import snapshots as store_snapshots
 from observatory.territory.config import load_territory_config
 from observatory.ui import auth as ui_auth
 from observatory.ui import maps
+
+
+# One writer at a time in this process: sessions of the same server share DuckDB's in-process
+# database, so two imports checked at the same instant could both pass their re-check and both
+# insert. Other processes (the CLI) are kept out by DuckDB's own file lock.
+_WRITE_LOCK = threading.RLock()
 
 
 def db_path() -> str:
@@ -153,7 +160,7 @@ def actor_name(user: User, typed: str | None = None) -> str:
 def write(permission: str, action, *args, **kwargs):
     """Check ``permission``, run ``action(con, *args)`` in one transaction, forget cached results."""
     acting_user(permission)
-    with db.session(ensure_database(db_path())) as con, db.transaction(con):
+    with _WRITE_LOCK, db.session(ensure_database(db_path())) as con, db.transaction(con):
         result = action(con, *args, **kwargs)
     invalidate()
     return result
@@ -171,7 +178,8 @@ def save_rule(rule: MaturityRule, set_by: str | None = None) -> None:
 def add_demo() -> int:
     """Load the demonstration data into an empty observatory (an import: analysts only)."""
     acting_user("import")
-    added = read(bootstrap.add_demo)
+    with _WRITE_LOCK:
+        added = read(bootstrap.add_demo)
     invalidate()
     return added
 
@@ -322,7 +330,8 @@ def import_apply(report, actor: str | None, replace_demo: bool) -> dict[str, int
     the store as it is now (``StaleImportError`` when it changed the import)."""
     name = actor_name(acting_user("import"), actor)
     path = ensure_database(db_path())
-    written = store_imports.write(lambda: db.session(path), report, name, replace_demo)
+    with _WRITE_LOCK:
+        written = store_imports.write(lambda: db.session(path), report, name, replace_demo)
     invalidate()
     return written
 
@@ -339,7 +348,8 @@ def _save_checked(check, typed_actor: str | None) -> tuple:
         with db.transaction(con):
             return report, store_imports.apply(con, report, actor)
 
-    result = read(run)
+    with _WRITE_LOCK:
+        result = read(run)
     if result[1] is not None:
         invalidate()
     return result
