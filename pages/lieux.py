@@ -1,5 +1,6 @@
 """Lieux: the table of the filtered places and the profile of one place."""
 
+import pandas as pd
 import streamlit as st
 
 from observatory import distances
@@ -50,7 +51,7 @@ with left:
     st.markdown(
         f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · {fmt.md(place['typology'])} · "
         f"{fmt.md(place['legal_status'] or 'statut non renseigné')} · ouvert en "
-        f"{int(place['opening_year']) if place['opening_year'] == place['opening_year'] else '?'}")
+        f"{'?' if pd.isna(place['opening_year']) else int(place['opening_year'])}")
     if place["mature"]:
         st.success("★ Lieu mature selon la règle en vigueur.")
     else:

@@ -364,3 +364,50 @@ def test_an_empty_filtered_view_still_exports(demo_db, fmt, tmp_path):
         path = tmp_path / "empty.gpkg"
         path.write_bytes(exports.build(empty, fmt))
         assert pyogrio.read_info(path, layer="lieux")["features"] == 0
+
+
+# Valid but sparse data ---------------------------------------------------------------------
+
+@pytest.fixture
+def sparse_db(demo_db, tmp_path):
+    """The demo database with one place without opening year nor « Orienté transitions »."""
+    path = tmp_path / "sparse.duckdb"
+    shutil.copy(demo_db, path)
+    con = db.connect(path)
+    try:
+        place_id = con.execute("SELECT min(id) FROM places").fetchone()[0]
+        con.execute("UPDATE places SET opening_year = NULL, transition_oriented = NULL "
+                    "WHERE id = ?", [place_id])
+    finally:
+        con.close()
+    return path, place_id
+
+
+@pytest.mark.parametrize("fmt", sorted(exports.FORMATS))
+def test_a_place_without_opening_year_nor_transition_flag_exports_in_every_format(
+        sparse_db, fmt, tmp_path):
+    path, place_id = sparse_db
+    con = db.connect(path, read_only=True)
+    try:
+        sparse = live.bundle(con, label="Bilan", created_by="test")
+    finally:
+        con.close()
+    data = exports.build(sparse, fmt)
+    assert readable_text(fmt, data, tmp_path)
+    if fmt == "csv":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            rows = {int(r["id"]): r for r in csv.DictReader(
+                io.StringIO(archive.read("lieux.csv").decode("utf-8")))}
+        assert rows[place_id]["transition_oriented"] == ""  # missing, not « false »
+        assert rows[place_id]["opening_year"] == ""
+
+
+def test_cli_exports_the_data_package_of_a_place_without_transition_flag(sparse_db, tmp_path):
+    from observatory import cli
+
+    path, _ = sparse_db
+    out = tmp_path / "paquet.zip"
+    assert cli.main(["export", "--db", str(path), "--current", "--format", "csv",
+                     "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        assert "lieux.csv" in archive.namelist()

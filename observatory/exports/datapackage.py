@@ -50,7 +50,8 @@ def _column_text(series: pd.Series, kind: str, decimal: str) -> pd.Series:
     missing = series.isna() if kind != "string" else series.map(
         lambda v: v is None or (not isinstance(v, (str, list, tuple, np.ndarray)) and pd.isna(v)))
     if kind == "boolean":
-        text = series.map(lambda v: "true" if v else "false")
+        # A nullable boolean may hold NA (« Orienté transitions » not filled in): left empty.
+        text = series.map(lambda v: "true" if v else "false", na_action="ignore")
     elif kind in ("date", "datetime"):
         pattern = "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
         text = pd.to_datetime(series).dt.strftime(pattern)

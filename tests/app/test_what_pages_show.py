@@ -1,0 +1,64 @@
+"""What the pages show (issue 16): valid but sparse data, personal data hidden from readers,
+the audit actor taken from the account, contacts that can be erased."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from observatory import auth
+from observatory.store import db, places
+
+LIEUX = "pages/lieux.py"
+
+
+def assert_ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def first_place(path) -> int:
+    con = db.connect(path, read_only=True)
+    try:
+        return int(places.current(con).sort_values("id")["id"].iloc[0])
+    finally:
+        con.close()
+
+
+def sql(path, query: str, params=()) -> list[tuple]:
+    con = db.connect(path)
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def protected(tmp_path, monkeypatch):
+    users = tmp_path / "users.toml"
+    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    return users
+
+
+def log_in(at, name="alice", password="Une-phrase-de-passe-solide-42"):
+    [user] = [t for t in at.sidebar.text_input if "utilisateur" in t.label.lower()]
+    [secret] = [t for t in at.sidebar.text_input if "passe" in t.label.lower()]
+    user.input(name)
+    secret.input(password)
+    next(b for b in at.sidebar.get("form_submit_button") if "connecter" in b.label.lower()).click()
+    at.run()
+    assert_ok(at)
+    return at
+
+
+# --- valid but sparse data ----------------------------------------------------------------
+
+def test_lieux_shows_a_place_without_opening_year_nor_transition_flag(make_app, app_db):
+    pid = first_place(app_db)
+    sql(app_db, "UPDATE places SET opening_year = NULL, transition_oriented = NULL WHERE id = ?",
+        [pid])
+    at = make_app(app_db, query={"lieu": str(pid)}, page=LIEUX)
+    at.run()
+    assert_ok(at)
+    assert any("ouvert en ?" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert "Modifier ce lieu" in [e.label for e in at.expander]  # the edit form drew too
