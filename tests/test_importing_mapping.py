@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from observatory.importing import (
-    ImportFileError, apply_mapping, fields, missing_required, read_table, suggest_mapping,
-    template, unused_headers)
+    ImportFileError, apply_mapping, fields, mapping_warnings, missing_required, read_table,
+    suggest_mapping, template, unused_headers)
 from observatory.importing.communes import commune_key
 from observatory.importing.parsing import (
     Invalid, looks_like_formula, parse_date, parse_insee, parse_score, parse_year)
@@ -243,3 +243,15 @@ def test_unknown_template_format_or_kind():
         template("places", "ods")
     with pytest.raises(ValueError, match="Type d'import inconnu"):
         template("consortia", "csv")
+
+
+def test_duplicated_headers_are_not_mapped_to_a_score_and_the_importer_is_told():
+    table = read_table("Nom du lieu;Communs;Communs;Commune\nLa Forge;3;1;Foix\n".encode(),
+                       "notes.csv")
+    assert list(table.columns) == ["Nom du lieu", "Communs", "Communs (2)", "Commune"]
+    mapping = suggest_mapping(table.columns, "places")
+    assert mapping["commons"] is None
+    assert mapping["commune"] == "Commune"  # « Communs (2) » is not taken for it either
+    [warning] = mapping_warnings(table.columns, "places")
+    assert warning.startswith("Les colonnes « Communs » et « Communs (2) » portent le même "
+                              "nom : aucune n'est associée au champ « Création de communs »")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from observatory.importing import ImportFileError, read_table, sheet_names
+from observatory.importing import ImportFileError, read_table, read_warnings, sheet_names
 from observatory.importing.readers import READ_PROBLEM, sniff_delimiter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -216,3 +216,78 @@ def test_binary_bytes_in_a_text_file_are_refused():
 def test_unsupported_extensions_are_refused(name, message):
     with pytest.raises(ImportFileError, match=message):
         read_table(b"Nom\nA\n", name)
+
+
+# --- encodings that read the wrong letters, and where the header is (issue 10) -----------
+
+def test_iso_8859_15_is_recognised_by_its_oe_and_euro_and_said():
+    data = "Nom;Commune;Tarif\nCœur de village;Foix;5 €\nŒuvre commune;Pamiers;\n".encode(
+        "iso-8859-15")
+    table = read_table(data, "lieux.csv")
+    assert table.loc[2, "Nom"] == "Cœur de village"
+    assert table.loc[2, "Tarif"] == "5 €"
+    assert table.loc[3, "Nom"] == "Œuvre commune"
+    [warning] = read_warnings(table)
+    assert "lu en ISO-8859-15 (Latin-9) et non en Windows-1252" in warning
+    assert "« œ » et non « ½ »" in warning
+
+
+def test_windows_1252_bytes_80_to_9f_settle_it_without_a_warning():
+    data = "Nom;Commune\nC\u0153ur d\u2019Ariège;Foix\n".encode("cp1252")
+    table = read_table(data, "lieux.csv")
+    assert table.loc[2, "Nom"] == "Cœur d’Ariège"
+    assert read_warnings(table) == []
+
+
+def test_a_fraction_next_to_a_digit_stays_windows_1252_with_a_warning():
+    table = read_table("Nom;Durée\nAtelier;1½ h\n".encode("cp1252"), "lieux.csv")
+    assert table.loc[2, "Durée"] == "1½ h"
+    [warning] = read_warnings(table)
+    assert "lu en Windows-1252" in warning and "« ½ »" in warning
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_and_said(encoding):
+    table = read_table("Nom\tCommune\r\nÉtabli\tFoix\r\n".encode(encoding), "lieux.txt")
+    assert table.loc[2, "Nom"] == "Établi"
+    assert "UTF-16" in read_warnings(table)[0]
+
+
+def test_zero_bytes_that_are_not_utf16_get_a_hint():
+    with pytest.raises(ImportFileError, match="octets binaires.*CSV UTF-8"):
+        read_table(b"Nom\x00\x00\x01\x02\x03\x04\x05\x06", "lieux.csv")
+
+
+def test_a_title_row_above_the_header_is_skipped_keeping_row_numbers():
+    data = ("Inventaire des lieux – PETR 2026;;\n;;\nNom du lieu;Commune;Typologie\n"
+            "La Forge;Foix;Fablab\n").encode()
+    table = read_table(data, "lieux.csv")
+    assert list(table.columns) == ["Nom du lieu", "Commune", "Typologie"]
+    assert list(table.index) == [4]
+    [warning] = read_warnings(table)
+    assert warning.startswith("Les noms de colonnes sont lus sur la ligne 3 ; la ligne "
+                              "au-dessus (« Inventaire des lieux – PETR 2026 ») est ignorée")
+
+
+def test_a_title_row_without_separators_does_not_fool_the_delimiter():
+    data = ("Inventaire des lieux – PETR 2026\nNom du lieu;Commune\nLa Forge;Foix\n"
+            "Le Tiers, atelier;Pamiers\n").encode()
+    table = read_table(data, "lieux.csv")
+    assert list(table.columns) == ["Nom du lieu", "Commune"]
+    assert table.loc[4, "Nom du lieu"] == "Le Tiers, atelier"
+
+
+def test_xlsx_title_rows_above_the_header_found_by_its_column_names():
+    data = xlsx({"Lieux": [["Inventaire des lieux – PETR 2026"], ["Mis à jour le 12/03"],
+                           [], ["Nom du lieu", "Code INSEE", "Typologie"],
+                           ["La Forge", "09122", "Fablab"]]})
+    table = read_table(data, "f.xlsx")
+    assert list(table.columns) == ["Nom du lieu", "Code INSEE", "Typologie"]
+    assert list(table.index) == [5]
+    assert "ligne 4 ; les 2 lignes au-dessus" in read_warnings(table)[0]
+
+
+def test_a_one_column_file_keeps_its_header():
+    table = read_table(b"Nom du lieu\nLa Forge\nLe Tiers\n", "lieux.csv")
+    assert list(table.columns) == ["Nom du lieu"] and list(table.index) == [2, 3]
+    assert read_warnings(table) == []

@@ -18,10 +18,11 @@ from datetime import date
 import pandas as pd
 
 from observatory.importing.mapping import (
-    FIELDS, KINDS, Field, apply_mapping, fields, missing_required, suggest_mapping,
-    unused_headers)
+    FIELDS, KINDS, Field, apply_mapping, fields, mapping_warnings, missing_required,
+    suggest_mapping, unused_headers)
 from observatory.importing.readers import (
-    DEFAULT_MAX_BYTES, ImportFileError, read_table, sheet_names)
+    DEFAULT_MAX_BYTES, SIZE_LIMIT_TEXT, ImportFileError, read_table, read_warnings,
+    sheet_names)
 from observatory.importing.report import (
     ADD, ERROR, RENAME_PENDING, REJECTED, SKIPPED, UNCHANGED, UPDATE, WARNING, Change,
     EvaluationRecord, PlaceRecord, Problem, Rename, ValidationReport)
@@ -59,6 +60,7 @@ def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
 
 __all__ = [
     "ADD", "DEFAULT_MAX_BYTES", "ERROR", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
+    "SIZE_LIMIT_TEXT", "mapping_warnings", "read_warnings",
     "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",
     "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",
     "ValidationReport", "apply_mapping",

@@ -21,6 +21,7 @@ Sources recognised (aliases below), with the choices made:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -167,6 +168,28 @@ def header_key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+@functools.cache
+def _all_alias_keys() -> tuple[frozenset[str], tuple[str, ...]]:
+    keys = {header_key(a) for kind in KINDS for f in fields(kind) for a in (f.label, *f.aliases)}
+    keys.discard("")
+    return frozenset(keys), tuple(f" {k} " for k in keys if len(k) >= 5)
+
+
+def known_header(text: str) -> bool:
+    """Whether a cell reads as one of our column names (exactly, or containing a long
+    alias: "Code INSEE de la commune"); how a reader tells a header row from a title."""
+    if len(text) > 80:
+        return False
+    key = header_key(text)
+    if not key:
+        return False
+    exact, long_keys = _all_alias_keys()
+    if key in exact:
+        return True
+    padded = f" {key} "
+    return any(alias in padded for alias in long_keys)
+
+
 def _score(header: str, alias: str, position: int) -> float:
     if header == alias:
         return 2.0 - position * 0.001  # exact: earlier aliases win (NOMCOM before COMINIT)
@@ -182,7 +205,27 @@ def suggest_mapping(headers: Iterable[str], kind: str = "places") -> dict[str, s
 
     Accent-, case- and punctuation-insensitive; exact aliases first, then a header that
     contains an alias, then a close spelling (difflib). A header serves one field at most.
+    Two headers that match a field equally well (« Communs » twice: the reader names the
+    second « Communs (2) ») leave it empty: ``mapping_warnings`` says so.
     """
+    return _suggest(headers, kind)[0]
+
+
+def mapping_warnings(headers: Iterable[str], kind: str = "places") -> list[str]:
+    """French sentences, for the Importer, on the fields ``suggest_mapping`` left empty
+    because several columns could be them."""
+    labels_by_key = {f.key: f.label for f in fields(kind)}
+    sentences = []
+    for key, tied in _suggest(headers, kind)[1].items():
+        shown = " et ".join(f"« {h} »" for h in tied)
+        sentences.append(
+            f"Les colonnes {shown} portent le même nom : aucune n'est associée au champ "
+            f"« {labels_by_key[key]} ». Choisissez la bonne colonne ci-dessous, ou renommez "
+            "ou supprimez la colonne en double dans le fichier.")
+    return sentences
+
+
+def _suggest(headers: Iterable[str], kind: str):
     headers = [h for h in headers if h != READ_PROBLEM]
     candidates = []
     for field in fields(kind):
@@ -195,12 +238,20 @@ def suggest_mapping(headers: Iterable[str], kind: str = "places") -> dict[str, s
             if best > 0:
                 candidates.append((best, field.key, header))
     chosen: dict[str, str | None] = {f.key: None for f in fields(kind)}
+    tied: dict[str, list[str]] = {}
     used: set[str] = set()
-    for _, key, header in sorted(candidates, key=lambda c: -c[0]):
-        if chosen[key] is None and header not in used:
-            chosen[key] = header
-            used.add(header)
-    return chosen
+    for score, key, header in sorted(candidates, key=lambda c: -c[0]):
+        if chosen[key] is not None or key in tied or header in used:
+            continue
+        rivals = [h for s, k, h in candidates
+                  if k == key and h not in used and abs(s - score) < 1e-9]
+        if len(rivals) > 1:  # the same name twice: which one is meant cannot be told
+            tied[key] = rivals
+            used.update(rivals)
+            continue
+        chosen[key] = header
+        used.add(header)
+    return chosen, tied
 
 
 def unused_headers(headers: Iterable[str], mapping: Mapping[str, str | None]) -> list[str]:
