@@ -13,7 +13,7 @@ import sys
 from datetime import date
 
 from observatory import (auth, bootstrap, catalogue, cli_data, cli_privacy, cli_reports, cli_territory, config, coverage, eligibility,
-                         errors, indicators, partners)
+                         errors, files, indicators, partners)
 from observatory import consortia as consortia_rules
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
@@ -385,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     traceback; anything else is a bug and keeps its traceback, after a French line."""
     args = build_parser().parse_args(argv)
     try:
-        code = args.func(args)
+        # New files private (0600): DuckDB's .wal, and everything serve's app process writes.
+        with files.private_umask():
+            code = args.func(args)
         sys.stdout.flush()  # a closed pipe surfaces here, not in the interpreter's exit
         return code
     except BrokenPipeError:

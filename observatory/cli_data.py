@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import config, errors, importing
+from observatory import config, errors, files, importing
 from observatory.store import db, imports, places
 
 MAX_SHOWN = 50
@@ -93,8 +93,10 @@ def _print_report(report, written, args) -> None:
 def cmd_backup(args) -> int:
     """A consistent copy: take the file (waiting for the app to release it), checkpoint, copy.
 
-    The copy goes to a temporary file next to the target and replaces it only once checked:
-    a failure (full disk…) leaves no half-written file and never destroys a previous backup.
+    The copy goes to a private (0600) temporary file next to the target and replaces it
+    only once checked: a failure (full disk…) leaves no half-written file and never destroys
+    a previous backup. An existing file needs --force; a symbolic link is always refused
+    (``observatory.files``).
     """
     from observatory.cli import CliError, existing_db
 
@@ -105,20 +107,15 @@ def cmd_backup(args) -> int:
     if out.is_dir():
         raise CliError(f"{out} est un dossier : indiquez le fichier de sauvegarde à écrire "
                        f"(par exemple {out / 'sauvegarde.duckdb'}).")
-    if out.exists() and not args.force:
-        raise CliError(f"{out} existe déjà (ajoutez --force pour le remplacer).")
-    staged = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    files.check_target(out, args.force)
     try:
-        with db.session(path, wait_s=30) as con:
-            con.execute("CHECKPOINT")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, staged)  # no writer can interleave: we hold the file
-        report = _check(staged)
-        staged.replace(out)  # atomic on one file system
+        with files.staged(out, args.force) as staged:  # renamed to out once checked
+            with db.session(path, wait_s=30) as con:
+                con.execute("CHECKPOINT")
+                shutil.copyfile(path, staged)  # no writer can interleave: we hold the file
+            report = _check(staged)
     except OSError as exc:
         raise CliError(f"Sauvegarde non écrite : {errors.describe_os_error(exc)}") from exc
-    finally:
-        _remove_quietly(staged)
     print(f"Sauvegarde écrite : {out} ({report})")
     return 0
 
@@ -150,17 +147,15 @@ def cmd_restore(args) -> int:
             raise CliError(f"Sauvegarde valide ({report}). Confirmez le remplacement de {path} "
                            "avec --yes.")
         kept = []
-        staged = path.with_name(f".{path.name}.restauration.tmp")
+        files.check_target(path, force=True)  # never through a link: a plain file or none
         try:
             if path.exists():
                 kept = _keep_aside(path)
-            shutil.copyfile(candidate, staged)
-            staged.replace(path)  # atomic on one file system
+            with files.staged(path, force=True) as staged:  # private, renamed atomically
+                shutil.copyfile(candidate, staged)
         except OSError as exc:
             raise CliError(f"Restauration impossible : {errors.describe_os_error(exc)} "
                            f"La base {path} n'a pas été remplacée.") from exc
-        finally:
-            _remove_quietly(staged)
     aside = f" L'ancienne base est gardée à côté : {', '.join(p.name for p in kept)}." if kept else ""
     print(f"Base restaurée depuis {source} ({report}).{aside}")
     return 0
@@ -210,14 +205,18 @@ def _keep_aside(path: Path) -> list[Path]:
     if wal.exists():
         wal_aside = kept[0].with_name(kept[0].name + ".wal")
         wal.replace(wal_aside)
+        os.chmod(wal_aside, files.FILE_MODE)
         kept.append(wal_aside)
     return kept
 
 
 def _copy_new(source: Path, target: Path) -> Path:
-    """Copy to a file that must not exist yet (exclusive creation: never overwrites)."""
+    """Copy to a private (0600) file that must not exist yet (exclusive creation: never
+    overwrites, never follows a link)."""
+    # Created before the try: a name that exists already is never ours to remove.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
     try:
-        with open(source, "rb") as src, open(target, "xb") as dst:
+        with os.fdopen(fd, "wb") as dst, open(source, "rb") as src:
             shutil.copyfileobj(src, dst, 1024 * 1024)
     except BaseException:
         _remove_quietly(target)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from pathlib import Path
 
-from observatory import evolution
+from observatory import evolution, files
 from observatory.snapshots import SnapshotError
 from observatory.store import db, live
 from observatory.store import snapshots as store_snapshots
@@ -104,6 +103,7 @@ def cmd_delete(args) -> int:
 def cmd_export(args) -> int:
     from observatory import exports
 
+    files.check_target(args.out, args.force)  # before the work: said at once, not after it
     con = _open(args, read_only=True)
     try:
         bundle = _bundle(con, CURRENT if args.current else str(args.snapshot))
@@ -115,9 +115,8 @@ def cmd_export(args) -> int:
         con.close()
     data = exports.build(bundle, args.format, include_contacts=args.include_contacts,
                          previous=previous, diff=diff)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    # Never over an existing file without --force, never through a link, mode 0600.
+    out = files.write_bytes(args.out, data, force=args.force)
     print(f"{exports.FORMATS[args.format].label} écrit : {out} ({len(data):,} octets)"
           .replace(",", " "))
     return 0
@@ -169,7 +168,9 @@ def register(sub, db_option) -> None:
     source.add_argument("--current", action="store_true")
     p.add_argument("--format", required=True,
                    choices=["pdf", "xlsx", "gpkg", "geojson", "csv", "html"])
-    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="fichier à écrire (mode 600 ; jamais à travers un lien symbolique)")
+    p.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe")
     p.add_argument("--include-contacts", action="store_true",
                    help="inclure les contacts (données personnelles) : à éviter pour une diffusion")
     p.set_defaults(func=cmd_export)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import errors
+from observatory import errors, files
 from observatory.errors import ObservatoryError
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -94,10 +95,11 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         cls = DatabaseReadOnly if exc.errno in errors.NOT_WRITABLE else StoreError
         raise cls(f"Impossible de créer le dossier de la base {path} : "
                   f"{errors.describe_os_error(exc)}") from exc
+    created = not read_only and not path.exists()
     try:
         # No replacement scans: a table name must never resolve to a Python variable.
-        return duckdb.connect(str(path), read_only=read_only,
-                              config={"python_enable_replacements": False})
+        con = duckdb.connect(str(path), read_only=read_only,
+                             config={"python_enable_replacements": False})
     except duckdb.ConnectionException as exc:
         raise StoreError(
             f"La base {path} est déjà ouverte dans ce programme dans un autre mode "
@@ -109,6 +111,13 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             raise explained from exc
         raise StoreError(
             f"Le fichier {path} n'est pas une base DuckDB lisible. Détail : {exc}") from exc
+    if created:  # personal data: private like the accounts file (an owner's later chmod stays)
+        try:
+            os.chmod(path, files.FILE_MODE)
+        except OSError:
+            con.close()
+            raise
+    return con
 
 
 def migrations() -> list[tuple[int, str, str]]:
