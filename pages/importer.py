@@ -20,7 +20,7 @@ st.markdown(
     "écrit), **Excel (.xlsx)** et **GeoJSON** (points). Les colonnes du schéma « lieux de "
     "médiation numérique » et de la liste nationale des tiers-lieux (CGET 2019) sont reconnues. "
     "Rien n'est écrit tant que le fichier contient une erreur : l'import se fait en une seule "
-    "transaction, tout ou rien.")
+    "transaction, tout ou rien. " + importing.SIZE_LIMIT_TEXT)
 
 kind = st.radio("Que voulez-vous importer ?", list(KINDS), format_func=KINDS.get,
                 horizontal=True, key="imp_kind")
@@ -48,6 +48,8 @@ except importing.ImportFileError as exc:
     st.error(str(exc))
     st.stop()
 
+for warning in importing.read_warnings(table) + importing.mapping_warnings(table.columns, kind):
+    st.warning(fmt.md(warning))
 st.subheader("1. Correspondance des colonnes")
 suggested = importing.suggest_mapping(table.columns, kind)
 headers = [NONE, *[h for h in table.columns if not str(h).startswith("_")]]
