@@ -17,8 +17,10 @@ well-known password refuses to serve: a deployed configuration has no default pa
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
+import logging
 import os
 import re
 import stat
@@ -27,15 +29,18 @@ import tempfile
 import time
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import bcrypt
+from zxcvbn import zxcvbn
 
 from observatory.errors import ObservatoryError
+
+LOG = logging.getLogger("observatory.auth")
 
 USERS_ENV = "OBSERVATORY_USERS"
 DEMO, PROTECTED = "demo", "protected"
@@ -81,6 +86,12 @@ FILE_MODE = 0o600
 # (and anything shorter than MIN_PASSWORD_LENGTH) before hashing.
 DEFAULT_PASSWORDS = ("admin", "password", "changeme", "motdepasse", "123456", "azerty",
                      "observatoire", "observatory", "demo", "secret")
+
+# zxcvbn's score (0 to 4) a new password must reach: 3 means about 10^8 guesses or more.
+MIN_STRENGTH = 3
+# Words an attacker of this observatory would try first, on top of zxcvbn's own lists.
+CONTEXT_WORDS = ("observatoire", "observatory", "ariege", "ariège", "petr", "lien", "social",
+                 "lieux", "tiers", "motdepasse", "azerty", "bonjour", "soleil", "foix", "pamiers")
 
 _NAME = re.compile(r"^[\w.-]{1,64}$")
 _BCRYPT_HASH = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
@@ -164,8 +175,19 @@ def _encode(password: str) -> bytes:
     return unicodedata.normalize("NFC", password).encode("utf-8")
 
 
+def _strength(password: str, name: str) -> dict:
+    """zxcvbn's estimate, with the account name and the observatory's own words as known guesses."""
+    # zxcvbn's cost grows with the length; MAX_PASSWORD_BYTES bounds it (about 10 ms).
+    return zxcvbn(password, user_inputs=[name, *CONTEXT_WORDS] if name else list(CONTEXT_WORDS))
+
+
 def password_problem(password: str, name: str = "") -> str | None:
-    """Why ``password`` may not be used (French), or None."""
+    """Why ``password`` may not be used (French), or None.
+
+    Beyond the length, zxcvbn (offline: lists of the most common passwords, names, words,
+    keyboard patterns, dates, sequences, l33t substitutions) must estimate it takes at least
+    10^8 guesses (score 3 of 4): « 1234567890 », « Password123 », « Azerty123! » are refused.
+    """
     if not password or not password.strip():
         return "Le mot de passe est vide."
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -178,6 +200,10 @@ def password_problem(password: str, name: str = "") -> str | None:
         return "Mot de passe trop évident (mot de passe par défaut ou répétitif) : choisissez-en un autre."
     if len(name) >= 3 and name.lower() in lowered:
         return "Le mot de passe ne doit pas contenir le nom d'utilisateur."
+    if _strength(password, name)["score"] < MIN_STRENGTH:
+        return ("Mot de passe trop facile à deviner (mot de passe courant, mot du dictionnaire, "
+                "suite de touches ou de chiffres, date…) : préférez une phrase de plusieurs mots "
+                "sans lien entre eux, par exemple « lavande-Foix-vélo-2031 ».")
     return None
 
 
@@ -364,35 +390,41 @@ def remove_user(path: str | os.PathLike, name: str) -> None:
 
 
 # ---- brute-force brake -----------------------------------------------------------------------
+# The attempts themselves are kept in the database (``observatory.store.logins``), never in a
+# Streamlit cache: any browser may ask the server to clear those.
 
-class LoginThrottle:
-    """Counts failed logins per name; after ``max_failures`` the name is locked for ``lock_s``.
+MAX_FAILURES = 5                          # per account and client address within LOCK_WINDOW
+LOCK_WINDOW = dt.timedelta(minutes=5)
+SLOW_AFTER = 5                            # failures on an account, from every client, in LOCK_WINDOW
+SLOW_DELAY_S = 3.0                        # then every attempt on it waits this long, right or wrong
 
-    Kept per process by the UI (not per browser session, which an attacker can renew at will).
+
+def lock_wait_s(failures: Sequence[dt.datetime], now: dt.datetime, *,
+                max_failures: int = MAX_FAILURES, window: dt.timedelta = LOCK_WINDOW) -> float:
+    """Seconds before this client may try this account again (0: now).
+
+    ``failures``: the client's failed attempts on the account since its last success. At most
+    ``max_failures`` in any ``window``: a sliding window, so waiting for the lock to end gives
+    one more try, not a fresh series. Keyed by client as well as by name, so a stranger's
+    wrong guesses do not lock the account's owner out.
     """
+    recent = sorted(t for t in failures if now - t < window)
+    if len(recent) < max_failures:
+        return 0.0
+    return max(0.0, (recent[-max_failures] + window - now).total_seconds())
 
-    def __init__(self, max_failures: int = 5, lock_s: float = 60.0, max_names: int = 1000):
-        self.max_failures, self.lock_s, self.max_names = max_failures, lock_s, max_names
-        self._failures: dict[str, tuple[int, float]] = {}
 
-    def wait_s(self, name: str, now: float | None = None) -> float:
-        """Seconds before ``name`` may try again (0: now)."""
-        count, last = self._failures.get(name, (0, 0.0))
-        if count < self.max_failures:
-            return 0.0
-        return max(0.0, last + self.lock_s - (time.monotonic() if now is None else now))
+def slow_down_s(failures_from_anyone: int) -> float:
+    """The wait before checking a password for an account under attack from many clients.
 
-    def failed(self, name: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        count, last = self._failures.get(name, (0, 0.0))
-        if count >= self.max_failures and now - last >= self.lock_s:
-            count = 0  # the lock has expired: a fresh series of attempts
-        if name not in self._failures and len(self._failures) >= self.max_names:
-            self._failures.pop(next(iter(self._failures)))  # forget the oldest name
-        self._failures[name] = (count + 1, now)
+    It never refuses: the right password still logs in, a few seconds later.
+    """
+    return SLOW_DELAY_S if failures_from_anyone >= SLOW_AFTER else 0.0
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(name, None)
+
+def log_attempt(outcome: str, name: str, client: str) -> None:
+    """The server log's line for a refused login (the administrator's « who tried what »)."""
+    LOG.warning("login %s: name=%r client=%s", outcome, str(name)[:64], client or "local")
 
 
 # ---- `observatory user …` --------------------------------------------------------------------
@@ -462,8 +494,40 @@ def cmd_user_check(args) -> int:
     return 0
 
 
+def cmd_user_failures(args) -> int:
+    """Refused logins of the last hours, newest first, read from the database."""
+    from observatory import config
+    from observatory.store import db, logins
+
+    path = config.db_path(args.db)
+    if not path.exists():
+        raise AuthError(f"Base introuvable : {path} (option --db ou variable {config.DB_ENV}).")
+    since = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=args.hours)
+    with db.session(path, read_only=True) as con:
+        if db.schema_version(con) < 7:
+            raise AuthError(f"La base {path} est antérieure au journal des connexions : "
+                            "lancez « observatory init » pour la mettre à jour.")
+        rows = logins.recent(con, since, failures_only=not args.all, limit=args.limit)
+    if args.json:
+        print(json.dumps([{"at": r.attempted_at.isoformat(timespec="seconds") + "Z", "name": r.name,
+                           "client": r.client, "outcome": r.outcome} for r in rows.itertuples()],
+                         ensure_ascii=False))
+        return 0
+    labels = {"failed": "échec", "locked": "refusé (verrou)", "succeeded": "réussi"}
+    for r in rows.itertuples():
+        print(f"{r.attempted_at:%Y-%m-%d %H:%M:%S} UTC\t{r.name}\t{r.client or 'local'}\t"
+              f"{labels.get(r.outcome, r.outcome)}")
+    if rows.empty:
+        print(f"Aucune connexion refusée depuis {args.hours} h.")
+    else:
+        by_name = rows[rows["outcome"] == "failed"].groupby("name").size().sort_values(ascending=False)
+        summary = ", ".join(f"{name} : {count}" for name, count in by_name.items())
+        print(f"{len(rows)} ligne(s) depuis {args.hours} h" + (f" ; échecs par nom : {summary}." if summary else "."))
+    return 0
+
+
 def register_cli(sub, db_option=None) -> None:
-    """Add ``observatory user add|list|remove|check`` to the main parser (``db_option`` unused)."""
+    """Add ``observatory user add|list|remove|check|failures`` to the main parser."""
     user = sub.add_parser("user", help="comptes des analystes et lecteurs (mode protégé)")
     user_sub = user.add_subparsers(dest="user_command", required=True)
 
@@ -493,3 +557,14 @@ def register_cli(sub, db_option=None) -> None:
     p = user_sub.add_parser("check", help="vérifier le fichier comme l'application le fera")
     users_file(p)
     p.set_defaults(func=cmd_user_check)
+
+    p = user_sub.add_parser("failures", help="les connexions refusées récentes (nom, adresse, heure)")
+    if db_option is not None:
+        db_option(p)
+    else:
+        p.add_argument("--db", metavar="PATH", default=None)
+    p.add_argument("--hours", type=int, default=24, help="période, en heures (défaut : 24)")
+    p.add_argument("--limit", type=int, default=200, help="nombre de lignes au plus (défaut : 200)")
+    p.add_argument("--all", action="store_true", help="montrer aussi les connexions réussies")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_failures)

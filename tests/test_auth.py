@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
+import json
 import os
 import stat
 import tomllib
@@ -98,6 +100,30 @@ def test_a_password_shorter_than_ten_characters_is_refused_in_french():
 def test_obvious_empty_or_overlong_passwords_are_refused(password, reason):
     with pytest.raises(AuthError, match=reason):
         auth.hash_password(password)
+
+
+@pytest.mark.parametrize("password", [
+    "1234567890", "Password123", "Azerty123!", "motdepasse2026", "qwertyuiop", "0987654321",
+    "Observatoire2026", "Ariege2026!", "Soleil2024!", "iloveyou123",
+])
+def test_common_or_guessable_passwords_are_refused(password):
+    """Long enough, but among the most common passwords or built from a word plus digits."""
+    with pytest.raises(AuthError, match="trop facile à deviner"):
+        auth.hash_password(password)
+
+
+@pytest.mark.parametrize("password", [GOOD, OTHER, "Une-phrase-de-passe-solide-42",
+                                      "cheval correct pile agrafe", "éléphant-de-l'Ariège"])
+def test_passphrases_are_accepted(password):
+    assert auth.password_problem(password, "alice") is None
+
+
+def test_the_cli_refuses_a_common_password_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Password123\n"))
+    with pytest.raises(AuthError, match="trop facile à deviner"):
+        run_cli("user", "add", "alice", "--role", "analyst", "--users-file",
+                str(tmp_path / "u.toml"), "--password-stdin")
+    assert not (tmp_path / "u.toml").exists()
 
 
 def test_a_password_containing_the_user_name_is_refused(tmp_path):
@@ -313,25 +339,33 @@ def test_demo_visitors_are_analysts_and_anonymous_visitors_readers():
 
 # --- brute-force brake ------------------------------------------------------------------------
 
-def test_a_name_is_locked_for_a_minute_after_five_failures():
-    throttle = auth.LoginThrottle(max_failures=5, lock_s=60)
-    for second in range(5):
-        assert throttle.wait_s("alice", now=second) == 0
-        throttle.failed("alice", now=second)
-    assert throttle.wait_s("alice", now=10) == pytest.approx(54)
-    assert throttle.wait_s("bruno", now=10) == 0
-    assert throttle.wait_s("alice", now=64) == 0
-    throttle.failed("alice", now=65)  # a new series after the lock
-    assert throttle.wait_s("alice", now=65) == 0
-    throttle.succeeded("alice")
-    assert throttle.wait_s("alice", now=66) == 0
+T0 = dt.datetime(2026, 3, 2, 9, 0, 0)
 
 
-def test_the_brake_forgets_old_names_rather_than_grow_without_end():
-    throttle = auth.LoginThrottle(max_names=3)
-    for name in "abcd":
-        throttle.failed(name, now=0)
-    assert len(throttle._failures) == 3
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def test_five_failures_in_five_minutes_make_the_client_wait():
+    failures = [at(s) for s in range(5)]
+    assert auth.lock_wait_s(failures[:4], at(5)) == 0
+    assert auth.lock_wait_s(failures, at(10)) == pytest.approx(290)  # until the 1st is 5 min old
+    assert auth.lock_wait_s(failures, at(300)) == 0
+
+
+def test_the_lock_is_a_sliding_window_not_a_fresh_series():
+    """Waiting out the lock gives one more try, not five: at most 5 guesses per 5 minutes."""
+    failures = [at(s) for s in range(5)] + [at(300)]
+    assert auth.lock_wait_s(failures, at(300)) == pytest.approx(1)
+    failures += [at(301), at(302), at(303)]
+    assert auth.lock_wait_s(failures, at(304)) == 0  # the first five are 5 minutes old
+    failures.append(at(304))
+    assert auth.lock_wait_s(failures, at(304)) == pytest.approx(296)
+
+
+def test_an_account_under_attack_is_slowed_down_not_refused():
+    assert auth.slow_down_s(auth.SLOW_AFTER - 1) == 0
+    assert auth.slow_down_s(auth.SLOW_AFTER) == auth.SLOW_DELAY_S > 0
 
 
 # --- `observatory user …` ---------------------------------------------------------------------
@@ -339,7 +373,7 @@ def test_the_brake_forgets_old_names_rather_than_grow_without_end():
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="observatory")
     sub = parser.add_subparsers(dest="command", required=True)
-    auth.register_cli(sub, lambda p: None)
+    auth.register_cli(sub, lambda p: p.add_argument("--db", default=None))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -390,6 +424,40 @@ def test_cli_does_not_overwrite_an_account_without_replace(users_file, monkeypat
     monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": pytest.fail("no prompt expected"))
     with pytest.raises(AuthError, match="--replace"):
         run_cli("user", "add", "alice", "--role", "reader", "--users-file", str(users_file))
+
+
+def _attempts_db(tmp_path: Path) -> Path:
+    from observatory.store import db, logins
+
+    path = tmp_path / "observatory.duckdb"
+    with db.session(path) as con:
+        db.migrate(con)
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        logins.record(con, "alice", "203.0.113.7", logins.FAILED, now - dt.timedelta(minutes=3))
+        logins.record(con, "alice", "203.0.113.7", logins.LOCKED, now - dt.timedelta(minutes=2))
+        logins.record(con, "mallory", "", logins.FAILED, now - dt.timedelta(minutes=1))
+        logins.record(con, "bruno", "198.51.100.2", logins.SUCCEEDED, now)
+        logins.record(con, "alice", "203.0.113.7", logins.FAILED, now - dt.timedelta(days=2))
+    return path
+
+
+def test_cli_lists_recent_refused_logins_for_the_administrator(tmp_path, capsys):
+    path = _attempts_db(tmp_path)
+    assert run_cli("user", "failures", "--db", str(path)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[1:] for line in lines[:-1]] == [
+        ["mallory", "local", "échec"], ["alice", "203.0.113.7", "refusé (verrou)"],
+        ["alice", "203.0.113.7", "échec"]]  # newest first, the two-day-old one left out
+    assert "échecs par nom : alice : 1, mallory : 1." in lines[-1]
+
+    assert run_cli("user", "failures", "--db", str(path), "--hours", "72", "--all", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["outcome"] for r in rows] == ["succeeded", "failed", "locked", "failed", "failed"]
+
+
+def test_cli_failures_on_a_missing_database_is_a_french_error(tmp_path):
+    with pytest.raises(AuthError, match="Base introuvable"):
+        run_cli("user", "failures", "--db", str(tmp_path / "absent.duckdb"))
 
 
 def test_require_returns_an_allowed_user_and_refuses_others_in_french():

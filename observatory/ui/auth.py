@@ -8,14 +8,19 @@ takes effect at the user's next click.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from observatory import auth
-from observatory.auth import ANONYMOUS, DEMO_USER, User
+from observatory.auth import ANONYMOUS, DEMO_USER, LOG, User
+from observatory.store import StoreError, logins
 from observatory.ui import fmt
 
 SESSION_KEY = "_auth_user"
@@ -23,6 +28,15 @@ FAILURES_KEY = "_auth_failures"
 FAILURE_DELAY_S = 1.0  # per failed attempt in this session, capped below: slows guessing by hand
 MAX_DELAY_S = 5.0
 DENIED = "Réservé aux analystes : connectez-vous."
+WRONG = "Nom d'utilisateur ou mot de passe incorrect."
+# What an anonymous visitor learns of a broken accounts file: nothing about the file itself
+# (path, account names, which one has a default password). The details go to the server log
+# and to « observatory user check ».
+UNAVAILABLE = ("L'application refuse de démarrer en mode protégé : la configuration des comptes "
+               "est à corriger. Administrateur : lancez « observatory user check » ou consultez "
+               "le journal du serveur.")
+STORE_DOWN = ("Connexion impossible pour le moment : les essais de connexion ne peuvent pas être "
+              "enregistrés dans la base. Réessayez dans quelques minutes.")
 DEMO_NOTICE = (
     "**Mode démonstration sans authentification** : tout visiteur peut modifier les données. "
     f"Pour un déploiement, définissez `{auth.USERS_ENV}` (chemin d'un fichier de comptes créé avec "
@@ -68,6 +82,7 @@ def _load(path: str, stamp: tuple[int, int] | None) -> tuple[dict[str, User], st
     try:
         return auth.load_users(path), None
     except auth.AuthError as exc:
+        LOG.error("protected mode refuses to serve: %s", exc)  # once per version of the file
         return {}, str(exc)
 
 
@@ -78,10 +93,62 @@ def _accounts() -> tuple[dict[str, User], str | None]:
     return _load(str(path), _stamp(path))
 
 
-@st.cache_resource(show_spinner=False)
-def _throttle() -> auth.LoginThrottle:
-    """One per process: a new browser session does not reset the count of failed attempts."""
-    return auth.LoginThrottle()
+def _now() -> dt.datetime:
+    """Naive UTC, as stored in ``login_attempts``."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _client() -> str:
+    """The client address as the server saw it; "" on localhost (Streamlit gives None there).
+
+    Behind a reverse proxy every visitor has the proxy's address: the lock by name and
+    client then acts as a lock by name.
+    """
+    try:
+        address = st.context.ip_address
+    except Exception:  # outside a script run (or an older Streamlit)
+        return ""
+    return address if isinstance(address, str) else ""  # AppTest gives a stand-in object
+
+
+@contextmanager
+def _attempts() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short session on the observatory's database, where login attempts are kept."""
+    from observatory.store import db
+    from observatory.ui import data  # imports this module: import it late
+
+    with db.session(data.ensure_database(data.db_path())) as con:
+        yield con
+
+
+def _pause(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def _refuse_clear_cache(self) -> None:
+    LOG.warning("ignored a browser's request to clear the server caches (protected mode)")
+
+
+def ignore_client_cache_clearing() -> bool:
+    """Make the server ignore a browser's « clear cache » message, for this whole process.
+
+    Streamlit (1.67) clears every cache of the process, for every visitor, whenever any
+    browser asks (a websocket message, whatever ``client.toolbarMode`` shows): a stranger
+    could slow everyone down at will. No setting turns that off, so in protected mode the
+    handler is replaced; the app clears its own caches when it writes. False when this
+    Streamlit has no such handler (then nothing is patched; the login brake does not depend
+    on it: it lives in the database).
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    if not callable(getattr(AppSession, "_handle_clear_cache_request", None)):
+        LOG.error("Streamlit has no _handle_clear_cache_request: browsers can still clear caches")
+        return False
+    AppSession._handle_clear_cache_request = _refuse_clear_cache
+    return True
 
 
 def current_user() -> User:
@@ -124,20 +191,43 @@ def logout() -> None:
 
 
 def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
-    """Log in, or return the French reason why not."""
-    name = name.strip()
-    throttle = _throttle()
-    wait = throttle.wait_s(name)
+    """Log in, or return the French reason why not.
+
+    Every attempt is read from and written to the database (never a Streamlit cache, which
+    any browser can have cleared). A client that failed ``auth.MAX_FAILURES`` times on a
+    name waits; other clients do not, but once a name collects failures from everywhere,
+    every check on it is slowed down (the right password still logs in).
+    """
+    name, client = name.strip(), _client()
+    now = _now()
+    try:
+        with _attempts() as con:
+            own = logins.failure_times(con, name, now - auth.LOCK_WINDOW, client=client)
+            everyone = len(logins.failure_times(con, name, now - auth.LOCK_WINDOW))
+            wait = auth.lock_wait_s(own, now)
+            if wait:
+                logins.record(con, name, client, logins.LOCKED, now)
+    except (StoreError, duckdb.Error) as exc:
+        LOG.error("login refused, attempts cannot be recorded: %s", exc)
+        return STORE_DOWN
     if wait:
-        return f"Trop d'essais pour ce compte : réessayez dans {int(wait) + 1} s."
+        auth.log_attempt(logins.LOCKED, name, client)
+        return f"Trop d'essais pour ce compte depuis votre poste : réessayez dans {int(wait) + 1} s."
+    _pause(auth.slow_down_s(everyone))
     user = auth.verify(users, name, password)
+    outcome = logins.FAILED if user is None else logins.SUCCEEDED
+    try:
+        with _attempts() as con:
+            logins.record(con, name, client, outcome, _now())
+    except (StoreError, duckdb.Error) as exc:
+        LOG.error("login refused, attempts cannot be recorded: %s", exc)
+        return STORE_DOWN  # an attempt that cannot be counted does not log in
     if user is None:
-        throttle.failed(name)
+        auth.log_attempt(outcome, name, client)
         failures = st.session_state.get(FAILURES_KEY, 0) + 1
         st.session_state[FAILURES_KEY] = failures
-        time.sleep(min(FAILURE_DELAY_S * failures, MAX_DELAY_S))
-        return "Nom d'utilisateur ou mot de passe incorrect."
-    throttle.succeeded(name)
+        _pause(min(FAILURE_DELAY_S * failures, MAX_DELAY_S))
+        return WRONG
     st.session_state.pop(FAILURES_KEY, None)
     st.session_state[SESSION_KEY] = user.name
     return None
@@ -152,9 +242,10 @@ def login_box() -> User:
     if mode() == auth.DEMO:
         st.sidebar.caption("Mode démonstration : pas de connexion, chaque visiteur est analyste.")
         return DEMO_USER
+    ignore_client_cache_clearing()
     users, error = _accounts()
-    if error:
-        st.error(f"L'application refuse de démarrer en mode protégé. {error}", icon=":material/lock:")
+    if error:  # the details are in the server log (see _load) and « observatory user check »
+        st.error(UNAVAILABLE, icon=":material/lock:")
         st.stop()
     user = current_user()
     if user is not ANONYMOUS:

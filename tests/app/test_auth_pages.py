@@ -7,14 +7,22 @@ test drives the real app.py once it is wired, and is skipped before.
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import streamlit as st
+from streamlit.runtime.app_session import AppSession
 from streamlit.testing.v1 import AppTest
 
 from observatory import auth
+from observatory.store import StoreError, db
 from observatory.ui import auth as ui_auth
+
+# Streamlit's own handler, before any test of this process had the app replace it.
+CLEAR_CACHE_HANDLER = AppSession._handle_clear_cache_request
 
 TIMEOUT_S = 60
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
@@ -39,6 +47,8 @@ def fresh(monkeypatch):
     """Fast bcrypt, no waiting after a failure, empty caches (accounts and the brake)."""
     monkeypatch.setattr(auth, "ROUNDS", 4)
     monkeypatch.setattr(ui_auth, "FAILURE_DELAY_S", 0.0)
+    monkeypatch.setattr(ui_auth, "_pause", lambda seconds: None)
+    monkeypatch.setattr(AppSession, "_handle_clear_cache_request", CLEAR_CACHE_HANDLER)
     monkeypatch.delenv(auth.USERS_ENV, raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -55,7 +65,16 @@ def script(tmp_path) -> Path:
 
 
 @pytest.fixture
-def users_file(tmp_path, monkeypatch) -> Path:
+def attempts_db(empty_db, tmp_path, monkeypatch) -> Path:
+    """The database where login attempts are kept (this test's copy, no place)."""
+    path = tmp_path / "observatory.duckdb"
+    shutil.copy(empty_db, path)
+    monkeypatch.setenv("OBSERVATORY_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def users_file(tmp_path, monkeypatch, attempts_db) -> Path:
     path = tmp_path / "private" / "users.toml"
     auth.save_user(path, "alice", auth.ANALYST, PASSWORD)
     auth.save_user(path, "bruno", auth.READER, "Pamiers-2026-lecture")
@@ -157,6 +176,75 @@ def test_five_failures_lock_the_account_even_for_the_right_password(script, user
     assert any(e.startswith("Trop d'essais pour ce compte") for e in texts(at.error))
 
 
+def test_clearing_every_cache_does_not_reset_the_lock(script, users_file):
+    """What a browser's « clear cache » message does to the server, then the right password."""
+    at = run(script)
+    for _ in range(5):
+        log_in(at, "alice", "essai-au-hasard")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    fresh_visitor = run(script)  # a new session too: nothing kept in the browser's session
+    log_in(fresh_visitor, "alice", PASSWORD)
+    assert role(fresh_visitor) == "reader"
+    assert any(e.startswith("Trop d'essais pour ce compte") for e in texts(fresh_visitor.error))
+
+
+def test_a_strangers_failures_lock_only_the_stranger_and_slow_the_account(script, users_file,
+                                                                         monkeypatch):
+    client, pauses = {"address": "203.0.113.66"}, []
+    monkeypatch.setattr(ui_auth, "_client", lambda: client["address"])
+    monkeypatch.setattr(ui_auth, "_pause", pauses.append)
+    stranger = run(script)
+    for _ in range(5):
+        log_in(stranger, "alice", "essai-au-hasard")
+    log_in(stranger, "alice", PASSWORD)
+    assert role(stranger) == "reader"  # the stranger waits, even with the right password
+
+    client["address"] = "192.0.2.10"  # the account's owner, from her own office
+    pauses.clear()
+    owner = log_in(run(script), "alice", PASSWORD)
+    assert role(owner) == "analyst"
+    assert auth.SLOW_DELAY_S in pauses  # slowed down while the account is under attack
+
+
+def test_failed_logins_are_logged_with_name_and_client_for_the_administrator(
+        script, users_file, attempts_db, monkeypatch, caplog):
+    monkeypatch.setattr(ui_auth, "_client", lambda: "203.0.113.66")
+    at = run(script)
+    with caplog.at_level(logging.WARNING, logger="observatory.auth"):
+        log_in(at, "mallory", "essai-au-hasard")
+        log_in(at, "alice", PASSWORD)
+    logged = [r.getMessage() for r in caplog.records if r.name == "observatory.auth"]
+    assert logged == ["login failed: name='mallory' client=203.0.113.66"]
+    with db.session(attempts_db, read_only=True) as con:
+        rows = con.execute("SELECT name, client, outcome FROM login_attempts ORDER BY id").fetchall()
+    assert rows == [("mallory", "203.0.113.66", "failed"), ("alice", "203.0.113.66", "succeeded")]
+
+
+def test_a_login_that_cannot_be_recorded_is_refused(script, users_file, monkeypatch):
+    def broken():
+        raise StoreError("La base est verrouillée.")
+    monkeypatch.setattr(ui_auth, "_attempts", broken)
+    at = log_in(run(script), "alice", PASSWORD)
+    assert role(at) == "reader"
+    assert ui_auth.STORE_DOWN in texts(at.error)
+
+
+def test_the_server_ignores_a_browsers_clear_cache_message_in_protected_mode(script, users_file):
+    calls = []
+
+    @st.cache_resource
+    def expensive() -> int:
+        calls.append(1)
+        return len(calls)
+
+    expensive()
+    run(script)  # a protected run sets the server up
+    AppSession._handle_clear_cache_request(SimpleNamespace(_session_state={}))
+    expensive()
+    assert calls == [1]  # still cached
+
+
 def test_a_removed_account_is_logged_out_at_the_next_click(script, users_file):
     at = log_in(run(script), "alice", PASSWORD)
     auth.save_user(users_file, "chloe", auth.ANALYST, "Saint-Girons-09")
@@ -168,16 +256,21 @@ def test_a_removed_account_is_logged_out_at_the_next_click(script, users_file):
 @pytest.mark.parametrize("content, reason", [
     (None, "introuvable"),
     ('[users.alice]\nrole = "analyst"\npassword_hash = "changeme"\n', "hachage bcrypt"),
+    ('[users.alice]\nrole = "analyst"\npassword_hash = "' + auth.bcrypt.hashpw(
+        b"admin", auth.bcrypt.gensalt(4)).decode() + '"\n', "par défaut"),
 ])
 def test_a_protected_observatory_with_bad_accounts_refuses_to_serve(script, tmp_path, monkeypatch,
-                                                                    content, reason):
+                                                                    caplog, content, reason):
     path = tmp_path / "users.toml"
     if content is not None:
         path.write_text(content, encoding="utf-8")
     monkeypatch.setenv(auth.USERS_ENV, str(path))
-    at = run(script)
-    assert any("refuse de démarrer" in e and reason in e for e in texts(at.error))
+    with caplog.at_level(logging.ERROR, logger="observatory.auth"):
+        at = run(script)
+    assert texts(at.error) == [ui_auth.UNAVAILABLE]  # neither the path, names nor the problem
     assert not [m for m in at.markdown if m.value.startswith("rôle : ")]  # the page never ran
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "observatory.auth")
+    assert reason in logged and str(path) in logged  # the administrator's details
 
 
 def test_the_accounts_file_can_come_from_streamlit_secrets(script, users_file, monkeypatch):
