@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,12 +10,34 @@ from pathlib import Path
 import duckdb
 
 from observatory import catalogue, demo, demo_cooperation
-from observatory.store import consortia, db, equipment, evaluations, places, rules, territory
+from observatory.store import audit, consortia, db, equipment, evaluations, places, rules, territory
 from observatory.territory import load
 from observatory.territory.config import TerritoryConfig
 
 
 DEMO_AUTHOR = "données de démonstration"
+
+
+class NotEmpty(db.StoreError):
+    """The database already holds data of its own: the demonstration set is not mixed in."""
+
+
+def existing_data(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What the database holds besides demonstration data (French labels, non-zero counts)."""
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM places WHERE NOT is_demo),"
+        " (SELECT count(*) FROM consortia WHERE NOT coalesce(is_demo, false)),"
+        " (SELECT count(*) FROM equipment WHERE NOT is_demo),"
+        " (SELECT count(*) FROM calls)").fetchone()
+    labels = ("lieu(x)", "consortium(s)", "équipement(s)", "appel(s) à projets")
+    return {label: int(n) for label, n in zip(labels, counts) if n}
+
+
+def _system_actor() -> str:
+    try:
+        return f"compte système « {getpass.getuser()} »"
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "compte système"
 
 
 @dataclass
@@ -64,19 +87,40 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
     return True
 
 
-def add_demo(con: duckdb.DuckDBPyConnection) -> int:
+def add_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None, *,
+             into_existing: bool = False) -> int:
     """Insert the demonstration data unless it is already there: places and evaluations,
-    then consortia, equipment, stays and calls built on them; one transaction."""
+    then consortia, equipment, stays and calls built on them; one transaction, one audit
+    entry naming ``actor`` (who asked for it).
+
+    A database holding data of its own (places, consortia, equipment, calls) is refused with
+    ``NotEmpty`` unless ``into_existing``; even then an existing call is never touched: only
+    the missing years are added, and no demonstration application joins an existing call.
+    """
     if places.demo_count(con):
         return 0
+    existing = existing_data(con)
+    if existing and not into_existing:
+        held = ", ".join(f"{n} {label}" for label, n in existing.items())
+        raise NotEmpty(f"La base contient déjà des données ({held}) : les données de "
+                       "démonstration ne sont chargées que dans une base vide. Rien n'a été "
+                       "modifié.")
+    actor = (actor or "").strip() or _system_actor()
     demo_places, demo_evaluations = demo.generate(territory.communes(con))
     with db.transaction(con):
+        kept_calls = sorted(int(y) for y in equipment.calls(con)["year"])
         ids = places.insert_many(con, demo_places)
         for evaluation in demo_evaluations:
             record = dict(evaluation, place_id=ids[evaluation["place_index"]])
             evaluations.insert(con, record)
         current = catalogue.annotate(places.current(con), rules.current(con))
-        _add_cooperation(con, demo_cooperation.generate(current[current["is_demo"]]))
+        plan = demo_cooperation.generate(current[current["is_demo"]], keep_calls=kept_calls)
+        _add_cooperation(con, plan)
+        audit.record(con, actor=actor, entity="demo", entity_id=0, action="import", old=None,
+                     new={"places": len(ids), "evaluations": len(demo_evaluations),
+                          "consortia": len(plan.consortia), "equipment": len(plan.equipment),
+                          "calls_added": [c["year"] for c in plan.calls],
+                          "calls_kept": kept_calls})
     return len(ids)
 
 
@@ -97,14 +141,20 @@ def _add_cooperation(con: duckdb.DuckDBPyConnection, plan: demo_cooperation.Coop
         equipment.save_application(con, dict(record, consortium_id=consortium_ids[k]))
 
 
-def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False) -> InitReport:
-    """Idempotent: safe to run on a new file, an up-to-date one or an older one."""
+def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False,
+                  actor: str | None = None) -> InitReport:
+    """Idempotent: safe to run on a new file, an up-to-date one or an older one.
+
+    ``with_demo`` on a database holding data of its own raises ``NotEmpty`` (after the
+    migrations and the territory, which are kept); ``actor`` names who asked in the audit trail
+    (default: the system account running this).
+    """
     con = db.connect(path)
     try:
         report = InitReport(migrations_applied=db.migrate(con))
         report.territory_loaded = load_territory(con, config)
         if with_demo:
-            report.demo_places_added = add_demo(con)
+            report.demo_places_added = add_demo(con, actor)
         report.schema_version = db.schema_version(con)
         con.execute("CHECKPOINT")
     finally:

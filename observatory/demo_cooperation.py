@@ -7,6 +7,7 @@ a mature place heading non-mature neighbours. Everything is flagged as demonstra
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,15 +53,22 @@ def _location(members: list[int], places: pd.DataFrame) -> int:
     return next((m for m in members if not zone.get(m)), members[0])
 
 
-def generate(places: pd.DataFrame, seed: int = SEED) -> Cooperation:
-    """``places``: the demonstration places with ids and the ``mature`` flag."""
+def generate(places: pd.DataFrame, seed: int = SEED,
+             keep_calls: Collection[int] = ()) -> Cooperation:
+    """``places``: the demonstration places with ids and the ``mature`` flag.
+
+    ``keep_calls``: years whose call already exists in the database. The plan then holds no
+    call for those years and no application to them (a real call never receives
+    demonstration applications); the consortia and their equipment stay, as demonstration data.
+    """
+    keep = {int(y) for y in keep_calls}
     rng = np.random.default_rng(seed)
     names = dict(zip(places["id"], places["name"]))
     proposal = propose_network(places, max_minutes=35, max_size=4)
     groups = [(head, g["member_id"].astype(int).tolist())
               for head, g in proposal.links.groupby("head_id")]
     out = Cooperation()
-    for year in range(2023, 2029):
+    for year in (y for y in range(2023, 2029) if y not in keep):
         out.calls.append({"year": year, "budget": CALL_BUDGET_EUR,
                           "opens_on": dt.date(year, 2, 1), "closes_on": dt.date(year, 4, 30),
                           "notes": "Appel à projets de démonstration"})
@@ -72,7 +80,7 @@ def generate(places: pd.DataFrame, seed: int = SEED) -> Cooperation:
             call_year=year, status=status,
             description="Mutualisation d'équipements et itinérance entre lieux voisins "
                         "(données de démonstration)."))
-        if application:
+        if application and year not in keep:
             requested = float(rng.integers(8, 20) * 1000)
             out.applications.append((k, {
                 "call_year": year, "amount_requested": requested,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import shutil
+
 import pandas as pd
 import pytest
 import shapely
 
-from observatory import catalogue, demo
+from observatory import bootstrap, catalogue, demo, demo_cooperation
 from observatory.maturity import DEFAULT_RULE, MaturityRule, is_mature
 from observatory.model import CRITERIA_KEYS, LEGAL_STATUSES, TYPOLOGIES
-from observatory.store import db, evaluations, places, rules, territory
+from observatory.store import db, equipment, evaluations, places, rules, territory
 
 COUSERANS = "200067940"
 
@@ -170,3 +174,72 @@ def test_generated_latest_scores_honour_the_requested_rule(communes):
     mature = sum(is_mature(e, rule) for e in latest.values())
     assert len(generated) == 42
     assert mature == demo.MATURE_COUNT
+
+
+# --- loading the demonstration set into a database that is not empty --------------------------
+
+@pytest.fixture(scope="module")
+def territory_only(tmp_path_factory, territory_config):
+    path = tmp_path_factory.mktemp("territory_only") / "observatory.duckdb"
+    bootstrap.init_database(path, territory_config, with_demo=False)
+    return path
+
+
+@pytest.fixture
+def with_real_call(territory_only, tmp_path):
+    """The territory and one real call (2026, 123 456 €), nothing else."""
+    path = tmp_path / "observatory.duckdb"
+    shutil.copy(territory_only, path)
+    with db.session(path) as con, db.transaction(con):
+        equipment.save_call(con, 2026, 123456.0, dt.date(2026, 3, 1), dt.date(2026, 5, 31),
+                            "Appel réel du PETR", actor="claire")
+    return path
+
+
+def call_2026(con) -> tuple:
+    return con.execute("SELECT budget, opens_on, closes_on, notes FROM calls WHERE year = 2026"
+                       ).fetchone()
+
+
+def test_demo_data_is_refused_in_a_database_holding_data_of_its_own(with_real_call):
+    with db.session(with_real_call) as con:
+        with pytest.raises(bootstrap.NotEmpty, match=r"1 appel\(s\) à projets.*Rien n'a été modifié"):
+            bootstrap.add_demo(con, "claire")
+        assert call_2026(con) == (123456.0, dt.date(2026, 3, 1), dt.date(2026, 5, 31),
+                                  "Appel réel du PETR")
+        assert con.execute("SELECT count(*) FROM places").fetchone()[0] == 0
+
+
+def test_demo_data_added_on_purpose_never_touches_an_existing_call(with_real_call):
+    with db.session(with_real_call) as con:
+        assert bootstrap.add_demo(con, "claire", into_existing=True) == 42
+        assert call_2026(con) == (123456.0, dt.date(2026, 3, 1), dt.date(2026, 5, 31),
+                                  "Appel réel du PETR")
+        years = [r[0] for r in con.execute("SELECT year FROM calls ORDER BY year").fetchall()]
+        assert years == list(range(2023, 2029))  # the missing years only were added
+        assert con.execute("SELECT count(*) FROM applications WHERE call_year = 2026"
+                           ).fetchone()[0] == 0  # no demonstration application on a real call
+        assert con.execute("SELECT count(*) FROM audit_log WHERE entity = 'call' AND "
+                           "entity_id = 2026 AND action = 'update'").fetchone()[0] == 0
+
+
+def test_loading_the_demo_is_audited_with_the_name_of_who_asked(territory_only, tmp_path):
+    path = tmp_path / "observatory.duckdb"
+    shutil.copy(territory_only, path)
+    with db.session(path) as con:
+        assert bootstrap.add_demo(con, "claire") == 42
+        assert bootstrap.add_demo(con, "claire") == 0  # already there: nothing, no new entry
+        rows = con.execute("SELECT actor, action, new_values FROM audit_log "
+                           "WHERE entity = 'demo'").fetchall()
+    assert len(rows) == 1
+    actor, action, new = rows[0]
+    assert (actor, action) == ("claire", "import")
+    assert json.loads(new)["places"] == 42 and json.loads(new)["calls_kept"] == []
+
+
+def test_demo_cooperation_leaves_out_kept_calls_and_their_applications(loaded):
+    current, *_ = loaded
+    plan = demo_cooperation.generate(current, keep_calls=[2024, 2026])
+    assert [c["year"] for c in plan.calls] == [2023, 2025, 2027, 2028]
+    assert {record["call_year"] for _, record in plan.applications} <= {2023, 2025}
+    assert demo_cooperation.generate(current).calls[3]["year"] == 2026  # unchanged by default

@@ -177,9 +177,9 @@ def save_rule(rule: MaturityRule, set_by: str | None = None) -> None:
 
 def add_demo() -> int:
     """Load the demonstration data into an empty observatory (an import: analysts only)."""
-    acting_user("import")
+    user = acting_user("import")
     with _WRITE_LOCK:
-        added = read(bootstrap.add_demo)
+        added = read(bootstrap.add_demo, actor_name(user))  # audited; NotEmpty if not empty
     invalidate()
     return added
 
