@@ -63,12 +63,17 @@ FILES = {
     "csv: blank rows up to the upload limit": ("csv", lambda: h.csv_blank_lines(LIMIT)),
     "csv: columns up to the upload limit": ("csv", lambda: h.csv_many_columns(LIMIT)),
     "csv: one cell of the upload limit": ("csv", lambda: h.csv_one_huge_cell(LIMIT)),
+    "csv: 300 columns, one cell filled a row": ("csv", lambda: h.csv_wide_table(LIMIT)),
+    "csv: 20 filled columns up to the upload limit (a real table)": (
+        "csv", lambda: h.csv_real_table(LIMIT)),
     "json: nested arrays up to the upload limit": ("json", lambda: h.json_deeply_nested(LIMIT)),
     "geojson: features up to the upload limit": (
         "geojson", lambda: h.geojson_many_features(LIMIT)),
     "geojson: properties up to the upload limit": (
         "geojson", lambda: h.geojson_many_properties(LIMIT)),
     "geojson: a property nested 100,000 deep": ("geojson", h.geojson_nested_property),
+    "geojson: 50,000 features, 300 sparse properties": (
+        "geojson", h.geojson_sparse_properties),
 }
 
 CHILD = r"""

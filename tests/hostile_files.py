@@ -301,3 +301,24 @@ def xlsx_shared_strings_at_limit(limit: int) -> bytes:
         _repeated(unit, (limit - 10_000) // len(unit)), b"</sst>")
     rows = HEADER_ROW.encode() + b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>'
     return _sheet(rows, shared=strings)
+
+
+def csv_wide_table(size: int, columns: int = 300) -> bytes:
+    """A header of ``columns`` names, then rows with only their last cell filled."""
+    header = ";".join(f"c{i}" for i in range(columns)).encode() + b"\n"
+    row = b";" * (columns - 1) + b"x\n"
+    return header + row * ((size - len(header)) // len(row))
+
+
+def csv_real_table(size: int, columns: int = 20) -> bytes:
+    """A French export: ``columns`` filled cells a row, up to ``size`` bytes."""
+    header = ";".join(f"Colonne {i}" for i in range(columns)).encode() + b"\n"
+    row = ";".join(f"valeur {i},5" for i in range(columns)).encode() + b"\n"
+    return header + row * ((size - len(header)) // len(row))
+
+
+def geojson_sparse_properties(features: int = 50_000, keys: int = 300) -> bytes:
+    """``features`` features with one property each, ``keys`` different ones in all."""
+    items = ",".join(f'{{"type":"Feature","geometry":null,"properties":{{"p{i % keys}":1}}}}'
+                     for i in range(features))
+    return ('{"type":"FeatureCollection","features":[' + items + "]}").encode()

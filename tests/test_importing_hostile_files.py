@@ -267,3 +267,18 @@ def test_streamlit_upload_limit_is_what_the_importer_accepts():
     assert config["server"]["maxUploadSize"] == readers.MAX_UPLOAD_MB
     assert readers.MAX_UPLOAD_MB * 1024 * 1024 == readers.DEFAULT_MAX_BYTES
     assert readers.SIZE_LIMIT_TEXT.startswith(f"Taille maximale : {readers.MAX_UPLOAD_MB} Mo")
+
+
+def test_rows_times_columns_are_bounded_even_when_the_cells_are_empty(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_SLOTS", 10_000)
+    with pytest.raises(ImportFileError, match="ferait 3\u202f479 lignes sur 300 colonnes, plus "
+                                              "de 10\u202f000 cases"):
+        read_table(h.csv_wide_table(1024 * 1024), "lieux.csv")
+    with pytest.raises(ImportFileError, match="ferait 50\u202f000 lignes sur 303 colonnes"):
+        read_table(h.geojson_sparse_properties(), "lieux.geojson")
+
+
+def test_a_real_csv_of_the_upload_limit_is_read_whole():
+    table = read_table(h.csv_real_table(LIMIT), "inventaire.csv")
+    assert table.shape == (45_589, 20)
+    assert table.loc[45_590, "Colonne 19"] == "valeur 19,5"

@@ -39,7 +39,10 @@ def clean(value: object) -> str:
     """Cell text without control characters or surrounding blanks (no-break spaces too)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return _CONTROL.sub("", str(value)).replace("\u00a0", " ").strip()
+    text = str(value)
+    if text.isprintable():  # no control, format or no-break space character: the fast path
+        return text.strip()
+    return _CONTROL.sub("", text).replace("\u00a0", " ").strip()
 
 
 def shorten(text: str, limit: int = 80) -> str:

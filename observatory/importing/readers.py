@@ -38,6 +38,8 @@ DEFAULT_MAX_ROWS = 50_000
 MAX_COLUMNS = 300
 # Filled cells kept in all (50,000 rows of 20 filled columns): bounds the memory of a table.
 MAX_CELLS = 1_000_000
+# Cells of the table built, empty ones included (rows x columns): bounds its memory too.
+MAX_SLOTS = 4_000_000
 # Decompressed size of the workbook parts read (sheet, shared strings, styles): what bounds
 # the time of an Excel read (expat streams about 20 MB of sheet XML a second).
 MAX_XML_BYTES = 64 * 1024 * 1024
@@ -819,6 +821,7 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
                                   "différents : gardez seulement les attributs utiles.")
     header = [str(k) for k in keys if k not in ("longitude", "latitude", READ_PROBLEM)]
     header += ["longitude", "latitude", READ_PROBLEM]
+    _check_slots(len(features), len(header))
     rows: list[Row] = []
     try:
         for number, feature in enumerate(features, start=1):
@@ -900,6 +903,14 @@ def _too_many_rows(max_rows: int, count: int | None = None) -> ImportFileError:
     counted = f"compte {_fr_int(count)}" if count else "compte plus de " + _fr_int(max_rows)
     return ImportFileError(f"Le fichier {counted} lignes : la limite est de "
                            f"{_fr_int(max_rows)}. Découpez-le en plusieurs fichiers.")
+
+
+def _check_slots(rows: int, columns: int) -> None:
+    if rows * columns > MAX_SLOTS:
+        raise ImportFileError(
+            f"Le tableau ferait {_fr_int(rows)} lignes sur {_fr_int(columns)} colonnes, plus "
+            f"de {_fr_int(MAX_SLOTS)} cases : supprimez les colonnes vides ou inutiles, ou "
+            "découpez le fichier.")
 
 
 def _count_cells(rows: Iterable[Row]) -> None:
@@ -993,6 +1004,7 @@ def _finish(header: list[str], rows: list[Row], max_rows: int) -> pd.DataFrame:
         raise _too_many_rows(max_rows, len(rows))
     columns = _unique_headers(header)
     width = len(columns)
+    _check_slots(len(rows), width)
     cells, problems = [], []
     for _, values, beyond, problem in rows:
         values = [clean(v) if v else "" for v in values]
