@@ -282,3 +282,13 @@ def test_a_real_csv_of_the_upload_limit_is_read_whole():
     table = read_table(h.csv_real_table(LIMIT), "inventaire.csv")
     assert table.shape == (45_589, 20)
     assert table.loc[45_590, "Colonne 19"] == "valeur 19,5"
+
+
+def test_long_integers_dates_and_booleans_read_as_the_analyst_typed_them():
+    data = h.xlsx_with_cells('<row r="2"><c r="A2"><v>12345678901234567</v></c>'
+                             '<c r="B2" t="b"><v>1</v></c></row>'
+                             '<row r="3"><c r="A3"><v>0.30000000000000004</v></c>'
+                             '<c r="B3"><v>1e3</v></c></row>')
+    table = read_table(data, "lieux.xlsx")
+    assert table.loc[2].tolist() == ["12345678901234567", "oui"]
+    assert table.loc[3].tolist() == ["0.3", "1000"]

@@ -330,7 +330,7 @@ def _read_csv(data: bytes, name: str, warnings: list[str]) -> Iterator[Row]:
 _WORKBOOK_PARTS_LIMIT = 4 * 1024 * 1024  # workbook.xml and its relationships
 _ERROR_VALUE = re.compile(r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|"
                           r"CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|EXTERNAL!|PYTHON!)")
-_INTEGER = re.compile(r"-?\d{1,15}")
+_INTEGER = re.compile(r"-?\d{1,4000}")  # int() refuses longer texts
 # Numbers whose text is already the one _cell_text(float(text)) would give.
 # (at most 15 characters: 15 significant digits at most, like "%.15g").
 _PLAIN_NUMBER = re.compile(r"(?=.{1,15}$)(?:-?[1-9]\d*|0)(?:\.\d*[1-9])?")
