@@ -4,9 +4,12 @@ import streamlit as st
 
 from observatory.auth import PermissionDenied
 from observatory.store import StoreError
-from observatory.ui import auth, context, maps, sidebar
+from observatory.ui import auth, context, fmt, maps, sidebar
 
 maps.use_local_assets()
+# The tables' built-in CSV download writes formulas (=SUM(…)) as typed; the app's own exports
+# neutralise them. Also in .streamlit/config.toml, which is only read from the working folder.
+st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="static/favicon.png",
                    layout="wide")
 
@@ -33,7 +36,7 @@ except StoreError as exc:
     st.stop()
 st.session_state["_page_context"] = ctx
 sidebar.reset_button()
-st.sidebar.caption(f"{ctx.territory_name} · {len(ctx.filtered)} lieu(x) affiché(s) sur {len(ctx.places)}")
+st.sidebar.caption(f"{fmt.md(ctx.territory_name)} · {len(ctx.filtered)} lieu(x) affiché(s) sur {len(ctx.places)}")
 auth.login_box()  # protected mode with a bad accounts file: error and stop
 auth.demo_notice()
 

@@ -3,14 +3,13 @@
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from observatory import calls as call_figures
 from observatory import eligibility
 from observatory.eligibility import CALL_YEARS
 from observatory.model import APPLICATION_STATUSES
-from observatory.ui import auth, context, data, eligibility_view, fmt
+from observatory.ui import auth, charts, context, data, eligibility_view, fmt
 
 ctx = context.get()
 st.title("Appels à projets")
@@ -36,10 +35,7 @@ st.dataframe(table.rename(columns={
                    "Accordé (€)": st.column_config.NumberColumn(format="%.0f")})
 by_epci = call_figures.per_epci(applications, saved, ctx.places)
 if len(by_epci):
-    st.plotly_chart(px.bar(by_epci, x="call_year", y="granted", color="epci_name",
-                           labels={"call_year": "Appel", "granted": "Montant accordé (€)",
-                                   "epci_name": "EPCI du projet"}).update_layout(
-        height=340, xaxis={"dtick": 1}), width="stretch")
+    st.plotly_chart(charts.granted_by_epci(by_epci), width="stretch")
 
 if auth.allowed("edit"):
     left, right = st.columns(2)

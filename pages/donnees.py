@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from observatory import exports
+from observatory import exports, privacy
 from observatory.auth import DEMO, PermissionDenied
 from observatory.ui import auth, context, data, fmt
 
@@ -42,7 +42,9 @@ if right.button("Figer", type="primary",
 if catalogue.empty:
     st.info("Aucun instantané pour l'instant.")
 else:
-    st.dataframe(catalogue[["id", "label", "created_at", "created_by", "places", "mature"]].rename(
+    listed = privacy.for_viewer(catalogue, auth.current_user())  # « Par »: a person's name
+    st.dataframe(listed[privacy.shown_columns(
+        listed, ["id", "label", "created_at", "created_by", "places", "mature"])].rename(
         columns={"id": "N°", "label": "Intitulé", "created_at": "Date", "created_by": "Par",
                  "places": "Lieux", "mature": "Matures"}), hide_index=True, width="stretch")
     if can_snapshot:

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,7 +11,7 @@ from observatory.consortia import ConflictError
 from observatory.distances import EstimatedRoad
 from observatory.equipment import Equipment, EquipmentError, current_locations, from_row
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
-from observatory.ui import auth, context, data, fmt, maps
+from observatory.ui import auth, charts, context, data, fmt, maps
 
 INVENTORY, ITINERANCE, TOUR = "Inventaire", "Itinérance et calendrier", "Planifier une tournée"
 NEW = 0
@@ -146,11 +145,8 @@ if view == ITINERANCE:
         st.caption("Aucun séjour programmé.")
     else:
         end = pd.Timestamp(start_month) + pd.DateOffset(months=12)
-        fig = px.timeline(timeline, x_start="start", x_end="end", y="item", color="place",
-                          labels={"item": "", "place": "Lieu"})
-        fig.update_xaxes(range=[pd.Timestamp(start_month), end], dtick="M1", tickformat="%b %Y")
-        fig.update_layout(height=120 + 40 * timeline["item"].nunique(), margin={"t": 20})
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(charts.stays_timeline(timeline, pd.Timestamp(start_month), end),
+                        width="stretch")
 
     reach_minutes = st.slider("Portée d'une étape (minutes de trajet estimées)", 5, 60, 20, 5,
                               key="it_reach")

@@ -1,11 +1,10 @@
 """Évolutions: compare two snapshots, or a snapshot and today."""
 
-import plotly.express as px
 import streamlit as st
 
 from observatory import evolution
 from observatory.exports import excel
-from observatory.ui import context, data, fmt
+from observatory.ui import charts, context, data, fmt
 
 TODAY = -1
 
@@ -50,17 +49,11 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Moyenne de chaque critère**")
     means = change.criteria_means.melt(id_vars="critère", var_name="état", value_name="moyenne")
-    st.plotly_chart(px.bar(means, x="critère", y="moyenne", color="état", barmode="group",
-                           range_y=[0, 4], labels={"critère": "", "moyenne": "Moyenne (0–4)",
-                                                   "état": ""}).update_layout(height=340),
-                    width="stretch")
+    st.plotly_chart(charts.criteria_means(means), width="stretch")
 with right:
     st.markdown("**Lieux matures au fil des instantanés**")
     history = catalogue.sort_values("created_at")
-    st.plotly_chart(px.line(history, x="created_at", y="mature", markers=True, text="label",
-                            labels={"created_at": "", "mature": "Lieux matures"})
-                    .update_traces(textposition="top center").update_layout(height=340),
-                    width="stretch")
+    st.plotly_chart(charts.mature_over_snapshots(history), width="stretch")
 
 for title, frame in change.tables().items():
     if title in ("Chiffres clés", "Moyennes par critère") or frame.empty:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from observatory import distances
+from observatory import distances, privacy
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
 from observatory.ui import auth, charts, context, data, fmt, place_forms
@@ -69,9 +69,11 @@ history = data.evaluation_history(data.db_path(), int(chosen))
 st.markdown(f"**Historique des évaluations** ({len(history)})")
 if len(history) > 1:
     st.plotly_chart(charts.history(history), width="stretch")
-st.dataframe(history[["evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence"]].rename(
-    columns={"evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
-             **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
+shown = privacy.for_viewer(history, auth.current_user())  # evaluator names: personal data
+st.dataframe(shown[privacy.shown_columns(shown, ["evaluated_on", "evaluator", *CRITERIA_KEYS,
+                                                 "evidence"])].rename(columns={
+    "evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
+    **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
 
 editable = data.place_record(int(chosen))
 if can_edit:

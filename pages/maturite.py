@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from observatory import privacy
 from observatory.maturity import MaturityRule, compare_rules, fmt_score
 from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX
 from observatory.ui import auth, context, data
@@ -48,6 +49,7 @@ if proposed != ctx.rule and auth.require("change_rule"):
         st.rerun()
 
 with st.expander("Historique de la règle"):
-    st.dataframe(data.rule_history(data.db_path()).rename(columns={
+    rules_set = privacy.for_viewer(data.rule_history(data.db_path()), auth.current_user())
+    st.dataframe(rules_set.rename(columns={
         "min_mean": "Moyenne minimale", "min_each": "Plancher", "set_at": "Date",
         "set_by": "Par"}), hide_index=True, width="stretch")

@@ -14,6 +14,7 @@ import html
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,9 @@ PAYLOADS = (
     "[x](javascript:alert(1))",
     "{nb}",  # fpdf2's alias for the page count
     "&amp;",  # markdown and HTML decode entities: must show as typed
+    "<a href=//evil.example>a</a>",  # Plotly renders links and styles...
+    "<span style=color:red>b</span>",
+    "$x^2$",  # ...and matplotlib (PDF charts) renders $…$ as mathematics
 )
 PAYLOAD = " ".join(PAYLOADS)
 WEBSITE = "javascript:alert(document.domain)//{{7*7}}"
@@ -50,9 +54,13 @@ WEBSITE = "javascript:alert(document.domain)//{{7*7}}"
 EVALUATED = (": 49 ", "__builtins__", "TemplateSyntaxError")
 
 
+# Fields the store caps in length: their payload is cut (the cut one is what is written).
+LIMITED = {"Consortium": 200, "Équipement": 200}
+
+
 def tagged(field: str) -> str:
     """The payload behind a field tag, so each field can be told apart in the outputs."""
-    return f"{field}: {PAYLOAD}"
+    return f"{field}: {PAYLOAD}"[:LIMITED.get(field)]
 
 
 FIELDS = ("Lieu", "Commune", "EPCI", "Typologie", "Thématique", "Preuve", "Évaluateur",
@@ -292,3 +300,22 @@ def test_markdown_escaping_keeps_entities_and_setext_headings_as_typed(text):
     escaped = fmt.md(text)
     assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch in "&=")
     assert re.sub(r"\\(.)", r"\1", escaped) == text
+
+
+def test_pdf_map_prints_dollar_signs_as_typed_not_as_mathematics(live_bundle, monkeypatch):
+    """matplotlib reads text between two $ as mathematics ($x^2$ became x²): the EPCI labels
+    and the legend of the PDF map are drawn as plain text."""
+    from matplotlib.text import Text
+
+    from observatory.exports import charts
+
+    figures = []
+    monkeypatch.setattr(charts, "_png", lambda figure: figures.append(figure) or b"")
+    bundle = replace(live_bundle, meta={**live_bundle.meta, "excluded_zone_label": "$y$ zone"})
+    charts.places_map(bundle)
+    [figure] = figures
+    drawn = [t for t in figure.findobj(Text) if "$" in t.get_text()]
+    assert any("$x^2$" in t.get_text() for t in drawn)  # the hostile EPCI's label
+    assert any("$y$ zone" in t.get_text() for t in drawn)  # the legend
+    for text in drawn:
+        assert text._preprocess_math(text.get_text()) == (text.get_text(), False), text

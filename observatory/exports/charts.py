@@ -1,7 +1,9 @@
 """Static images for the PDF report (matplotlib, no browser): the map and the criteria charts.
 
 Figures are built with ``matplotlib.figure.Figure`` directly (no pyplot global state), so
-building a report is safe in a Streamlit thread.
+building a report is safe in a Streamlit thread. matplotlib reads the text between two ``$``
+as mathematics: user text (EPCI names, the excluded zone's label) is drawn with
+``parse_math=False``, so it prints as typed.
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ def places_map(bundle: Bundle, width_in: float = 7.0, height_in: float = 7.6) ->
     ax.set_axis_off()
     _scale_bar(ax, minx, miny)
     _label_epci(ax, outlines, communes)
-    ax.legend(handles=_legend(common.excluded_label(bundle)), loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncol=3, prop=FONT, frameon=False)
+    legend = ax.legend(handles=_legend(common.excluded_label(bundle)), loc="upper center",
+                       bbox_to_anchor=(0.5, 0.0), ncol=3, prop=FONT, frameon=False)
+    for label in legend.get_texts():
+        label.set_parse_math(False)
     return _png(figure)
 
 
@@ -95,7 +99,7 @@ def _label_epci(ax, outlines: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> N
         if siren in inside:
             point = geometry.representative_point()
             ax.text(point.x, point.y, common.short_epci(names[siren]), ha="center", va="center",
-                    fontsize=6.5, color="#333333", zorder=6,
+                    fontsize=6.5, color="#333333", zorder=6, parse_math=False,
                     path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")])
 
 

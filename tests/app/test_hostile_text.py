@@ -118,3 +118,96 @@ def test_the_website_field_never_becomes_a_link(make_app, hostile_app_db):
         for element in at.get(kind):
             assert "javascript:" not in unescaped(str(element.value)).replace(PAYLOAD, ""), \
                 element.value
+
+
+@pytest.fixture
+def protected(tmp_path, monkeypatch):
+    from observatory import auth
+
+    users = tmp_path / "users.toml"
+    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    return users
+
+
+def test_a_reader_sees_no_evaluator_nor_author_name_on_any_page(make_app, hostile_app_db,
+                                                                  protected):
+    """Evaluator names and audit actors are personal data: not in any table, text or option a
+    reader is shown (tables included: their built-in CSV download would carry them)."""
+    path, written = hostile_app_db
+    at = make_app(path, query={"lieu": str(written["place_id"])})
+    at.run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        joined = check_page(at, page)
+        assert "Évaluateur:" not in unescaped(joined), page
+        headers = " ".join(str(c) for frame in at.dataframe for c in frame.value.columns)
+        assert "Évaluateur" not in headers and "Par" not in headers.split(), (page, headers)
+
+
+def test_an_analyst_sees_the_evaluator_in_the_evaluation_history(make_app, hostile_app_db):
+    path, written = hostile_app_db
+    at = make_app(path, query={"lieu": str(written["place_id"])}, page="pages/lieux.py")
+    at.run()
+    joined = check_page(at, "pages/lieux.py")
+    assert tagged("Évaluateur") in unescaped(joined)
+
+
+RENDERED_MARKUP = ("<img", "<a ", "<span", "<script", "</script")
+
+
+def plotly_strings(at: AppTest) -> list[str]:
+    """Every string of every Plotly figure on the page (traces, hover texts, layout)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for chart in at.get("plotly_chart"):
+        walk(json.loads(chart.proto.spec))
+    return found
+
+
+def test_plotly_figures_show_user_text_escaped_never_as_html(make_app, hostile_app_db):
+    """Plotly draws <a href>, <span style>… in legends, ticks and hover boxes: every user
+    string reaches it escaped (it shows &lt; as <), on every page with a figure."""
+    path, written = hostile_app_db
+    at = make_app(path, query={"lieu": str(written["place_id"])})
+    at.run()
+    seen = {}
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        strings = plotly_strings(at)
+        for value in strings:
+            for markup in RENDERED_MARKUP:
+                assert markup not in value, (page, value)
+        seen[page] = "\n".join(strings)
+    escaped_name = tagged("Lieu").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert escaped_name in seen["pages/lieux.py"]  # the radar's legend
+    assert "&lt;a href=" in seen["pages/tableau_de_bord.py"]  # EPCI ticks, typologies, hover
+    assert "&lt;span style=" in seen["pages/evolutions.py"]  # snapshot labels
+
+
+def test_the_importer_shows_hostile_column_headers_as_typed(make_app, app_db):
+    """Headers of an uploaded file reach the page's captions and warnings escaped."""
+    header = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) **gras**"
+    body = f"Nom du lieu;Code INSEE;Typologie;{header};{header}\nAtelier;09122;Fablab;a;b\n"
+    at = make_app(app_db, page="pages/importer.py")
+    at.run()
+    at.file_uploader(key="imp_file_places").set_value(("lieux.csv", body.encode(), "text/csv"))
+    at.run()
+    joined = check_page(at, "pages/importer.py")
+    assert "onerror" in joined  # the header is shown (ignored column, twin columns)
+    for kind in MARKDOWN_KINDS:
+        for element in at.get(kind):
+            raw = str(element.value)
+            if "onerror" in raw:
+                assert "**gras**" not in raw and not UNESCAPED_MARKUP.search(raw), raw

@@ -62,3 +62,23 @@ def test_lieux_shows_a_place_without_opening_year_nor_transition_flag(make_app, 
     assert_ok(at)
     assert any("ouvert en ?" in m.value for m in at.markdown), [m.value for m in at.markdown]
     assert "Modifier ce lieu" in [e.label for e in at.expander]  # the edit form drew too
+
+
+# --- the grids' own CSV download ------------------------------------------------------------
+
+def test_the_grids_builtin_csv_download_is_disabled(make_app, app_db):
+    """st.dataframe's « Download as CSV » writes cells as typed (=SUM(…) runs in a spreadsheet)
+    and copies what the app's exports leave out: the app's own exports replace it."""
+    import tomllib
+    from pathlib import Path
+
+    from streamlit import config
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml")
+                            .read_text(encoding="utf-8"))
+    assert project["client"]["disableDataExport"] is True
+    config.set_option("client.disableDataExport", False)  # as when started from another folder
+    at = make_app(app_db, page=LIEUX)
+    at.run()
+    assert_ok(at)
+    assert config.get_option("client.disableDataExport") is True
