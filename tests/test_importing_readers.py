@@ -291,3 +291,11 @@ def test_a_one_column_file_keeps_its_header():
     table = read_table(b"Nom du lieu\nLa Forge\nLe Tiers\n", "lieux.csv")
     assert list(table.columns) == ["Nom du lieu"] and list(table.index) == [2, 3]
     assert read_warnings(table) == []
+
+
+def test_data_cells_that_look_like_column_names_never_replace_the_header():
+    data = ("Structure porteuse;Lieu d'accueil;Remarque\n"
+            "Mairie;Salle de la commune;Adresse postale à vérifier\n").encode()
+    table = read_table(data, "lieux.csv")
+    assert list(table.columns) == ["Structure porteuse", "Lieu d'accueil", "Remarque"]
+    assert list(table.index) == [2]

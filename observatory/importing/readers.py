@@ -973,11 +973,17 @@ def _header_position(top: list[Row]) -> int:
         return (len(texts) == 1 and not row[2]
                 and (" " in texts[0] or len(texts[0]) > 20))
 
+    def width(row: Row) -> int:
+        return sum(1 for c in row[1] if clean(c))
+
     first = known(top[0])
     if first >= 2 or len(top) == 1:
         return 0
     for position, row in enumerate(top[1:], start=1):
-        if known(row) >= 2 and known(row) > first:
+        # a header below rows that are much narrower than it (titles, a date), never
+        # below a row as wide as itself: that one is the header, the rest is data
+        if (known(row) >= 2 and known(row) > first
+                and all(2 * width(above) <= width(row) for above in top[:position])):
             return position
     position = 0
     while (position < len(top) - 1 and lone_sentence(top[position])
