@@ -9,6 +9,7 @@ takes effect at the user's next click.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -43,6 +44,22 @@ DEMO_NOTICE = (
     "« observatory user add NOM --role analyst --users-file CHEMIN ») : les visiteurs seront alors "
     "lecteurs et seuls les analystes connectés pourront modifier, importer ou voir les contacts."
 )
+
+
+def _log_to_server_output() -> None:
+    """Refused logins and broken accounts files reach the server's output with a timestamp.
+
+    Streamlit configures its own loggers only; without a handler Python would print the bare
+    message. Left alone when the deployment configured logging itself.
+    """
+    if not LOG.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
+
+
+_log_to_server_output()
 
 
 def _users_path() -> Path | None:

@@ -1,0 +1,103 @@
+"""The login brake against a real server: a browser's « clear cache » message resets nothing.
+
+Streamlit lets any browser ask the server to clear every cache (a websocket message, whatever
+the menu shows). The lock used to live in such a cache: five wrong guesses, one clear, and the
+sixth guess was checked again. Here the message is sent as an attacker would, on the page's
+own websocket, between the wrong guesses and the right password.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+
+from observatory import auth, bootstrap, config
+from observatory.store import db
+from observatory.territory.config import load_territory_config
+from tests.browser.conftest import ARTIFACTS, start_app
+
+PASSWORD = "lavande-Foix-2026"
+IGNORED = "ignored a browser's request to clear the server caches"
+
+
+@pytest.fixture(scope="module")
+def protected_app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("login")
+    path = tmp / "observatory.duckdb"
+    bootstrap.init_database(path, load_territory_config(config.territory_path()), with_demo=False)
+    users = tmp / "private" / "users.toml"
+    rounds = auth.ROUNDS
+    auth.ROUNDS = 4  # the server checks whatever cost the hash carries: keep it fast
+    try:
+        auth.save_user(users, "alice", auth.ANALYST, PASSWORD)
+    finally:
+        auth.ROUNDS = rounds
+    before = os.environ.get(auth.USERS_ENV)
+    os.environ[auth.USERS_ENV] = str(users)
+    try:
+        process, url = start_app(path, tmp)
+    finally:
+        if before is None:
+            os.environ.pop(auth.USERS_ENV, None)
+        else:
+            os.environ[auth.USERS_ENV] = before
+    yield url, path, tmp
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def failures(path) -> int:
+    with db.session(path, read_only=True, wait_s=20) as con:
+        return con.execute("SELECT count(*) FROM login_attempts WHERE outcome = 'failed'"
+                           ).fetchone()[0]
+
+
+def wait_until(condition, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.3)
+
+
+def submit(page, name: str, password: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("Nom d'utilisateur").fill(name)
+    sidebar.get_by_label("Mot de passe").fill(password)
+    sidebar.get_by_role("button", name="Se connecter").click()
+
+
+def test_clearing_the_servers_caches_does_not_unlock_a_guessed_account(browser, protected_app):
+    url, path, tmp = protected_app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sockets = []
+
+    def through(ws):  # the page's websocket, passed through unchanged, kept to talk on
+        sockets.append(ws.connect_to_server())
+
+    page.route_web_socket("**/_stcore/stream", through)
+    page.goto(url)
+    page.get_by_text("Connexion analyste").click(timeout=60_000)
+    for attempt in range(1, 6):
+        submit(page, "alice", f"essai-au-hasard-{attempt}")
+        wait_until(lambda: failures(path) == attempt)
+    page.get_by_text("Nom d'utilisateur ou mot de passe incorrect.").wait_for(timeout=30_000)
+
+    clear = BackMsg()
+    clear.clear_cache = True
+    sockets[-1].send(clear.SerializeToString())
+    log = tmp / "streamlit.log"
+    wait_until(lambda: IGNORED in log.read_text(encoding="utf-8"), timeout_s=30)
+
+    submit(page, "alice", PASSWORD)
+    page.get_by_text("Trop d'essais pour ce compte").wait_for(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "login-locked.png"))
+    assert page.get_by_text("Connecté : alice").count() == 0
+    assert failures(path) == 5  # a refused attempt is not one more failure
+    text = log.read_text(encoding="utf-8")
+    assert text.count("login failed: name='alice'") == 5 and "login locked: name='alice'" in text
+    page.close()
