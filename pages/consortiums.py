@@ -75,7 +75,7 @@ with st.container(border=True):
                             format_func=CONSORTIUM_STATUSES.get, key="c_status",
                             help="L'indicateur « consortiums constitués » compte les consortiums "
                                  "déposés, financés ou refusés ; une idée n'y compte pas encore.")
-    author = middle.text_input("Votre nom (historique)", key="c_author")
+    author = context.author_input("Votre nom (historique)", "c_author", middle)
     description = st.text_area("Projet (quelques lignes)", key="c_description", max_chars=5000)
 
     member_rows = ctx.places[ctx.places["id"].isin(members)]

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from observatory import exports, privacy
-from observatory.auth import DEMO, PermissionDenied
+from observatory.auth import PermissionDenied
 from observatory.ui import auth, context, data, fmt
 
 CURRENT = -1
@@ -23,11 +23,7 @@ can_snapshot = auth.allowed("snapshot")
 left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
                         max_chars=120)
-if auth.mode() == DEMO:  # everyone is « démo »: the typed name is all the history will know
-    author = middle.text_input("Votre nom", key="snap_author", max_chars=120)
-else:
-    author = auth.current_user().name
-    middle.caption(f"Par : **{fmt.md(author)}** (votre compte)")
+author = context.author_input("Votre nom", "snap_author", middle)
 right.write("")
 if right.button("Figer", type="primary",
                 disabled=not (can_snapshot and label.strip() and author.strip())):

@@ -114,7 +114,7 @@ if not report.ok:
             "Corrigez les erreurs dans votre fichier puis déposez-le à nouveau : rien n'a été "
             "écrit.")
     st.stop()
-author = st.text_input("Votre nom (pour l'historique)", key="imp_author")
+author = context.author_input("Votre nom (pour l'historique)", "imp_author")
 if st.button("Importer", type="primary", disabled=not author.strip() or not report.to_write()):
     try:
         written = data.import_apply(report, author.strip(), replace_demo)

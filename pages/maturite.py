@@ -41,7 +41,7 @@ elif proposed != ctx.rule:
     st.caption("Aucun lieu ne change de statut avec ces seuils.")
 
 if proposed != ctx.rule and auth.require("change_rule"):
-    author = st.text_input("Votre nom (pour l'historique de la règle)", key="rule_author")
+    author = context.author_input("Votre nom (pour l'historique de la règle)", "rule_author")
     if st.button("Appliquer cette règle", type="primary", disabled=not author.strip()):
         data.save_rule(proposed, author.strip())
         st.success(f"Règle enregistrée : moyenne ≥ {fmt_score(proposed.min_mean)}, "

@@ -12,7 +12,8 @@ import streamlit as st
 
 from observatory import filters
 from observatory.maturity import MaturityRule
-from observatory.ui import data, sidebar
+from observatory import auth as auth_rules
+from observatory.ui import auth, data, fmt, sidebar
 
 FILTERS = "filters"
 
@@ -98,3 +99,16 @@ def territory_map(ctx: PageContext, places: pd.DataFrame, **options):
     return maps.build_map(ctx.communes, places, territory_name=ctx.territory_name,
                           excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),
                           base_layers=data.base_layers(data.db_path()), **options)
+
+
+def author_input(label: str, key: str, where=None) -> str:
+    """Who the audit trail will name. In demonstration mode every visitor is « démo », so the
+    name is typed (``label``); in protected mode it is the logged-in account, shown instead of
+    asked (the writers record the account whatever is typed)."""
+    where = st if where is None else where
+    if auth.mode() == auth_rules.DEMO:
+        return where.text_input(label, key=key, max_chars=120).strip()
+    user = auth.current_user()
+    if auth.allowed("edit"):
+        where.caption(f"Enregistré au nom de **{fmt.md(user.name)}** (votre compte)")
+    return user.name

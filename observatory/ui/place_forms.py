@@ -10,7 +10,7 @@ import streamlit as st
 from observatory.consortia import ConflictError
 from observatory.model import (CRITERIA, LEGAL_STATUSES, SCORE_LEVELS, SCORE_MAX, SCORE_MIN,
                                SCORE_STEP, TYPOLOGIES)
-from observatory.ui import data
+from observatory.ui import context, data
 
 SCORES = [SCORE_MIN + i * SCORE_STEP for i in range(int((SCORE_MAX - SCORE_MIN) / SCORE_STEP) + 1)]
 
@@ -49,7 +49,7 @@ def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contac
         website = left.text_input("Site web", value=place.get("website") or "")
         contact = (right.text_input("Contact (donnée personnelle)", value=place.get("contact") or "")
                    if show_contact else place.get("contact"))
-        author = st.text_input("Votre nom (historique)", key=f"{key}_author")
+        author = context.author_input("Votre nom (historique)", f"{key}_author")
         submitted = st.form_submit_button("Enregistrer", type="primary")
     if not submitted:
         return
@@ -125,7 +125,7 @@ def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
     if can_edit and undoable:
         left, right = st.columns([2, 1])
         chosen = left.selectbox("Annuler la modification n°", undoable, key=f"undo_{place_id}")
-        author = right.text_input("Votre nom", key=f"undo_author_{place_id}")
+        author = context.author_input("Votre nom", f"undo_author_{place_id}", right)
         if st.button("Rétablir les valeurs d'avant", disabled=not author.strip(),
                      key=f"undo_btn_{place_id}"):
             try:

@@ -82,3 +82,44 @@ def test_the_grids_builtin_csv_download_is_disabled(make_app, app_db):
     at.run()
     assert_ok(at)
     assert config.get_option("client.disableDataExport") is True
+
+
+# --- the audit actor is the account ---------------------------------------------------------
+
+def name_inputs(at) -> list[str]:
+    return [t.label for t in at.text_input if "votre nom" in t.label.lower()]
+
+
+def test_in_protected_mode_no_page_asks_for_a_name_the_account_is_recorded(make_app, app_db,
+                                                                          protected):
+    pid = first_place(app_db)
+    at = make_app(app_db, query={"lieu": str(pid)}, page=LIEUX)
+    at.run()
+    log_in(at)
+    assert name_inputs(at) == [], name_inputs(at)
+    assert any("Enregistré au nom de **alice**" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+    form = f"edit_place_{pid}_"
+    [name] = [t for t in at.text_input if t.label == "Nom du lieu" and
+              str(t.form_id).startswith(form)]
+    name.input("Atelier renommé par alice")
+    next(b for b in at.button if b.label == "Enregistrer" and str(b.form_id).startswith(form)
+         ).click()
+    at.run()
+    assert_ok(at)
+    [(actor, new)] = sql(app_db, "SELECT actor, new_values FROM audit_log WHERE "
+                                 "entity = 'place' AND entity_id = ?", [pid])
+    assert "Atelier renommé par alice" in new
+    assert actor == "alice"
+    for page in ("pages/consortiums.py", "pages/maturite.py", "pages/importer.py",
+                 "pages/donnees.py"):
+        at.switch_page(page).run()
+        assert_ok(at)
+        assert name_inputs(at) == [], (page, name_inputs(at))
+
+
+def test_in_demo_mode_the_place_form_still_asks_for_a_name(make_app, app_db):
+    at = make_app(app_db, query={"lieu": str(first_place(app_db))}, page=LIEUX)
+    at.run()
+    assert_ok(at)
+    assert "Votre nom (historique)" in name_inputs(at)
