@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -112,10 +113,11 @@ def main() -> None:
     print("| File | Upload (MB) | Read (s) | CPU (s) | Peak RSS (MB) | Above baseline (MB) "
           "| Outcome |")
     print("|---|---:|---:|---:|---:|---:|---|")
-    for index, (label, (extension, build)) in enumerate(FILES.items()):
+    for label, (extension, build) in FILES.items():
         if args.only and not any(word.lower() in label.lower() for word in args.only):
             continue
-        path = folder / f"file{index:02d}.{extension}"
+        slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+        path = folder / f"{slug}.{extension}"
         if not path.exists():
             path.write_bytes(build())
         started = time.perf_counter()

@@ -273,7 +273,7 @@ def xlsx_dense_table(rows: int = 50_000, columns: int = 40) -> bytes:
             for n in range(start, min(start + 1000, rows + 2)):
                 cells = "".join(
                     f'<c r="{c}{n}" s="1" t="s"><v>{(n * 7 + k) % unique}</v></c>' if k % 2
-                    else f'<c r="{c}{n}" s="1"><v>{n * 0.5 + k}</v></c>'
+                    else f'<c r="{c}{n}" s="1"><v>{n * 0.5 + k:.15g}</v></c>'
                     for k, c in enumerate(letters))
                 chunk.append(f'<row r="{n}" spans="1:{columns}">{cells}</row>')
             yield "".join(chunk).encode()

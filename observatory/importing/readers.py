@@ -627,79 +627,97 @@ def _sheet_rows(archive, info, strings: list[str], dates: dict[int, bool],
                 date1904: bool, budget: _Budget) -> Iterator[Row]:
     """The sheet's rows, streamed: expat is fed 1 MiB at a time and the rows parsed so
     far are handed over before the next chunk, so the caller can stop at any point. An
-    empty row or cell costs two calls and nothing more."""
+    empty row or cell costs two calls and nothing more. (Closure variables and tag names
+    compared as they come: this is the hot loop of an Excel import.)"""
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
     ready: list[Row] = []
-    parts: list[str] = []
     cells: list[tuple[int, str]] = []
     problems: list[str] = []
-    state = _SheetState()
-    names: dict[str, str] = {}
+    plain, cache = _PLAIN_NUMBER.fullmatch, _COLUMN_CACHE
+    count = len(strings)
+    cell: dict = {}
+    row: dict = {}
+    raw: str | None = None
+    capture = False
+    skip = number = column = beyond = 0
+    tag_c, tag_v, tag_t, tag_row, tag_rph = "c", "v", "t", "row", "rPh"
+    first = True
+
+    def here() -> str:
+        nonlocal number
+        r = row.get("r", "")
+        if r.isdigit():
+            number = int(r)
+        return f"ligne {number}, colonne {column}"
 
     def start(tag, attrs):
-        local = names.get(tag)
-        if local is None:
-            local = names[tag] = tag.rpartition(":")[2]
-        if local == "c":
-            state.cell = attrs
-        elif local == "row":
-            state.number += 1  # a row without "r" follows the previous one
-            state.row = attrs
-        elif local == "v" or local == "t":
-            state.capture = not state.skip
-        elif local == "rPh":
-            state.skip += 1
+        nonlocal cell, row, capture, skip, number, first
+        nonlocal tag_c, tag_v, tag_t, tag_row, tag_rph
+        if tag == tag_c:
+            cell = attrs
+        elif tag == tag_v or tag == tag_t:
+            capture = not skip
+        elif tag == tag_row:
+            number += 1  # a row without "r" follows the previous one
+            row = attrs
+        elif tag == tag_rph:
+            skip += 1
+        elif first:  # the root: its prefix ("x:worksheet") is every tag's
+            first = False
+            prefix = tag[:tag.rindex(":") + 1] if ":" in tag else ""
+            tag_c, tag_v, tag_t, tag_row, tag_rph = (
+                prefix + t for t in ("c", "v", "t", "row", "rPh"))
 
     def end(tag):
-        local = names[tag]
-        if local == "c":
-            attrs = state.cell
-            ref = attrs.get("r")
+        nonlocal raw, capture, skip, number, column, beyond
+        if tag == tag_c:
+            ref = cell.get("r")
             if ref:
-                column = _COLUMN_CACHE.get(ref.rstrip("0123456789")) or _column(
-                    ref.rstrip("0123456789")) or state.column + 1
+                letters = ref.rstrip("0123456789")
+                column = cache.get(letters) or _column(letters) or column + 1
             else:
-                column = state.column + 1
-            state.column = column
-            if not parts:
+                column += 1
+            if raw is None:
                 return
-            raw = parts[0] if len(parts) == 1 else "".join(parts)
-            parts.clear()
-            state.capture = False
-            kind = attrs.get("t")
-            if kind == "s" and raw.isdigit() and int(raw) < len(strings):
-                value = strings[int(raw)]
-            elif (kind is None and (not dates or attrs.get("s") is None)
-                  and _PLAIN_NUMBER.fullmatch(raw)):
-                value = raw  # a number as typed (2012, 3.5): what float() would print
+            text, raw = raw, None
+            kind = cell.get("t")
+            index = int(text) if kind == "s" and text.isdigit() else count
+            if index < count:
+                value = strings[index]
+            elif kind is None and (not dates or cell.get("s") is None) and plain(text):
+                value = text  # a number as typed (2012, 3.5): what float() would print
             else:
-                value = _cell_value(attrs, raw, strings, dates, epoch, from_excel, problems,
-                                    ref or f"ligne {_row_number(state)}, colonne {column}")
+                value = _cell_value(cell, text, strings, dates, epoch, from_excel, problems,
+                                    ref or here())
             if value:
                 if column > MAX_COLUMNS:
-                    state.beyond += 1
+                    beyond += 1
                 else:
                     cells.append((column, value))
-        elif local == "row":
-            state.column = 0
-            if cells or state.beyond or problems:
+        elif tag == tag_v or tag == tag_t:
+            capture = False
+        elif tag == tag_row:
+            column = 0
+            if cells or beyond or problems:
+                r = row.get("r", "")
+                if r.isdigit():
+                    number = int(r)
                 values = [""] * max(c for c, _ in cells) if cells else []
-                for column, value in cells:
-                    values[column - 1] = value
-                ready.append((_row_number(state), values, state.beyond, " ; ".join(problems)))
+                for at, value in cells:
+                    values[at - 1] = value
+                ready.append((number, values, beyond, " ; ".join(problems)))
                 cells.clear()
                 problems.clear()
-                state.beyond = 0
-        elif local == "v" or local == "t":
-            state.capture = False
-        elif local == "rPh":
-            state.skip -= 1
+                beyond = 0
+        elif tag == tag_rph:
+            skip -= 1
 
     def text(data):
-        if state.capture:
-            parts.append(data)
+        nonlocal raw
+        if capture:
+            raw = data if raw is None else raw + data
 
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -708,14 +726,6 @@ def _sheet_rows(archive, info, strings: list[str], dates: dict[int, bool],
     for _ in _parse_stream(archive, info, parser, budget, _EMPTY_WITH_PLACE):
         yield from ready
         ready.clear()
-
-
-def _row_number(state: "_SheetState") -> int:
-    """The row's "r" when it has one (and the count goes on from there), else the next."""
-    number = state.row.get("r", "")
-    if number.isdigit():
-        state.number = int(number)
-    return state.number
 
 
 class _SheetState:
