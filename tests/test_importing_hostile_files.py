@@ -292,3 +292,12 @@ def test_long_integers_dates_and_booleans_read_as_the_analyst_typed_them():
     table = read_table(data, "lieux.xlsx")
     assert table.loc[2].tolist() == ["12345678901234567", "oui"]
     assert table.loc[3].tolist() == ["0.3", "1000"]
+
+
+def test_a_sheet_written_with_a_namespace_prefix_is_read():
+    sheet = (f'<x:worksheet xmlns:x="{h.MAIN_NS}"><x:sheetData><x:row r="1"><x:c r="A1" '
+             't="inlineStr"><x:is><x:t>Nom du lieu</x:t></x:is></x:c></x:row><x:row r="2">'
+             '<x:c r="A2" t="inlineStr"><x:is><x:t>La Forge</x:t></x:is></x:c></x:row>'
+             "</x:sheetData></x:worksheet>").encode()
+    data = h.xlsx_from_parts([("Lieux", "worksheet", sheet)])
+    assert read_table(data, "lieux.xlsx").loc[2, "Nom du lieu"] == "La Forge"
