@@ -34,10 +34,48 @@ def check_place(values: Mapping[str, object], communes, existing_places: pd.Data
     The form edits that very place: its name is taken as typed (a rename, a respelling)."""
     report = importing.validate_places(one_row(values), communes, existing_places,
                                        confirmed_renames=frozenset({2}))
+    if values.get("place_id") is not None:
+        report.records = [_with_erasures(r, values, existing_places) for r in report.records]
     if loaded_version is not None:
         report.records = [replace(r, version=loaded_version) if r.action == importing.UPDATE
                           else r for r in report.records]
     return report
+
+
+# Fields a form may empty. An import keeps the stored value behind an empty cell (the file
+# may simply lack it); a form shows the stored value, so an empty field was cleared on purpose.
+# (Empty coordinates mean « the commune's centre », handled by the validation.)
+CLEARABLE = ("legal_status", "opening_year", "thematics", "website", "contact")
+
+
+def _empty(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return not value
+    try:
+        return value is None or bool(pd.isna(value)) or not str(value).strip()
+    except (TypeError, ValueError):  # an array-like: not a scalar
+        return len(value) == 0
+
+
+def _with_erasures(record, values: Mapping[str, object], existing_places: pd.DataFrame):
+    """``record`` with the fields the form emptied set to empty (NULL), as audited changes."""
+    if record.action not in (importing.UPDATE, importing.UNCHANGED) or record.place_id is None:
+        return record
+    stored = existing_places[existing_places["id"] == record.place_id]
+    if stored.empty:
+        return record
+    old = stored.iloc[0]
+    erased = {key: ([] if key == "thematics" else None) for key in CLEARABLE
+              if key in values and _empty(values[key]) and key in old and not _empty(old[key])}
+    if not erased:
+        return record
+    changes = dict(record.changes)
+    for key, empty in erased.items():
+        before = old[key]
+        changes[key] = (list(before) if key == "thematics" else
+                        before.item() if hasattr(before, "item") else before, empty)
+    return replace(record, action=importing.UPDATE, changes=changes,
+                   place={**record.place, **erased})
 
 
 def check_evaluation(values: Mapping[str, object], existing_places: pd.DataFrame,

@@ -123,3 +123,54 @@ def test_in_demo_mode_the_place_form_still_asks_for_a_name(make_app, app_db):
     at.run()
     assert_ok(at)
     assert "Votre nom (historique)" in name_inputs(at)
+
+
+# --- a cleared field is erased ----------------------------------------------------------------
+
+def test_clearing_the_contact_and_website_in_the_form_erases_them_and_is_audited(make_app,
+                                                                                app_db):
+    pid = first_place(app_db)
+    sql(app_db, "UPDATE places SET contact = 'jeanne@exemple.test', website = "
+                "'https://exemple.test', opening_year = 2019 WHERE id = ?", [pid])
+    at = make_app(app_db, query={"lieu": str(pid)}, page=LIEUX)
+    at.run()
+    assert_ok(at)
+    form = f"edit_place_{pid}_"
+    fields = {t.label: t for t in at.text_input if str(t.form_id).startswith(form)}
+    assert fields["Contact (donnée personnelle)"].value == "jeanne@exemple.test"
+    fields["Contact (donnée personnelle)"].input("")
+    fields["Site web"].input("")
+    fields["Année d'ouverture"].input("")
+    fields["Votre nom (historique)"].input("Camille")
+    next(b for b in at.button if b.label == "Enregistrer" and str(b.form_id).startswith(form)
+         ).click()
+    at.run()
+    assert_ok(at)
+    assert [(None, None, None)] == sql(
+        app_db, "SELECT contact, website, opening_year FROM places WHERE id = ?", [pid])
+    [(actor, old, new)] = sql(app_db, "SELECT actor, old_values, new_values FROM audit_log "
+                                      "WHERE entity = 'place' AND entity_id = ?", [pid])
+    assert actor == "Camille" and "jeanne@exemple.test" in old and "contact" in new
+
+
+def test_check_place_turns_a_cleared_field_into_an_erasure(app_db):
+    from observatory import editing, importing
+    from observatory.store import territory
+
+    pid = first_place(app_db)
+    sql(app_db, "UPDATE places SET contact = 'jeanne@exemple.test' WHERE id = ?", [pid])
+    con = db.connect(app_db, read_only=True)
+    try:
+        stored, communes, existing = places.get(con, pid), territory.communes(con), \
+            places.current(con)
+    finally:
+        con.close()
+    values = {k: stored[k] for k in ("name", "insee", "typology", "legal_status",
+                                     "opening_year", "transition_oriented", "thematics",
+                                     "website")}
+    values.update(place_id=pid, contact="", lat="", lon="")
+    report = editing.check_place(values, communes, existing, stored["version"])
+    [record] = report.records
+    assert record.action == importing.UPDATE
+    assert record.changes["contact"] == ("jeanne@exemple.test", None)
+    assert set(record.changes) == {"contact"}
