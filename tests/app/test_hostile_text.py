@@ -211,3 +211,14 @@ def test_the_importer_shows_hostile_column_headers_as_typed(make_app, app_db):
             raw = str(element.value)
             if "onerror" in raw:
                 assert "**gras**" not in raw and not UNESCAPED_MARKUP.search(raw), raw
+
+
+def test_the_partners_network_view_shows_hostile_names_inert(make_app, hostile_app_db):
+    path, written = hostile_app_db
+    at = make_app(path, page="pages/partenaires.py")
+    at.run()
+    at.radio(key="partner_view").set_value("Consortiums pour tout le réseau")
+    at.session_state["network_max_minutes"] = 5  # few heads in reach: many unassigned places
+    at.run()
+    joined = check_page(at, "pages/partenaires.py")
+    assert "onerror" in joined  # the hostile place is shown (a table, the caption or the map)

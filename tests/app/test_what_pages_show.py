@@ -174,3 +174,25 @@ def test_check_place_turns_a_cleared_field_into_an_erasure(app_db):
     assert record.action == importing.UPDATE
     assert record.changes["contact"] == ("jeanne@exemple.test", None)
     assert set(record.changes) == {"contact"}
+
+
+@pytest.mark.parametrize("website", ["javascript:alert(1)", "ftp://exemple.test",
+                                     "data:text/html,<b>x</b>"])
+def test_the_place_form_refuses_a_website_that_is_not_http(app_db, website):
+    """The form is validated as an imported row: the importer's http(s) check applies."""
+    from observatory import editing
+    from observatory.store import territory
+
+    pid = first_place(app_db)
+    con = db.connect(app_db, read_only=True)
+    try:
+        stored, communes, existing = places.get(con, pid), territory.communes(con), \
+            places.current(con)
+    finally:
+        con.close()
+    values = {k: stored[k] for k in ("name", "insee", "typology", "legal_status",
+                                     "opening_year", "transition_oriented", "thematics")}
+    values.update(place_id=pid, website=website, contact="", lat="", lon="")
+    report = editing.check_place(values, communes, existing, stored["version"])
+    assert not report.ok and not report.to_write()
+    assert "https://" in report.problem_table.to_csv()
