@@ -47,6 +47,9 @@ MAX_XML_BYTES = 64 * 1024 * 1024
 # call (about 1 µs on the loaded 2-core reference machine), so this bounds the time of a
 # read. A filled cell is 4 to 6 (50,000 rows of 14 columns fit), an empty row is 2.
 MAX_XML_TAGS = 3_000_000
+# Longest CSV cell (Excel's own limit): longer is a quote never closed. The csv module's
+# field_size_limit is process-wide (frictionless raises it), so it is not relied upon.
+MAX_CELL_CHARS = 32_767
 TITLE_ROWS = 10  # rows above the header searched for it (a title, a date, a blank line)
 SIZE_LIMIT_TEXT = (f"Taille maximale : {MAX_UPLOAD_MB} Mo, "
                    f"{DEFAULT_MAX_ROWS:,} lignes et {MAX_COLUMNS} colonnes.").replace(",", "\u202f")
@@ -310,6 +313,8 @@ def _read_csv(data: bytes, name: str, warnings: list[str]) -> Iterator[Row]:
         for number, record in enumerate(reader, start=1):
             if not any(record):
                 continue  # a blank line, or separators only
+            if max(map(len, record)) > MAX_CELL_CHARS:
+                raise ImportFileError(_cell_too_long(name, number))
             beyond = 0
             if len(record) > MAX_COLUMNS:
                 rest = record[MAX_COLUMNS:]
@@ -317,12 +322,14 @@ def _read_csv(data: bytes, name: str, warnings: list[str]) -> Iterator[Row]:
             yield number, record, beyond, ""
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise ImportFileError(
-                f"« {name} » : une cellule de la ligne {reader.line_num} dépasse "
-                f"{_fr_int(csv.field_size_limit())} caractères (un guillemet « \" » jamais "
-                "refermé ?). Corrigez cette ligne.") from exc
+            raise ImportFileError(_cell_too_long(name, reader.line_num)) from exc
         raise ImportFileError(f"« {name} » n'est pas un CSV lisible (ligne {reader.line_num}) "
                               f": {exc}.") from exc
+
+
+def _cell_too_long(name: str, line: int) -> str:
+    return (f"« {name} » : une cellule de la ligne {line} dépasse {_fr_int(MAX_CELL_CHARS)} "
+            "caractères (un guillemet « \" » jamais refermé ?). Corrigez cette ligne.")
 
 
 # --- Excel -------------------------------------------------------------------------------
