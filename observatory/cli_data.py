@@ -73,6 +73,8 @@ def _print_report(report, written, args) -> None:
         print(json.dumps({**report.to_dict(), "written": written is not None,
                           "counts_written": written}, ensure_ascii=False, indent=2, default=str))
         return
+    for note in report.notes:  # encoding, header row, twin columns: what was guessed
+        print(f"Note : {note}")
     print(report.summary())
     problems = report.problem_table
     for row in problems.head(MAX_SHOWN).to_dict(orient="records"):

@@ -384,3 +384,15 @@ def test_a_code_equal_to_the_postcode_with_nothing_to_confirm_it_is_pointed_out(
     warning = report.warnings[report.warnings["colonne"] == "Code INSEE"].iloc[0]
     assert warning["problème"] == ("Le code INSEE 09300 (Soula) est aussi le code postal de "
                                    "la ligne : rien ne confirme la commune.")
+
+
+def test_cli_says_which_encoding_it_chose(capsys, cli_db, referential, tmp_path):
+    source = tmp_path / "lieux.csv"
+    row = as_row(stored(referential, 1), name="Cœur de la Fabrique")
+    source.write_bytes(places_csv([row]).decode("utf-8").encode("iso-8859-15"))
+    code, out, _ = run(capsys, "import", "places", str(source), "--db", str(cli_db),
+                       "--dry-run", "--confirm-rename", "2")
+    assert "Note : " in out and "ISO-8859-15" in out
+    code, out, _ = run(capsys, "import", "places", str(source), "--db", str(cli_db),
+                       "--dry-run", "--confirm-rename", "2", "--json")
+    assert any("ISO-8859-15" in note for note in json.loads(out)["notes"])

@@ -52,10 +52,13 @@ def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
     if kind == "places":
         if communes is None:
             raise ValueError("communes is required to validate places")
-        return validate_places(mapped, communes, existing_places, today=today,
-                               perimeter_only=perimeter_only, skip_outside=skip_outside,
-                               confirmed_renames=confirmed_renames)
-    return validate_evaluations(mapped, existing_places, existing_evaluations, today=today)
+        report = validate_places(mapped, communes, existing_places, today=today,
+                                 perimeter_only=perimeter_only, skip_outside=skip_outside,
+                                 confirmed_renames=confirmed_renames)
+    else:
+        report = validate_evaluations(mapped, existing_places, existing_evaluations, today=today)
+    report.notes = [*read_warnings(table), *mapping_warnings(table.columns, kind)]
+    return report
 
 
 __all__ = [

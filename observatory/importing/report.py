@@ -151,6 +151,9 @@ class ValidationReport:
     preview: pd.DataFrame
     changes: list[Change] = field(default_factory=list)
     renames: list[Rename] = field(default_factory=list)
+    # What the reader and the column mapping chose by themselves (encoding, header row, twin
+    # columns): French sentences, shown before the problems by the Importer and the CLI.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -234,8 +237,8 @@ class ValidationReport:
                     "nom du fichier": r.new_name, "confirmé": r.confirmed}
                    for r in self.renames]
         return {"ok": self.ok, "kind": self.kind, "counts": self.counts(),
-                "summary": self.summary(), "problems": problems, "changes": changes,
-                "renames": renames}
+                "summary": self.summary(), "notes": list(self.notes), "problems": problems,
+                "changes": changes, "renames": renames}
 
 
 def _plural(action: str, n: int) -> str:
