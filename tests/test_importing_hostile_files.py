@@ -274,7 +274,8 @@ def test_streamlit_upload_limit_is_what_the_importer_accepts():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == readers.MAX_UPLOAD_MB
     assert readers.MAX_UPLOAD_MB * 1024 * 1024 == readers.DEFAULT_MAX_BYTES
-    assert readers.SIZE_LIMIT_TEXT.startswith(f"Taille maximale : {readers.MAX_UPLOAD_MB} Mo")
+    assert readers.SIZE_LIMIT_TEXT.startswith(f"Taille maximale : {readers.MAX_UPLOAD_MB} Mo, ")
+    assert "50\u202f000 lignes" in readers.SIZE_LIMIT_TEXT
 
 
 def test_rows_times_columns_are_bounded_even_when_the_cells_are_empty(monkeypatch):

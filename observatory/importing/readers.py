@@ -52,7 +52,8 @@ MAX_XML_TAGS = 3_000_000
 MAX_CELL_CHARS = 32_767
 TITLE_ROWS = 10  # rows above the header searched for it (a title, a date, a blank line)
 SIZE_LIMIT_TEXT = (f"Taille maximale : {MAX_UPLOAD_MB} Mo, "
-                   f"{DEFAULT_MAX_ROWS:,} lignes et {MAX_COLUMNS} colonnes.").replace(",", "\u202f")
+                   + f"{DEFAULT_MAX_ROWS:,}".replace(",", "\u202f")
+                   + f" lignes et {MAX_COLUMNS} colonnes.")
 # A reserved column: what went wrong reading a row (a polygon where a point was expected,
 # cells beyond the last header). Validation turns it into an error on that row.
 READ_PROBLEM = "_probleme_lecture"
