@@ -4,17 +4,21 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from observatory import catalogue
-from observatory.ui import context, data, fmt, maps
+from observatory.ui import auth, context, data, fmt, maps
 
 ctx = context.get()
 st.title("Carte des lieux de lien social")
 
-if ctx.places.empty:
+if ctx.places.empty and auth.allowed("import"):
     st.info("Aucun lieu dans l'inventaire pour l'instant : la carte montre le territoire seul. "
-            "Chargez les données de démonstration pour découvrir l'outil.")
+            "Importez votre inventaire (page **Importer**) ou chargez les données de "
+            "démonstration pour découvrir l'outil.")
     if st.button("Charger les 42 lieux de démonstration"):
         data.add_demo()
         st.rerun()
+elif ctx.places.empty:  # a reader: loading data is an analyst's action (checked in data too)
+    st.info("Aucun lieu dans l'inventaire pour l'instant : la carte montre le territoire seul. "
+            "Un analyste connecté peut importer l'inventaire.")
 
 shown = ctx.filtered
 cols = st.columns(4)

@@ -51,12 +51,32 @@ def test_an_analyst_who_logs_in_gets_the_edit_forms_and_contacts(make_app, app_d
     assert any("Contact" in t.label for t in at.text_input)
 
 
-def test_a_reader_clicking_load_demo_on_the_empty_map_is_refused(make_app, empty_app_db, protected):
+def test_a_reader_is_not_offered_to_load_demo_data_on_the_empty_map(make_app, empty_app_db,
+                                                                    protected):
     at = make_app(empty_app_db)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    button = next(b for b in at.button if b.label.startswith("Charger les 42 lieux"))
-    button.click()
+    assert not [b for b in at.button if b.label.startswith("Charger les 42 lieux")]
+    assert any("Un analyste connecté peut importer" in i.value for i in at.info)
+
+
+def test_a_reader_loading_demo_data_anyway_is_refused(make_app, empty_app_db, protected):
+    """The button is hidden, but the use case itself refuses (as a forged click would meet)."""
+    make_app(empty_app_db)  # the database, tiles off, empty caches
+    def script():
+        import streamlit as st
+
+        from observatory.auth import PermissionDenied
+        from observatory.ui import data
+
+        try:
+            data.add_demo()
+        except PermissionDenied as exc:
+            st.error(str(exc))
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(script, default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("importer des données" in e.value and "réservée aux analystes" in e.value
