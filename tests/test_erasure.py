@@ -13,7 +13,7 @@ from observatory import cli, erasure, exports
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.maturity import MaturityRule
-from observatory.store import consortia, db, equipment, evaluations, live, places, rules
+from observatory.store import consortia, db, equipment, evaluations, live, logins, places, rules
 from observatory.store import erasure as store_erasure
 from observatory.store import snapshots as store_snapshots
 
@@ -81,6 +81,8 @@ def person_db(demo_db, tmp_path) -> Path:
                                         notes=f"clé chez {PERSON}"), actor=PERSON)
         rules.save(con, MaturityRule(2.5, 1.5), PERSON)
         store_snapshots.create(con, live.bundle(con, label="Bilan 2025", created_by=PERSON))
+        logins.record(con, PERSON, "203.0.113.7", "failed",  # a login name typed at the box
+                      dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     return path
 
 
@@ -113,7 +115,8 @@ def test_the_fixture_really_spreads_the_person_everywhere(person_db):
     assert {"places.contact", "evaluations.evaluator", "evaluations.evidence", "audit_log.actor",
             "audit_log.old_values", "audit_log.new_values", "consortia.description",
             "consortium_history.changed_by", "consortium_history.state", "maturity_rules.set_by",
-            "snapshots.created_by", "snapshots.meta", "equipment.notes"} <= where
+            "snapshots.created_by", "snapshots.meta", "equipment.notes",
+            "login_attempts.name"} <= where
     assert PERSON.encode() in snapshot_export(person_db)
 
 

@@ -35,6 +35,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "equipment_stays": ("note",),
     "calls": ("notes",),
     "applications": ("equipment_planned",),
+    "login_attempts": ("name",),  # a name typed at the login box, account or not
 }
 JSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_log": ("old_values", "new_values"),
