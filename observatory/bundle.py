@@ -19,7 +19,9 @@ from observatory.maturity import MaturityRule
 TABLES = ("places", "evaluations", "criteria", "maturity_rules", "epci", "communes",
           "consortia", "consortium_members", "equipment")
 # Columns holding personal data: left out of exports unless the analyst includes them.
-PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",)}
+# Names of people: contacts, evaluators, and the analyst who adopted a maturity rule.
+PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",),
+                    "maturity_rules": ("set_by",)}
 
 
 @dataclass

@@ -288,3 +288,23 @@ def test_the_pdf_comparison_is_stripped_too(protected):
 
 def test_every_action_has_a_french_label_for_its_refusal():
     assert set(auth.ACTION_LABELS) == set(auth.PERMISSIONS)
+
+
+def test_a_public_export_does_not_name_who_adopted_the_maturity_rule(protected):
+    bundle = _bundle()
+    rules_table = bundle.tables["maturity_rules"].copy()
+    rules_table["set_by"] = "Claire Dupont-Analyste"
+    bundle.tables["maturity_rules"] = rules_table
+    for kind in ("xlsx", "csv"):
+        assert "Claire Dupont-Analyste" not in _text_of(data.export_file(bundle, kind))
+
+
+def _text_of(payload: bytes) -> str:
+    """The text inside an export: the members of a zip (xlsx, CSV package) or the bytes."""
+    import io
+    import zipfile
+
+    if payload[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return payload.decode("utf-8", "replace")
