@@ -94,3 +94,14 @@ def make_app(monkeypatch) -> Iterator[Callable[..., AppTest]]:
 
     yield make
     _clear_caches()
+
+
+@pytest.fixture
+def protected(tmp_path, monkeypatch) -> Path:
+    """Protected mode: an accounts file with the analyst « alice »; visitors are readers."""
+    from observatory import auth
+
+    users = tmp_path / "users.toml"
+    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    return users

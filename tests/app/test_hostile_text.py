@@ -120,16 +120,6 @@ def test_the_website_field_never_becomes_a_link(make_app, hostile_app_db):
                 element.value
 
 
-@pytest.fixture
-def protected(tmp_path, monkeypatch):
-    from observatory import auth
-
-    users = tmp_path / "users.toml"
-    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
-    monkeypatch.setenv(auth.USERS_ENV, str(users))
-    return users
-
-
 def test_a_reader_sees_no_evaluator_nor_author_name_on_any_page(make_app, hostile_app_db,
                                                                   protected):
     """Evaluator names and audit actors are personal data: not in any table, text or option a

@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from observatory import auth
-
-
-@pytest.fixture
-def protected(tmp_path, monkeypatch):
-    users = tmp_path / "users.toml"
-    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
-    monkeypatch.setenv(auth.USERS_ENV, str(users))
-    return users
-
 
 def texts(at) -> list[str]:
     return [w.label for w in [*at.text_input, *at.checkbox, *at.button, *at.text_area]]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from observatory import auth
 from observatory.store import db, places
 
 LIEUX = "pages/lieux.py"
@@ -30,14 +29,6 @@ def sql(path, query: str, params=()) -> list[tuple]:
         return con.execute(query, list(params)).fetchall()
     finally:
         con.close()
-
-
-@pytest.fixture
-def protected(tmp_path, monkeypatch):
-    users = tmp_path / "users.toml"
-    auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
-    monkeypatch.setenv(auth.USERS_ENV, str(users))
-    return users
 
 
 def log_in(at, name="alice", password="Une-phrase-de-passe-solide-42"):
