@@ -125,3 +125,14 @@ class ExistingPlaces:
         row = self.by_id[pid]
         commune = row.get("commune") or row.get("insee") or ""
         return f"« {row.get('name')} » (n° {pid}, {commune})"
+
+
+def text_rows(df):
+    """(row number, {column: stripped text}) for each row of a mapped table.
+
+    One conversion of the whole table to Python objects instead of a Series per row
+    (``iterrows``): a third of a 20,000-row validation went there.
+    """
+    columns = [str(c) for c in df.columns]
+    for row, values in zip(df.index, df.to_numpy(dtype=object), strict=True):
+        yield row, {k: str(v).strip() for k, v in zip(columns, values, strict=True)}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from observatory.importing.checks import ExistingPlaces, check_texts, name_key, same, \
+from observatory.importing.checks import ExistingPlaces, check_texts, name_key, same, text_rows, \
     structural_problems
 from observatory.importing.communes import commune_key
 from observatory.importing.mapping import SCORE_KEYS, labels
@@ -86,9 +86,8 @@ def validate_evaluations(df: pd.DataFrame, existing_places: pd.DataFrame | None,
     stored = _stored_evaluations(existing_evaluations)
     names = labels("evaluations")
     records, preview, seen = [], [], {}
-    for row, cells in df.iterrows():
+    for row, cells in text_rows(df):
         checker = RowChecker(int(row), names)
-        cells = {k: str(v).strip() for k, v in cells.items()}
         check_texts(cells, checker)
         pid = find_place(cells, checker, places)
         evaluation = parse_evaluation(cells, checker, today, standalone=True)

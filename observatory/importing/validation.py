@@ -35,7 +35,7 @@ import pandas as pd
 from observatory.distances import pairs_within
 from observatory.filters import fold
 from observatory.importing.checks import (
-    ExistingPlaces, check_texts, is_null, name_key, same, structural_problems)
+    ExistingPlaces, check_texts, is_null, name_key, same, structural_problems, text_rows)
 from observatory.importing.communes import CommuneIndex
 from observatory.importing.evaluation_rules import same_scores, validate_evaluations
 from observatory.importing.mapping import PLACE_FIELDS, labels
@@ -81,9 +81,8 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
     index = CommuneIndex(communes, perimeter_only)
     existing = ExistingPlaces(existing_places)
     rows = []
-    for row, cells in df.iterrows():
+    for row, cells in text_rows(df):
         checker = RowChecker(int(row), LABELS)
-        cells = {k: str(v).strip() for k, v in cells.items()}
         check_texts(cells, checker)
         if name_key(cells.get("name", "")) == _EXAMPLE_NAME:
             checker.warn("name", cells["name"], "C'est la ligne d'exemple du modèle.",
