@@ -38,7 +38,7 @@ from pathlib import Path
 import bcrypt
 from zxcvbn import zxcvbn
 
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, UserInputError
 
 LOG = logging.getLogger("observatory.auth")
 
@@ -100,7 +100,7 @@ _HEADER = ("# Comptes de l'observatoire des lieux de lien social.\n"
            "# Ne versionnez pas ce fichier ; gardez-le lisible par le seul compte du service.\n")
 
 
-class AuthError(ValueError):
+class AuthError(UserInputError):
     """A French message for the UI and the CLI (the CLI turns ValueError into exit code 1)."""
 
     def __init__(self, message: str, problems: list[str] | None = None):
@@ -526,7 +526,7 @@ def cmd_user_failures(args) -> int:
     return 0
 
 
-def register_cli(sub, db_option=None) -> None:
+def register_cli(sub, db_option) -> None:
     """Add ``observatory user add|list|remove|check|failures`` to the main parser."""
     user = sub.add_parser("user", help="comptes des analystes et lecteurs (mode protégé)")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -559,10 +559,7 @@ def register_cli(sub, db_option=None) -> None:
     p.set_defaults(func=cmd_user_check)
 
     p = user_sub.add_parser("failures", help="les connexions refusées récentes (nom, adresse, heure)")
-    if db_option is not None:
-        db_option(p)
-    else:
-        p.add_argument("--db", metavar="PATH", default=None)
+    db_option(p)
     p.add_argument("--hours", type=int, default=24, help="période, en heures (défaut : 24)")
     p.add_argument("--limit", type=int, default=200, help="nombre de lignes au plus (défaut : 200)")
     p.add_argument("--all", action="store_true", help="montrer aussi les connexions réussies")

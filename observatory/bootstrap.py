@@ -33,11 +33,17 @@ def existing_data(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {label: int(n) for label, n in zip(labels, counts) if n}
 
 
-def _system_actor() -> str:
+def system_user() -> str:
+    """The name of the account running the command; "" when the uid has none (a container)."""
     try:
-        return f"compte système « {getpass.getuser()} »"
-    except (KeyError, OSError):  # no name for this uid (a container)
-        return "compte système"
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def _system_actor() -> str:
+    name = system_user()
+    return f"compte système « {name} »" if name else "compte système"
 
 
 @dataclass
@@ -131,14 +137,16 @@ def _add_cooperation(con: duckdb.DuckDBPyConnection, plan: demo_cooperation.Coop
     for item, k in plan.equipment:
         if k is not None:
             item.consortium_id = consortium_ids[k]
-        item_ids.append(equipment.create(con, item, is_demo=True))
+        item_ids.append(equipment.create(con, item, is_demo=True, actor=DEMO_AUTHOR))
     for k, place_id, start, end in plan.stays:
-        equipment.add_stay(con, item_ids[k], place_id, start, end, "démonstration")
+        equipment.add_stay(con, item_ids[k], place_id, start, end, "démonstration",
+                           actor=DEMO_AUTHOR)
     for call in plan.calls:
         equipment.save_call(con, call["year"], call["budget"], call["opens_on"],
-                            call["closes_on"], call["notes"])
+                            call["closes_on"], call["notes"], actor=DEMO_AUTHOR)
     for k, record in plan.applications:
-        equipment.save_application(con, dict(record, consortium_id=consortium_ids[k]))
+        equipment.save_application(con, dict(record, consortium_id=consortium_ids[k]),
+                                   actor=DEMO_AUTHOR)
 
 
 def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import shutil
@@ -13,14 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import config, errors, files, importing
+from observatory import cli_common, config, errors, files, importing
 from observatory.store import db, imports, places
 
 MAX_SHOWN = 50
-
-
-def _actor(args) -> str:
-    return args.by or getpass.getuser() or "inconnu"
 
 
 def cmd_import(args) -> int:
@@ -41,7 +36,7 @@ def cmd_import(args) -> int:
         if report.ok and not args.dry_run:
             imports.pause_before_writing()
             # One short transaction: re-check against the store as it is now, bulk writes.
-            written = imports.write(lambda: db.session(path), report, _actor(args),
+            written = imports.write(lambda: db.session(path), report, cli_common.actor(args),
                                     args.replace_demo)
     except importing.ImportFileError as exc:
         raise CliError(str(exc)) from exc

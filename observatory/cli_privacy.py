@@ -6,10 +6,9 @@ Parses and prints only: the rules are in ``observatory.erasure``, the SQL in
 
 from __future__ import annotations
 
-import getpass
 import json
 
-from observatory import erasure
+from observatory import cli_common, erasure
 from observatory.store import db
 from observatory.store import erasure as store_erasure
 
@@ -18,7 +17,7 @@ def cmd_erase_person(args) -> int:
     from observatory.cli import existing_db
 
     path = existing_db(args)
-    actor = args.by or getpass.getuser() or "inconnu"
+    actor = cli_common.actor(args)
     with db.session(path, wait_s=30) as con, db.transaction(con):
         report = store_erasure.erase_person(con, args.person, actor=actor, dry_run=args.dry_run)
     if not args.dry_run and report.total:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 
-from observatory import evolution, files
+from observatory import cli_common, evolution, files
 from observatory.snapshots import SnapshotError
 from observatory.store import db, live
 from observatory.store import snapshots as store_snapshots
 
 CURRENT = "current"
-
-
-def _author(args) -> str:
-    return args.by or getpass.getuser() or "inconnu"
 
 
 def _open(args, read_only: bool):
@@ -41,7 +36,7 @@ def _bundle(con, ref: str):
 def cmd_create(args) -> int:
     con = _open(args, read_only=False)
     try:
-        bundle = live.bundle(con, label=args.label, created_by=_author(args))
+        bundle = live.bundle(con, label=args.label, created_by=cli_common.actor(args))
         with db.transaction(con):
             new_id = store_snapshots.create(con, bundle)
     finally:

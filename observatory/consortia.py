@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from observatory.eligibility import CALL_YEARS
+from observatory.errors import UserInputError
 from observatory.model import CONSORTIUM_STATUSES
 
 # A consortium is "formed" (the measure's indicator) once it exists beyond the idea stage:
@@ -14,7 +15,7 @@ from observatory.model import CONSORTIUM_STATUSES
 FORMED_STATUSES = ("submitted", "funded", "refused")
 
 
-class ConsortiumError(ValueError):
+class ConsortiumError(UserInputError):
     """A consortium that cannot be saved; the message is in French."""
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from observatory.eligibility import CALL_YEARS
+from observatory.errors import UserInputError
 from observatory.itinerance import location_on
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 
 
-class EquipmentError(ValueError):
+class EquipmentError(UserInputError):
     """An equipment item or stay that cannot be saved; the message is in French."""
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 
 
 class ObservatoryError(Exception):
@@ -70,27 +69,6 @@ def describe_os_error(exc: OSError) -> str:
     return f"{reason[0].upper()}{reason[1:]}" + (f" ({where})" if where else "") + "." + hint
 
 
-# Domain errors that predate ObservatoryError (they still derive from ValueError or
-# RuntimeError, which callers catch); looked up in sys.modules so that checking for them
-# imports nothing: an exception of a module never imported cannot have been raised.
-_LEGACY_USER_ERRORS = (
-    ("observatory.auth", "AuthError"),
-    ("observatory.consortia", "ConsortiumError"),
-    ("observatory.equipment", "EquipmentError"),
-    ("observatory.exports", "ExportError"),
-    ("observatory.exports.pdf", "ReportError"),
-    ("observatory.importing.readers", "ImportFileError"),
-    ("observatory.snapshots", "SnapshotError"),
-    ("observatory.territory.config", "TerritoryConfigError"),
-)
-
-
 def is_user_error(exc: BaseException) -> bool:
     """True for an error written for the user (French message), False for a bug."""
-    if isinstance(exc, ObservatoryError):
-        return True
-    for module_name, class_name in _LEGACY_USER_ERRORS:
-        cls = getattr(sys.modules.get(module_name), class_name, None)
-        if cls is not None and isinstance(exc, cls):
-            return True
-    return False
+    return isinstance(exc, ObservatoryError)

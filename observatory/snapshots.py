@@ -11,12 +11,13 @@ import geopandas as gpd
 import pandas as pd
 
 from observatory.bundle import Bundle
+from observatory.errors import ObservatoryError
 from observatory.maturity import MaturityRule
 
 GEOMETRY_TABLE = "_communes_geometry"
 
 
-class SnapshotError(RuntimeError):
+class SnapshotError(ObservatoryError, RuntimeError):
     """A snapshot that cannot be read or written; the message is in French."""
 
 

@@ -32,3 +32,23 @@ def test_two_sessions_importing_at_once_write_one_after_the_other(monkeypatch, t
     for thread in threads:
         thread.join()
     assert peak[0] == 1
+
+
+def test_the_importer_checks_a_file_once_per_choice_not_at_every_rerun(monkeypatch, tmp_path):
+    calls = []
+
+    def counting_validate(state, payload, filename, kind, **options):
+        calls.append(options.get("confirmed_renames"))
+        return ("report", len(calls))
+
+    data.st.cache_data.clear()
+    monkeypatch.setattr(data, "db_path", lambda: str(tmp_path / "x.duckdb"))
+    monkeypatch.setattr(data, "read", lambda action, *args, **kwargs: "state")
+    monkeypatch.setattr(data.store_imports, "validate", counting_validate)
+    first = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False)
+    again = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False)
+    confirmed = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False,
+                                    confirmed_renames=frozenset({2}))
+    assert first == again == ("report", 1)
+    assert confirmed == ("report", 2) and calls == [None, frozenset({2})]
+    data.st.cache_data.clear()

@@ -384,7 +384,7 @@ def test_an_update_with_a_stale_version_raises_a_conflict(con):
 def test_archive_hides_an_item_and_its_stays(con):
     with db.transaction(con):
         new_id = store.create(con, item(itinerant=True), actor="test")
-        store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7))
+        store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7), actor="test")
         store.archive(con, new_id, actor="test")
     assert new_id not in set(store.current(con)["id"])
     assert store.stays(con, new_id).empty
@@ -399,8 +399,9 @@ def test_archive_hides_an_item_and_its_stays(con):
 def test_stays_are_added_listed_in_order_and_deleted(con):
     with db.transaction(con):
         new_id = store.create(con, item(itinerant=True), actor="test")
-        late = store.add_stay(con, new_id, 7, dt.date(2026, 6, 1), dt.date(2026, 6, 3), "fête")
-        early = store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7))
+        late = store.add_stay(con, new_id, 7, dt.date(2026, 6, 1), dt.date(2026, 6, 3), "fête",
+                              actor="test")
+        early = store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7), actor="test")
     listed = store.stays(con, new_id)
     assert listed["id"].tolist() == [early, late]
     assert listed["place_id"].tolist() == [5, 7]
@@ -409,7 +410,7 @@ def test_stays_are_added_listed_in_order_and_deleted(con):
                                 dt.date(2026, 6, 2))
     assert located.to_dict() == {new_id: 7}
     with db.transaction(con):
-        store.delete_stay(con, early)
+        store.delete_stay(con, early, actor="test")
     assert store.stays(con, new_id)["id"].tolist() == [late]
     assert early not in set(store.stays(con)["id"])
 

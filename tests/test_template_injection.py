@@ -100,11 +100,12 @@ def hostile_db(source: Path, target: Path) -> dict[str, object]:
                 consortium_id=consortium_id, call_year=2026, notes=tagged("Notes équipement")),
                 actor=tagged("Évaluateur"))
             store_equipment.save_call(con, 2026, 50000.0, dt.date(2026, 1, 15),
-                                      dt.date(2026, 4, 30), notes=tagged("Appel"))
+                                      dt.date(2026, 4, 30), notes=tagged("Appel"),
+                                      actor=tagged("Évaluateur"))
             store_equipment.save_application(con, {
                 "call_year": 2026, "consortium_id": consortium_id, "amount_requested": 20000.0,
                 "amount_granted": 15000.0, "equipment_planned": tagged("Appel"),
-                "status": "funded"})
+                "status": "funded"}, actor=tagged("Évaluateur"))
             snapshot_id = store_snapshots.create(con, live.bundle(
                 con, label=tagged("Instantané"), created_by=tagged("Évaluateur")))
     finally:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observatory.bundle import Bundle
+from observatory.errors import UserInputError
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
 )}
 
 
-class ExportError(ValueError):
+class ExportError(UserInputError):
     """An export that cannot be made, explained in French."""
 
 

@@ -19,6 +19,7 @@ import matplotlib
 from fpdf import FPDF, FontFace
 
 from observatory.bundle import Bundle
+from observatory.errors import ObservatoryError
 from observatory.exports import common
 
 FONT = "DejaVu"
@@ -38,7 +39,7 @@ MAX_CELL = 300  # characters shown in a table cell: a 10,000-character name cann
 TITLE = "Observatoire des lieux de lien social"
 
 
-class ReportError(RuntimeError):
+class ReportError(ObservatoryError, RuntimeError):
     """A report that cannot be built, explained in French."""
 
 

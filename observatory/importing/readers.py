@@ -30,6 +30,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
+from observatory.errors import UserInputError
 from observatory.importing.parsing import clean
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -77,7 +78,7 @@ _SIGNATURES = (  # leading bytes -> what the file really is, for the French mess
 Row = tuple[int, list[str], int, str]
 
 
-class ImportFileError(ValueError):
+class ImportFileError(UserInputError):
     """The file cannot be read at all; the message is French, for the UI and the CLI."""
 
 
@@ -737,13 +738,13 @@ def _sheet_rows(archive, info, strings: list[str], dates: dict[int, bool],
 
 
 class _SheetState:
-    __slots__ = ("cell", "row", "capture", "skip", "number", "column", "beyond")
+    """What a streaming pass over a workbook part remembers between tags."""
+
+    __slots__ = ("capture", "skip")
 
     def __init__(self) -> None:
-        self.cell: dict = {}
-        self.row: dict = {}
         self.capture = False
-        self.skip = self.number = self.column = self.beyond = 0
+        self.skip = 0
 
 
 def _cell_value(attrs, raw: str, strings, dates, epoch, from_excel, problems: list[str],

@@ -109,7 +109,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         explained = explain(exc, path, read_only=read_only)
         if explained is not None:
             raise explained from exc
-        raise StoreError(
+        # Not a wording we know: still a file DuckDB cannot open, which restore must replace.
+        raise DatabaseDamaged(
             f"Le fichier {path} n'est pas une base DuckDB lisible. Détail : {exc}") from exc
     if created:  # personal data: private like the accounts file (an owner's later chmod stays)
         try:

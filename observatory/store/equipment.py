@@ -11,7 +11,6 @@ from observatory.consortia import ConflictError
 from observatory.equipment import Equipment, EquipmentError
 from observatory.store import audit
 
-DEMO_ACTOR = "données de démonstration"
 COLUMNS = ("name", "category", "owner_place_id", "consortium_id", "call_year", "amount_funded",
            "purchase_value", "condition", "mutualised", "itinerant", "notes")
 
@@ -27,8 +26,8 @@ def _stored(con: duckdb.DuckDBPyConnection, item_id: int) -> dict | None:
                                   for k, v in df.iloc[0].to_dict().items()}
 
 
-def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = False,
-           actor: str = DEMO_ACTOR) -> int:
+def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = False, *,
+           actor: str) -> int:
     item.validate()
     new_id = int(con.execute(
         f"INSERT INTO equipment ({', '.join(COLUMNS)}, is_demo) "
@@ -39,7 +38,7 @@ def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = Fals
     return new_id
 
 
-def update(con: duckdb.DuckDBPyConnection, item: Equipment, actor: str = "inconnu") -> int:
+def update(con: duckdb.DuckDBPyConnection, item: Equipment, *, actor: str) -> int:
     """Save if nobody saved since ``item.version`` was read; returns the new version."""
     item.validate()
     row = con.execute("SELECT version FROM equipment WHERE id = ? AND NOT archived",
@@ -59,7 +58,7 @@ def update(con: duckdb.DuckDBPyConnection, item: Equipment, actor: str = "inconn
     return item.version + 1
 
 
-def archive(con: duckdb.DuckDBPyConnection, item_id: int, actor: str = "inconnu") -> None:
+def archive(con: duckdb.DuckDBPyConnection, item_id: int, *, actor: str) -> None:
     done = con.execute("UPDATE equipment SET archived = true, version = version + 1 "
                        "WHERE id = ? AND NOT archived RETURNING id", [item_id]).fetchall()
     if not done:
@@ -93,7 +92,7 @@ def _row(con: duckdb.DuckDBPyConnection, table: str, key: str, value) -> dict | 
 
 
 def add_stay(con: duckdb.DuckDBPyConnection, equipment_id: int, place_id: int,
-             start: dt.date, end: dt.date, note: str = "", *, actor: str = DEMO_ACTOR) -> int:
+             start: dt.date, end: dt.date, note: str = "", *, actor: str) -> int:
     """Insert a stay; the caller has checked overlaps with the item's schedule."""
     new_id = int(con.execute(
         "INSERT INTO equipment_stays (equipment_id, place_id, start_date, end_date, note) "
@@ -105,7 +104,7 @@ def add_stay(con: duckdb.DuckDBPyConnection, equipment_id: int, place_id: int,
     return new_id
 
 
-def delete_stay(con: duckdb.DuckDBPyConnection, stay_id: int, *, actor: str = DEMO_ACTOR) -> None:
+def delete_stay(con: duckdb.DuckDBPyConnection, stay_id: int, *, actor: str) -> None:
     before = _row(con, "equipment_stays", "id", stay_id)
     con.execute("DELETE FROM equipment_stays WHERE id = ?", [stay_id])
     if before is not None:
@@ -119,7 +118,7 @@ def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def save_call(con: duckdb.DuckDBPyConnection, year: int, budget: float | None,
               opens_on: dt.date | None, closes_on: dt.date | None, notes: str = "", *,
-              actor: str = DEMO_ACTOR) -> None:
+              actor: str) -> None:
     before = _row(con, "calls", "year", year)
     con.execute("DELETE FROM calls WHERE year = ?", [year])
     con.execute("INSERT INTO calls VALUES (?, ?, ?, ?, ?)",
@@ -135,7 +134,7 @@ def applications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def save_application(con: duckdb.DuckDBPyConnection, record: dict, *,
-                     actor: str = DEMO_ACTOR) -> int:
+                     actor: str) -> int:
     fields = ("call_year", "consortium_id", "amount_requested", "amount_granted",
               "equipment_planned", "status")
     new = {f: record.get(f) for f in fields}

@@ -6,8 +6,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from observatory.errors import UserInputError
 
-class TerritoryConfigError(ValueError):
+
+class TerritoryConfigError(UserInputError):
     """A territory file that cannot be used; the message is in French."""
 
 

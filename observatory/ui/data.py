@@ -319,10 +319,25 @@ def access(path: str):
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
                    replace_demo: bool, sheet=None, **options):
     """Validate a file against the store; writes nothing. ``options`` go to
-    ``importing.validate_file`` (``confirmed_renames`` for a places file)."""
+    ``importing.validate_file`` (``confirmed_renames`` for a places file).
+
+    Cached per file and choices until the next write: every click on the Importer page (a
+    rename checkbox, the author field) reruns it, and a large file takes seconds to check.
+    A stale result cannot be written: ``import_apply`` re-checks the store.
+    """
+    hashable = tuple(sorted((k, tuple(sorted(v)) if isinstance(v, (set, frozenset)) else v)
+                            for k, v in options.items()))
+    return _import_preview(db_path(), data, filename, kind, mapping, replace_demo, sheet,
+                           hashable)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _import_preview(path: str, data: bytes, filename: str, kind: str, mapping: dict | None,
+                    replace_demo: bool, sheet, options: tuple):
+    restored = {k: frozenset(v) if k == "confirmed_renames" else v for k, v in options}
     state = read(store_imports.read_store, replace_demo)  # short: the file is then checked
     return store_imports.validate(state, data, filename, kind, mapping=mapping, sheet=sheet,
-                                  **options)  # without holding the database
+                                  **restored)  # without holding the database
 
 
 def import_apply(report, actor: str | None, replace_demo: bool) -> dict[str, int]:
