@@ -1,39 +1,37 @@
-"""Settings in one place: database path, territory configuration, map tiles."""
+"""Paths of the project and the settings' most used values (see ``observatory.settings``).
+
+Kept for the callers that only need a path; every value comes from ``settings.current()``.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_DB = DATA_DIR / "observatory.duckdb"
-DEFAULT_TERRITORY = DATA_DIR / "territory" / "territory.toml"
+from observatory import settings
+
+PROJECT_ROOT = settings.PROJECT_ROOT
+DATA_DIR = settings.DATA_DIR
+DEFAULT_DB = settings.DEFAULT_DB
+DEFAULT_TERRITORY = settings.DEFAULT_TERRITORY
 STATIC_DIR = PROJECT_ROOT / "static"
 APP_FILE = PROJECT_ROOT / "app.py"
 
 DB_ENV = "OBSERVATORY_DB"
 TERRITORY_ENV = "OBSERVATORY_TERRITORY"
-# "auto" adds OpenStreetMap tiles when the tile server answers, "on" always, "off" never.
 TILES_ENV = "OBSERVATORY_TILES"
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """--db PATH, else $OBSERVATORY_DB, else data/observatory.duckdb."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(DB_ENV)
-    return Path(env) if env else DEFAULT_DB
+    return settings.current().with_db(explicit).db
 
 
 def territory_path(explicit: str | os.PathLike | None = None) -> Path:
     """--territory PATH, else $OBSERVATORY_TERRITORY, else the PETR de l'Ariège."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(TERRITORY_ENV)
-    return Path(env) if env else DEFAULT_TERRITORY
+    return settings.current().with_territory(explicit).territory
 
 
 def tiles_mode() -> str:
-    mode = os.environ.get(TILES_ENV, "auto").strip().lower()
-    return mode if mode in {"auto", "on", "off"} else "auto"
+    """« auto », « on » or « off » ($OBSERVATORY_TILES)."""
+    return settings.current().tiles

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from observatory.eligibility import CALL_YEARS
+from observatory import errors
 from observatory.errors import UserInputError
 from observatory.model import CONSORTIUM_STATUSES
 
@@ -19,7 +20,7 @@ class ConsortiumError(UserInputError):
     """A consortium that cannot be saved; the message is in French."""
 
 
-class ConflictError(ConsortiumError):
+class ConflictError(ConsortiumError, errors.ConflictError):
     """Someone else saved the record since it was read."""
 
 

@@ -20,6 +20,25 @@ class UserInputError(ObservatoryError, ValueError):
     """A value given by the user is refused (still a ValueError for older callers)."""
 
 
+class ConflictError(UserInputError):
+    """Someone else saved the record since it was read: reload, then redo the change."""
+
+
+class StoreError(ObservatoryError, RuntimeError):
+    """A database problem explained in French for the UI and the CLI."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the database file: waiting a little may help (the only retried case)."""
+
+
+# Exit codes of the ``observatory`` CLI (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1  # could not read a file, store error, refused action
+EXIT_INVALID = 2  # validation refused the input (an import with errors, bad arguments)
+EXIT_SOFTWARE = 70  # internal error: a bug (sysexits.h EX_SOFTWARE), printed with its traceback
+
+
 # errno → what it means for the person at the keyboard.
 _OS_REASONS = {
     errno.ENOSPC: "le disque est plein",

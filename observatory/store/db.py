@@ -14,18 +14,14 @@ from pathlib import Path
 import duckdb
 
 from observatory import errors, files
-from observatory.errors import ObservatoryError
+from observatory.errors import ObservatoryError, StoreError, StoreLockedError
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 RESTORE_HINT = "restaurez une sauvegarde (« observatory restore SAUVEGARDE --yes »)"
 
 
-class StoreError(ObservatoryError, RuntimeError):
-    """A database problem explained in French for the UI and the CLI."""
-
-
-class DatabaseLocked(StoreError):
+class DatabaseLocked(StoreLockedError):
     """Another process holds the file: waiting a little may help (the only retried case)."""
 
 

@@ -1,0 +1,66 @@
+"""The store's front door for both the app and the CLI: sessions and the current places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from observatory import catalogue
+from observatory.errors import ObservatoryError
+from observatory.maturity import MaturityRule
+from observatory.settings import Settings
+from observatory.store import db, places, rules
+
+
+class MissingDatabase(ObservatoryError, RuntimeError):
+    """The database named by the settings does not exist (yet)."""
+
+
+class OldSchema(ObservatoryError, RuntimeError):
+    """The database predates the code's migrations (read-only access cannot upgrade it)."""
+
+
+def existing_db(settings: Settings) -> Path:
+    """The database the settings name; a French error when it does not exist."""
+    path = Path(settings.db)
+    if not path.exists():
+        raise MissingDatabase(f"Base introuvable : {path}. Créez-la avec « observatory init --demo ».")
+    return path
+
+
+@contextmanager
+def session(settings: Settings, *, read_only: bool = False) -> Iterator:
+    """A short-lived connection to an existing, up-to-date database (closed on exit)."""
+    path = existing_db(settings)
+    with db.session(path, read_only=read_only) as con:
+        if db.schema_version(con) < latest_schema():
+            raise OldSchema(f"La base {path} est d'un schéma ancien : lancez « observatory init ».")
+        yield con
+
+
+@contextmanager
+def transaction(con) -> Iterator:
+    """All or nothing: the writes inside are committed together or not at all."""
+    with db.transaction(con):
+        yield con
+
+
+def latest_schema() -> int:
+    return max(v for v, _, _ in db.migrations())
+
+
+def current_rule(con) -> MaturityRule:
+    return rules.current(con)
+
+
+def current_places(con, rule: MaturityRule | None = None) -> pd.DataFrame:
+    """The places (not archived) with their scores and maturity under the rule in force."""
+    return catalogue.annotate(places.current(con), rule or rules.current(con))
+
+
+def provider(settings: Settings):
+    """The distance provider the settings choose; its ``label`` names every figure."""
+    return settings.provider()

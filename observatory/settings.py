@@ -1,0 +1,223 @@
+"""Settings in one place: a typed, frozen ``Settings`` read from the environment.
+
+Every front door (the Streamlit pages, the ``observatory`` CLI, the notebooks) asks
+``current()`` for the settings instead of reading ``os.environ``; each setting has a help
+text, and ``tests/test_settings.py`` checks that each one is documented in the README or
+``docs/deployment.md``. A value that cannot be read is refused with a French message naming
+the variable (``SettingsError``), never silently replaced by a default.
+
+The distance provider is chosen here only (``provider()``): the rule modules take it as a
+required argument, and every figure names ``provider().label``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from pathlib import Path
+
+from observatory.distances import DEFAULT_CIRCUITY, DEFAULT_SPEED_KMH, EstimatedRoad, MatrixFile
+from observatory.eligibility import CALL_YEARS
+from observatory.errors import UserInputError
+from observatory.itinerance import CO2_KG_PER_KM as DEFAULT_CO2_KG_PER_KM
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = DATA_DIR / "observatory.duckdb"
+DEFAULT_TERRITORY = DATA_DIR / "territory" / "territory.toml"
+
+TILES_MODES = ("auto", "on", "off")
+# « estimation »: crow-fly × circuity at an average speed; « matrice »: a CSV of road times
+# (from_id, to_id, road_km, minutes) between places, the estimate filling the pairs it lacks.
+DISTANCE_PROVIDERS = ("estimation", "matrice")
+
+
+class SettingsError(UserInputError):
+    """An environment variable holds a value the observatory cannot use."""
+
+
+def default_call_year(today: dt.date | None = None) -> int:
+    """This year's call, or the nearest one of the measure (2023 before, 2028 after)."""
+    year = (today or dt.date.today()).year
+    return min(max(year, CALL_YEARS[0]), CALL_YEARS[-1])
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, the field it fills, how to read it, what it means."""
+
+    env: str
+    field: str
+    help: str
+    parse: Callable[[str], object]
+
+
+def _path(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in options:
+            raise ValueError("valeurs possibles : " + ", ".join(f"« {o} »" for o in options))
+        return value
+    return parse
+
+
+def _bounded(kind: type, low: float, high: float, unit: str = "") -> Callable[[str], object]:
+    def parse(text: str):
+        try:
+            value = kind(text.strip().replace(",", "."))
+        except ValueError:
+            raise ValueError("ce n'est pas un nombre" if kind is float
+                             else "ce n'est pas un nombre entier") from None
+        if not low <= value <= high:
+            raise ValueError(f"attendu entre {low:g} et {high:g}{unit}".replace(".", ","))
+        return value
+    return parse
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("OBSERVATORY_DB", "db",
+            "The DuckDB file (every command also takes --db). Default: data/observatory.duckdb.",
+            _path),
+    Setting("OBSERVATORY_TERRITORY", "territory",
+            "The territory TOML, read by `init` and by `serve`/the app when the database is "
+            "missing. Default: data/territory/territory.toml (PETR de l'Ariège).", _path),
+    Setting("OBSERVATORY_USERS", "users",
+            "The accounts file (bcrypt hashes); unset means demonstration mode.", _path),
+    Setting("OBSERVATORY_TILES", "tiles",
+            "Online map tiles: `auto` (when the tile server answers), `on`, `off`. Default: auto.",
+            _choice(TILES_MODES)),
+    Setting("OBSERVATORY_DISTANCE", "distance",
+            "The distance provider: `estimation` (crow-fly × circuity at an average speed) or "
+            "`matrice` (road times from OBSERVATORY_DISTANCE_MATRIX). Default: estimation.",
+            _choice(DISTANCE_PROVIDERS)),
+    Setting("OBSERVATORY_DISTANCE_MATRIX", "distance_matrix",
+            "CSV of road times between places (from_id,to_id,road_km,minutes), read when "
+            "OBSERVATORY_DISTANCE=matrice; missing pairs use the estimate.", _path),
+    Setting("OBSERVATORY_CIRCUITY", "circuity",
+            "Detour factor of the estimate (road km / crow-fly km), 1 to 3. Default: 1.3.",
+            _bounded(float, 1.0, 3.0)),
+    Setting("OBSERVATORY_SPEED_KMH", "speed_kmh",
+            "Average speed of the estimate, 5 to 130 km/h. Default: 55.",
+            _bounded(float, 5, 130, " km/h")),
+    Setting("OBSERVATORY_CO2_KG_PER_KM", "co2_kg_per_km",
+            "Emission factor of a tour, kg CO2e per vehicle-km. Default: 0.218 (ADEME, "
+            "average thermal car).", _bounded(float, 0, 5, " kg/km")),
+    Setting("OBSERVATORY_CALL_YEAR", "call_year",
+            "The call year proposed by default (forms, `observatory network`). Default: this "
+            "year, within the measure's calls 2023–2028.",
+            _bounded(int, CALL_YEARS[0], CALL_YEARS[-1])),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the environment says, typed; build with ``current()`` or ``from_env(env)``."""
+
+    db: Path = DEFAULT_DB
+    territory: Path = DEFAULT_TERRITORY
+    users: Path | None = None
+    tiles: str = "auto"
+    distance: str = "estimation"
+    distance_matrix: Path | None = None
+    circuity: float = DEFAULT_CIRCUITY
+    speed_kmh: float = DEFAULT_SPEED_KMH
+    co2_kg_per_km: float = DEFAULT_CO2_KG_PER_KM
+    call_year: int = 0  # 0: default_call_year(), computed in from_env
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (default: ``os.environ``); SettingsError if unusable."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for setting in SETTINGS:
+            text = (env.get(setting.env) or "").strip()
+            if not text:
+                continue
+            try:
+                values[setting.field] = setting.parse(text)
+            except ValueError as exc:
+                raise SettingsError(f"La variable d'environnement {setting.env} vaut « {text} », "
+                                    f"valeur refusée : {exc}.") from None
+        settings = cls(**values)
+        if not settings.call_year:
+            settings = replace(settings, call_year=default_call_year())
+        if settings.distance == "matrice" and settings.distance_matrix is None:
+            raise SettingsError("OBSERVATORY_DISTANCE=matrice demande un fichier : indiquez-le "
+                                "dans OBSERVATORY_DISTANCE_MATRIX.")
+        return settings
+
+    def with_db(self, path: str | os.PathLike | None) -> Settings:
+        """These settings with another database (``--db PATH`` wins over the environment)."""
+        return self if not path else replace(self, db=Path(path))
+
+    def with_territory(self, path: str | os.PathLike | None) -> Settings:
+        return self if not path else replace(self, territory=Path(path))
+
+    def provider(self):
+        """The distance provider these settings choose (the one every figure is computed with)."""
+        estimate = EstimatedRoad(circuity=self.circuity, speed_kmh=self.speed_kmh)
+        if self.distance == "matrice":
+            return MatrixFile(_read_matrix(str(self.distance_matrix),
+                                                     _mtime(self.distance_matrix)),
+                                        fallback=estimate)
+        return estimate
+
+
+def _mtime(path: Path | None) -> int:
+    try:
+        return os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return 0
+
+
+@lru_cache(maxsize=4)
+def _read_matrix(path: str, mtime: int):
+    """The matrix CSV, checked (re-read when the file changes)."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"La matrice de distances {path} (OBSERVATORY_DISTANCE_MATRIX) "
+                            f"n'a pas pu être lue : {exc}") from None
+    needed = ["from_id", "to_id", "road_km", "minutes"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise SettingsError(f"La matrice de distances {path} n'a pas les colonnes "
+                            f"{', '.join(missing)} (attendu : {', '.join(needed)}).")
+    table = table[needed]
+    for column in needed:
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    bad = table.isna().any(axis=1) | (table["minutes"] < 0) | (table["road_km"] < 0)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
+        raise SettingsError(f"La matrice de distances {path}, ligne {row} : identifiants, "
+                            "distance et durée doivent être des nombres positifs.")
+    table[["from_id", "to_id"]] = table[["from_id", "to_id"]].astype(int)
+    return table
+
+
+def current(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of this environment, read once per distinct environment."""
+    env = os.environ if env is None else env
+    return _cached(tuple((s.env, env.get(s.env, "")) for s in SETTINGS))
+
+
+@lru_cache(maxsize=16)
+def _cached(values: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings.from_env(dict(values))
+
+
+def documentation() -> list[tuple[str, str]]:
+    """(variable, help) for each setting: what the README and docs/deployment.md describe."""
+    return [(s.env, s.help) for s in SETTINGS]
+
+
+assert {s.field for s in SETTINGS} == {f.name for f in fields(Settings)}, "a setting lacks its env"
