@@ -4,7 +4,7 @@ import streamlit as st
 
 from observatory.auth import PermissionDenied
 from observatory.store import StoreError
-from observatory.ui import auth, context, fmt, maps, sidebar
+from observatory.ui import auth, context, fmt, maps, pages, sidebar
 
 maps.use_local_assets()
 # The tables' built-in CSV download writes formulas (=SUM(…)) as typed; the app's own exports
@@ -14,18 +14,8 @@ st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon
                    layout="wide")
 
 navigation = st.navigation([
-    st.Page("pages/carte.py", title="Carte", icon=":material/map:", default=True),
-    st.Page("pages/lieux.py", title="Lieux", icon=":material/home_work:"),
-    st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
-    st.Page("pages/partenaires.py", title="Partenaires", icon=":material/handshake:"),
-    st.Page("pages/consortiums.py", title="Consortiums", icon=":material/groups:"),
-    st.Page("pages/equipements.py", title="Équipements", icon=":material/construction:"),
-    st.Page("pages/appels.py", title="Appels à projets", icon=":material/campaign:"),
-    st.Page("pages/couverture.py", title="Couverture", icon=":material/radar:"),
-    st.Page("pages/evolutions.py", title="Évolutions", icon=":material/timeline:"),
-    st.Page("pages/donnees.py", title="Données", icon=":material/database:"),
-    st.Page("pages/importer.py", title="Importer", icon=":material/upload_file:"),
-    st.Page("pages/maturite.py", title="Critères et maturité", icon=":material/star:"),
+    st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
+    for page in pages.PAGES
 ])
 
 context.resume_pending_page()

@@ -14,11 +14,10 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from observatory.ui.pages import PATHS
 from tests.test_template_injection import EVALUATED, PAYLOAD, WEBSITE, hostile_db, in_script, tagged
 
-PAGES = ("pages/carte.py", "pages/lieux.py", "pages/tableau_de_bord.py", "pages/partenaires.py",
-         "pages/consortiums.py", "pages/equipements.py", "pages/appels.py", "pages/couverture.py",
-         "pages/evolutions.py", "pages/donnees.py", "pages/importer.py", "pages/maturite.py")
+PAGES = PATHS  # every page of the navigation (observatory.ui.pages)
 MARKDOWN_KINDS = ("markdown", "caption", "info", "warning", "error", "success", "title",
                   "subheader", "header", "toast")
 MAP_COMPONENT = "streamlit_folium.st_folium"

@@ -9,12 +9,11 @@ from streamlit.testing.v1 import AppTest
 from observatory import bootstrap
 from observatory.store import db, imports
 from observatory.territory.config import load_territory_config
+from observatory.ui.pages import PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOT = ROOT / "tests" / "fixtures" / "territory" / "lot.toml"
-PAGES = ["pages/carte.py", "pages/lieux.py", "pages/tableau_de_bord.py", "pages/partenaires.py",
-         "pages/consortiums.py", "pages/equipements.py", "pages/appels.py", "pages/couverture.py",
-         "pages/evolutions.py", "pages/donnees.py", "pages/importer.py", "pages/maturite.py"]
+PAGES = PATHS  # every page of the navigation (observatory.ui.pages)
 
 
 def test_the_lot_builds_opens_empty_then_shows_imported_places(tmp_path, monkeypatch):

@@ -1,4 +1,7 @@
-"""The four pages as a user sees them, driven through streamlit.testing (AppTest).
+"""The pages as a user sees them, driven through streamlit.testing (AppTest).
+
+The list of pages is ``observatory.ui.pages.PAGES`` (app.py's navigation is built from it);
+the first tests check that it matches the ``pages/`` folder and that every page runs.
 
 Each test gets its own copy of the demonstration database (42 places, 12 mature under the
 default rule) through the ``app_db`` fixture, and a factory ``make_app`` (tests/app/conftest.py).
@@ -18,6 +21,9 @@ from streamlit.testing.v1 import AppTest
 
 from observatory import catalogue
 from observatory.store import db, evaluations, places, rules
+from observatory.ui.pages import PAGES, PATHS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CARTE, LIEUX, TABLEAU, MATURITE = ("pages/carte.py", "pages/lieux.py",
                                    "pages/tableau_de_bord.py", "pages/maturite.py")
@@ -112,6 +118,36 @@ def toggle(at: AppTest, label: str):
     found = [t for t in at.toggle if t.label == label]
     assert found, f"pas d'interrupteur « {label} »"
     return found[0]
+
+
+# --- the page list ------------------------------------------------------------------------
+
+def test_the_page_list_and_the_pages_folder_agree():
+    on_disk = {f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py")}
+    assert set(PATHS) == on_disk, ("listed, no file:", set(PATHS) - on_disk,
+                                   "file, not listed:", on_disk - set(PATHS))
+    assert len(PATHS) == len(set(PATHS)), "a page is listed twice"
+    assert len({page.title for page in PAGES}) == len(PAGES), "two pages share a title"
+    assert [page.path for page in PAGES if page.default] == [CARTE]
+    for page in PAGES:
+        assert page.icon.startswith(":material/") and page.icon.endswith(":"), page
+
+
+def test_app_builds_its_navigation_from_the_page_list():
+    """app.py names no page file itself: a page added to PAGES is in the navigation."""
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "pages.PAGES" in text
+    assert '"pages/' not in text and "'pages/" not in text
+
+
+def test_every_listed_page_runs_with_the_shared_sidebar(make_app, app_db):
+    at = make_app(app_db)
+    at.run()
+    for page in PATHS:
+        at.switch_page(page).run()
+        assert_ok(at)
+        assert at.title, page
+        assert toggle(at, "Lieux matures seulement") is not None, page
 
 
 # --- every page ---------------------------------------------------------------------------
