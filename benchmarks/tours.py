@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/tours.py [--sizes 5,12,42,200] [--gaps 5,8,10,12] [--seeds 5]
 
 Places are drawn uniformly in Ariège's bounding box (lon 0.8–2.2, lat 42.55–43.3), seeded;
-distances come from the default provider (EstimatedRoad: crow-fly × 1.3 at 55 km/h).
+distances come from the settings' provider (by default EstimatedRoad: crow-fly × 1.3 at
+55 km/h) and CO2 from the settings' factor.
 First table: planning time with the default method (exact up to the default limit of 10
 places, heuristic beyond), median of several runs, each including the distance matrix.
 Second table: the heuristic against the exact optimum (Held–Karp forced with
@@ -23,7 +24,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from observatory.itinerance import DEFAULT_EXACT_LIMIT, MAX_EXACT_LIMIT, plan_tour  # noqa: E402
+from observatory import settings  # noqa: E402
+from observatory.itinerance import DEFAULT_EXACT_LIMIT, MAX_EXACT_LIMIT  # noqa: E402
+from observatory.itinerance import plan_tour as _plan_tour  # noqa: E402
 
 BOX = {"lon": (0.8, 2.2), "lat": (42.55, 43.3)}
 
@@ -32,6 +35,13 @@ def random_places(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"id": np.arange(1, n + 1), "name": [f"Lieu {k}" for k in range(1, n + 1)],
                          "lon": rng.uniform(*BOX["lon"], n), "lat": rng.uniform(*BOX["lat"], n)})
+
+
+def plan_tour(places: pd.DataFrame, **kwargs):
+    """A tour with the settings' provider and emission factor, as the app plans it."""
+    current = settings.current()
+    return _plan_tour(places, provider=current.provider(),
+                      emission_factor=current.co2_kg_per_km, **kwargs)
 
 
 def timed(places: pd.DataFrame, runs: int, **kwargs):

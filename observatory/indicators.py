@@ -98,9 +98,9 @@ def over_time(indicators_by_year: dict[str, dict]) -> pd.DataFrame:
 
 
 def itinerant_reach(items: pd.DataFrame, stays: pd.DataFrame, places: pd.DataFrame,
-                    communes: pd.DataFrame, minutes: float, provider=None) -> pd.DataFrame:
+                    communes: pd.DataFrame, minutes: float, *, provider) -> pd.DataFrame:
     """Per itinerant item: the places of its tour and the communes and inhabitants
-    within ``minutes`` of one of them."""
+    within ``minutes`` of one of them, measured by ``provider`` (the settings' one)."""
     from observatory.itinerance import reach_of_tour
 
     rows = []
@@ -110,7 +110,7 @@ def itinerant_reach(items: pd.DataFrame, stays: pd.DataFrame, places: pd.DataFra
         visited = set(stays.loc[stays["equipment_id"] == item.id, "place_id"]) if len(stays) else set()
         visited.add(int(item.owner_place_id))
         stops = places[places["id"].isin(visited)]
-        reach = reach_of_tour(stops, frame, provider, minutes)
+        reach = reach_of_tour(stops, frame, provider=provider, minutes=minutes)
         rows.append({"equipment_id": int(item.id), "name": item.name, "stops": len(stops),
                      "communes": len(reach.communes), "population": reach.population})
     return pd.DataFrame(rows, columns=["equipment_id", "name", "stops", "communes", "population"])

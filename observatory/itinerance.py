@@ -7,12 +7,15 @@ from a ``DistanceProvider`` (``observatory.distances``); nothing here measures o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from observatory.distances import DistanceProvider, EstimatedRoad
+from observatory.distances import DistanceProvider
+from observatory.errors import UserInputError
+from observatory.formatting import is_missing, short_date
 
 # --- CO2 -----------------------------------------------------------------------------------
 # ADEME, Base Empreinte (Base Carbone, transport routier, "Routier2"), as published by ADEME's
@@ -20,7 +23,9 @@ from observatory.distances import DistanceProvider, EstimatedRoad
 # 0.192 kg CO2e/km for use (combustion + fuel upstream) + 0.0256 kg CO2e/km for building the
 # vehicle = 0.2176, rounded to 0.218 kg CO2e per vehicle.km. An approximation: an average
 # petrol/diesel car, neither a loaded utility van (which emits more) nor the actual vehicle.
-# Pass ``emission_factor`` to plan_tour for a better-known vehicle.
+# It is the default of the setting OBSERVATORY_CO2_KG_PER_KM (``settings.co2_kg_per_km``),
+# which every caller passes to plan_tour as ``emission_factor``: set it for a better-known
+# vehicle.
 CO2_KG_PER_KM = 0.218
 CO2_SOURCE = ("ADEME, Base Empreinte (via Impact CO2) : voiture thermique moyenne, "
               "0,218 kg CO2e par km (usage 0,192 + construction 0,0256) ; approximation.")
@@ -32,6 +37,13 @@ DEFAULT_EXACT_LIMIT = 12
 MAX_EXACT_LIMIT = 16
 EXACT_LABEL = "exact (programmation dynamique de Held–Karp)"
 HEURISTIC_LABEL = "heuristique (plus proche voisin, puis améliorations 2-opt et Or-opt)"
+
+# The reach of a stop of an itinerant item: communes within this many minutes of travel.
+DEFAULT_REACH_MINUTES = 20
+
+
+class TourError(UserInputError):
+    """A tour that cannot be planned (no place, a place twice, no coordinates…), in French."""
 
 
 # --- Schedules -----------------------------------------------------------------------------
@@ -57,16 +69,12 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _day(value) -> pd.Timestamp | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+    if is_missing(value) or value == "":
         return None
     try:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError):
-        raise ValueError(f"Date illisible : « {value} ».") from None
-
-
-def _fmt(day: pd.Timestamp) -> str:
-    return day.strftime("%d/%m/%Y")
+        raise UserInputError(f"Date illisible : « {value} ».") from None
 
 
 def _place_name(row: Mapping, names: Mapping | None) -> str:
@@ -88,13 +96,13 @@ def check_new_stay(existing: pd.DataFrame, new: Stay | Mapping,
     except ValueError as error:
         return [str(error)]
     reasons = []
-    if new.get("place_id") is None or pd.isna(new.get("place_id")):
+    if is_missing(new.get("place_id")):
         reasons.append("Choisissez le lieu du séjour.")
     if start is None or end is None:
         return reasons + ["Indiquez une date de début et une date de fin."]
     if end < start:
-        return reasons + [f"La date de fin ({_fmt(end)}) précède la date de début "
-                          f"({_fmt(start)})."]
+        return reasons + [f"La date de fin ({short_date(end)}) précède la date de début "
+                          f"({short_date(start)})."]
     existing = _canonical(existing)
     if new.get("id") is not None and "id" in existing:  # editing: not against itself
         existing = existing[existing["id"] != new["id"]]
@@ -102,8 +110,9 @@ def check_new_stay(existing: pd.DataFrame, new: Stay | Mapping,
         other_start, other_end = _day(row["start"]), _day(row["end"])
         if start <= other_end and other_start <= end:  # both ends included
             name = _place_name(row, place_names)
-            reasons.append(f"Ce séjour (du {_fmt(start)} au {_fmt(end)}) chevauche celui prévu "
-                           f"à « {name} » du {_fmt(other_start)} au {_fmt(other_end)}.")
+            reasons.append(f"Ce séjour (du {short_date(start)} au {short_date(end)}) chevauche "
+                           f"celui prévu à « {name} » du {short_date(other_start)} au "
+                           f"{short_date(other_end)}.")
     return reasons
 
 
@@ -123,7 +132,7 @@ def _names(frame: pd.DataFrame | None, unique: bool = False) -> dict:
     if unique:  # two items with the same name must not share a row of the timeline
         twins = names.duplicated(keep=False)
         names = names.where(~twins, names + " (n° " + frame["id"].astype(str) + ")")
-    return dict(zip(frame["id"], names))
+    return dict(zip(frame["id"], names, strict=True))
 
 
 MONTHLY_COLUMNS = ["item_id", "item", "place_id", "place", "month", "days", "at_home"]
@@ -219,15 +228,15 @@ class Tour:
 
 def _validate_places(places: pd.DataFrame, start_id) -> None:
     if places.empty:
-        raise ValueError("Choisissez au moins un lieu pour préparer la tournée.")
+        raise TourError("Choisissez au moins un lieu pour préparer la tournée.")
     if places["id"].duplicated().any():
-        raise ValueError("Un même lieu figure plusieurs fois dans la tournée.")
+        raise TourError("Un même lieu figure plusieurs fois dans la tournée.")
     missing = places[places["lon"].isna() | places["lat"].isna()]
     if not missing.empty:
         names = ", ".join(str(n) for n in missing.get("name", missing["id"]))
-        raise ValueError(f"Coordonnées manquantes pour : {names}.")
+        raise TourError(f"Coordonnées manquantes pour : {names}.")
     if start_id is not None and start_id not in set(places["id"]):
-        raise ValueError("Le lieu de départ ne fait pas partie des lieux de la tournée.")
+        raise TourError("Le lieu de départ ne fait pas partie des lieux de la tournée.")
 
 
 def _endpoints(road: np.ndarray, start: int | None, closed: bool):
@@ -344,20 +353,24 @@ def local_search(cost: np.ndarray, first: int, last: int, inner: list[int],
     return route.tolist()
 
 
-def plan_tour(places: pd.DataFrame, start_id=None, return_to_start: bool = True,
-              provider: DistanceProvider | None = None, exact_limit: int = DEFAULT_EXACT_LIMIT,
-              emission_factor: float = CO2_KG_PER_KM) -> Tour:
+def plan_tour(places: pd.DataFrame, start_id=None, return_to_start: bool = True, *,
+              provider: DistanceProvider, emission_factor: float,
+              exact_limit: int = DEFAULT_EXACT_LIMIT) -> Tour:
     """The visiting order of ``places`` (``id``, ``name``, ``lon``, ``lat``) minimising road km.
 
     Exact (Held–Karp) up to ``exact_limit`` places, nearest neighbour + 2-opt + Or-opt beyond.
     ``return_to_start=False`` plans an open tour; without ``start_id`` it may begin anywhere
     (a closed tour then starts at the first row: every rotation costs the same).
+    ``provider`` (the settings' distance provider) measures the legs and ``emission_factor``
+    (kg CO2e per km, ``settings.co2_kg_per_km``) prices them: both are required, so that no
+    caller silently falls back on the estimate or on the default car.
     """
     _validate_places(places, start_id)
     if not 0 <= exact_limit <= MAX_EXACT_LIMIT:
-        raise ValueError(f"La limite de la méthode exacte doit être comprise entre 0 et "
+        raise TourError(f"La limite de la méthode exacte doit être comprise entre 0 et "
                          f"{MAX_EXACT_LIMIT} lieux (sa mémoire double à chaque lieu).")
-    provider = provider or EstimatedRoad()
+    if provider is None:
+        raise TypeError("plan_tour needs the distance provider of the settings")
     places = places.reset_index(drop=True)
     ids = places["id"].tolist()
     travel = provider.matrix(places, places)
@@ -373,7 +386,7 @@ def plan_tour(places: pd.DataFrame, start_id=None, return_to_start: bool = True,
 
 
 def _tour(ids, order, road, minutes, exact, closed, factor, provider) -> Tour:
-    steps = list(zip(order, order[1:]))
+    steps = list(pairwise(order))
     if closed and len(order) > 1:
         steps.append((order[-1], order[0]))
     legs = tuple(Leg(ids[i], ids[j], float(road[i, j]), float(minutes[i, j])) for i, j in steps)
@@ -393,14 +406,16 @@ class Reach(NamedTuple):
     population: int
 
 
-def reach_of_tour(stop_places: pd.DataFrame, communes: pd.DataFrame,
-                  provider: DistanceProvider | None, minutes: float) -> Reach:
+def reach_of_tour(stop_places: pd.DataFrame, communes: pd.DataFrame, *,
+                  provider: DistanceProvider, minutes: float) -> Reach:
     """Communes (``insee``, ``name``, ``population``, ``lon``, ``lat``) within ``minutes`` of
-    any stop of a tour, and their population: who the itinerant item can serve."""
+    any stop of a tour, and their population: who the itinerant item can serve.
+    ``provider`` is required (the settings' distance provider)."""
+    if provider is None:
+        raise TypeError("reach_of_tour needs the distance provider of the settings")
     columns = [*communes.columns, "minutes", "nearest_stop_id"]
     if stop_places.empty or communes.empty:
         return Reach(pd.DataFrame(columns=columns), 0)
-    provider = provider or EstimatedRoad()
     travel = provider.matrix(stop_places, communes.assign(id=communes["insee"]))
     times = np.asarray(travel.minutes, float)
     nearest = times.argmin(axis=0)

@@ -151,7 +151,7 @@ if view == ITINERANCE:
     reach_minutes = st.slider("Portée d'une étape (minutes de trajet estimées)", 5, 60, 20, 5,
                               key="it_reach")
     reach = indicators.itinerant_reach(itinerant_items, stays, ctx.places, ctx.communes,
-                                       reach_minutes)
+                                       reach_minutes, provider=EstimatedRoad())
     population = int(ctx.communes.loc[ctx.communes["in_perimeter"], "population"].sum())
     st.markdown(f"**Portée des tournées** : communes et habitants à moins de {reach_minutes} "
                 f"minutes d'une étape de chaque équipement itinérant (sur {fmt.integer(population)} "
@@ -213,7 +213,8 @@ if view == TOUR:
         st.stop()
     provider = EstimatedRoad()
     chosen = ctx.places[ctx.places["id"].isin(stops)]
-    tour = itinerance.plan_tour(chosen, start_id=stops[0], return_to_start=loop, provider=provider)
+    tour = itinerance.plan_tour(chosen, start_id=stops[0], return_to_start=loop, provider=provider,
+                                emission_factor=itinerance.CO2_KG_PER_KM)
     cols = st.columns(4)
     cols[0].metric("Distance totale (est.)", f"{fmt.integer(tour.total_km)} km")
     cols[1].metric("Temps de conduite (est.)", f"{fmt.integer(tour.total_minutes)} min")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from observatory.distances import EstimatedRoad, Travel
+from observatory.errors import UserInputError
 from observatory.itinerance import (
     CO2_KG_PER_KM,
     Stay,
@@ -22,6 +23,7 @@ from observatory.itinerance import (
 )
 
 PROVIDER = EstimatedRoad()
+TOOLS = {"provider": PROVIDER, "emission_factor": CO2_KG_PER_KM}  # what the settings give
 ARIEGE = {"lon": (0.8, 2.2), "lat": (42.55, 43.3)}
 
 
@@ -202,7 +204,7 @@ CASES = [(n, seed) for n in range(3, 9) for seed in (1, 2, 3)]
 @pytest.mark.parametrize("closed", [True, False])
 def test_exact_tour_is_as_short_as_brute_force(n, seed, closed):
     places = random_places(n, seed)
-    tour = plan_tour(places, return_to_start=closed)
+    tour = plan_tour(places, return_to_start=closed, **TOOLS)
     assert tour.method == "exact" and tour.closed is closed and tour.open is not closed
     assert sorted(tour.order) == sorted(places["id"])
     assert tour.total_km == pytest.approx(brute_force_km(places, None, closed))
@@ -214,21 +216,22 @@ def test_exact_tour_is_as_short_as_brute_force(n, seed, closed):
 def test_exact_tour_from_a_chosen_start_is_as_short_as_brute_force(n, seed, closed):
     places = random_places(n, seed)
     start = int(places["id"].iloc[n // 2])
-    tour = plan_tour(places, start_id=start, return_to_start=closed)
+    tour = plan_tour(places, start_id=start, return_to_start=closed, **TOOLS)
     assert tour.order[0] == start
     assert tour.total_km == pytest.approx(brute_force_km(places, start, closed))
 
 
 def test_closed_tour_without_a_start_begins_at_the_first_place():
     places = random_places(6, 4)
-    assert plan_tour(places).order[0] == places["id"].iloc[0]
+    assert plan_tour(places, **TOOLS).order[0] == places["id"].iloc[0]
 
 
 def exact_and_heuristic(n, seed, closed, start):
     places = random_places(n, seed)
     start_id = int(places["id"].iloc[0]) if start else None
-    exact = plan_tour(places, start_id=start_id, return_to_start=closed, exact_limit=n)
-    heuristic = plan_tour(places, start_id=start_id, return_to_start=closed, exact_limit=0)
+    asked = {"start_id": start_id, "return_to_start": closed, **TOOLS}
+    exact = plan_tour(places, exact_limit=n, **asked)
+    heuristic = plan_tour(places, exact_limit=0, **asked)
     return exact, heuristic
 
 
@@ -248,7 +251,7 @@ def test_heuristic_gap_to_the_optimum_is_at_most_ten_percent(n):
 
 def test_heuristic_visits_every_place_once_on_a_large_set():
     places = random_places(60, 9)
-    tour = plan_tour(places, start_id=int(places["id"].iloc[5]), return_to_start=False)
+    tour = plan_tour(places, start_id=int(places["id"].iloc[5]), return_to_start=False, **TOOLS)
     assert tour.method == "heuristique" and tour.order[0] == places["id"].iloc[5]
     assert sorted(tour.order) == sorted(places["id"]) and len(tour.legs) == 59
 
@@ -258,25 +261,25 @@ def test_heuristic_visits_every_place_once_on_a_large_set():
 def test_tour_of_one_place_has_no_leg():
     places = random_places(1, 1)
     for closed in (True, False):
-        tour = plan_tour(places, return_to_start=closed)
+        tour = plan_tour(places, return_to_start=closed, **TOOLS)
         assert tour.order == [100] and tour.legs == () and tour.total_km == 0 == tour.co2_kg
 
 
 def test_closed_tour_of_two_places_goes_and_comes_back():
     places = random_places(2, 1)
-    tour = plan_tour(places, start_id=101)
+    tour = plan_tour(places, start_id=101, **TOOLS)
     assert tour.order == [101, 100] and tour.stops == [101, 100, 101]
     assert [(leg.from_id, leg.to_id) for leg in tour.legs] == [(101, 100), (100, 101)]
     assert tour.total_km == pytest.approx(2 * tour.legs[0].road_km)
 
 
 def test_open_tour_of_two_places_is_one_leg():
-    tour = plan_tour(random_places(2, 1), return_to_start=False)
+    tour = plan_tour(random_places(2, 1), return_to_start=False, **TOOLS)
     assert len(tour.legs) == 1 and tour.total_km == tour.legs[0].road_km
 
 
 def test_totals_are_the_sum_of_the_legs_and_co2_is_km_times_the_factor():
-    tour = plan_tour(random_places(7, 5))
+    tour = plan_tour(random_places(7, 5), **TOOLS)
     assert tour.total_minutes == pytest.approx(sum(leg.minutes for leg in tour.legs))
     assert tour.total_minutes == pytest.approx(tour.total_km / PROVIDER.speed_kmh * 60)
     assert tour.co2_kg == pytest.approx(tour.total_km * CO2_KG_PER_KM)
@@ -285,12 +288,12 @@ def test_totals_are_the_sum_of_the_legs_and_co2_is_km_times_the_factor():
 
 
 def test_emission_factor_is_a_parameter():
-    tour = plan_tour(random_places(5, 5), emission_factor=0.3)
+    tour = plan_tour(random_places(5, 5), provider=PROVIDER, emission_factor=0.3)
     assert tour.co2_kg == pytest.approx(tour.total_km * 0.3)
 
 
 def test_legs_frame_follows_the_order():
-    tour = plan_tour(random_places(4, 2))
+    tour = plan_tour(random_places(4, 2), **TOOLS)
     assert tour.legs_frame()["from_id"].tolist() == tour.order
     assert pd.DataFrame(tour.legs)["to_id"].tolist() == tour.stops[1:]
 
@@ -309,7 +312,8 @@ def test_tours_respect_asymmetric_costs_in_both_methods():
     places = pd.DataFrame({"id": [1, 2, 3], "name": list("abc"), "lon": [1.0] * 3,
                            "lat": [43.0] * 3})
     for limit in (10, 0):
-        tour = plan_tour(places.iloc[[0, 2, 1]], provider=AsymmetricProvider(), exact_limit=limit)
+        tour = plan_tour(places.iloc[[0, 2, 1]], provider=AsymmetricProvider(),
+                         emission_factor=CO2_KG_PER_KM, exact_limit=limit)
         assert tour.total_km == 3  # 1 → 2 → 3 → 1, not the way round (30)
 
 
@@ -321,14 +325,34 @@ def test_tours_respect_asymmetric_costs_in_both_methods():
 ])
 def test_bad_requests_are_refused_in_french(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        plan_tour(**kwargs)
+        plan_tour(**kwargs, **TOOLS)
+
+
+def test_bad_requests_are_user_errors_shown_without_a_traceback():
+    with pytest.raises(UserInputError):
+        plan_tour(random_places(0, 1), **TOOLS)
+
+
+@pytest.mark.parametrize("missing", ["provider", "emission_factor"])
+def test_a_tour_needs_the_provider_and_the_factor_of_the_settings(missing):
+    """No silent fallback on the estimate or the default car: the caller passes both."""
+    given = {k: v for k, v in TOOLS.items() if k != missing}
+    with pytest.raises(TypeError, match=missing):
+        plan_tour(random_places(3, 1), **given)
+
+
+def test_a_reach_needs_the_provider_of_the_settings():
+    with pytest.raises(TypeError):
+        reach_of_tour(STOPS, COMMUNES, minutes=20)
+    with pytest.raises(TypeError):
+        reach_of_tour(STOPS, COMMUNES, provider=None, minutes=20)
 
 
 def test_places_without_coordinates_are_named():
     places = random_places(3, 1)
     places.loc[1, "lat"] = np.nan
     with pytest.raises(ValueError, match="Lieu 1"):
-        plan_tour(places)
+        plan_tour(places, **TOOLS)
 
 
 # --- Reach ----------------------------------------------------------------------------------
@@ -355,7 +379,7 @@ STOPS = pd.DataFrame({"id": [1, 2], "name": ["Fablab", "Café"], "lon": [1.0] * 
 
 def test_reach_counts_communes_and_population_within_the_time_of_any_stop():
     provider = TableProvider([[5, 25, 40, 31], [30, 12, 20, 45]])
-    reach = reach_of_tour(STOPS, COMMUNES, provider, minutes=20)
+    reach = reach_of_tour(STOPS, COMMUNES, provider=provider, minutes=20)
     assert reach.communes["name"].tolist() == ["Amont", "Bas", "Col"]
     assert reach.communes["nearest_stop_id"].tolist() == [1, 2, 2]
     assert reach.population == 1290
@@ -368,10 +392,10 @@ def test_reach_with_the_estimated_road_provider():
                              "population": [9500, 15700], "lon": [1.6053, 1.6108],
                              "lat": [42.9653, 43.1163]})
     stops = pd.DataFrame({"id": [1], "name": ["Lieu à Foix"], "lon": [1.61], "lat": [42.97]})
-    reach = reach_of_tour(stops, communes, EstimatedRoad(), minutes=15)
+    reach = reach_of_tour(stops, communes, provider=EstimatedRoad(), minutes=15)
     assert reach.communes["name"].tolist() == ["Foix"] and reach.population == 9500
 
 
 def test_reach_of_an_empty_tour_is_nothing():
-    reach = reach_of_tour(STOPS.iloc[0:0], COMMUNES, None, minutes=20)
+    reach = reach_of_tour(STOPS.iloc[0:0], COMMUNES, provider=PROVIDER, minutes=20)
     assert reach.communes.empty and reach.population == 0
