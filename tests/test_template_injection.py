@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from jinja2.utils import htmlsafe_json_dumps
 
-from observatory import exports
+from observatory import exports, maps
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.exports import html_map
@@ -30,7 +30,7 @@ from observatory.store import consortia as store_consortia
 from observatory.store import db, evaluations, live, places
 from observatory.store import equipment as store_equipment
 from observatory.store import snapshots as store_snapshots
-from observatory.ui import fmt, maps
+from observatory.ui import fmt
 
 PAYLOADS = (
     "{{7*7}}",
@@ -320,3 +320,24 @@ def test_pdf_map_prints_dollar_signs_as_typed_not_as_mathematics(live_bundle, mo
     assert any("$y$ zone" in t.get_text() for t in drawn)  # the legend
     for text in drawn:
         assert text._preprocess_math(text.get_text()) == (text.get_text(), False), text
+
+
+def test_map_builders_live_outside_streamlit():
+    """The builders (and their template-injection guard) load without Streamlit; the
+    exports reach them through ``observatory.maps``, the pages still through ``ui.maps``."""
+    import subprocess
+    import sys
+
+    code = ("import sys, observatory.maps, observatory.exports.html_map, "
+            "observatory.exports.charts; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit' "
+            "or m.startswith('observatory.ui')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
+    from observatory.ui import maps as ui_maps
+
+    for name in ("build_map", "build_access_map", "esc", "inert", "assert_inert",
+                 "base_geojson", "MATURE_STYLE", "colour_for", "padded_bounds"):
+        assert getattr(ui_maps, name) is getattr(maps, name)
+    assert callable(ui_maps.use_local_assets) and callable(ui_maps.selected_place_id)

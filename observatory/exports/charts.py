@@ -18,10 +18,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from observatory import maps
 from observatory.bundle import Bundle
 from observatory.exports import common
 from observatory.model import CRITERIA, SCORE_MAX
-from observatory.ui import maps
 
 LAMBERT93 = "EPSG:2154"
 MATURE = {"color": maps.MATURE_STYLE["fillColor"], "edge": maps.MATURE_STYLE["color"]}

@@ -1,6 +1,6 @@
 """The map as one self-contained HTML file that opens from ``file://`` with no network.
 
-The map is the app's (``observatory.ui.maps.build_map``: escaping lives there, HTML and
+The map is the app's (``observatory.maps.build_map``: escaping lives there, HTML and
 template syntax both, since branca compiles the rendered script as Jinja); Leaflet and
 jQuery come from the project's ``static/vendor`` folder and are inlined (``<script>`` and
 ``<style>`` blocks, the CSS images as ``data:`` URIs), so no CDN address remains.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import folium
 
+from observatory import maps
 from observatory.bundle import Bundle
 from observatory.exports import common
-from observatory.ui import maps
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor"
 ASSET = "olls-asset:"  # placeholder scheme, replaced by the file's content

@@ -1,387 +1,67 @@
-"""Folium map builders. The only code that writes popup/tooltip HTML: it escapes every value.
+"""The Streamlit side of the maps: local Leaflet assets under the app's static folder and
+the place a click selected (from ``st_folium``'s return value).
 
-Template injection: branca (folium 0.20) compiles each element's rendered script *again* as
-a Jinja template (``MacroElement.render`` -> ``Element(script(...))``), and ``html.escape``
-leaves ``{``, ``}`` and ``%`` alone. So every text that may hold user data goes through
-``esc`` (HTML *and* template syntax made entities), every data dict handed to folium goes
-through ``inert`` (in ``_geojson`` and ``Legend``; layer names through ``esc``), and every builder ends
-with ``assert_inert``, which refuses to return a map holding ``{{``, ``{%`` or ``{#`` anywhere.
-
-Offline first: Leaflet and jQuery are served from the app's ``static/`` folder, the commune
-polygons are the base layer, and OpenStreetMap tiles are added only when reachable.
+The builders live in ``observatory.maps`` (Streamlit-free, used by the exports too); their
+public names are re-exported here so that pages written against ``observatory.ui.maps``
+keep working until they import ``observatory.maps`` directly.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
-import socket
 from collections.abc import Mapping
 
 import folium
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
-from observatory.model import CRITERIA
-from observatory.maturity import fmt_score
+from observatory.maps import (  # noqa: F401  (re-exported for the pages)
+    ACCESS_BINS,
+    CANVAS_LIMIT,
+    COMMUNE_DETAIL_LIMIT,
+    CONTEXT_STYLE,
+    COORD_DECIMALS,
+    EPCI_STYLE,
+    EXCLUDED_OUTLINE,
+    EXCLUDED_STYLE,
+    MATURE_STYLE,
+    METROPOLITAN_FRANCE,
+    NO_PLACE_COLOUR,
+    PALETTE,
+    PERIMETER_STYLE,
+    PLACE_STYLE,
+    SELECTED_RING,
+    TEMPLATE_SYNTAX,
+    Legend,
+    access_colour,
+    access_legend,
+    add_links,
+    assert_inert,
+    base_geojson,
+    build_access_map,
+    build_map,
+    colour_for,
+    communes_geojson,
+    esc,
+    inert,
+    legend_html,
+    links_geojson,
+    padded_bounds,
+    place_popup_html,
+    places_geojson,
+    round_coordinates,
+    tiles_reachable,
+    view_bounds,
+)
 
 STATIC_URL = "/app/static/vendor"
-# Colours: mature places stand out (large, dark red ring, gold fill); others are small, blue.
-MATURE_STYLE = {"radius": 9, "fill": True, "color": "#7a0019", "weight": 3, "fillColor": "#ffb000",
-                "fillOpacity": 0.95, "className": "olls-place olls-mature"}
-PLACE_STYLE = {"radius": 6, "fill": True, "color": "#1f3b73", "weight": 1.5, "fillColor": "#4f8fd6",
-               "fillOpacity": 0.9, "className": "olls-place"}
-SELECTED_RING = {"radius": 14, "color": "#e4002b", "weight": 3, "fill": False,
-                 "className": "olls-selected"}
-PERIMETER_STYLE = {"color": "#8a8a8a", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 0.9}
-EXCLUDED_STYLE = {"color": "#b85c00", "weight": 0.8, "fillColor": "#f6cf9f", "fillOpacity": 0.9,
-                  "dashArray": "4 3"}
-CONTEXT_STYLE = {"color": "#b8b8b8", "weight": 0.5, "fillColor": "#d9d9d9", "fillOpacity": 0.75}
-EPCI_STYLE = {"color": "#3d3d3d", "weight": 2.2, "fill": False}
-EXCLUDED_OUTLINE = {"color": "#b85c00", "weight": 3, "fill": False, "dashArray": "8 5"}
-COORD_DECIMALS = 5  # about 1 m: enough for the map, keeps the HTML small
-METROPOLITAN_FRANCE = (-5.2, 41.3, 9.6, 51.1)
-COMMUNE_DETAIL_LIMIT = 3000  # more communes than this: EPCI outlines only
-CANVAS_LIMIT = 2000  # more places than this: canvas markers (SVG slows down the browser)
 
 
 def use_local_assets(base_url: str = STATIC_URL) -> None:
-    """Point folium (and streamlit-folium, which reads the same lists) at local copies."""
+    """Point folium (and streamlit-folium, which reads the same lists) at the copies the app
+    serves from its ``static/`` folder."""
     folium.Map.default_js = [
         ("leaflet", f"{base_url}/leaflet/leaflet.js"),
         ("jquery", f"{base_url}/jquery/jquery.min.js"),
     ]
     folium.Map.default_css = [("leaflet_css", f"{base_url}/leaflet/leaflet.css")]
-
-
-def tiles_reachable(host: str = "tile.openstreetmap.org", timeout_s: float = 1.0) -> bool:
-    """Whether the tile server answers (checked from the server, as a proxy for the browser)."""
-    try:
-        with socket.create_connection((host, 443), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
-
-
-# Characters that would let a value form Jinja syntax once branca compiles the script.
-_TEMPLATE_ENTITIES = {ord("{"): "&#123;", ord("}"): "&#125;", ord("%"): "&#37;"}
-_BRACE_ENTITIES = {ord("{"): "&#123;", ord("}"): "&#125;"}
-TEMPLATE_SYNTAX = re.compile(r"\{[{%#]")
-
-
-def esc(value: object) -> str:
-    """Text of any value made inert as HTML *and* as a Jinja template; empty for None/NaN.
-
-    Every string the maps display is HTML (innerHTML of tooltips, popups, legend, layer
-    control), so the entities read back as the text typed: ``{{ 7*7 }}`` stays ``{{ 7*7 }}``.
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return html.escape(str(value), quote=True).translate(_TEMPLATE_ENTITIES)
-
-
-def inert(value: object) -> object:
-    """A copy of a data structure (GeoJSON, legend text, layer name) whose strings can no
-    longer form template syntax: ``{`` and ``}`` become HTML entities (``{{``, ``{%`` and
-    ``{#`` all need a brace). Idempotent, so already escaped text is left as it is; numbers,
-    booleans and None pass through. The guard every value takes on its way into folium."""
-    if isinstance(value, str):
-        return value.translate(_BRACE_ENTITIES)
-    if isinstance(value, Mapping):  # GeoJSON coordinates are numbers: not walked (speed)
-        return {inert(k): v if k == "coordinates" else inert(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [inert(v) for v in value]
-    return value
-
-
-def _texts(element: Element, seen: set[int]):
-    """The values of an element and of its descendants, each as one JSON text (fast to scan:
-    JSON itself never writes ``{{``, ``{%`` or ``{#``, so a match is in a value)."""
-    seen.add(id(element))
-    for key, attribute in vars(element).items():
-        if key in ("_parent", "_template", "_id", "_name") or callable(attribute):
-            continue
-        if key in ("_template_str", "_template_name") and type(element) is not Element:
-            continue  # folium's and branca's own templates (plain Elements are ours)
-        if key == "_children":
-            attribute = list(attribute.values())
-        nested = attribute if isinstance(attribute, list) else [attribute]
-        for item in nested:
-            if isinstance(item, Element):
-                if id(item) not in seen:
-                    yield from _texts(item, seen)
-            else:
-                yield json.dumps(item, default=str, ensure_ascii=False)
-
-
-def assert_inert(m: Element) -> Element:
-    """Refuse a map (before it renders) that holds template syntax in any value of any
-    element: data, layer names, legend, tooltips, the header/html/script of its page."""
-    for text in _texts(m.get_root(), set()):
-        found = TEMPLATE_SYNTAX.search(text)
-        if found:
-            raise ValueError("Texte refusé dans la carte : il contient une syntaxe de modèle "
-                             f"({text[max(0, found.start() - 20):found.end() + 20]!r}).")
-    return m
-
-
-def _geojson(data: dict, name: str, **options) -> folium.GeoJson:
-    """Every GeoJSON layer of every map: its data passes through ``inert``; its name, shown
-    as HTML by the layer control, through ``esc``."""
-    return folium.GeoJson(inert(data), name=esc(name), **options)
-
-
-def place_popup_html(place: Mapping[str, object]) -> str:
-    """Popup of a place: name, commune, typology, opening year and its five scores."""
-    rows = "".join(
-        f"<tr><td>{esc(c.label)}</td><td style='text-align:right'><b>"
-        f"{esc(fmt_score(place[c.key]) if _known(place.get(c.key)) else '–')}</b></td></tr>"
-        for c in CRITERIA
-    )
-    badge = ("<div style='color:#7a0019;font-weight:bold'>★ Lieu mature</div>"
-             if place.get("mature") else "")
-    approx = (" <i>(position approximative)</i>" if place.get("location_approximate") else "")
-    year = place.get("opening_year")
-    return (
-        f"<div class='olls-popup' style='min-width:220px'>"
-        f"<div style='font-size:1.1em;font-weight:bold'>{esc(place.get('name'))}</div>{badge}"
-        f"<div>{esc(place.get('commune'))}{approx}</div>"
-        f"<div>{esc(place.get('typology'))}"
-        f"{' · ouvert en ' + esc(int(year)) if _known(year) else ''}</div>"
-        f"<table style='margin-top:4px'>{rows}</table></div>"
-    )
-
-
-def _known(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and value != value)
-
-
-def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict:
-    """One FeatureCollection for all places; every text property is already escaped.
-
-    Beyond ``CANVAS_LIMIT`` places the popups are left out (they would weigh megabytes):
-    the tooltip names the place and a click selects it for the card under the map.
-    """
-    with_popup = len(places) <= CANVAS_LIMIT
-    features = []
-    for place in places.to_dict(orient="records"):
-        style = MATURE_STYLE if place.get("mature") else PLACE_STYLE
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(place["lon"]), COORD_DECIMALS),
-                                                          round(float(place["lat"]), COORD_DECIMALS)]},
-            "properties": {
-                "place_id": int(place["id"]),
-                "tooltip": esc(place["name"]) + (" ★" if place.get("mature") else ""),
-                "popup": place_popup_html(place) if with_popup else "",
-                "style": style,
-                "selected": place["id"] == selected_id,
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
-
-
-def communes_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> dict:
-    """Commune polygons with an escaped tooltip and their style class."""
-    frame = communes[["insee", "name", "epci_name", "population", "in_perimeter",
-                      "in_excluded_zone", "geometry"]].copy()
-    status = frame.apply(
-        lambda r: ("hors périmètre" if not r.in_perimeter
-                   else esc(excluded_label) if r.in_excluded_zone else ""), axis=1)
-    frame["tooltip"] = [
-        f"<b>{esc(r.name)}</b><br>{esc(r.epci_name)}<br>{int(r.population):,} hab.".replace(",", " ")
-        + (f"<br><i>{s}</i>" if s else "")
-        for r, s in zip(frame.itertuples(), status)
-    ]
-    frame["kind"] = [
-        "context" if not p else "excluded" if x else "perimeter"
-        for p, x in zip(frame["in_perimeter"], frame["in_excluded_zone"])
-    ]
-    frame = frame.drop(columns=["name", "epci_name"])
-    frame["geometry"] = round_coordinates(frame.geometry.values)
-    return json.loads(frame.to_json(drop_id=True))
-
-
-def round_coordinates(geometries):
-    """Coordinates to about 1 m: the browser gets a third less text, the eye sees no change."""
-    return shapely.transform(geometries, lambda xy: np.round(xy, COORD_DECIMALS))
-
-
-class Legend(MacroElement):
-    """A static legend drawn as a Leaflet control (works in the app and in HTML exports)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: 'bottomright'});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'olls-legend');
-                div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;'
-                    + 'border-radius:4px;font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)';
-                div.innerHTML = {{ this.html | tojson }};
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, html_text: str):
-        super().__init__()
-        self._name = "Legend"
-        self.html = inert(html_text)
-
-
-def legend_html(territory_name: str, excluded_label: str) -> str:
-    def swatch(style: Mapping[str, object], shape: str = "circle") -> str:
-        radius = "50%" if shape == "circle" else "2px"
-        size = 2 * int(style.get("radius", 6)) if shape == "circle" else 14
-        border = "dashed" if style.get("dashArray") else "solid"
-        return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
-                f"border-radius:{radius};background:{style.get('fillColor', 'none')};"
-                f"border:2px {border} {style['color']};vertical-align:middle;margin-right:5px'></span>")
-
-    return "<br>".join([
-        f"<b>{esc(territory_name)}</b>",
-        swatch(MATURE_STYLE) + "Lieu mature",
-        swatch(PLACE_STYLE) + "Autre lieu",
-        swatch(EXCLUDED_STYLE, "box") + esc(excluded_label) + " (hors zone de projet)"
-        if excluded_label else "",
-        swatch(CONTEXT_STYLE, "box") + "Hors périmètre",
-        "<span style='display:inline-block;width:14px;border-top:3px solid #3d3d3d;"
-        "vertical-align:middle;margin-right:5px'></span>Limite d'intercommunalité",
-    ]).replace("<br><br>", "<br>")
-
-
-def build_map(
-    communes: gpd.GeoDataFrame,
-    places: pd.DataFrame,
-    *,
-    territory_name: str = "",
-    excluded_label: str = "",
-    selected_id: int | None = None,
-    online_tiles: bool = False,
-    epci_density: pd.DataFrame | None = None,
-    bounds: tuple[float, float, float, float] | None = None,
-    height: int | str = 620,
-    links: pd.DataFrame | None = None,
-    links_name: str = "Consortiums",
-    link_places: pd.DataFrame | None = None,
-    base_layers: tuple[dict | None, dict] | None = None,
-) -> folium.Map:
-    """The territory map: communes as the base, EPCI outlines, the places as one layer.
-
-    ``base_layers`` = (communes GeoJSON or None, EPCI outlines GeoJSON), precomputed by
-    ``base_geojson`` and cached by the app. Beyond ``COMMUNE_DETAIL_LIMIT`` communes (a region,
-    France) the commune polygons are left out and only EPCI outlines are drawn; beyond
-    ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG.
-    """
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
-                   prefer_canvas=len(places) > CANVAS_LIMIT)
-    m.options["max_zoom"] = 18
-    if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
-                         attr="© les contributeurs d'OpenStreetMap").add_to(m)
-
-    commune_layer, outlines = base_layers or base_geojson(communes, excluded_label)
-    if commune_layer is not None:
-        _geojson(
-            commune_layer,
-            name="Communes",
-            style_function=lambda f: {"perimeter": PERIMETER_STYLE, "excluded": EXCLUDED_STYLE,
-                                      "context": CONTEXT_STYLE}[f["properties"]["kind"]],
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        ).add_to(m)
-    if epci_density is not None:
-        outlines = _epci_outlines(communes, epci_density)
-        _geojson(
-            outlines, name="Lieux pour 10 000 habitants (EPCI)",
-            style_function=lambda f: {"color": "#3d3d3d", "weight": 1, "fillOpacity": 0.55,
-                                      "fillColor": f["properties"]["fill"]},
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        ).add_to(m)
-    _geojson(outlines, name="Intercommunalités", interactive=False,
-                   style_function=lambda f: EXCLUDED_OUTLINE if f["properties"]["in_excluded_zone"]
-                   else EPCI_STYLE).add_to(m)
-
-    if links is not None and len(links):
-        add_links(m, links, places if link_places is None else link_places, links_name)
-
-    data = places_geojson(places, selected_id)
-    selected = [f for f in data["features"] if f["properties"]["selected"]]
-    if selected:
-        _geojson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
-                       marker=folium.CircleMarker(), interactive=False,
-                       style_function=lambda f: SELECTED_RING).add_to(m)
-    if data["features"]:  # folium refuses a tooltip on an empty layer
-        popup = (folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320)
-                 if len(places) <= CANVAS_LIMIT else None)
-        _geojson(
-            data,
-            name="Lieux de lien social",
-            marker=folium.CircleMarker(),
-            style_function=lambda f: f["properties"]["style"],
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-            popup=popup,
-        ).add_to(m)
-
-    Legend(legend_html(territory_name, excluded_label)).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = bounds or view_bounds(communes, places)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return assert_inert(m)
-
-
-def view_bounds(communes: gpd.GeoDataFrame, places: pd.DataFrame) -> tuple[float, ...]:
-    """The perimeter; for a territory spanning oceans (France with its overseas
-    départements), metropolitan France or the places' extent instead of the globe."""
-    minx, miny, maxx, maxy = communes[communes["in_perimeter"]].total_bounds
-    if maxx - minx <= 20:
-        return minx, miny, maxx, maxy
-    return METROPOLITAN_FRANCE if places.empty else padded_bounds(places)
-
-
-def base_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> tuple[dict | None, dict]:
-    """(commune polygons or None when there are too many, EPCI outlines): the slow part of
-    a map, worth caching."""
-    detail = len(communes) <= COMMUNE_DETAIL_LIMIT
-    return (communes_geojson(communes, excluded_label) if detail else None,
-            _epci_outlines(communes, None))
-
-
-def _epci_outlines(communes: gpd.GeoDataFrame, density: pd.DataFrame | None) -> dict:
-    # Communes tile the ground without overlaps: a coverage union is ten times faster.
-    dissolved = communes.dissolve(by="epci_siren", method="coverage", aggfunc={
-        "epci_name": "first", "in_perimeter": "any", "in_excluded_zone": "any"}).reset_index()
-    if len(communes) > COMMUNE_DETAIL_LIMIT:  # a region or France: outlines seen from afar
-        dissolved["geometry"] = shapely.coverage_simplify(dissolved.geometry.values, 0.01)
-    if density is not None:
-        dissolved = dissolved.merge(density[["epci_siren", "places_per_10k", "places"]],
-                                    on="epci_siren", how="left")
-        top = max(float(dissolved["places_per_10k"].max() or 0), 1e-9)
-        dissolved["fill"] = dissolved["places_per_10k"].map(
-            lambda v: _blend(0 if v != v else v / top))
-        dissolved["tooltip"] = [
-            f"<b>{esc(r.epci_name)}</b><br>"
-            + (f"{fmt_score(round(r.places_per_10k, 1))} lieux pour 10 000 hab. ({int(r.places)} lieux)"
-               if r.places_per_10k == r.places_per_10k else "hors périmètre")
-            for r in dissolved.itertuples()
-        ]
-        dissolved = dissolved.drop(columns=["places_per_10k", "places"])
-    dissolved["geometry"] = round_coordinates(dissolved.geometry.values)
-    return json.loads(dissolved.to_json(drop_id=True))
-
-
-def _blend(share: float) -> str:
-    """White to deep teal: a sequential scale for the choropleth."""
-    low, high = (247, 252, 240), (8, 104, 172)
-    rgb = [round(a + (b - a) * max(0.0, min(1.0, share))) for a, b in zip(low, high)]
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def selected_place_id(map_state: Mapping[str, object] | None) -> int | None:
@@ -396,138 +76,3 @@ def selected_place_id(map_state: Mapping[str, object] | None) -> int | None:
         except (TypeError, ValueError):
             return None
     return None
-
-
-def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = "Consortium") -> dict:
-    """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
-
-    ``links`` may carry ``group`` (a name shown in the tooltip) and ``minutes``.
-    """
-    where = places.set_index("id")[["lon", "lat", "name"]]
-    features = []
-    for link in links.to_dict(orient="records"):
-        if link["head_id"] not in where.index or link["member_id"] not in where.index:
-            continue
-        head, member = where.loc[link["head_id"]], where.loc[link["member_id"]]
-        label = esc(link.get("group") or f"{group_label} de {head['name']}")
-        minutes = link.get("minutes")
-        tip = (f"<b>{label}</b><br>{esc(head['name'])} → {esc(member['name'])}"
-               + (f"<br>≈ {minutes:.0f} min (estimation)" if _known(minutes) else ""))
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [
-                [round(float(head["lon"]), COORD_DECIMALS), round(float(head["lat"]), COORD_DECIMALS)],
-                [round(float(member["lon"]), COORD_DECIMALS), round(float(member["lat"]), COORD_DECIMALS)]]},
-            "properties": {"tooltip": tip, "colour": link.get("colour", "#6a3d9a")},
-        })
-    return {"type": "FeatureCollection", "features": features}
-
-
-def add_links(m: folium.Map, links: pd.DataFrame, places: pd.DataFrame, name: str) -> None:
-    """Draw consortium lines (build_map adds them before the places, which stay clickable)."""
-    data = links_geojson(links, places)
-    if not data["features"]:
-        return
-    _geojson(
-        data, name=name,
-        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3,
-                                  "opacity": 0.75, "className": "olls-link"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-    ).add_to(m)
-
-
-PALETTE = ("#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#a6761d", "#1f78b4",
-           "#b15928", "#7570b3", "#e6ab02")
-
-
-def colour_for(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
-
-
-def padded_bounds(places: pd.DataFrame, margin_deg: float = 0.03) -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) of some places, with a margin."""
-    return (float(places["lon"].min()) - margin_deg, float(places["lat"].min()) - margin_deg,
-            float(places["lon"].max()) + margin_deg, float(places["lat"].max()) + margin_deg)
-
-
-ACCESS_BINS = ((10, "#1a9850"), (20, "#91cf60"), (30, "#fee08b"), (45, "#fc8d59"),
-               (float("inf"), "#d73027"))
-NO_PLACE_COLOUR = "#7f7f7f"
-
-
-def access_colour(minutes: float | None) -> str:
-    if minutes is None or minutes != minutes:
-        return NO_PLACE_COLOUR
-    return next(colour for limit, colour in ACCESS_BINS if minutes <= limit)
-
-
-def access_legend(target: str) -> str:
-    rows, low = [], 0
-    for limit, colour in ACCESS_BINS:
-        text = f"{low}–{limit:g} min" if limit != float("inf") else f"plus de {low} min"
-        rows.append(f"<span style='display:inline-block;width:14px;height:14px;background:{colour};"
-                    f"vertical-align:middle;margin-right:5px'></span>{text}")
-        low = limit
-    return f"<b>Trajet estimé vers {esc(target)}</b><br>" + "<br>".join(rows)
-
-
-def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: pd.DataFrame,
-                     *, minutes_column: str, target: str, suggestions: pd.DataFrame | None = None,
-                     online_tiles: bool = False, height: int = 600) -> folium.Map:
-    """Choropleth of the estimated travel time from each commune to the nearest place."""
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
-                   prefer_canvas=len(communes) > COMMUNE_DETAIL_LIMIT)
-    m.options["max_zoom"] = 18
-    if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
-                         attr="© les contributeurs d'OpenStreetMap").add_to(m)
-    frame = communes[["insee", "name", "population", "in_perimeter", "geometry"]].merge(
-        access[["insee", minutes_column]], on="insee", how="left")
-    frame["fill"] = [access_colour(v) if inside else "#d9d9d9"
-                     for v, inside in zip(frame[minutes_column], frame["in_perimeter"])]
-    frame["tooltip"] = [
-        f"<b>{esc(r.name)}</b><br>{int(r.population):,} hab.<br>".replace(",", " ")
-        + (f"≈ {getattr(r, minutes_column):.0f} min" if getattr(r, minutes_column) == getattr(
-            r, minutes_column) else "aucun lieu")
-        for r in frame.itertuples()]
-    if len(frame) > COMMUNE_DETAIL_LIMIT:  # a region or France: one dot per commune, on canvas
-        frame = frame[frame["in_perimeter"]]
-        points = [{"type": "Feature", "properties": {"fill": fill},
-                   "geometry": {"type": "Point", "coordinates": [round(x, 4), round(y, 4)]}}
-                  for fill, x, y in zip(frame["fill"], frame.geometry.representative_point().x,
-                                        frame.geometry.representative_point().y)]
-        _geojson({"type": "FeatureCollection", "features": points}, name="Accès",
-                       marker=folium.CircleMarker(), interactive=False,
-                       style_function=lambda f: {"radius": 2, "stroke": False, "fill": True,
-                                                 "fillOpacity": 0.9,
-                                                 "fillColor": f["properties"]["fill"]}).add_to(m)
-    else:
-        frame["geometry"] = round_coordinates(frame.geometry.values)
-        _geojson(
-            json.loads(frame.drop(columns=["name"]).to_json(drop_id=True)), name="Accès",
-            style_function=lambda f: {"color": "#777", "weight": 0.5, "fillOpacity": 0.8,
-                                      "fillColor": f["properties"]["fill"]},
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
-    data = places_geojson(places)
-    if data["features"]:
-        _geojson(data, name="Lieux", marker=folium.CircleMarker(),
-                       style_function=lambda f: f["properties"]["style"],
-                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
-    if suggestions is not None and len(suggestions):
-        picks = {"type": "FeatureCollection", "features": [{
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DECIMALS),
-                                                          round(float(r.lat), COORD_DECIMALS)]},
-            "properties": {"tooltip": f"<b>Suggestion {int(r.rank)} : {esc(r.name)}</b><br>"
-                                      f"+{int(r.population_added):,} habitants couverts"
-                                      .replace(",", " ")}} for r in suggestions.itertuples()]}
-        _geojson(picks, name="Où implanter", marker=folium.CircleMarker(),
-                       style_function=lambda f: {"radius": 11, "color": "#000", "weight": 3,
-                                                 "fill": True, "fillColor": "#ffffff",
-                                                 "fillOpacity": 1, "className": "olls-suggestion"},
-                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
-    Legend(access_legend(target)).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = view_bounds(communes, places)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return assert_inert(m)
