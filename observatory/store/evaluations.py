@@ -34,6 +34,11 @@ def history(con: duckdb.DuckDBPyConnection, place_id: int | None = None) -> pd.D
     return con.execute(sql + " ORDER BY place_id, evaluated_on, id", params).df()
 
 
+def count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many evaluations the store holds (every place, archived ones included)."""
+    return int(con.execute("SELECT count(*) FROM evaluations").fetchone()[0])
+
+
 def seed_criteria(con: duckdb.DuckDBPyConnection) -> None:
     """Write the five criteria (labels and descriptions) into their table."""
     con.execute("DELETE FROM criteria")
