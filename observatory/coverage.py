@@ -35,7 +35,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from observatory import formatting
 from observatory.distances import DistanceProvider, EstimatedRoad, chord_for_km, unit_vectors
+from observatory.errors import UserInputError
 
 DEFAULT_MINUTES = 20.0
 DEFAULT_K = 8  # straight-nearest places examined per commune when travel is not monotonic
@@ -47,7 +49,7 @@ TRAVEL_KEYS = ["place_id", "distance_km", "road_km", "minutes"]
 
 # --- Nearest place -------------------------------------------------------------------------
 
-def nearest(communes: pd.DataFrame, places: pd.DataFrame, provider: DistanceProvider | None = None,
+def nearest(communes: pd.DataFrame, places: pd.DataFrame, *, provider: DistanceProvider,
             k: int = DEFAULT_K) -> pd.DataFrame:
     """One row per commune: its nearest place and, if ``places`` has ``mature``, nearest mature one.
 
@@ -56,8 +58,8 @@ def nearest(communes: pd.DataFrame, places: pd.DataFrame, provider: DistanceProv
     ``nearest_place_name``, ``distance_km`` (great circle), ``road_km``, ``minutes`` and
     ``nearest_mature_id``, ``mature_distance_km``, ``mature_road_km``, ``mature_minutes``.
     NaN (and <NA> ids) where there is no place. No geometry: join on ``insee`` to map it.
+    ``provider`` is the settings' distance provider (required: figures and label agree).
     """
-    provider = provider or EstimatedRoad()
     out = pd.DataFrame(communes[[c for c in COMMUNE_KEYS if c in communes.columns]]).reset_index(drop=True)
     found = _nearest_travel(out, places, provider, k)
     out["nearest_place_id"] = found["place_id"]
@@ -144,38 +146,28 @@ class Summary:
     def sentence(self) -> str:
         """The key figure in one French sentence, for the page, the CLI and the reports."""
         target = "d'un lieu mature" if self.mature else "d'un lieu"
-        return (f"{_int_fr(self.population_covered)} habitants sur {_int_fr(self.population_total)} "
-                f"({_pct_fr(self.share)}) vivent au plus à "
+        return (f"{formatting.integer(self.population_covered)} habitants sur "
+                f"{formatting.integer(self.population_total)} "
+                f"({formatting.percent(self.population_covered, self.population_total, 1)}) "
+                f"vivent au plus à "
                 f"{threshold_label(self.threshold_minutes, self.threshold_km)} {target}.")
 
 
 def threshold_label(minutes: float | None, km: float | None) -> str:
     """'20 min de trajet' or '15 km à vol d'oiseau' (French, for labels)."""
     if km is not None:
-        return f"{_num_fr(km)} km à vol d'oiseau"
-    return f"{_num_fr(minutes)} min de trajet"
-
-
-def _num_fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
-def _int_fr(value: int) -> str:
-    return f"{int(value):,}".replace(",", "\u202f")
-
-
-def _pct_fr(share: float) -> str:
-    return f"{share * 100:.1f}".replace(".", ",") + "\u00a0%"
+        return f"{formatting.number(km)} km à vol d'oiseau"
+    return f"{formatting.number(minutes)} min de trajet"
 
 
 def _thresholds(minutes: float | None, km: float | None) -> tuple[float | None, float | None]:
     if minutes is not None and km is not None:
-        raise ValueError("Choisissez un seuil en minutes ou en kilomètres, pas les deux.")
+        raise UserInputError("Choisissez un seuil en minutes ou en kilomètres, pas les deux.")
     if minutes is None and km is None:
         minutes = DEFAULT_MINUTES
     value = minutes if km is None else km
     if not np.isfinite(value) or value < 0:
-        raise ValueError("Le seuil doit être un nombre positif.")
+        raise UserInputError("Le seuil doit être un nombre positif.")
     return minutes, km
 
 
@@ -184,8 +176,8 @@ def _measure(access: pd.DataFrame, km: float | None, mature: bool) -> str:
     column = ("mature_" if mature else "") + ("distance_km" if km is not None else "minutes")
     if column not in access.columns:
         if mature:
-            raise ValueError("La maturité des lieux n'est pas connue : impossible de calculer "
-                             "la couverture par les lieux matures.")
+            raise UserInputError("La maturité des lieux n'est pas connue : impossible de "
+                                 "calculer la couverture par les lieux matures.")
         raise ValueError(f"Colonne « {column} » absente : calculez d'abord l'accès (nearest).")
     return column
 
@@ -227,14 +219,13 @@ def _by_epci(rows: pd.DataFrame) -> pd.DataFrame:
 
 # --- Where next: maximal covering ----------------------------------------------------------
 
-def coverage_matrix(sites: pd.DataFrame, demand: pd.DataFrame, threshold: float,
-                    provider: DistanceProvider | None = None, unit: str = "minutes") -> sparse.csr_matrix:
+def coverage_matrix(sites: pd.DataFrame, demand: pd.DataFrame, threshold: float, *,
+                    provider: DistanceProvider, unit: str = "minutes") -> sparse.csr_matrix:
     """Sparse boolean-like (int64) matrix: site i covers demand commune j within ``threshold``.
 
     Only pairs within the provider's straight radius are measured (KD-tree), then filtered by
     travel from the commune to the site (or by crow-fly km when ``unit == "km"``).
     """
-    provider = provider or EstimatedRoad()
     shape = (len(sites), len(demand))
     si, dj = _located(sites), _located(demand)
     if si.size == 0 or dj.size == 0:
@@ -279,8 +270,8 @@ def exact_cover(matrix: sparse.csr_matrix, weights, k: int) -> tuple[list[int], 
     n = matrix.shape[0]
     k = min(k, n)
     if comb(n, k) > MAX_EXACT_COMBINATIONS:
-        raise ValueError(f"Trop de combinaisons ({comb(n, k):,}) pour une résolution exacte : "
-                         "utilisez la méthode gloutonne.".replace(",", "\u202f"))
+        raise UserInputError(f"Trop de combinaisons ({formatting.integer(comb(n, k))}) pour une "
+                             "résolution exacte : utilisez la méthode gloutonne.")
     reach, w = matrix.toarray().astype(bool), np.asarray(weights, dtype=np.int64)
     best, best_total = [], 0
     for combo in combinations(range(n), k):
@@ -291,8 +282,8 @@ def exact_cover(matrix: sparse.csr_matrix, weights, k: int) -> tuple[list[int], 
 
 
 def where_next(access_or_communes: pd.DataFrame, places: pd.DataFrame, k: int = 3,
-               threshold: float = DEFAULT_MINUTES, provider: DistanceProvider | None = None,
-               candidates: pd.DataFrame | None = None, *, unit: str = "minutes",
+               threshold: float = DEFAULT_MINUTES, *, provider: DistanceProvider,
+               candidates: pd.DataFrame | None = None, unit: str = "minutes",
                mature: bool = False, perimeter_only: bool = True,
                method: str = "greedy") -> pd.DataFrame:
     """Up to k sites that would cover the most still-uncovered inhabitants within ``threshold``.
@@ -305,18 +296,18 @@ def where_next(access_or_communes: pd.DataFrame, places: pd.DataFrame, k: int = 
     ``method="exact"`` brute-forces small instances.
     """
     if unit not in ("minutes", "km"):
-        raise ValueError("L'unité du seuil doit être « minutes » ou « km ».")
+        raise UserInputError("L'unité du seuil doit être « minutes » ou « km ».")
     if method not in ("greedy", "exact"):
-        raise ValueError("La méthode doit être « greedy » (gloutonne) ou « exact » (exacte).")
-    provider = provider or EstimatedRoad()
+        raise UserInputError("La méthode doit être « greedy » (gloutonne) ou « exact » "
+                             "(exacte).")
     access = access_or_communes
     if "minutes" not in access.columns:
-        access = nearest(access, places, provider)
+        access = nearest(access, places, provider=provider)
     minutes, km = (None, threshold) if unit == "km" else (threshold, None)
     summary = covered(access, minutes, km, mature, perimeter_only)
     demand = summary.communes[~summary.communes["covered"]].reset_index(drop=True)
     sites = (summary.communes if candidates is None else candidates).reset_index(drop=True)
-    matrix = coverage_matrix(sites, demand, threshold, provider, unit)
+    matrix = coverage_matrix(sites, demand, threshold, provider=provider, unit=unit)
     weights = demand["population"].to_numpy(dtype=np.int64)
     picks = (exact_cover(matrix, weights, k)[0] if method == "exact"
              else greedy_cover(matrix, weights, k))
@@ -353,7 +344,7 @@ REPORT_COMMUNE_KEYS = ["insee", "name", "population", "epci_siren", "nearest_pla
 
 def report(access: pd.DataFrame, threshold_minutes: float | None = None,
            threshold_km: float | None = None, mature: bool = False,
-           suggestions: pd.DataFrame | None = None, provider: DistanceProvider | None = None,
+           suggestions: pd.DataFrame | None = None, *, provider: DistanceProvider,
            perimeter_only: bool = True) -> dict:
     """The JSON-ready coverage report (``observatory coverage --json``); keys are a stable
     interface for scripts: ``population_total``, ``population_covered``, ``share``,
@@ -363,7 +354,8 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
     return {
         "threshold": {"minutes": summary.threshold_minutes, "km": summary.threshold_km},
         "mature": mature,
-        "distance_method": (provider or EstimatedRoad()).label,
+        "distance_method": provider.label,
+        "distance_is_estimate": bool(provider.is_estimate),
         "summary": summary.sentence,
         "population_total": summary.population_total,
         "population_covered": summary.population_covered,

@@ -14,10 +14,13 @@ import numpy as np
 import pandas as pd
 
 from observatory.consortia import Consortium
+from observatory.distances import EstimatedRoad
 from observatory.equipment import Equipment
 from observatory.partners import propose_network
 
 SEED = 2026
+# The demonstration consortia are the same whatever distance provider the settings choose.
+DEMO_DISTANCES = EstimatedRoad()
 # (call year, consortium status, application status); the rest of the proposal stays unused.
 PLAN = ((2023, "funded", "funded"), (2024, "funded", "funded"), (2024, "refused", "refused"),
         (2025, "funded", "funded"), (2025, "submitted", "submitted"), (2026, "idea", None))
@@ -64,7 +67,7 @@ def generate(places: pd.DataFrame, seed: int = SEED,
     keep = {int(y) for y in keep_calls}
     rng = np.random.default_rng(seed)
     names = dict(zip(places["id"], places["name"]))
-    proposal = propose_network(places, max_minutes=35, max_size=4)
+    proposal = propose_network(places, max_minutes=35, max_size=4, provider=DEMO_DISTANCES)
     groups = [(head, g["member_id"].astype(int).tolist())
               for head, g in proposal.links.groupby("head_id")]
     out = Cooperation()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from observatory import formatting
 from observatory.consortia import FORMED_STATUSES
+from observatory.distances import DistanceProvider
 
 NO_CALL = "hors appel"  # bought without the measure's funding
 INDICATORS = {
@@ -20,7 +22,7 @@ INDICATORS = {
 def _breakdown(frame: pd.DataFrame, year_col: str, epci_col: str) -> dict:
     if frame.empty:
         return {"total": 0, "by_call_year": {}, "by_epci": {}}
-    years = frame[year_col].map(lambda y: NO_CALL if pd.isna(y) else str(int(y)))
+    years = frame[year_col].map(lambda y: NO_CALL if formatting.is_missing(y) else str(int(y)))
     years = years.value_counts().sort_index()
     epci = frame[epci_col].astype(object).fillna("inconnu").value_counts().sort_index()
     return {"total": int(len(frame)),
@@ -29,7 +31,8 @@ def _breakdown(frame: pd.DataFrame, year_col: str, epci_col: str) -> dict:
 
 
 def place_epci(places: pd.DataFrame) -> dict[int, str]:
-    return dict(zip(places["id"].astype(int), places["epci_siren"])) if len(places) else {}
+    return (dict(zip(places["id"].astype(int), places["epci_siren"], strict=True))
+            if len(places) else {})
 
 
 def consortia_formed(consortia: pd.DataFrame, places: pd.DataFrame) -> dict:
@@ -98,7 +101,8 @@ def over_time(indicators_by_year: dict[str, dict]) -> pd.DataFrame:
 
 
 def itinerant_reach(items: pd.DataFrame, stays: pd.DataFrame, places: pd.DataFrame,
-                    communes: pd.DataFrame, minutes: float, *, provider) -> pd.DataFrame:
+                    communes: pd.DataFrame, minutes: float, *,
+                    provider: DistanceProvider) -> pd.DataFrame:
     """Per itinerant item: the places of its tour and the communes and inhabitants
     within ``minutes`` of one of them, measured by ``provider`` (the settings' one)."""
     from observatory.itinerance import reach_of_tour

@@ -7,8 +7,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from observatory.distances import DistanceProvider, EstimatedRoad, pairs_within
-from observatory.maturity import fmt_score
+from observatory.distances import DistanceProvider, pairs_within
+from observatory.errors import UserInputError
+from observatory.formatting import integer, is_missing, number
 from observatory.model import CRITERIA, CRITERIA_KEYS
 
 DEFAULT_MAX_MINUTES = 40.0
@@ -27,7 +28,7 @@ class Weights:
 
     def __post_init__(self) -> None:
         if any(getattr(self, f.name) < 0 for f in fields(self)):
-            raise ValueError("Les poids doivent être positifs ou nuls.")
+            raise UserInputError("Les poids doivent être positifs ou nuls.")
 
 
 TERM_LABELS = {
@@ -76,7 +77,7 @@ def _equipment_term(origin_id: int, candidates: pd.DataFrame,
     return np.asarray(terms), missing
 
 
-def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider | None = None,
+def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
             weights: Weights = Weights(), max_minutes: float = DEFAULT_MAX_MINUTES,
             equipment: pd.DataFrame | None = None) -> pd.DataFrame:
     """Partners of one place within ``max_minutes``, best first, each with its explanation.
@@ -84,8 +85,9 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider |
     ``places`` needs ``id, name, lon, lat, typology, thematics, mature`` and the five scores.
     The returned frame adds ``minutes``, ``road_km``, ``straight_km``, one column per term
     (``t_proximity``…, each in [0, 1]), ``score`` (0–100) and ``why`` (French).
+    ``provider`` is the settings' distance provider (``Settings.provider()``): required, so
+    that no figure is computed with another one than the label printed beside it.
     """
-    provider = provider or EstimatedRoad()
     origin = places.loc[places["id"] == place_id]
     if origin.empty:
         raise KeyError(f"Lieu {place_id} introuvable.")
@@ -107,7 +109,7 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider |
     cand["t_complementarity"] = comp
     cand["t_diversity"] = [
         0.6 * (typ != o["typology"]) + 0.4 * _jaccard(own_themes, set(th or []))
-        for typ, th in zip(cand["typology"], cand["thematics"])]
+        for typ, th in zip(cand["typology"], cand["thematics"], strict=True)]
     cand["t_maturity"] = cand["mature"].astype(float)
     cand["t_equipment"], new_equipment = _equipment_term(int(place_id), cand, equipment)
 
@@ -118,24 +120,24 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider |
     cand["score"] = 100 * sum(cand[f"t_{n}"] * w for n, w in active.items()) / total
     cand["why"] = [
         _explain(o, row, brings[k], receives[k], new_equipment[k],
-                 getattr(provider, "is_estimate", True))
+                 provider.is_estimate)
         for k, row in enumerate(cand.to_dict(orient="records"))]
     return cand.sort_values(["score", "minutes"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _score_text(value) -> str:
-    return "non évalué" if pd.isna(value) else fmt_score(value)
+    return "non évalué" if is_missing(value) else number(value)
 
 
 def _explain(origin: pd.Series, partner: dict, brings: np.ndarray, receives: np.ndarray,
              new_equipment: list[str], estimated: bool = True) -> str:
-    parts = [f"à {partner['minutes']:.0f} min (≈ {partner['road_km']:.0f} km"
+    parts = [f"à {integer(partner['minutes'])} min (≈ {integer(partner['road_km'])} km"
              + (", estimation)" if estimated else ")")]
     strong = [f"{c.short} ({_score_text(partner[c.key])} contre {_score_text(origin[c.key])})"
-              for c, gap in zip(CRITERIA, brings) if gap >= 1]
+              for c, gap in zip(CRITERIA, brings, strict=True) if gap >= 1]
     if strong:
         parts.append("fort là où le lieu l'est moins : " + ", ".join(strong))
-    given = [c.short for c, gap in zip(CRITERIA, receives) if gap >= 1]
+    given = [c.short for c, gap in zip(CRITERIA, receives, strict=True) if gap >= 1]
     if given:
         parts.append("le lieu lui apporte : " + ", ".join(given))
     if partner["typology"] != origin["typology"]:
@@ -146,7 +148,7 @@ def _explain(origin: pd.Series, partner: dict, brings: np.ndarray, receives: np.
     if partner["mature"]:
         parts.append("lieu mature, peut porter le consortium")
     year = partner.get("opening_year")
-    if year is not None and year == year:
+    if not is_missing(year):
         parts.append(f"ouvert en {int(year)}")
     if new_equipment:
         parts.append("équipements partageables : " + ", ".join(new_equipment))
@@ -184,7 +186,7 @@ class NetworkProposal:
         }
 
 
-def propose_network(places: pd.DataFrame, *, provider: DistanceProvider | None = None,
+def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
                     max_minutes: float = DEFAULT_MAX_MINUTES, max_size: int = 5) -> NetworkProposal:
     """Mature places head consortia of non-mature places nearby.
 
@@ -198,8 +200,7 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider | None =
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     if max_size < 2:
-        raise ValueError("Un consortium compte au moins deux lieux.")
-    provider = provider or EstimatedRoad()
+        raise UserInputError("Un consortium compte au moins deux lieux.")
     frame = places.reset_index(drop=True)
     heads = np.flatnonzero(frame["mature"].to_numpy(dtype=bool))
     members = np.flatnonzero(~frame["mature"].to_numpy(dtype=bool))

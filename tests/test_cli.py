@@ -253,10 +253,10 @@ def test_a_bug_keeps_its_traceback_after_a_french_line(capsys, monkeypatch, demo
         raise ValueError("invalid literal for int() with base 10: 'x'")
 
     monkeypatch.setattr(cli.catalogue, "to_records", broken)
-    with pytest.raises(ValueError, match="invalid literal"):
-        cli.main(["places", "--db", str(demo_db)])
+    assert cli.main(["places", "--db", str(demo_db)]) == 70  # EX_SOFTWARE (issue 11)
     err = capsys.readouterr().err
     assert "Erreur inattendue (ValueError)" in err and "signaler" in err
+    assert "Traceback" in err and "invalid literal" in err
 
 
 def test_a_file_system_refusal_is_a_french_error(capsys, tmp_path, demo_db):

@@ -9,6 +9,7 @@ import pytest
 
 from observatory import bootstrap, catalogue, cli, partners
 from observatory.consortia import Consortium
+from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.store import db, places, rules
@@ -19,6 +20,7 @@ PARTNER_KEYS = {"id", "name", "score", "minutes", "road_km", "terms", "why", "ca
 NETWORK_KEYS = {"consortia", "members", "total_minutes", "worst_minutes", "consortia_proposed",
                 "unassigned_ids"}
 CONSORTIA_KEYS = {"consortia", "formed", "by_call_year_and_status"}
+ROAD = EstimatedRoad()  # the provider the default settings choose
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +53,8 @@ def current(demo_db):
 @pytest.fixture(scope="module")
 def busy_place(current) -> int:
     """A place with several partners within 40 minutes."""
-    counts = {int(pid): len(partners.suggest(current, int(pid))) for pid in current["id"]}
+    counts = {int(pid): len(partners.suggest(current, int(pid), provider=ROAD))
+              for pid in current["id"]}
     return max(counts, key=counts.get)
 
 
@@ -74,7 +77,7 @@ def test_partners_json_lists_ranked_partners(capsys, demo_db, current, busy_plac
     scores = [r["score"] for r in ranked]
     assert scores == sorted(scores, reverse=True)
     # the same ranking as the function
-    expected = partners.suggest(current, busy_place)["id"].astype(int).tolist()
+    expected = partners.suggest(current, busy_place, provider=ROAD)["id"].astype(int).tolist()
     assert [r["id"] for r in ranked] == expected[:len(ranked)]
 
 
@@ -160,7 +163,7 @@ def test_network_json_proposes_consortia(capsys, demo_db, current):
     assert not any(mature[i] for i in member_ids)
     assert all(len(g["members"]) + 1 <= 5 for g in groups)
     assert set(member_ids) | set(result["unassigned_ids"]) == {i for i, m in mature.items() if not m}
-    proposal = partners.propose_network(current)
+    proposal = partners.propose_network(current, provider=ROAD)
     assert result["total_minutes"] == round(proposal.total_minutes, 1)
 
 

@@ -76,7 +76,7 @@ def hand_fixture() -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_nearest_place_matches_brute_force_over_all_pairs(seed):
     communes, places = random_communes(400, seed), random_places(250, seed + 100)
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     ids, km = brute_force(communes, places)
     assert access["nearest_place_id"].to_numpy(dtype=int).tolist() == ids.tolist()
     np.testing.assert_allclose(access["distance_km"], km, rtol=1e-9, atol=1e-9)
@@ -87,7 +87,7 @@ def test_nearest_place_matches_brute_force_over_all_pairs(seed):
 @pytest.mark.parametrize("seed", [4, 5])
 def test_nearest_mature_place_matches_brute_force_over_the_mature_subset(seed):
     communes, places = random_communes(300, seed), random_places(200, seed + 100)
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     ids, km = brute_force(communes, places[places["mature"]])
     assert access["nearest_mature_id"].to_numpy(dtype=int).tolist() == ids.tolist()
     np.testing.assert_allclose(access["mature_distance_km"], km, rtol=1e-9, atol=1e-9)
@@ -101,29 +101,29 @@ def test_a_general_provider_keeps_the_best_travel_among_the_k_straight_nearest()
     # A fast road reaches place 2 (16.7 km crow-fly) in 10 minutes, place 1 takes the estimate.
     provider = MatrixFile(pd.DataFrame({"from_id": ["09001"], "to_id": [2],
                                         "road_km": [18.0], "minutes": [10.0]}))
-    best = nearest(communes, places, provider)
+    best = nearest(communes, places, provider=provider)
     assert best["nearest_place_id"].iloc[0] == 2
     assert best["minutes"].iloc[0] == pytest.approx(10.0)
     assert best["distance_km"].iloc[0] == pytest.approx(16.68, abs=0.01)
-    assert nearest(communes, places, provider, k=1)["nearest_place_id"].iloc[0] == 1
+    assert nearest(communes, places, provider=provider, k=1)["nearest_place_id"].iloc[0] == 1
 
 
 def test_without_any_place_every_commune_is_uncovered():
     communes = random_communes(50, seed=7)
-    access = nearest(communes, random_places(0, seed=7))
+    access = nearest(communes, random_places(0, seed=7), provider=ROAD)
     assert access["nearest_place_id"].isna().all() and access["minutes"].isna().all()
     assert access["nearest_mature_id"].isna().all()
     summary = covered(access, threshold_minutes=30)
     assert summary.population_covered == 0
     assert summary.population_total == communes["population"].sum()
     assert len(summary.zones_blanches) == 50
-    assert where_next(access, None, k=2)["population_added"].gt(0).all()
+    assert where_next(access, None, k=2, provider=ROAD)["population_added"].gt(0).all()
 
 
 def test_communes_without_coordinates_get_no_place_instead_of_failing():
     communes, places = hand_fixture()
     communes.loc[1, ["lon", "lat"]] = np.nan
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     assert access["minutes"].isna().tolist() == [False, True, False, False]
 
 
@@ -131,7 +131,7 @@ def test_communes_without_coordinates_get_no_place_instead_of_failing():
 
 def test_covered_population_equals_the_hand_computation():
     communes, places = hand_fixture()
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     assert access["nearest_place_id"].tolist() == [1, 1, 2, 2]
     summary = covered(access, threshold_minutes=20)
     assert (summary.population_total, summary.population_covered) == (2000, 1700)
@@ -143,7 +143,7 @@ def test_covered_population_equals_the_hand_computation():
 
 def test_covered_by_mature_places_only_counts_the_mature_ones():
     communes, places = hand_fixture()
-    summary = covered(nearest(communes, places), threshold_minutes=20, mature=True)
+    summary = covered(nearest(communes, places, provider=ROAD), threshold_minutes=20, mature=True)
     assert summary.population_covered == 200
     # Farthest first: Aval (55.6 km), Bourg (44.5 km), Col (26.7 km).
     assert summary.zones_blanches["name"].tolist() == ["Aval", "Bourg", "Col"]
@@ -151,7 +151,8 @@ def test_covered_by_mature_places_only_counts_the_mature_ones():
 
 def test_per_epci_table_of_the_hand_fixture():
     communes, places = hand_fixture()
-    table = covered(nearest(communes, places), threshold_minutes=20).by_epci.set_index("epci_name")
+    access = nearest(communes, places, provider=ROAD)
+    table = covered(access, threshold_minutes=20).by_epci.set_index("epci_name")
     assert table.loc["CC Plaine", ["population", "population_covered"]].tolist() == [1500, 1500]
     assert table.loc["CC Montagne", ["population", "population_covered"]].tolist() == [500, 200]
     assert table.loc["CC Montagne", "share"] == pytest.approx(0.4)
@@ -159,7 +160,7 @@ def test_per_epci_table_of_the_hand_fixture():
 
 @pytest.mark.parametrize("seed", [8, 9])
 def test_per_epci_sums_add_up_to_the_total(seed):
-    access = nearest(random_communes(300, seed), random_places(40, seed))
+    access = nearest(random_communes(300, seed), random_places(40, seed), provider=ROAD)
     summary = covered(access, threshold_minutes=15)
     assert summary.by_epci["population"].sum() == summary.population_total
     assert summary.by_epci["population_covered"].sum() == summary.population_covered
@@ -169,7 +170,7 @@ def test_per_epci_sums_add_up_to_the_total(seed):
 def test_communes_outside_the_perimeter_are_left_out():
     communes, places = hand_fixture()
     communes.loc[3, "in_perimeter"] = False
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     assert covered(access).population_total == 1800
     assert covered(access, perimeter_only=False).population_total == 2000
 
@@ -177,25 +178,25 @@ def test_communes_outside_the_perimeter_are_left_out():
 def test_zones_blanches_put_communes_without_any_place_first():
     communes, places = hand_fixture()
     communes.loc[1, ["lon", "lat"]] = np.nan
-    blank = covered(nearest(communes, places)).zones_blanches
+    blank = covered(nearest(communes, places, provider=ROAD)).zones_blanches
     assert blank["name"].tolist() == ["Bourg", "Col"]
 
 
 def test_a_threshold_in_minutes_and_in_km_at_once_is_refused_in_french():
     communes, places = hand_fixture()
     with pytest.raises(ValueError, match="pas les deux"):
-        covered(nearest(communes, places), threshold_minutes=20, threshold_km=10)
+        covered(nearest(communes, places, provider=ROAD), threshold_minutes=20, threshold_km=10)
 
 
 def test_mature_coverage_needs_to_know_maturity():
     communes, places = hand_fixture()
     with pytest.raises(ValueError, match="maturité"):
-        covered(nearest(communes, places.drop(columns="mature")), mature=True)
+        covered(nearest(communes, places.drop(columns="mature"), provider=ROAD), mature=True)
 
 
 def test_summary_sentence_is_french():
     communes, places = hand_fixture()
-    sentence = covered(nearest(communes, places), threshold_minutes=20).sentence
+    sentence = covered(nearest(communes, places, provider=ROAD), threshold_minutes=20).sentence
     assert sentence.startswith("1\u202f700 habitants sur 2\u202f000 (85,0\u00a0%)")
     assert "20 min" in sentence
 
@@ -204,7 +205,8 @@ def test_summary_sentence_is_french():
 
 def test_where_next_picks_the_only_uncovered_commune_of_the_hand_fixture():
     communes, places = hand_fixture()
-    picks = where_next(nearest(communes, places), places, k=3, threshold=20)
+    picks = where_next(nearest(communes, places, provider=ROAD), places, k=3, threshold=20,
+                       provider=ROAD)
     assert picks["name"].tolist() == ["Col"]  # nobody else is left to cover: stops early
     assert picks["population_added"].tolist() == [300]
 
@@ -213,7 +215,7 @@ def test_where_next_accepts_plain_communes_and_candidate_sites():
     communes, places = hand_fixture()
     stops = pd.DataFrame({"id": ["arrêt-1", "arrêt-2"], "name": ["Loin", "Près de Col"],
                           "lon": [3.0, 1.6], "lat": [45.0, 43.27]})
-    picks = where_next(communes, places, k=1, threshold=20, candidates=stops)
+    picks = where_next(communes, places, k=1, threshold=20, candidates=stops, provider=ROAD)
     assert picks["id"].tolist() == ["arrêt-2"] and picks["population_added"].tolist() == [300]
 
 
@@ -250,10 +252,11 @@ def test_greedy_covering_is_within_one_minus_one_over_e_of_the_optimum(seed):
 def test_geographic_greedy_suggestion_against_the_exact_optimum(seed):
     communes = random_communes(60, seed, box=(1.4, 1.9, 42.9, 43.2))
     places = random_places(3, seed)
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     candidates = communes.sample(25, random_state=seed)
-    greedy = where_next(access, places, k=3, threshold=12, candidates=candidates)
-    exact = where_next(access, places, k=3, threshold=12, candidates=candidates, method="exact")
+    greedy = where_next(access, places, k=3, threshold=12, candidates=candidates, provider=ROAD)
+    exact = where_next(access, places, k=3, threshold=12, candidates=candidates, method="exact",
+                       provider=ROAD)
     added = greedy["population_added"].to_numpy()
     assert (np.diff(added) <= 0).all()  # decreasing marginal gains
     assert exact["population_added"].sum() >= added.sum() >= GUARANTEE * exact["population_added"].sum()
@@ -261,11 +264,12 @@ def test_geographic_greedy_suggestion_against_the_exact_optimum(seed):
 
 def test_suggested_sites_really_cover_the_population_they_announce():
     communes, places = random_communes(300, seed=11), random_places(15, seed=11)
-    before = covered(nearest(communes, places), threshold_minutes=15)
-    picks = where_next(communes, places, k=4, threshold=15)
+    before = covered(nearest(communes, places, provider=ROAD), threshold_minutes=15)
+    picks = where_next(communes, places, k=4, threshold=15, provider=ROAD)
     sites = communes.set_index("insee").loc[picks["insee"], ["lon", "lat"]].reset_index()
     new = pd.DataFrame({"id": 1000 + np.arange(len(sites)), "lon": sites["lon"], "lat": sites["lat"]})
-    after = covered(nearest(communes, pd.concat([places, new])), threshold_minutes=15)
+    after = covered(nearest(communes, pd.concat([places, new]), provider=ROAD),
+                    threshold_minutes=15)
     assert after.population_covered - before.population_covered == picks["population_added"].sum()
     assert picks["population_cumulative"].iloc[-1] == picks["population_added"].sum()
 
@@ -273,7 +277,7 @@ def test_suggested_sites_really_cover_the_population_they_announce():
 def test_coverage_matrix_matches_travel_times_by_brute_force():
     communes = random_communes(120, seed=12)
     sites = communes.iloc[:30]
-    matrix = coverage_matrix(sites, communes, 18, ROAD).toarray().astype(bool)
+    matrix = coverage_matrix(sites, communes, 18, provider=ROAD).toarray().astype(bool)
     km = haversine_km(communes["lon"].to_numpy()[None, :], communes["lat"].to_numpy()[None, :],
                       sites["lon"].to_numpy()[:, None], sites["lat"].to_numpy()[:, None])
     assert (matrix == (ROAD.from_straight(km).minutes <= 18)).all()
@@ -289,9 +293,10 @@ def test_exact_solver_refuses_big_instances():
 
 def test_report_has_the_keys_scripts_rely_on_and_is_valid_json():
     communes, places = hand_fixture()
-    access = nearest(communes, places)
+    access = nearest(communes, places, provider=ROAD)
     data = json.loads(json.dumps(report(access, threshold_minutes=20,
-                                        suggestions=where_next(access, places, k=1))))
+                                        suggestions=where_next(access, places, k=1, provider=ROAD),
+                                        provider=ROAD)))
     assert (data["population_total"], data["population_covered"]) == (2000, 1700)
     first = data["communes"][0]
     assert {"insee", "name", "population", "nearest_place_id", "distance_km", "minutes"} <= set(first)
@@ -302,7 +307,8 @@ def test_report_has_the_keys_scripts_rely_on_and_is_valid_json():
 
 def test_report_without_places_writes_nulls():
     communes, _ = hand_fixture()
-    data = report(nearest(communes, random_places(0, seed=1)), threshold_km=10)
+    data = report(nearest(communes, random_places(0, seed=1), provider=ROAD), threshold_km=10,
+                  provider=ROAD)
     assert data["population_covered"] == 0
     assert data["communes"][0]["nearest_place_id"] is None
     assert data["communes"][0]["distance_km"] is None
@@ -319,7 +325,7 @@ def demo_access(demo_db):
         places = catalogue.annotate(store_places.current(con), rules.current(con))
     finally:
         con.close()
-    return communes, places, nearest(communes, places)
+    return communes, places, nearest(communes, places, provider=ROAD)
 
 
 def test_demo_population_within_20_minutes_is_part_of_the_perimeter(demo_access):
@@ -334,7 +340,7 @@ def test_demo_population_within_20_minutes_is_part_of_the_perimeter(demo_access)
 
 def test_demo_suggestions_add_inhabitants(demo_access):
     _, places, access = demo_access
-    picks = where_next(access, places, k=3, threshold=20)
+    picks = where_next(access, places, k=3, threshold=20, provider=ROAD)
     assert 1 <= len(picks) <= 3
     assert (picks["population_added"] > 0).all()
     assert (np.diff(picks["population_added"]) <= 0).all()

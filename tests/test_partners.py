@@ -16,6 +16,7 @@ from observatory.model import CRITERIA_KEYS
 from observatory.partners import NetworkProposal, Weights, propose_network, suggest
 from observatory.store import db, places, rules
 
+ROAD = EstimatedRoad()  # what the settings choose by default
 ORIGIN = (1.85, 42.95)  # around Lavelanet
 KM_PER_DEG_LON = 111.195 * np.cos(np.radians(ORIGIN[1]))
 
@@ -75,14 +76,14 @@ def test_suggest_limit_follows_the_provider():
 
 
 def test_suggest_with_nobody_in_reach_returns_an_empty_frame_with_score_and_why():
-    ranked = suggest(frame(place(1, "Origine"), place(2, "Loin", 200)), 1)
+    ranked = suggest(frame(place(1, "Origine"), place(2, "Loin", 200)), 1, provider=ROAD)
     assert ranked.empty
     assert {"score", "why", "minutes"} <= set(ranked.columns)
 
 
 def test_suggest_unknown_place_raises_key_error():
     with pytest.raises(KeyError, match="introuvable"):
-        suggest(frame(place(1, "Origine"), place(2, "A", 5)), 999)
+        suggest(frame(place(1, "Origine"), place(2, "A", 5)), 999, provider=ROAD)
 
 
 def test_suggest_uses_a_matrix_file_when_given():
@@ -102,7 +103,7 @@ def test_suggest_returns_terms_in_unit_range_and_a_score_out_of_100_best_first()
                           thematics=list(rng.choice(["numérique", "alimentation", "réemploi"],
                                                     size=rng.integers(0, 3), replace=False)),
                           mature=bool(rng.random() < 0.3)))
-    ranked = suggest(frame(*rows), 1, max_minutes=40)
+    ranked = suggest(frame(*rows), 1, max_minutes=40, provider=ROAD)
     for name in partners.TERM_LABELS:
         assert ranked[f"t_{name}"].between(0, 1).all(), name
     assert ranked["score"].between(0, 100).all()
@@ -128,22 +129,23 @@ def test_raising_the_proximity_weight_puts_the_nearest_first():
                     place(2, "Proche, semblable", 2),
                     place(3, "Loin, complémentaire", 20, scores=4.0))
     base = dict(proximity=0.0, complementarity=0.30, diversity=0.15, maturity=0.10)
-    assert first(suggest(places_, 1, weights=Weights(**base))) == 3
-    assert first(suggest(places_, 1, weights=Weights(**{**base, "proximity": 5.0}))) == 2
+    assert first(suggest(places_, 1, weights=Weights(**base), provider=ROAD)) == 3
+    proximity = Weights(**{**base, "proximity": 5.0})
+    assert first(suggest(places_, 1, weights=proximity, provider=ROAD)) == 2
 
 
 def test_raising_the_complementarity_weight_puts_the_complementary_place_first():
     places_ = frame(place(1, "Origine"),
                     place(2, "Proche, semblable", 2),
                     place(3, "Plus loin, fort où l'origine est faible", 10, scores=4.0))
-    assert first(suggest(places_, 1, weights=Weights(complementarity=0.0))) == 2
-    assert first(suggest(places_, 1, weights=Weights(complementarity=5.0))) == 3
+    assert first(suggest(places_, 1, weights=Weights(complementarity=0.0), provider=ROAD)) == 2
+    assert first(suggest(places_, 1, weights=Weights(complementarity=5.0), provider=ROAD)) == 3
 
 
 def test_complementarity_counts_both_what_the_partner_brings_and_receives():
     places_ = frame(place(1, "Origine"), place(2, "Plus fort", 5, scores=4.0),
                     place(3, "Plus faible", 5, scores=0.0), place(4, "Pareil", 5))
-    terms = suggest(places_, 1).set_index("id")["t_complementarity"]
+    terms = suggest(places_, 1, provider=ROAD).set_index("id")["t_complementarity"]
     assert terms[2] == pytest.approx(1.0) and terms[3] == pytest.approx(1.0)
     assert terms[4] == 0.0
 
@@ -154,18 +156,18 @@ def test_raising_the_diversity_weight_puts_the_other_typology_with_shared_themat
                           thematics=["alimentation"]),
                     place(3, "Plus loin, autre type, mêmes thématiques", 10,
                           typology="Ressourcerie", thematics=["numérique", "réemploi"]))
-    ranked = suggest(places_, 1).set_index("id")
+    ranked = suggest(places_, 1, provider=ROAD).set_index("id")
     assert ranked.loc[2, "t_diversity"] == 0.0 and ranked.loc[3, "t_diversity"] == pytest.approx(1.0)
-    assert first(suggest(places_, 1, weights=Weights(diversity=0.0))) == 2
-    assert first(suggest(places_, 1, weights=Weights(diversity=5.0))) == 3
+    assert first(suggest(places_, 1, weights=Weights(diversity=0.0), provider=ROAD)) == 2
+    assert first(suggest(places_, 1, weights=Weights(diversity=5.0), provider=ROAD)) == 3
 
 
 def test_raising_the_maturity_weight_puts_the_mature_place_first():
     places_ = frame(place(1, "Origine"),
                     place(2, "Proche, non mature", 2),
                     place(3, "Plus loin, mature", 10, mature=True))
-    assert first(suggest(places_, 1, weights=Weights(maturity=0.0))) == 2
-    assert first(suggest(places_, 1, weights=Weights(maturity=5.0))) == 3
+    assert first(suggest(places_, 1, weights=Weights(maturity=0.0), provider=ROAD)) == 2
+    assert first(suggest(places_, 1, weights=Weights(maturity=5.0), provider=ROAD)) == 3
 
 
 def test_raising_the_equipment_weight_puts_the_place_with_new_shareable_equipment_first():
@@ -177,26 +179,28 @@ def test_raising_the_equipment_weight_puts_the_place_with_new_shareable_equipmen
         "category": ["Imprimante 3D", "Imprimante 3D", "Découpeuse laser", "Imprimante 3D"],
         "mutualised": [True, True, False, True],
         "itinerant": [False, False, True, False]})
-    ranked = suggest(places_, 1, equipment=equipment).set_index("id")
+    ranked = suggest(places_, 1, equipment=equipment, provider=ROAD).set_index("id")
     assert ranked.loc[2, "t_equipment"] == 0.0
     assert ranked.loc[3, "t_equipment"] == pytest.approx(0.5)  # 1 new category out of 2
-    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=0.0))) == 2
-    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=5.0))) == 3
+    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=0.0),
+                         provider=ROAD)) == 2
+    assert first(suggest(places_, 1, equipment=equipment, weights=Weights(equipment=5.0),
+                         provider=ROAD)) == 3
 
 
 def test_equipment_neither_mutualised_nor_itinerant_does_not_count():
     places_ = frame(place(1, "Origine"), place(3, "Avec un outil privé", 10))
     equipment = pd.DataFrame({"place_id": [3], "category": ["Découpeuse laser"],
                               "mutualised": [False], "itinerant": [False]})
-    assert suggest(places_, 1, equipment=equipment).loc[0, "t_equipment"] == 0.0
+    assert suggest(places_, 1, equipment=equipment, provider=ROAD).loc[0, "t_equipment"] == 0.0
 
 
 def test_equipment_weight_is_ignored_without_an_equipment_frame():
     places_ = frame(place(1, "Origine"), place(2, "Proche", 2), place(3, "Loin", 10))
-    plain = suggest(places_, 1, weights=Weights(equipment=0.0))
+    plain = suggest(places_, 1, weights=Weights(equipment=0.0), provider=ROAD)
     for weights in (Weights(equipment=100.0), Weights(equipment=0.1)):
         for equipment in (None, NO_EQUIPMENT):
-            other = suggest(places_, 1, weights=weights, equipment=equipment)
+            other = suggest(places_, 1, weights=weights, equipment=equipment, provider=ROAD)
             assert other["id"].tolist() == plain["id"].tolist()
             np.testing.assert_allclose(other["score"], plain["score"])
     assert first(plain) == 2
@@ -204,7 +208,7 @@ def test_equipment_weight_is_ignored_without_an_equipment_frame():
 
 def test_all_weights_zero_does_not_divide_by_zero():
     ranked = suggest(frame(place(1, "O"), place(2, "A", 3), place(3, "B", 8)), 1,
-                     weights=Weights(0, 0, 0, 0, 0))
+                     weights=Weights(0, 0, 0, 0, 0), provider=ROAD)
     assert (ranked["score"] == 0).all()
     assert ranked["id"].tolist() == [2, 3]  # ties broken by travel time
 
@@ -216,7 +220,7 @@ def test_why_is_french_with_minutes_estimate_strong_criterion_and_maturity():
                    typology="Coworking", thematics=["numérique", "mobilité"])
     partner = place(2, "La Forge", 12, scores={"commons": 3.5, "shared_governance": 1.0},
                     typology="Fablab", thematics=["numérique"], mature=True, opening_year=2012)
-    ranked = suggest(frame(origin, partner), 1)
+    ranked = suggest(frame(origin, partner), 1, provider=ROAD)
     why = ranked.loc[0, "why"]
     minutes = ranked.loc[0, "minutes"]
     assert f"à {minutes:.0f} min" in why
@@ -232,14 +236,14 @@ def test_why_is_french_with_minutes_estimate_strong_criterion_and_maturity():
 
 
 def test_why_does_not_call_a_non_mature_place_mature():
-    ranked = suggest(frame(place(1, "Origine"), place(2, "Petit lieu", 5)), 1)
+    ranked = suggest(frame(place(1, "Origine"), place(2, "Petit lieu", 5)), 1, provider=ROAD)
     assert "mature" not in ranked.loc[0, "why"]
     assert "fort là où" not in ranked.loc[0, "why"]
 
 
 def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
     origin = place(1, "Pas encore évalué", scores={k: float("nan") for k in CRITERIA_KEYS})
-    ranked = suggest(frame(origin, place(2, "Évalué", 5, scores=3.0)), 1)
+    ranked = suggest(frame(origin, place(2, "Évalué", 5, scores=3.0)), 1, provider=ROAD)
     why = ranked.loc[0, "why"]
     assert "contre nan" not in why and "(nan" not in why
     assert "fort là où" not in why
@@ -318,7 +322,7 @@ def check_constraints(proposal: NetworkProposal, network: pd.DataFrame, max_minu
 @pytest.mark.parametrize("seed", range(20))
 def test_network_proposal_is_optimal_on_small_random_instances(seed):
     network = random_network(seed)
-    proposal = propose_network(network, max_minutes=30, max_size=3)
+    proposal = propose_network(network, max_minutes=30, max_size=3, provider=ROAD)
     check_constraints(proposal, network, 30, 3)
     placed, total = brute_force(network, 30, 3)
     assert len(proposal.links) == placed
@@ -330,7 +334,7 @@ def test_network_proposal_maximises_members_before_minimising_minutes(seed):
     # Two heads with one seat each (max_size 2): tight capacity, so the cheapest greedy
     # choices would strand members that an optimal matching places.
     network = random_network(100 + seed, heads=2, members=5, box_km=30)
-    proposal = propose_network(network, max_minutes=25, max_size=2)
+    proposal = propose_network(network, max_minutes=25, max_size=2, provider=ROAD)
     check_constraints(proposal, network, 25, 2)
     placed, total = brute_force(network, 25, 2)
     assert (len(proposal.links), proposal.total_minutes) == (placed, pytest.approx(total, abs=1e-6))
@@ -340,14 +344,14 @@ def test_a_chain_where_the_nearest_choice_is_not_the_best():
     # M1 is nearest to H1 but can also reach H2; M2 can only reach H1. One seat per head.
     network = frame(place(1, "H1", 0, mature=True), place(2, "H2", 30, mature=True),
                     place(3, "M1", 5), place(4, "M2", -15))
-    proposal = propose_network(network, max_minutes=40, max_size=2)
+    proposal = propose_network(network, max_minutes=40, max_size=2, provider=ROAD)
     assert dict(zip(proposal.links["member_id"], proposal.links["head_id"])) == {3: 2, 4: 1}
     assert proposal.unassigned == []
 
 
 def test_summary_matches_the_links():
     network = random_network(7, heads=3, members=10)
-    proposal = propose_network(network, max_minutes=30, max_size=4)
+    proposal = propose_network(network, max_minutes=30, max_size=4, provider=ROAD)
     summary = proposal.summary()
     assert summary["members"] == len(proposal.links)
     assert summary["consortia"] == proposal.consortia
@@ -358,7 +362,7 @@ def test_summary_matches_the_links():
 
 def test_no_mature_place_leaves_everyone_unassigned():
     network = random_network(1, heads=0, members=6)
-    proposal = propose_network(network)
+    proposal = propose_network(network, provider=ROAD)
     assert proposal.links.empty
     assert sorted(proposal.unassigned) == sorted(network["id"].tolist())
     assert proposal.consortia == 0 and proposal.total_minutes == 0 and proposal.worst_minutes == 0
@@ -366,21 +370,21 @@ def test_no_mature_place_leaves_everyone_unassigned():
 
 def test_only_mature_places_leaves_every_head_alone():
     network = random_network(1, heads=4, members=0)
-    proposal = propose_network(network)
+    proposal = propose_network(network, provider=ROAD)
     assert proposal.links.empty and proposal.unassigned == []
     assert sorted(proposal.heads_alone) == sorted(network["id"].tolist())
 
 
 def test_members_out_of_reach_stay_unassigned():
     network = frame(place(1, "H", 0, mature=True), place(2, "Près", 5), place(3, "Loin", 80))
-    proposal = propose_network(network, max_minutes=40)
+    proposal = propose_network(network, max_minutes=40, provider=ROAD)
     assert proposal.links["member_id"].tolist() == [2]
     assert proposal.unassigned == [3]
 
 
 def test_max_size_below_two_is_refused():
     with pytest.raises(ValueError, match="au moins deux"):
-        propose_network(random_network(1), max_size=1)
+        propose_network(random_network(1), max_size=1, provider=ROAD)
 
 
 def test_network_proposal_honours_a_matrix_file():
@@ -397,7 +401,7 @@ def test_network_proposal_on_the_demo_database(demo_db):
     finally:
         con.close()
     assert int(current["mature"].sum()) == 12
-    proposal = propose_network(current, max_minutes=40, max_size=5)
+    proposal = propose_network(current, max_minutes=40, max_size=5, provider=ROAD)
     check_constraints(proposal, current, 40, 5)
     assert len(proposal.links) >= 25
     assert proposal.worst_minutes <= 40

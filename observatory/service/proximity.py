@@ -1,0 +1,262 @@
+"""Proximity use cases: partners of a place, a network proposal, the saved consortia,
+territorial coverage and the measure's indicators.
+
+Streamlit-free. The distance provider is the settings' one (``Settings.provider()``), never a
+default: each result carries the provider's ``label`` (and whether it is an estimate), so a
+page or a command prints the label of the provider that computed its figures. The
+``observatory`` CLI and the pages Partenaires, Couverture and Consortiums call these.
+
+Two levels: functions taking a connection (``partners_for``, ``network``, ``coverage_report``,
+``consortia``, ``indicators``) read what they need from the store; the frame-level ones
+(``rank_partners``, ``network_proposal``, ``access``, ``where_next``) work on places the caller
+already holds (the pages keep them in a Streamlit cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from observatory import coverage as coverage_rules
+from observatory import eligibility, partners
+from observatory import consortia as consortia_rules
+from observatory import indicators as indicator_rules
+from observatory.distances import DistanceProvider, EstimatedRoad
+from observatory.errors import UserInputError
+from observatory.formatting import is_missing
+from observatory.model import CONSORTIUM_STATUSES
+from observatory.service import core
+from observatory.settings import Settings
+from observatory.store import consortia as store_consortia
+from observatory.store import live, territory
+
+DEFAULT_TOP = 20  # partners listed by `observatory partners` unless --top says otherwise
+DEFAULT_MAX_SIZE = 5  # places in a proposed consortium, its head included
+
+
+# --- The distance provider -------------------------------------------------------------------
+
+def with_distance(settings: Settings, *, circuity: float | None = None,
+                  speed_kmh: float | None = None) -> Settings:
+    """The settings with the estimate's circuity and speed overridden (``--circuity``,
+    ``--speed``); a value the estimate refuses is a French ``UserInputError``."""
+    changed = replace(settings,
+                      circuity=settings.circuity if circuity is None else float(circuity),
+                      speed_kmh=settings.speed_kmh if speed_kmh is None else float(speed_kmh))
+    try:
+        EstimatedRoad(circuity=changed.circuity, speed_kmh=changed.speed_kmh)
+    except ValueError as exc:  # the estimate's own French refusal (range of each parameter)
+        raise UserInputError(str(exc)) from None
+    return changed
+
+
+def provider(settings: Settings) -> DistanceProvider:
+    """The provider every figure of these use cases is computed with."""
+    return core.provider(settings)
+
+
+def _rounded(value, digits: int) -> float | None:
+    return None if is_missing(value) else round(float(value), digits)
+
+
+# --- Partners of one place -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Partners:
+    """The partners of one place within reach, best first, with what would keep each one
+    from carrying a project of the call year on its own account."""
+
+    place_id: int
+    call_year: int
+    max_minutes: float
+    max_km: float | None
+    distance_method: str  # the provider's label
+    is_estimate: bool
+    ranked: pd.DataFrame  # partners.suggest's columns, plus ``problems`` and ``eligible``
+
+    def records(self, top: int | None = None) -> list[dict]:
+        """JSON-ready partners (``observatory partners --json``), the first ``top`` of them.
+
+        ``place_id``, ``distance_km`` (great circle), ``eligible`` and ``reasons`` are the
+        published names; ``id``, ``straight_km``, ``can_carry`` and ``problems`` are the
+        same values under their earlier names, kept for the scripts that read them.
+        """
+        rows = self.ranked if top is None else self.ranked.head(top)
+        out = []
+        for r in rows.to_dict(orient="records"):
+            reasons = list(r["problems"])
+            out.append({
+                "place_id": int(r["id"]), "id": int(r["id"]), "name": r["name"],
+                "commune": None if is_missing(r.get("commune")) else r.get("commune"),
+                "distance_km": _rounded(r["straight_km"], 2),
+                "straight_km": _rounded(r["straight_km"], 2),
+                "road_km": _rounded(r["road_km"], 1), "minutes": _rounded(r["minutes"], 1),
+                "score": _rounded(r["score"], 1),
+                "terms": {n: _rounded(r[f"t_{n}"], 3) for n in partners.TERM_LABELS},
+                "mature": bool(r["mature"]), "eligible": not reasons, "can_carry": not reasons,
+                "reasons": reasons, "problems": reasons, "why": r["why"]})
+        return out
+
+
+def rank_partners(places: pd.DataFrame, settings: Settings, place_id: int, *,
+                  max_minutes: float = partners.DEFAULT_MAX_MINUTES, max_km: float | None = None,
+                  call_year: int | None = None,
+                  weights: partners.Weights = partners.Weights(),
+                  rules: eligibility.MeasureRules = eligibility.MeasureRules()) -> Partners:
+    """Partners of ``place_id`` among ``places`` (the current places, annotated), within
+    ``max_minutes`` of travel and, when given, ``max_km`` as the crow flies."""
+    if place_id not in set(places["id"].astype(int)):
+        raise UserInputError(f"Lieu {place_id} introuvable (voir « observatory places »).")
+    if max_km is not None and not max_km >= 0:
+        raise UserInputError("La distance maximale doit être un nombre positif de kilomètres.")
+    if not max_minutes >= 0:
+        raise UserInputError("Le temps de trajet maximal doit être un nombre positif de minutes.")
+    year = settings.call_year if call_year is None else int(call_year)
+    distances = provider(settings)
+    ranked = partners.suggest(places, place_id, provider=distances, weights=weights,
+                              max_minutes=max_minutes)
+    if max_km is not None:
+        ranked = ranked[ranked["straight_km"] <= max_km].reset_index(drop=True)
+    ranked = ranked.copy()
+    ranked["problems"] = eligibility.member_problems(ranked, year, rules) if len(ranked) else []
+    ranked["eligible"] = [not p for p in ranked["problems"]]
+    return Partners(int(place_id), year, float(max_minutes), max_km, distances.label,
+                    bool(distances.is_estimate), ranked)
+
+
+def partners_for(con, settings: Settings, place_id: int, **options) -> Partners:
+    """``rank_partners`` among the current places of the store (``options`` are its own)."""
+    return rank_partners(core.current_places(con), settings, place_id, **options)
+
+
+# --- A network of consortia ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Network:
+    """Consortia proposed around the mature places (têtes de réseau)."""
+
+    proposal: partners.NetworkProposal
+    names: Mapping[int, str]
+    distance_method: str
+    is_estimate: bool
+
+    def groups(self) -> list[dict]:
+        links = self.proposal.links
+        return [{"head_id": int(h), "head": self.names[h],
+                 "members": [{"id": int(m.member_id), "name": self.names[m.member_id],
+                              "minutes": round(float(m.minutes), 1),
+                              "road_km": round(float(m.road_km), 1)} for m in g.itertuples()]}
+                for h, g in links.groupby("head_id")]
+
+    def to_dict(self) -> dict:
+        """JSON-ready (``observatory network --json``)."""
+        return {**self.proposal.summary(), "distance_method": self.distance_method,
+                "distance_is_estimate": self.is_estimate, "consortia_proposed": self.groups(),
+                "unassigned_ids": [int(i) for i in self.proposal.unassigned],
+                "heads_alone_ids": [int(i) for i in self.proposal.heads_alone]}
+
+
+def network_proposal(places: pd.DataFrame, settings: Settings, *,
+                     max_minutes: float = partners.DEFAULT_MAX_MINUTES,
+                     max_size: int = DEFAULT_MAX_SIZE) -> Network:
+    """Mature places head consortia of non-mature places within ``max_minutes``."""
+    distances = provider(settings)
+    proposal = partners.propose_network(places, provider=distances, max_minutes=max_minutes,
+                                        max_size=max_size)
+    names = dict(zip(places["id"].astype(int), places["name"], strict=True))
+    return Network(proposal, names, distances.label, bool(distances.is_estimate))
+
+
+def network(con, settings: Settings, **options) -> Network:
+    """``network_proposal`` over the current places of the store."""
+    return network_proposal(core.current_places(con), settings, **options)
+
+
+# --- Saved consortia -------------------------------------------------------------------------
+
+def consortium_record(row: Mapping) -> dict:
+    """One saved consortium, JSON-ready: ``id``, ``name``, ``members`` (place ids), ``lead``
+    (place id), ``call_year``, ``status`` are the published names; ``member_ids`` and
+    ``lead_place_id`` repeat them under their earlier names."""
+    location = row.get("location_place_id")
+    members = [int(m) for m in row["member_ids"]]
+    return {"id": int(row["id"]), "name": row["name"], "members": members,
+            "lead": int(row["lead_place_id"]), "call_year": int(row["call_year"]),
+            "status": row["status"], "status_label": CONSORTIUM_STATUSES[row["status"]],
+            "location": None if is_missing(location) else int(location),
+            "formed": row["status"] in consortia_rules.FORMED_STATUSES,
+            "member_ids": members, "lead_place_id": int(row["lead_place_id"]),
+            "version": int(row["version"])}
+
+
+def saved_consortia(con) -> pd.DataFrame:
+    """The consortia not archived, newest call first, with their member ids as a list."""
+    return store_consortia.current(con)
+
+
+def consortia(con) -> dict:
+    """The saved consortia and their counts (``observatory consortia --json``)."""
+    saved = saved_consortia(con)
+    return consortia_listing(saved)
+
+
+def consortia_listing(saved: pd.DataFrame) -> dict:
+    counts = consortia_rules.counts_by_year_and_status(saved)
+    return {"consortia": [consortium_record(r) for r in saved.to_dict(orient="records")],
+            "formed": consortia_rules.formed_count(saved),
+            "by_call_year_and_status": {
+                str(y): dict(zip(g["status"], g["consortia"].astype(int).tolist(), strict=True))
+                for y, g in counts.groupby("call_year")}}
+
+
+# --- Coverage --------------------------------------------------------------------------------
+
+def access(communes: pd.DataFrame, places: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Nearest place and nearest mature place of every commune, by the settings' provider."""
+    return coverage_rules.nearest(communes, places, provider=provider(settings))
+
+
+def where_next(access_rows: pd.DataFrame, places: pd.DataFrame, settings: Settings, *,
+               k: int, threshold: float, unit: str = "minutes",
+               mature: bool = False) -> pd.DataFrame:
+    """Up to ``k`` communes where a new place would cover the most inhabitants beyond the
+    threshold (``access_rows`` must come from ``access`` with the same settings)."""
+    return coverage_rules.where_next(access_rows, places, k=k, threshold=threshold,
+                                     provider=provider(settings), unit=unit, mature=mature)
+
+
+def coverage_report(con, settings: Settings, *, minutes: float | None = None,
+                    km: float | None = None, mature: bool = False, suggest: int = 0) -> dict:
+    """The coverage report of ``observatory coverage --json``: within ``minutes`` of travel
+    (default 20) or ``km`` as the crow flies of a place (or a mature place), and ``suggest``
+    sites where a new place would reach the most inhabitants still beyond it."""
+    if minutes is not None and km is not None:
+        raise UserInputError("Choisissez un seuil en minutes ou en kilomètres, pas les deux.")
+    if suggest < 0:
+        raise UserInputError("Le nombre de suggestions doit être positif ou nul.")
+    communes, current = territory.communes(con), core.current_places(con)
+    distances = provider(settings)
+    rows = coverage_rules.nearest(communes, current, provider=distances)
+    unit = "km" if km is not None else "minutes"
+    threshold = km if km is not None else (coverage_rules.DEFAULT_MINUTES if minutes is None
+                                           else minutes)
+    picks = None
+    if suggest:
+        picks = coverage_rules.where_next(rows, current, k=suggest, threshold=threshold,
+                                          provider=distances, unit=unit, mature=mature)
+    return coverage_rules.report(rows, threshold_minutes=None if km is not None else threshold,
+                                 threshold_km=km, mature=mature, suggestions=picks,
+                                 provider=distances)
+
+
+# --- Indicators ------------------------------------------------------------------------------
+
+def indicators(con) -> dict[str, dict]:
+    """The measure's three indicators, each a total and its breakdowns per call year and
+    per EPCI (``observatory indicators --json``)."""
+    return live.bundle(con, label="", created_by="").indicators
+
+
+INDICATOR_LABELS = indicator_rules.INDICATORS
