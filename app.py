@@ -3,7 +3,7 @@
 import streamlit as st
 
 from observatory.auth import PermissionDenied
-from observatory.store import StoreError
+from observatory.errors import StoreError
 from observatory.ui import auth, context, fmt, maps, pages, sidebar
 
 maps.use_local_assets()
