@@ -14,7 +14,7 @@ import pytest
 
 from observatory import evolution, exports
 from observatory.bundle import Bundle
-from observatory.exports import common, pdf
+from observatory.exports import common, pdf, pdf_style
 from tests.test_exports import (
     CONTACT_MARK,
     FORMULA_NAME,
@@ -237,6 +237,6 @@ def test_consortia_of_the_bundle_are_listed_with_their_french_status(two_moments
 
 
 def test_missing_font_stops_with_a_clear_french_message(bundle, monkeypatch):
-    monkeypatch.setattr(pdf, "FONT_DIRS", (Path("/nonexistent"),))
+    monkeypatch.setattr(pdf_style, "FONT_DIRS", (Path("/nonexistent"),))
     with pytest.raises(pdf.ReportError, match="fonts-dejavu-core"):
         pdf.build_report(bundle)

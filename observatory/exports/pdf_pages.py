@@ -9,7 +9,7 @@ import pandas as pd
 from observatory.bundle import Bundle
 from observatory.distances import EstimatedRoad
 from observatory.exports import charts, common
-from observatory.exports.pdf import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
+from observatory.exports.pdf_style import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
 from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS
 
 SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]

@@ -15,7 +15,7 @@ from observatory.filters import fold
 from observatory.importing.mapping import fields, missing_required
 from observatory.importing.parsing import (
     DEFAULT_MAX_LENGTH, MAX_LENGTH, contains_html, looks_like_formula)
-from observatory.importing.readers import READ_PROBLEM
+from observatory.importing.base import READ_PROBLEM
 from observatory.importing.report import Problem, RowChecker
 
 DUPLICATE_RADIUS_M = 50.0

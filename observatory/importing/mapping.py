@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from observatory.filters import fold
-from observatory.importing.readers import READ_PROBLEM, ImportFileError
+from observatory.importing.base import READ_PROBLEM, ImportFileError
 from observatory.model import CRITERIA
 
 KINDS = ("places", "evaluations")

@@ -30,7 +30,9 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from observatory.errors import UserInputError
+from observatory.formatting import integer
+from observatory.importing.base import READ_PROBLEM, ImportFileError  # noqa: F401 (re-exported)
+from observatory.importing.mapping import known_header
 from observatory.importing.parsing import clean
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -53,11 +55,8 @@ MAX_XML_TAGS = 3_000_000
 MAX_CELL_CHARS = 32_767
 TITLE_ROWS = 10  # rows above the header searched for it (a title, a date, a blank line)
 SIZE_LIMIT_TEXT = (f"Taille maximale : {MAX_UPLOAD_MB} Mo, "
-                   + f"{DEFAULT_MAX_ROWS:,}".replace(",", "\u202f")
+                   + integer(DEFAULT_MAX_ROWS)
                    + f" lignes et {MAX_COLUMNS} colonnes.")
-# A reserved column: what went wrong reading a row (a polygon where a point was expected,
-# cells beyond the last header). Validation turns it into an error on that row.
-READ_PROBLEM = "_probleme_lecture"
 WARNINGS = "read_warnings"  # DataFrame.attrs key of the reader's French warnings
 
 CSV_EXTENSIONS = {".csv", ".txt", ".tsv"}
@@ -76,10 +75,6 @@ _SIGNATURES = (  # leading bytes -> what the file really is, for the French mess
 
 # (number, cells, filled cells beyond MAX_COLUMNS, problem): one row as a reader yields it.
 Row = tuple[int, list[str], int, str]
-
-
-class ImportFileError(UserInputError):
-    """The file cannot be read at all; the message is French, for the UI and the CLI."""
 
 
 def read_table(data: bytes, filename: str, *, sheet: str | int | None = None,
@@ -156,10 +151,6 @@ def _really_is(data: bytes) -> str | None:
         if data.startswith(signature):
             return label
     return None
-
-
-def _fr_int(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 # --- text encodings ----------------------------------------------------------------------
@@ -330,7 +321,7 @@ def _read_csv(data: bytes, name: str, warnings: list[str]) -> Iterator[Row]:
 
 
 def _cell_too_long(name: str, line: int) -> str:
-    return (f"« {name} » : une cellule de la ligne {line} dépasse {_fr_int(MAX_CELL_CHARS)} "
+    return (f"« {name} » : une cellule de la ligne {line} dépasse {integer(MAX_CELL_CHARS)} "
             "caractères (un guillemet « \" » jamais refermé ?). Corrigez cette ligne.")
 
 
@@ -621,7 +612,7 @@ class _Budget:
         self.used += count
         if self.used > self.limit:
             raise ImportFileError(
-                f"« {self.name} » contient trop d'éléments : plus de {_fr_int(self.limit)} "
+                f"« {self.name} » contient trop d'éléments : plus de {integer(self.limit)} "
                 "balises XML (cellules, lignes, textes, y compris vides mises en forme). "
                 "Copiez seulement le tableau utile dans un nouveau classeur, ou enregistrez-le en "
                 "CSV.")
@@ -821,8 +812,8 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
         raise ImportFileError(_too_nested(name)) from exc
     features = _features(document, name)
     if len(features) > max_rows:
-        raise ImportFileError(f"Le fichier compte {_fr_int(len(features))} lignes : la limite "
-                              f"est de {_fr_int(max_rows)}. Découpez-le en plusieurs fichiers.")
+        raise ImportFileError(f"Le fichier compte {integer(len(features))} lignes : la limite "
+                              f"est de {integer(max_rows)}. Découpez-le en plusieurs fichiers.")
     keys: dict[str, None] = {}
     for number, feature in enumerate(features, start=1):
         properties = feature.get("properties")
@@ -919,16 +910,16 @@ def _json_text(value: object) -> str:
 # --- shared ------------------------------------------------------------------------------
 
 def _too_many_rows(max_rows: int, count: int | None = None) -> ImportFileError:
-    counted = f"compte {_fr_int(count)}" if count else "compte plus de " + _fr_int(max_rows)
+    counted = f"compte {integer(count)}" if count else "compte plus de " + integer(max_rows)
     return ImportFileError(f"Le fichier {counted} lignes : la limite est de "
-                           f"{_fr_int(max_rows)}. Découpez-le en plusieurs fichiers.")
+                           f"{integer(max_rows)}. Découpez-le en plusieurs fichiers.")
 
 
 def _check_slots(rows: int, columns: int) -> None:
     if rows * columns > MAX_SLOTS:
         raise ImportFileError(
-            f"Le tableau ferait {_fr_int(rows)} lignes sur {_fr_int(columns)} colonnes, plus "
-            f"de {_fr_int(MAX_SLOTS)} cases : supprimez les colonnes vides ou inutiles, ou "
+            f"Le tableau ferait {integer(rows)} lignes sur {integer(columns)} colonnes, plus "
+            f"de {integer(MAX_SLOTS)} cases : supprimez les colonnes vides ou inutiles, ou "
             "découpez le fichier.")
 
 
@@ -936,7 +927,7 @@ def _count_cells(rows: Iterable[Row]) -> None:
     filled = sum(len(cells) - cells.count("") for _, cells, _, _ in rows)
     if filled > MAX_CELLS:
         raise ImportFileError(
-            f"Le fichier contient plus de {_fr_int(MAX_CELLS)} cellules remplies : gardez "
+            f"Le fichier contient plus de {integer(MAX_CELLS)} cellules remplies : gardez "
             "seulement les colonnes utiles ou découpez-le en plusieurs fichiers.")
 
 
@@ -982,8 +973,6 @@ def _with_header(rows: list[Row], warnings: list[str]):
 
 
 def _header_position(top: list[Row]) -> int:
-    from observatory.importing.mapping import known_header  # mapping imports this module
-
     def known(row: Row) -> int:
         return sum(1 for c in row[1][:MAX_COLUMNS] if c and known_header(c))
 
@@ -1043,7 +1032,8 @@ def _finish(header: list[str], rows: list[Row], max_rows: int) -> pd.DataFrame:
     frame = pd.DataFrame(cells, columns=columns, index=[n for n, _, _, _ in rows],
                          dtype=object)
     if READ_PROBLEM in frame.columns:
-        frame[READ_PROBLEM] = [p or q for p, q in zip(frame[READ_PROBLEM], problems)]
+        frame[READ_PROBLEM] = [p or q
+                              for p, q in zip(frame[READ_PROBLEM], problems, strict=True)]
     elif any(problems):
         frame[READ_PROBLEM] = problems
     frame.index.name = "ligne"
