@@ -14,6 +14,7 @@ import pytest
 
 from observatory import evolution, exports
 from observatory.bundle import Bundle
+from observatory.distances import EstimatedRoad, MatrixFile
 from observatory.exports import common, pdf, pdf_style
 from tests.test_exports import (
     CONTACT_MARK,
@@ -101,6 +102,33 @@ def test_methods_page_states_scale_rule_distances_sources_and_demo_warning(text)
     assert "vol d'oiseau" in methods  # EstimatedRoad().label
     assert "Licence Ouverte / Etalab 2.0" in methods and "INSEE" in methods
     assert "Données de démonstration" in methods
+
+
+def methods_text(bundle: Bundle) -> str:
+    text = pdf_text(pdf.build_report(bundle))
+    return flat(next(p for p in text.split("\f") if "Méthode et sources" in p))
+
+
+def test_methods_page_names_the_road_time_matrix_the_figures_came_from(bundle):
+    matrix = MatrixFile(pd.DataFrame({"from_id": [1], "to_id": [2], "road_km": [12.0],
+                                      "minutes": [15.0]}))
+    methods = methods_text(replace(bundle, meta={**bundle.meta,
+                                                 "distance_method": matrix.label}))
+    assert "Matrice de distances routières fournie." in methods
+    assert EstimatedRoad().label not in methods
+    assert "estimation" not in methods.casefold()  # not an estimate: not called one
+
+
+def test_methods_page_of_an_older_snapshot_names_the_estimate_it_was_computed_with(bundle):
+    older = replace(bundle, meta={k: v for k, v in bundle.meta.items()
+                                  if k != "distance_method"})
+    methods = methods_text(older)
+    assert flat(EstimatedRoad().label) in methods
+    assert "sont des estimations, non des itinéraires" in methods
+    slower = EstimatedRoad(speed_kmh=40)
+    methods = methods_text(replace(bundle, meta={**bundle.meta,
+                                                 "distance_method": slower.label}))
+    assert flat(slower.label) in methods and "40 km/h" in methods
 
 
 def measure_page(text: str) -> str:

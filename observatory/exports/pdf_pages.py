@@ -262,9 +262,7 @@ def methods_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
     pdf.h2("Règle de maturité")
     pdf.para(common.plain_rule(bundle), size=9)
     pdf.h2("Distances et temps de trajet")
-    pdf.para(f"{EstimatedRoad().label}. Les distances et temps cités par l'observatoire sont des "
-             "estimations, non des itinéraires : en vallée de montagne, la route réelle peut être "
-             "nettement plus longue.", size=9)
+    pdf.para(distance_method_text(bundle), size=9)
     pdf.h2("Sources et licences")
     pdf.data_table(["Données", "Source", "Licence"], common.SOURCES, [48, 92, 40], size=8)
     pdf.h2("Données personnelles")
@@ -272,6 +270,20 @@ def methods_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
              "restreinte aux personnes qui en ont besoin." if include_contacts else
              "Les contacts des lieux (données personnelles) ne figurent pas dans ce document.",
              size=9)
+
+
+def distance_method_text(bundle: Bundle) -> str:
+    """How the report's distances and travel times were computed: the label of the provider
+    the bundle's figures came from (``meta["distance_method"]``). A snapshot taken before that
+    key existed was computed with the estimate, and says so."""
+    label = common.clean_text(bundle.meta.get("distance_method")) or EstimatedRoad().label
+    if label.casefold().startswith("estimation"):
+        return (f"{label}. Les distances et temps cités par l'observatoire sont des "
+                "estimations, non des itinéraires : en vallée de montagne, la route réelle "
+                "peut être nettement plus longue.")
+    return (f"{label}. Les distances et temps de trajet cités par l'observatoire sont lus "
+            "dans cette source ; un trajet qu'elle ne contient pas est calculé à vol d'oiseau "
+            "avec un facteur de détour routier.")
 
 
 def annex_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
