@@ -20,6 +20,9 @@ TABLES = ("places", "evaluations", "criteria", "maturity_rules", "epci", "commun
           "consortia", "consortium_members", "equipment")
 # Columns holding personal data: left out of exports unless the analyst includes them.
 # Names of people: contacts, evaluators, and the analyst who adopted a maturity rule.
+# The ``meta`` key naming the distance provider that produced the bundle's figures (its
+# ``label``); absent from snapshots taken before it existed, whose figures came from the estimate.
+DISTANCE_METHOD = "distance_method"
 PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",),
                     "maturity_rules": ("set_by",)}
 
@@ -35,7 +38,12 @@ class Bundle:
     tables: dict[str, pd.DataFrame]
     communes_geometry: gpd.GeoDataFrame  # insee + geometry, WGS84
     indicators: dict = field(default_factory=dict)
-    meta: dict[str, str] = field(default_factory=dict)  # territory metadata
+    meta: dict[str, str] = field(default_factory=dict)  # territory metadata + DISTANCE_METHOD
+
+    @property
+    def distance_method(self) -> str | None:
+        """The label of the distance provider of the figures; None for an older snapshot."""
+        return self.meta.get(DISTANCE_METHOD)
 
     @property
     def places(self) -> pd.DataFrame:

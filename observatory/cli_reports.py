@@ -5,52 +5,23 @@ from __future__ import annotations
 import json
 import sys
 
-from observatory import cli_common, evolution, files
-from observatory.snapshots import SnapshotError
-from observatory.store import db, live
-from observatory.store import snapshots as store_snapshots
+from observatory import auth, cli_common, evolution, exports, files, formatting
+from observatory.service import reports
 
-CURRENT = "current"
-
-
-def _open(args, read_only: bool):
-    from observatory.cli import _open_read_only, existing_db  # shared with the main CLI
-
-    if read_only:
-        return _open_read_only(args)
-    con = db.connect(existing_db(args))
-    db.migrate(con)
-    return con
-
-
-def _bundle(con, ref: str):
-    """A snapshot by id, or the live data for 'current'."""
-    if ref == CURRENT:
-        return live.bundle(con, label="Aujourd'hui", created_by="")
-    try:
-        return store_snapshots.read(con, int(ref))
-    except ValueError as exc:
-        raise SnapshotError(f"« {ref} » n'est ni un numéro d'instantané ni « current ».") from exc
+CURRENT = reports.CURRENT
 
 
 def cmd_create(args) -> int:
-    con = _open(args, read_only=False)
-    try:
-        bundle = live.bundle(con, label=args.label, created_by=cli_common.actor(args))
-        with db.transaction(con):
-            new_id = store_snapshots.create(con, bundle)
-    finally:
-        con.close()
-    print(f"Instantané {new_id} « {args.label} » créé ({len(bundle.places)} lieux).")
+    with cli_common.session(args) as con:
+        created = reports.create_snapshot(con, args.label, cli_common.actor(args),
+                                          cli_common.settings_for(args))
+    print(f"Instantané {created.id} « {created.label} » créé ({created.places} lieux).")
     return 0
 
 
 def cmd_list(args) -> int:
-    con = _open(args, read_only=True)
-    try:
-        catalogue = store_snapshots.catalogue(con)
-    finally:
-        con.close()
+    with cli_common.session(args, read_only=True) as con:
+        catalogue = reports.catalogue(con)
     records = [{"id": int(r.id), "label": r.label, "created_at": r.created_at.isoformat(),
                 "created_by": r.created_by, "places": int(r.places),
                 "mature": None if r.mature is None else int(r.mature), "checksum": r.checksum}
@@ -66,11 +37,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    con = _open(args, read_only=True)
-    try:
-        change = evolution.compare(_bundle(con, args.before), _bundle(con, args.after))
-    finally:
-        con.close()
+    before, after = reports.parse_source(args.before), reports.parse_source(args.after)
+    with cli_common.session(args, read_only=True) as con:
+        change = reports.diff(con, before, after, settings=cli_common.settings_for(args))
     if args.json:
         print(json.dumps({name: json.loads(frame.to_json(orient="records", force_ascii=False))
                           for name, frame in change.tables().items()},
@@ -81,50 +50,32 @@ def cmd_diff(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from observatory.cli import CliError
-
     if not args.yes:
-        raise CliError("Suppression définitive : confirmez avec --yes.")
-    con = _open(args, read_only=False)
-    try:
-        with db.transaction(con):
-            store_snapshots.delete(con, args.id)
-    finally:
-        con.close()
+        raise cli_common.CliError("Suppression définitive : confirmez avec --yes.")
+    with cli_common.session(args) as con:
+        reports.delete_snapshot(con, args.id, cli_common.actor(args))
     print(f"Instantané {args.id} supprimé.")
     return 0
 
 
+def operator(args) -> auth.User:
+    """Who exports from the command line: whoever may open the database file is its
+    operator, with the analyst's rights (contacts still only with --include-contacts)."""
+    return auth.User(cli_common.actor(args), auth.ANALYST)
+
+
 def cmd_export(args) -> int:
-    from observatory import exports
-
     files.check_target(args.out, args.force)  # before the work: said at once, not after it
-    con = _open(args, read_only=True)
-    try:
-        bundle = _bundle(con, CURRENT if args.current else str(args.snapshot))
-        previous = diff = None
-        if args.format == "pdf":
-            previous = _previous_snapshot(con, bundle, None if args.current else args.snapshot)
-            diff = evolution.compare(previous, bundle) if previous is not None else None
-    finally:
-        con.close()
-    data = exports.build(bundle, args.format, include_contacts=args.include_contacts,
-                         previous=previous, diff=diff)
+    source = CURRENT if args.current else args.snapshot
+    with cli_common.session(args, read_only=True) as con:
+        made = reports.export(con, args.format, source, user=operator(args),
+                              include_contacts=args.include_contacts,
+                              settings=cli_common.settings_for(args))
     # Never over an existing file without --force, never through a link, mode 0600.
-    out = files.write_bytes(args.out, data, force=args.force)
-    print(f"{exports.FORMATS[args.format].label} écrit : {out} ({len(data):,} octets)"
-          .replace(",", " "))
+    out = files.write_bytes(args.out, made.data, force=args.force)
+    print(f"{exports.FORMATS[args.format].label} écrit : {out} "
+          f"({formatting.integer(len(made.data))} octets)")
     return 0
-
-
-def _previous_snapshot(con, bundle, snapshot_id):
-    """The snapshot taken just before this one (or the latest, for the live data)."""
-    catalogue = store_snapshots.catalogue(con)
-    if snapshot_id is not None:
-        catalogue = catalogue[(catalogue["created_at"] < bundle.created_at)
-                              | ((catalogue["created_at"] == bundle.created_at)
-                                 & (catalogue["id"] < snapshot_id))]
-    return store_snapshots.read(con, int(catalogue["id"].iloc[0])) if len(catalogue) else None
 
 
 def register(sub, db_option) -> None:
@@ -161,8 +112,7 @@ def register(sub, db_option) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--snapshot", type=int, metavar="ID")
     source.add_argument("--current", action="store_true")
-    p.add_argument("--format", required=True,
-                   choices=["pdf", "xlsx", "gpkg", "geojson", "csv", "html"])
+    p.add_argument("--format", required=True, choices=list(exports.FORMATS))
     p.add_argument("--out", required=True, metavar="PATH",
                    help="fichier à écrire (mode 600 ; jamais à travers un lien symbolique)")
     p.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe")

@@ -4,11 +4,12 @@ import datetime as dt
 
 import streamlit as st
 
-from observatory import exports, privacy
+from observatory import exports, formatting, privacy
 from observatory.auth import PermissionDenied
+from observatory.service import reports
 from observatory.ui import auth, context, data, fmt
 
-CURRENT = -1
+CURRENT = reports.CURRENT
 
 ctx = context.get()
 st.title("Données : instantanés et exports")
@@ -22,7 +23,7 @@ st.caption("Un instantané fige tout l'observatoire (lieux, évaluations, règle
 can_snapshot = auth.allowed("snapshot")
 left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
-                        max_chars=120)
+                        max_chars=reports.LABEL_MAX_CHARS)
 author = context.author_input("Votre nom", "snap_author", middle)
 right.write("")
 if right.button("Figer", type="primary",
@@ -32,7 +33,7 @@ if right.button("Figer", type="primary",
     except PermissionDenied as exc:
         auth.refusal(exc)
     else:
-        st.toast(f"Instantané « {fmt.md(label.strip())} » créé (n° {new_id}).")
+        st.toast(f"Instantané « {fmt.md(label.strip())} » créé (n° {formatting.integer(new_id)}).")
         st.rerun()
 
 if catalogue.empty:
@@ -46,7 +47,8 @@ else:
     if can_snapshot:
         with st.expander("Supprimer un instantané"):
             doomed = st.selectbox("Instantané", catalogue["id"].astype(int).tolist(),
-                                  format_func=dict(zip(catalogue["id"], catalogue["label"])).get,
+                                  format_func=dict(zip(catalogue["id"], catalogue["label"],
+                                                       strict=True)).get,
                                   key="snap_delete")
             sure = st.checkbox("Je confirme la suppression définitive", key="snap_delete_sure")
             if st.button("Supprimer", disabled=not sure):
@@ -58,8 +60,9 @@ else:
                     st.rerun()
 
 st.subheader("Exporter")
-sources = {CURRENT: f"Vue actuelle ({len(ctx.filtered)} lieu(x) selon les filtres)",
-           **{int(r.id): f"Instantané « {r.label} » ({r.created_at:%d/%m/%Y})"
+sources = {CURRENT: f"Vue actuelle ({formatting.integer(len(ctx.filtered))} lieu(x) selon les "
+                    "filtres)",
+           **{int(r.id): f"Instantané « {r.label} » ({formatting.long_date(r.created_at)})"
               for r in catalogue.itertuples()}}
 left, right = st.columns(2)
 source = left.selectbox("Données", list(sources), format_func=sources.get, key="export_source")
@@ -77,17 +80,15 @@ def prepare() -> bytes:
         bundle = (data.live_bundle(path, tuple(int(i) for i in ctx.filtered["id"]))
                   if source == CURRENT else data.snapshot(path, source))
         previous = None
-        older = catalogue[catalogue["id"] != source]
-        if source != CURRENT:
-            older = older[older["created_at"] <= bundle.created_at]
-        if kind == "pdf" and len(older):
+        if kind in reports.COMPARED_FORMATS:  # the same previous snapshot as the CLI's export
             status.update(label="Comparaison avec l'instantané précédent…")
-            previous = data.snapshot(path, int(older["id"].iloc[0]))
+            previous = data.previous_snapshot(path, source)
         status.update(label=f"Construction : {exports.FORMATS[kind].label}…")
         # The role is checked there: contacts only for those who may export them.
         payload = data.export_file(bundle, kind, include_contacts=include_contacts,
                                    previous=previous)
-        status.update(label=f"Prêt : {fmt.integer(len(payload))} octets", state="complete")
+        status.update(label=f"Prêt : {formatting.integer(len(payload))} octets",
+                      state="complete")
     return payload
 
 
@@ -98,10 +99,7 @@ if st.button("Préparer le fichier", key="export_build"):
     except PermissionDenied as exc:
         auth.refusal(exc)
     else:
-        stamp = dt.date.today().isoformat()
-        name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
-        st.session_state["export_ready"] = (payload, f"observatoire_{name}_{stamp}"
-                                            f"{exports.FORMATS[kind].extension}",
+        st.session_state["export_ready"] = (payload, reports.export_filename(source, kind),
                                             exports.FORMATS[kind].mime,
                                             auth.current_user().name)
 

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from observatory import evolution
+from observatory import evolution, formatting
 from observatory.exports import excel
-from observatory.ui import charts, context, data, fmt
+from observatory.service import reports
+from observatory.ui import charts, context, data
 
-TODAY = -1
+TODAY = reports.CURRENT
 
 ctx = context.get()
 st.title("Évolutions")
@@ -19,7 +20,8 @@ if catalogue.empty:
     st.stop()
 
 labels = {TODAY: "Aujourd'hui (données actuelles)",
-          **{int(r.id): f"{r.label} — {r.created_at:%d/%m/%Y}" for r in catalogue.itertuples()}}
+          **{int(r.id): f"{r.label} — {formatting.long_date(r.created_at)}"
+             for r in catalogue.itertuples()}}
 ordered = catalogue["id"].astype(int).tolist()  # newest first
 left, right = st.columns(2)
 before_id = left.selectbox("Avant", ordered, index=0, format_func=labels.get, key="evo_before")
@@ -30,16 +32,17 @@ if before_id == after_id:
     st.stop()
 
 
-def load(snapshot_id: int):
-    return data.live_bundle(path) if snapshot_id == TODAY else data.snapshot(path, snapshot_id)
+def load(source):
+    return data.live_bundle(path) if source == TODAY else data.snapshot(path, source)
 
 
 change = evolution.compare(load(before_id), load(after_id))
 figures = change.figures.set_index("indicateur")
 cols = st.columns(4)
-for col, key in zip(cols, ["Lieux", "Lieux matures", "Consortiums constitués", "Équipements"]):
+for col, key in zip(cols, ["Lieux", "Lieux matures", "Consortiums constitués", "Équipements"],
+                    strict=True):
     row = figures.loc[key]
-    col.metric(key, fmt.integer(row["après"]), delta=int(row["écart"]) or None)
+    col.metric(key, formatting.integer(row["après"]), delta=int(row["écart"]) or None)
 
 if change.is_empty():
     st.success("Aucun changement de lieux, de scores, de consortiums ni d'équipements entre ces "
@@ -67,5 +70,6 @@ with st.expander("Tous les chiffres clés"):
 
 st.download_button(
     "Télécharger la comparaison (Excel)", data=excel.frames_workbook(change.tables()),
-    file_name=f"evolution_{before_id}_{after_id}.xlsx".replace("-1", "aujourdhui"),
+    file_name="evolution_{}_{}.xlsx".format(*("aujourdhui" if s == TODAY else s
+                                              for s in (before_id, after_id))),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from observatory import catalogue, indicators
-from observatory.bundle import Bundle
+from observatory.bundle import DISTANCE_METHOD, Bundle
 from observatory.store import consortia, db, evaluations, places, rules, territory
 
 
@@ -24,9 +24,15 @@ def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd
 
 
 def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
-           place_ids: Iterable[int] | None = None) -> Bundle:
+           place_ids: Iterable[int] | None = None, distance_method: str | None = None) -> Bundle:
     """Everything the observatory holds now; ``place_ids`` restricts to a filtered view
-    (places, their evaluations and the consortia made only of them)."""
+    (places, their evaluations and the consortia made only of them).
+
+    ``distance_method``, the label of the distance provider in force, is recorded in the
+    bundle's meta under ``DISTANCE_METHOD`` (frozen with a snapshot): the use cases
+    (``observatory.service.reports``) always give it; a bundle without it is read as made
+    with the estimate, like the snapshots taken before the key existed.
+    """
     rule = rules.current(con)
     current = catalogue.annotate(places.current(con), rule)
     history = evaluations.history(con)
@@ -41,6 +47,8 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
         columns={"id": "consortium_id", "member_ids": "place_id"}).dropna()
     communes = territory.communes(con)
     meta = territory.meta(con)
+    if distance_method is not None:
+        meta[DISTANCE_METHOD] = distance_method
     tables = {
         "places": current.reset_index(drop=True),
         "evaluations": history.reset_index(drop=True),

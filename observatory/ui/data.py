@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from observatory import auth as auth_rules
-from observatory import bootstrap, catalogue, config, editing, evolution, exports
+from observatory import bootstrap, catalogue, config, editing
 from observatory.auth import User
 from observatory.maturity import MaturityRule
 from observatory.bundle import Bundle
@@ -31,9 +31,10 @@ from observatory.equipment import Equipment
 from observatory.store import consortia as store_consortia
 from observatory.store import equipment as store_equipment
 from observatory.store import imports as store_imports
-from observatory.store import audit, db, evaluations, live, places, rules, territory
-from observatory.store import snapshots as store_snapshots
+from observatory.store import audit, db, evaluations, places, rules, territory
 from observatory.territory.config import load_territory_config
+from observatory.service import reports
+from observatory.settings import current as current_settings
 from observatory.ui import auth as ui_auth
 from observatory.ui import maps
 
@@ -214,33 +215,46 @@ def archive_consortium(consortium_id: int, changed_by: str | None = None) -> Non
     write("edit", store_consortia.archive, consortium_id, name)
 
 
+def _settings(path: str):
+    """The environment's settings, for the database ``path`` the page reads."""
+    return current_settings().with_db(path)
+
+
 @st.cache_data(show_spinner=False)
 def snapshot_catalogue(path: str) -> pd.DataFrame:
-    return read(store_snapshots.catalogue)
+    return read(reports.catalogue)
 
 
 @st.cache_data(show_spinner="Lecture de l'instantané…")
 def snapshot(path: str, snapshot_id: int) -> Bundle:
-    return read(store_snapshots.read, snapshot_id)
+    return read(reports.bundle, snapshot_id, settings=_settings(path))
 
 
 @st.cache_data(show_spinner=False)
 def live_bundle(path: str, place_ids: tuple[int, ...] | None = None) -> Bundle:
     """Today's data (restricted to ``place_ids`` for the filtered view)."""
-    return read(live.bundle, label="Aujourd'hui", created_by="", place_ids=place_ids)
+    return read(reports.bundle, reports.CURRENT, place_ids=place_ids, settings=_settings(path))
+
+
+def previous_snapshot(path: str, source: int | str | None) -> Bundle | None:
+    """The snapshot a report of ``source`` compares with (``reports.previous_id``'s rule)."""
+    found = reports.previous_id(snapshot_catalogue(path), source)
+    return None if found is None else snapshot(path, found)
 
 
 def create_snapshot(label: str, created_by: str | None = None) -> int:
     name = actor_name(acting_user("snapshot"), created_by)
-
-    def freeze(con):
-        return store_snapshots.create(con, live.bundle(con, label=label, created_by=name))
-
-    return write("snapshot", freeze)
+    with _WRITE_LOCK:
+        created = read(reports.create_snapshot, label, name, _settings(db_path()))
+    invalidate()
+    return created.id
 
 
 def delete_snapshot(snapshot_id: int) -> None:
-    write("snapshot", store_snapshots.delete, snapshot_id)
+    name = actor_name(acting_user("snapshot"))
+    with _WRITE_LOCK:
+        read(reports.delete_snapshot, snapshot_id, name)
+    invalidate()
 
 
 def export_file(bundle: Bundle, kind: str, *, include_contacts: bool = False,
@@ -248,13 +262,10 @@ def export_file(bundle: Bundle, kind: str, *, include_contacts: bool = False,
     """The bytes of an export for the logged-in user; with contacts only if they may export them.
 
     ``previous`` (the snapshot before, for the PDF) is stripped the same way, and the
-    comparison is made between the stripped bundles, so no personal value leaks through it.
+    comparison is made between the stripped bundles (``reports.export_bundles``).
     """
-    user = ui_auth.current_user()
-    shown = bundle.for_export(user, include_contacts)
-    before = previous.for_export(user, include_contacts) if previous is not None else None
-    diff = evolution.compare(before, shown) if before is not None else None
-    return exports.build(shown, kind, include_contacts=include_contacts, previous=before, diff=diff)
+    return reports.export_bundles(bundle, kind, user=ui_auth.current_user(),
+                                  include_contacts=include_contacts, previous=previous)
 
 
 @st.cache_data(show_spinner=False)
