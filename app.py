@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from observatory import settings
 from observatory.auth import PermissionDenied
 from observatory.errors import StoreError
 from observatory.ui import auth, context, fmt, maps, pages, sidebar
@@ -12,6 +13,11 @@ maps.use_local_assets()
 st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="static/favicon.png",
                    layout="wide")
+try:  # a setting that cannot be read: say which, in French, instead of a traceback
+    settings.current()
+except settings.SettingsError as exc:
+    st.error(f"L'application n'a pas pu démarrer. {fmt.md(exc)}")
+    st.stop()
 
 navigation = st.navigation([
     st.Page(page.path, title=page.title, icon=page.icon, default=page.default)

@@ -150,6 +150,18 @@ def test_every_listed_page_runs_with_the_shared_sidebar(make_app, app_db):
         assert toggle(at, "Lieux matures seulement") is not None, page
 
 
+def test_a_setting_that_cannot_be_read_is_explained_in_french(make_app, app_db, monkeypatch):
+    make = make_app  # sets OBSERVATORY_TILES=off; the variable below replaces it
+    monkeypatch.setenv("OBSERVATORY_CIRCUITY", "beaucoup")
+    at = make(app_db)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]  # no traceback
+    [error] = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # as read on screen
+    assert error.startswith("L'application n'a pas pu démarrer.")
+    assert "OBSERVATORY_CIRCUITY" in error and "beaucoup" in error
+    assert not at.title  # no page drawn on settings it cannot trust
+
+
 # --- every page ---------------------------------------------------------------------------
 
 def test_every_page_runs_and_shows_its_french_title_and_the_demo_banner(make_app, app_db):
