@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from observatory.eligibility import CALL_YEARS
 from observatory import errors
+from observatory.eligibility import CALL_YEARS
 from observatory.errors import UserInputError
+from observatory.formatting import integer, is_missing
 from observatory.model import CONSORTIUM_STATUSES
 
 # A consortium is "formed" (the measure's indicator) once it exists beyond the idea stage:
 # submitted to the call, funded, or refused (it was formed all the same).
 FORMED_STATUSES = ("submitted", "funded", "refused")
+NAME_MAX_CHARS = 200
+DESCRIPTION_MAX_CHARS = 5000
 
 
 class ConsortiumError(UserInputError):
@@ -41,8 +44,8 @@ class Consortium:
         problems = []
         if not self.name.strip():
             problems.append("Donnez un nom au consortium.")
-        if len(self.name) > 200:
-            problems.append("Le nom du consortium dépasse 200 caractères.")
+        if len(self.name) > NAME_MAX_CHARS:
+            problems.append(f"Le nom du consortium dépasse {integer(NAME_MAX_CHARS)} caractères.")
         if len(set(self.member_ids)) < 2:
             problems.append("Un consortium réunit au moins deux lieux.")
         if self.lead_place_id not in self.member_ids:
@@ -54,8 +57,8 @@ class Consortium:
                             f"{CALL_YEARS[-1]}.")
         if self.status not in CONSORTIUM_STATUSES:
             problems.append(f"Statut inconnu : {self.status}.")
-        if len(self.description) > 5000:
-            problems.append("La description dépasse 5 000 caractères.")
+        if len(self.description) > DESCRIPTION_MAX_CHARS:
+            problems.append(f"La description dépasse {integer(DESCRIPTION_MAX_CHARS)} caractères.")
         if problems:
             raise ConsortiumError(" ".join(problems))
 
@@ -82,6 +85,6 @@ def from_row(row: dict) -> Consortium:
     return Consortium(
         id=int(row["id"]), name=row["name"], member_ids=list(row["member_ids"]),
         lead_place_id=int(row["lead_place_id"]),
-        location_place_id=None if location is None or location != location else int(location),
+        location_place_id=None if is_missing(location) else int(location),
         call_year=int(row["call_year"]), status=row["status"],
         description=row.get("description") or "", version=int(row["version"]))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from observatory.formatting import is_missing
+
 CALL_YEARS: tuple[int, ...] = tuple(range(2023, 2029))  # appels à projets 2023–2028
 
 
@@ -58,7 +60,7 @@ def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) 
     reasons = []
     for member in members.to_dict(orient="records"):
         year = member.get("opening_year")
-        if year is None or year != year:
+        if is_missing(year):
             reasons.append(f"{_name(member)} : année d'ouverture inconnue, impossible de vérifier "
                            f"les {rules.min_years_open} ans d'existence.")
             continue
@@ -82,7 +84,7 @@ def check_legal_forms(members: pd.DataFrame, rules: MeasureRules) -> Check:
     reasons = []
     for member in members.to_dict(orient="records"):
         form = member.get("legal_status")
-        if not form or form != form:
+        if is_missing(form) or not form:
             reasons.append(f"{_name(member)} : forme juridique non renseignée ({allowed} admises).")
         elif form not in rules.allowed_legal_forms:
             reasons.append(f"{_name(member)} : la forme « {form} » n'est pas admise "

@@ -1,13 +1,13 @@
 """Consortiums: build, check, save and follow the consortia answering the annual call."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import eligibility
-from observatory.consortia import ConflictError, Consortium, ConsortiumError, from_row
+from observatory import eligibility, settings
+from observatory.consortia import (DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, ConflictError,
+                                   Consortium, ConsortiumError, from_row)
+from observatory.formatting import is_missing
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.ui import auth, context, data, eligibility_view, fmt, maps
@@ -18,7 +18,8 @@ NEW = 0
 ctx = context.get()
 st.title("Consortiums")
 saved = data.consortia(data.db_path())
-label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna("")))
+label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna(""),
+                 strict=True))
 by_id = ctx.places.set_index("id")
 rules = eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")
 
@@ -36,7 +37,7 @@ def load_into_form(record: Consortium) -> None:
         "c_loaded": (record.id or NEW, record.version)})
 
 
-this_year = min(max(dt.date.today().year, CALL_YEARS[0]), CALL_YEARS[-1])
+this_year = settings.current().call_year  # OBSERVATORY_CALL_YEAR, else this year's call
 prefill = st.session_state.pop(BUILDER_PREFILL, None)
 if prefill:
     st.session_state["c_pick"] = NEW
@@ -45,7 +46,8 @@ if prefill:
 if "c_pick_after_save" in st.session_state:
     st.session_state["c_pick"] = st.session_state.pop("c_pick_after_save")
 options = [NEW, *saved["id"].astype(int).tolist()]
-names = {NEW: "➕ Nouveau consortium", **dict(zip(saved["id"].astype(int), saved["name"]))}
+names = {NEW: "➕ Nouveau consortium",
+         **dict(zip(saved["id"].astype(int), saved["name"], strict=True))}
 pick = st.selectbox("Consortium", options, format_func=lambda i: names[i], key="c_pick")
 loaded_id = st.session_state.get("c_loaded", (None, None))[0]
 if loaded_id != pick:
@@ -55,7 +57,7 @@ if loaded_id != pick:
         load_into_form(from_row(saved.set_index("id").loc[pick].to_dict() | {"id": pick}))
 
 with st.container(border=True):
-    st.text_input("Nom du consortium", key="c_name", max_chars=200)
+    st.text_input("Nom du consortium", key="c_name", max_chars=NAME_MAX_CHARS)
     members = st.multiselect("Lieux membres (au moins deux)", ctx.places["id"].tolist(),
                              format_func=lambda i: label.get(i, f"lieu {i}"), key="c_members")
     member_options = members or [-1]
@@ -76,7 +78,8 @@ with st.container(border=True):
                             help="L'indicateur « consortiums constitués » compte les consortiums "
                                  "déposés, financés ou refusés ; une idée n'y compte pas encore.")
     author = context.author_input("Votre nom (historique)", "c_author", middle)
-    description = st.text_area("Projet (quelques lignes)", key="c_description", max_chars=5000)
+    description = st.text_area("Projet (quelques lignes)", key="c_description",
+                               max_chars=DESCRIPTION_MAX_CHARS)
 
     member_rows = ctx.places[ctx.places["id"].isin(members)]
     location_row = by_id.loc[location].to_dict() if location in by_id.index else None
@@ -129,9 +132,10 @@ else:
         eligible=[eligibility.check_consortium(
             ctx.places[ctx.places["id"].isin(ids)], int(year),
             eligibility.location_of(by_id.loc[loc].to_dict()
-                                    if pd.notna(loc) and loc in by_id.index else None), rules).eligible
+                                    if not is_missing(loc) and loc in by_id.index else None),
+            rules).eligible
             for ids, year, loc in zip(saved["member_ids"], saved["call_year"],
-                                      saved["location_place_id"])])
+                                      saved["location_place_id"], strict=True)])
     st.dataframe(overview[["name", "call_year", "status_label", "lead", "members", "eligible"]]
                  .rename(columns={"name": "Nom", "call_year": "Appel", "status_label": "Statut",
                                   "lead": "Chef de file", "members": "Membres",

@@ -3,8 +3,8 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import coverage
-from observatory.distances import EstimatedRoad
+from observatory import coverage, formatting, settings
+from observatory.service import proximity
 from observatory.ui import context, data, fmt, maps
 
 ctx = context.get()
@@ -13,25 +13,28 @@ if ctx.places.empty:
     st.info("Aucun lieu dans l'inventaire : toute la population est hors de portée.")
     st.stop()
 
-provider = EstimatedRoad()
+config = settings.current()
+provider = proximity.provider(config)  # the one data.access measured with
+estimated = provider.is_estimate
 left, middle, right = st.columns(3)
-threshold = left.slider("Seuil (minutes de trajet estimées)", 5, 60, 20, 5, key="cov_minutes")
+threshold = left.slider("Seuil (minutes de trajet" + (" estimées)" if estimated else ")"), 5, 60,
+                        int(coverage.DEFAULT_MINUTES), 5, key="cov_minutes")
 mature = middle.toggle("Vers un lieu mature seulement", key="cov_mature")
 k = right.slider("Nombre d'implantations à suggérer", 0, 10, 3, key="cov_k")
 
 access = data.access(data.db_path())
 summary = coverage.covered(access, threshold_minutes=threshold, mature=mature)
 cols = st.columns(3)
-cols[0].metric("Habitants à portée", fmt.integer(summary.population_covered),
+cols[0].metric("Habitants à portée", formatting.integer(summary.population_covered),
                help=summary.sentence)
-cols[1].metric("Part de la population", fmt.percent(summary.population_covered,
-                                                     summary.population_total))
+cols[1].metric("Part de la population",
+               formatting.percent(summary.population_covered, summary.population_total))
 cols[2].metric("Habitants au-delà du seuil",
-               fmt.integer(summary.population_total - summary.population_covered))
+               formatting.integer(summary.population_total - summary.population_covered))
 st.caption(f"{summary.sentence} {provider.label}.")
 
-suggestions = (coverage.where_next(access, ctx.places, k=k, threshold=threshold,
-                                   provider=provider, mature=mature) if k else None)
+suggestions = (proximity.where_next(access, ctx.places, config, k=k, threshold=threshold,
+                                    mature=mature) if k else None)
 column = "mature_minutes" if mature else "minutes"
 folium_map = maps.build_access_map(
     ctx.communes, access, ctx.places[ctx.places["mature"]] if mature else ctx.places,
@@ -52,10 +55,11 @@ with left:
 with right:
     st.markdown("**Communes les plus éloignées (zones blanches)**")
     far = summary.zones_blanches.head(15)
+    journey = "Trajet (min, est.)" if estimated else "Trajet (min)"
     st.dataframe(far[["name", "population", column]].rename(columns={
-        "name": "Commune", "population": "Habitants", column: "Trajet (min, est.)"}),
+        "name": "Commune", "population": "Habitants", column: journey}),
         hide_index=True, width="stretch",
-        column_config={"Trajet (min, est.)": st.column_config.NumberColumn(format="%.0f")})
+        column_config={journey: st.column_config.NumberColumn(format="%.0f")})
 
 if suggestions is not None and len(suggestions):
     st.markdown(f"**Où un nouveau lieu (ou une étape itinérante) toucherait le plus d'habitants "

@@ -1,13 +1,11 @@
 """Partenaires: ranked partners for one place, and consortia proposed for the whole network."""
 
-import datetime as dt
-
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import eligibility, partners
-from observatory.distances import EstimatedRoad
+from observatory import eligibility, formatting, partners, settings
 from observatory.eligibility import CALL_YEARS
+from observatory.service import proximity
 from observatory.ui import context, eligibility_view, fmt, maps
 
 BUILDER_PREFILL = "builder_prefill"
@@ -18,9 +16,15 @@ if len(ctx.places) < 2:
     st.info("Il faut au moins deux lieux dans l'inventaire pour chercher des partenaires.")
     st.stop()
 
-provider = EstimatedRoad()
+config = settings.current()  # the distance provider, the default call year
+provider = proximity.provider(config)
+estimated = provider.is_estimate
+# « est. » only beside figures that are an estimate (not those of a road-time matrix).
+EST = ", est." if estimated else ""
+MINUTES_COLUMN, ROAD_COLUMN = f"Trajet (min{EST})", f"Route (km{EST})"
 by_id = ctx.places.set_index("id")
-label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna("")))
+label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna(""),
+                 strict=True))
 ONE, NETWORK = "Partenaires d'un lieu", "Consortiums pour tout le réseau"
 # A radio rather than tabs: a Leaflet map drawn in a hidden tab has no size and loses its view.
 view = st.radio("Vue", [ONE, NETWORK], horizontal=True, key="partner_view",
@@ -33,11 +37,11 @@ if view == ONE:
                             format_func=lambda i: label[i], key="partner_place")
     with st.expander("Réglages : distance maximale et poids des critères", expanded=False):
         left, right = st.columns(2)
-        max_minutes = left.slider("Temps de trajet maximal (minutes, estimé)", 5, 120, 40, step=5,
-                                  key="partner_max_minutes")
+        max_minutes = left.slider(
+            "Temps de trajet maximal (minutes" + (", estimé)" if estimated else ")"), 5, 120,
+            int(partners.DEFAULT_MAX_MINUTES), step=5, key="partner_max_minutes")
         call_year = right.selectbox("Appel à projets", CALL_YEARS,
-                                    index=CALL_YEARS.index(min(max(dt.date.today().year,
-                                                                   CALL_YEARS[0]), CALL_YEARS[-1])),
+                                    index=CALL_YEARS.index(config.call_year),
                                     key="partner_call_year")
         cols = st.columns(5)
         weights = partners.Weights(**{
@@ -47,24 +51,22 @@ if view == ONE:
     st.caption(f"Distances : {provider.label}. Le poids « Équipements » ne compte que lorsqu'un "
                "inventaire d'équipements existe.")
 
-    ranked = partners.suggest(ctx.places, place_id, provider=provider, weights=weights,
-                              max_minutes=max_minutes)
+    found = proximity.rank_partners(ctx.places, config, place_id, weights=weights,
+                                    max_minutes=max_minutes, call_year=call_year)
+    ranked = found.ranked
     if ranked.empty:
         st.info(f"Aucun lieu à moins de {max_minutes} minutes : augmentez le temps de trajet maximal.")
     else:
-        ranked["problems"] = eligibility.member_problems(ranked, call_year)
-        table = ranked.assign(
-            rang=range(1, len(ranked) + 1),
-            eligible=ranked["problems"].map(lambda p: not p),
-        )[["rang", "name", "score", "why", "commune", "typology", "minutes", "road_km", "mature",
-           "eligible"]].rename(columns={
-            "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
-            "minutes": "Trajet (min, est.)", "road_km": "Route (km, est.)", "mature": "Mature",
-            "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
+        table = ranked.assign(rang=range(1, len(ranked) + 1))[
+            ["rang", "name", "score", "why", "commune", "typology", "minutes", "road_km", "mature",
+             "eligible"]].rename(columns={
+                "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
+                "minutes": MINUTES_COLUMN, "road_km": ROAD_COLUMN, "mature": "Mature",
+                "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
         st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 420),
                      column_config={
-                         "Trajet (min, est.)": st.column_config.NumberColumn(format="%.0f"),
-                         "Route (km, est.)": st.column_config.NumberColumn(format="%.0f"),
+                         MINUTES_COLUMN: st.column_config.NumberColumn(format="%.0f"),
+                         ROAD_COLUMN: st.column_config.NumberColumn(format="%.0f"),
                          "Score": st.column_config.ProgressColumn(min_value=0, max_value=100,
                                                                   format="%.0f"),
                          "Pourquoi": st.column_config.TextColumn(width="large")})
@@ -96,19 +98,21 @@ if view == NETWORK:
         "seul consortium. Parmi les propositions qui placent le plus de lieux, celle retenue "
         "minimise le temps de trajet total (appariement optimal, pas une heuristique).")
     left, right = st.columns(2)
-    net_minutes = left.slider("Temps de trajet maximal tête – membre (minutes)", 5, 120, 40,
-                              step=5, key="network_max_minutes")
-    max_size = right.slider("Taille maximale d'un consortium (tête comprise)", 2, 10, 5,
-                            key="network_max_size")
-    proposal = partners.propose_network(ctx.places, provider=provider, max_minutes=net_minutes,
-                                        max_size=max_size)
+    net_minutes = left.slider(
+        "Temps de trajet maximal tête – membre (minutes" + (", estimé)" if estimated else ")"),
+        5, 120, int(partners.DEFAULT_MAX_MINUTES), step=5, key="network_max_minutes")
+    max_size = right.slider("Taille maximale d'un consortium (tête comprise)", 2, 10,
+                            proximity.DEFAULT_MAX_SIZE, key="network_max_size")
+    proposal = proximity.network_proposal(ctx.places, config, max_minutes=net_minutes,
+                                          max_size=max_size).proposal
+    st.caption(f"Distances : {provider.label}.")
     summary = proposal.summary()
     cols = st.columns(4)
     cols[0].metric("Consortiums proposés", summary["consortia"])
     cols[1].metric("Lieux rattachés", summary["members"],
                    help=f"{summary['unassigned']} lieu(x) non mature(s) sans tête de réseau à portée")
-    cols[2].metric("Trajet total (min)", fmt.integer(summary["total_minutes"]))
-    cols[3].metric("Trajet le plus long (min)", fmt.integer(summary["worst_minutes"]))
+    cols[2].metric("Trajet total (min)", formatting.integer(summary["total_minutes"]))
+    cols[3].metric("Trajet le plus long (min)", formatting.integer(summary["worst_minutes"]))
     links = proposal.links.copy()
     heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
     links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
@@ -122,10 +126,10 @@ if view == NETWORK:
             head=links["head_id"].map(label), member=links["member_id"].map(label))[
             ["head", "member", "minutes", "road_km"]].rename(columns={
                 "head": "Tête de réseau", "member": "Lieu rattaché",
-                "minutes": "Trajet (min, est.)", "road_km": "Route (km, est.)"}),
+                "minutes": MINUTES_COLUMN, "road_km": ROAD_COLUMN}),
             hide_index=True, width="stretch",
-            column_config={"Trajet (min, est.)": st.column_config.NumberColumn(format="%.0f"),
-                           "Route (km, est.)": st.column_config.NumberColumn(format="%.0f")})
+            column_config={MINUTES_COLUMN: st.column_config.NumberColumn(format="%.0f"),
+                           ROAD_COLUMN: st.column_config.NumberColumn(format="%.0f")})
     if proposal.unassigned:
         st.caption("Sans tête de réseau à portée : "
                    + ", ".join(fmt.md(label[i]) for i in proposal.unassigned))

@@ -89,7 +89,8 @@ def test_every_known_status_is_accepted(status):
 
 
 def test_a_description_longer_than_5000_characters_is_refused():
-    assert "5 000 caractères" in problems_of(valid(description="x" * 5001))
+    # one thousands separator everywhere (observatory.formatting): a narrow no-break space
+    assert "5\u202f000 caractères" in problems_of(valid(description="x" * 5001))
 
 
 def test_every_problem_is_reported_at_once():
