@@ -387,3 +387,30 @@ def test_importer_shows_the_validation_of_the_uploaded_file(make_app, app_db):
     problems = [f.value for f in at.dataframe if "99999" in f.value.to_csv()]
     assert problems, "la ligne refusée n'est pas dans le tableau des problèmes"
     assert not [b for b in at.button if b.label == "Importer"]  # nothing written
+
+
+# --- the distance settings reach the pages ------------------------------------------------
+
+def test_the_pages_compute_and_name_the_distance_provider_of_the_settings(make_app, app_db,
+                                                                          monkeypatch):
+    """OBSERVATORY_CIRCUITY / _SPEED_KMH change the figures and the label the pages print."""
+    import streamlit as st
+
+    from observatory.distances import EstimatedRoad
+
+    default = run(make_app(app_db, page=COUVERTURE))
+    reached = number(metric(default, "Habitants à portée").value)
+    assert EstimatedRoad().label in texts(default)
+
+    monkeypatch.setenv("OBSERVATORY_CIRCUITY", "1.6")
+    monkeypatch.setenv("OBSERVATORY_SPEED_KMH", "35")
+    slow = EstimatedRoad(circuity=1.6, speed_kmh=35)
+    st.cache_data.clear()  # a new server process: the settings are read at start
+    st.cache_resource.clear()
+    at = run(make_app(app_db, page=COUVERTURE))
+    assert slow.label in texts(at)
+    assert number(metric(at, "Habitants à portée").value) < reached  # slower roads reach fewer
+
+    at.switch_page(PARTENAIRES)
+    run(at)
+    assert slow.label in texts(at)
