@@ -11,8 +11,8 @@ maps.use_local_assets()
 # The tables' built-in CSV download writes formulas (=SUM(…)) as typed; the app's own exports
 # neutralise them. Also in .streamlit/config.toml, which is only read from the working folder.
 st.set_option("client.disableDataExport", True)
-st.set_page_config(page_title="Observatoire des lieux de lien social", page_icon="static/favicon.png",
-                   layout="wide")
+st.set_page_config(page_title="Observatoire des lieux de lien social",
+                   page_icon="static/favicon.png", layout="wide")
 try:  # a setting that cannot be read: say which, in French, instead of a traceback
     settings.current()
 except settings.SettingsError as exc:
@@ -32,14 +32,16 @@ except StoreError as exc:
     st.stop()
 st.session_state["_page_context"] = ctx
 sidebar.reset_button()
-st.sidebar.caption(f"{fmt.md(ctx.territory_name)} · {len(ctx.filtered)} lieu(x) affiché(s) sur {len(ctx.places)}")
+st.sidebar.caption(f"{fmt.md(ctx.territory_name)} · {len(ctx.filtered)} lieu(x) affiché(s) "
+                   f"sur {len(ctx.places)}")
 auth.login_box()  # protected mode with a bad accounts file: error and stop
 auth.demo_notice()
 
 if len(ctx.places) and ctx.places["is_demo"].any():
     st.info(
         "**Données de démonstration** : les lieux affichés sont fictifs (noms inventés, "
-        "placés dans de vraies communes). Le territoire, les communes et les populations sont réels. "
+        "placés dans de vraies communes). Le territoire, les communes et les populations sont "
+        "réels. "
         "Pour charger l'inventaire réel, ouvrez la page **Importer** (les données de "
         "démonstration peuvent y être remplacées en une fois).",
         icon=":material/info:",

@@ -61,9 +61,9 @@ def map_args(at: AppTest) -> dict:
 
 
 def map_script(at: AppTest) -> str:
-    """The map's Leaflet script with its JavaScript \\uXXXX escapes decoded.
+    r"""The map's Leaflet script with its JavaScript \uXXXX escapes decoded.
 
-    folium's tojson writes <, > and & as \\u003c, \\u003e, \\u0026: decoding them shows the
+    folium's tojson writes <, > and & as \u003c, \u003e, \u0026: decoding them shows the
     text as the browser will receive it, so an unescaped name would appear here as raw HTML.
     """
     script = map_args(at)["script"]
