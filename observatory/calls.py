@@ -1,10 +1,60 @@
-"""The annual calls for projects: figures per call and per EPCI."""
+"""The annual calls for projects: checks of a call and an application, figures per call and
+per EPCI."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from observatory.eligibility import CALL_YEARS
+from observatory.errors import UserInputError
+from observatory.formatting import integer, is_missing
+from observatory.model import APPLICATION_STATUSES
+
+PLANNED_MAX_CHARS = 2000  # « Équipements prévus » of an application
+DEFAULT_OPENS = (2, 1)  # month, day: a call opens on 1 February by default…
+DEFAULT_CLOSES = (4, 30)  # … and closes on 30 April
+
+
+class CallError(UserInputError):
+    """A call or an application that cannot be saved; the message is in French."""
+
+
+def _amount_ok(value) -> bool:
+    return is_missing(value) or float(value) >= 0
+
+
+def check_call(budget, opens_on, closes_on) -> None:
+    """Refuse a negative budget or a closing date before the opening (``CallError``)."""
+    problems = []
+    if not _amount_ok(budget):
+        problems.append("Le budget doit être un montant positif (en euros).")
+    if not is_missing(opens_on) and not is_missing(closes_on) and closes_on < opens_on:
+        problems.append("La clôture doit suivre l'ouverture.")
+    if problems:
+        raise CallError(" ".join(problems))
+
+
+def check_application(record: Mapping) -> None:
+    """Refuse an application without a call year or consortium, with an unknown status, a
+    negative amount or too long a list of planned equipment (``CallError``)."""
+    problems = []
+    if is_missing(record.get("call_year")):
+        problems.append("Indiquez l'appel à projets de la candidature.")
+    if is_missing(record.get("consortium_id")):
+        problems.append("Choisissez le consortium candidat.")
+    if record.get("status") not in APPLICATION_STATUSES:
+        problems.append(f"Statut inconnu : {record.get('status')}.")
+    for label, key in (("montant demandé", "amount_requested"),
+                       ("montant accordé", "amount_granted")):
+        if not _amount_ok(record.get(key)):
+            problems.append(f"Le {label} doit être un montant positif (en euros).")
+    if len(record.get("equipment_planned") or "") > PLANNED_MAX_CHARS:
+        problems.append(f"Les équipements prévus dépassent {integer(PLANNED_MAX_CHARS)} "
+                        "caractères.")
+    if problems:
+        raise CallError(" ".join(problems))
 
 
 def per_call(calls: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +86,7 @@ def per_epci(applications: pd.DataFrame, consortia: pd.DataFrame,
         return pd.DataFrame(columns=["call_year", "epci_name", "applications", "funded", "granted"])
     where = consortia.set_index("id")
     location = where["location_place_id"].fillna(where["lead_place_id"]).astype(int)
-    epci = dict(zip(places["id"], places["epci_name"]))
+    epci = dict(zip(places["id"], places["epci_name"], strict=True))
     frame = applications.assign(epci_name=applications["consortium_id"].map(location).map(epci))
     return frame.groupby(["call_year", "epci_name"]).agg(
         applications=("id", "count"), funded=("status", lambda s: int((s == "funded").sum())),

@@ -9,8 +9,15 @@ import pandas as pd
 
 from observatory.eligibility import CALL_YEARS
 from observatory.errors import UserInputError
+from observatory.formatting import integer, is_missing
 from observatory.itinerance import location_on
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
+
+
+# Longest name and notes an item may have (the form's max_chars and the validation's limit).
+NAME_MAX_CHARS = 200
+NOTES_MAX_CHARS = 5000
+MAX_AMOUNT_EUR = 10_000_000
 
 
 class EquipmentError(UserInputError):
@@ -37,8 +44,8 @@ class Equipment:
         problems = []
         if not self.name.strip():
             problems.append("Donnez un nom à l'équipement.")
-        if len(self.name) > 200:
-            problems.append("Le nom dépasse 200 caractères.")
+        if len(self.name) > NAME_MAX_CHARS:
+            problems.append(f"Le nom dépasse {integer(NAME_MAX_CHARS)} caractères.")
         if self.category not in EQUIPMENT_CATEGORIES:
             problems.append(f"Catégorie inconnue : {self.category}.")
         if self.condition not in EQUIPMENT_CONDITIONS:
@@ -48,12 +55,12 @@ class Equipment:
                             f"{CALL_YEARS[-1]}.")
         for label, amount in (("montant financé", self.amount_funded),
                               ("valeur d'achat", self.purchase_value)):
-            if amount is not None and (amount != amount or amount < 0 or amount > 10_000_000):
+            if amount is not None and (is_missing(amount) or not 0 <= amount <= MAX_AMOUNT_EUR):
                 problems.append(f"Le {label} doit être un montant positif (en euros).")
         if self.amount_funded and self.call_year is None:
             problems.append("Un équipement financé doit indiquer l'année de l'appel à projets.")
-        if len(self.notes) > 5000:
-            problems.append("Les notes dépassent 5 000 caractères.")
+        if len(self.notes) > NOTES_MAX_CHARS:
+            problems.append(f"Les notes dépassent {integer(NOTES_MAX_CHARS)} caractères.")
         if problems:
             raise EquipmentError(" ".join(problems))
 
@@ -71,10 +78,10 @@ def current_locations(equipment: pd.DataFrame, stays: pd.DataFrame,
 
 def from_row(row: dict) -> Equipment:
     def opt_int(value):
-        return None if value is None or value != value else int(value)
+        return None if is_missing(value) else int(value)
 
     def opt_float(value):
-        return None if value is None or value != value else float(value)
+        return None if is_missing(value) else float(value)
 
     return Equipment(
         id=int(row["id"]), name=row["name"], category=row["category"],
@@ -83,3 +90,17 @@ def from_row(row: dict) -> Equipment:
         call_year=opt_int(row.get("call_year")), amount_funded=opt_float(row.get("amount_funded")),
         purchase_value=opt_float(row.get("purchase_value")), condition=row["condition"],
         notes=row.get("notes") or "", version=int(row["version"]))
+
+
+def with_current_place(equipment: pd.DataFrame, stays: pd.DataFrame,
+                       day: dt.date | None = None) -> pd.DataFrame:
+    """The items with ``current_place_id``: where each is on ``day`` (today by default)."""
+    if equipment.empty:
+        return equipment.assign(current_place_id=pd.Series(dtype="int64"))
+    return equipment.assign(
+        current_place_id=equipment["id"].map(current_locations(equipment, stays, day)))
+
+
+def blank(owner_place_id: int) -> Equipment:
+    """A new item for the form: a tool owned by ``owner_place_id``, nothing else filled."""
+    return Equipment(name="", category="tools", owner_place_id=int(owner_place_id))

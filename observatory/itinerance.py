@@ -15,7 +15,7 @@ import pandas as pd
 
 from observatory.distances import DistanceProvider
 from observatory.errors import UserInputError
-from observatory.formatting import is_missing, short_date
+from observatory.formatting import is_missing, number, short_date
 
 # --- CO2 -----------------------------------------------------------------------------------
 # ADEME, Base Empreinte (Base Carbone, transport routier, "Routier2"), as published by ADEME's
@@ -29,6 +29,15 @@ from observatory.formatting import is_missing, short_date
 CO2_KG_PER_KM = 0.218
 CO2_SOURCE = ("ADEME, Base Empreinte (via Impact CO2) : voiture thermique moyenne, "
               "0,218 kg CO2e par km (usage 0,192 + construction 0,0256) ; approximation.")
+
+
+def co2_source(factor: float) -> str:
+    """Where the emission factor of a tour comes from, in French (ADEME's for the default)."""
+    if factor == CO2_KG_PER_KM:
+        return CO2_SOURCE
+    return (f"Facteur d'émission réglé pour cette installation (OBSERVATORY_CO2_KG_PER_KM) : "
+            f"{number(factor, 4)} kg CO2e par km ; la valeur par défaut est celle de l'ADEME "
+            f"({number(CO2_KG_PER_KM, 4)}, voiture thermique moyenne).")
 
 # Held–Karp keeps 2^m × m costs (m = places to order, the start excluded) and does 2^m × m²
 # work: 10 places take ~1 ms, 16 up to 0.2 s and 70 MB (benchmarks/tours.py); each place

@@ -2,13 +2,14 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from observatory import calls as call_figures
-from observatory import eligibility
-from observatory.eligibility import CALL_YEARS
+from observatory import eligibility, settings
+from observatory.errors import UserInputError
+from observatory.formatting import UNIT_SPACE, integer, is_missing
 from observatory.model import APPLICATION_STATUSES
+from observatory.settings import CALL_YEARS
 from observatory.ui import auth, charts, context, data, eligibility_view, fmt
 
 ctx = context.get()
@@ -16,15 +17,15 @@ st.title("Appels à projets")
 path = data.db_path()
 calls, applications = data.calls(path), data.applications(path)
 saved = data.consortia(path)
-consortium_names = dict(zip(saved["id"].astype(int), saved["name"]))
+consortium_names = dict(zip(saved["id"].astype(int), saved["name"], strict=True))
 by_id = ctx.places.set_index("id")
 
 table = call_figures.per_call(calls, applications)
 cols = st.columns(4)
 cols[0].metric("Candidatures", int(table["applications"].sum()))
 cols[1].metric("Financées", int(table["funded"].sum()))
-cols[2].metric("Montants demandés", f"{fmt.integer(table['requested'].sum())} €")
-cols[3].metric("Montants accordés", f"{fmt.integer(table['granted'].sum())} €")
+cols[2].metric("Montants demandés", f"{integer(table['requested'].sum())}{UNIT_SPACE}€")
+cols[3].metric("Montants accordés", f"{integer(table['granted'].sum())}{UNIT_SPACE}€")
 st.dataframe(table.rename(columns={
     "call_year": "Appel", "budget": "Budget (€)", "applications": "Candidatures",
     "funded": "Financées", "requested": "Demandé (€)", "granted": "Accordé (€)",
@@ -40,20 +41,29 @@ if len(by_epci):
 if auth.allowed("edit"):
     left, right = st.columns(2)
     with left.expander("Paramétrer un appel (budget, dates)"):
-        year = st.selectbox("Année", CALL_YEARS, key="call_year_edit")
+        default_year = settings.current().call_year
+        year = st.selectbox("Année", CALL_YEARS, key="call_year_edit",
+                            index=CALL_YEARS.index(default_year)
+                            if default_year in CALL_YEARS else 0)
         known = calls.set_index("year").loc[year] if year in set(calls["year"]) else None
         with st.form(f"call_form_{year}"):
             budget = st.number_input("Budget (€)", min_value=0.0, step=1000.0,
-                                     value=float(known["budget"]) if known is not None else 0.0)
+                                     value=0.0 if known is None or is_missing(known["budget"])
+                                     else float(known["budget"]))
             opens = st.date_input("Ouverture", value=known["opens_on"] if known is not None
-                                  else dt.date(year, 2, 1), format="DD/MM/YYYY")
+                                  else dt.date(year, *call_figures.DEFAULT_OPENS),
+                                  format="DD/MM/YYYY")
             closes = st.date_input("Clôture", value=known["closes_on"] if known is not None
-                                   else dt.date(year, 4, 30), format="DD/MM/YYYY")
+                                   else dt.date(year, *call_figures.DEFAULT_CLOSES),
+                                   format="DD/MM/YYYY")
+            call_author = context.author_input("Votre nom (historique)", "call_author")
             if st.form_submit_button("Enregistrer l'appel"):
-                if closes < opens:
-                    st.error("La clôture doit suivre l'ouverture.")
+                try:
+                    kept = "" if known is None or is_missing(known["notes"]) else known["notes"]
+                    data.save_call(year, budget, opens, closes, kept, actor=call_author)
+                except UserInputError as exc:
+                    st.error(fmt.md(exc))
                 else:
-                    data.save_call(year, budget, opens, closes)
                     st.rerun()
 
     with right.expander("Enregistrer une candidature"):
@@ -67,7 +77,8 @@ if auth.allowed("edit"):
                                      index=CALL_YEARS.index(int(row["call_year"]))
                                      if int(row["call_year"]) in CALL_YEARS else 0)
             location = row["location_place_id"]
-            place = by_id.loc[int(location)].to_dict() if pd.notna(location) and int(location) in by_id.index else None
+            place = (by_id.loc[int(location)].to_dict()
+                     if not is_missing(location) and int(location) in by_id.index else None)
             eligibility_view.show(eligibility.check_consortium(
                 ctx.places[ctx.places["id"].isin(row["member_ids"])], call_year,
                 eligibility.location_of(place),
@@ -75,15 +86,21 @@ if auth.allowed("edit"):
             with st.form("application_form"):
                 requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0)
                 granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0)
-                planned = st.text_area("Équipements prévus", max_chars=2000)
+                planned = st.text_area("Équipements prévus",
+                                       max_chars=call_figures.PLANNED_MAX_CHARS)
                 status = st.selectbox("Statut", list(APPLICATION_STATUSES),
                                       format_func=APPLICATION_STATUSES.get)
+                app_author = context.author_input("Votre nom (historique)", "app_author")
                 if st.form_submit_button("Enregistrer la candidature"):
-                    data.save_application({
-                        "call_year": call_year, "consortium_id": consortium_id,
-                        "amount_requested": requested, "amount_granted": granted or None,
-                        "equipment_planned": planned, "status": status})
-                    st.rerun()
+                    try:
+                        data.save_application({
+                            "call_year": call_year, "consortium_id": consortium_id,
+                            "amount_requested": requested, "amount_granted": granted or None,
+                            "equipment_planned": planned, "status": status}, actor=app_author)
+                    except UserInputError as exc:
+                        st.error(fmt.md(exc))
+                    else:
+                        st.rerun()
 
 st.subheader(f"Candidatures ({len(applications)})")
 if applications.empty:

@@ -399,3 +399,11 @@ def test_reach_with_the_estimated_road_provider():
 def test_reach_of_an_empty_tour_is_nothing():
     reach = reach_of_tour(STOPS.iloc[0:0], COMMUNES, provider=PROVIDER, minutes=20)
     assert reach.communes.empty and reach.population == 0
+
+
+def test_the_co2_source_names_ademe_for_the_default_and_the_setting_otherwise():
+    from observatory.itinerance import CO2_SOURCE, co2_source
+
+    assert co2_source(CO2_KG_PER_KM) == CO2_SOURCE and "ADEME" in CO2_SOURCE
+    other = co2_source(0.3)
+    assert "OBSERVATORY_CO2_KG_PER_KM" in other and "0,3 kg CO2e par km" in other

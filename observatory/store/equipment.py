@@ -7,8 +7,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from observatory.consortia import ConflictError
 from observatory.equipment import Equipment, EquipmentError
+from observatory.consortia import ConflictError  # its subclass of errors.ConflictError
+from observatory.formatting import is_missing
 from observatory.store import audit
 
 COLUMNS = ("name", "category", "owner_place_id", "consortium_id", "call_year", "amount_funded",
@@ -22,12 +23,13 @@ def _values(item: Equipment) -> dict:
 def _stored(con: duckdb.DuckDBPyConnection, item_id: int) -> dict | None:
     df = con.execute(f"SELECT {', '.join(COLUMNS)}, version FROM equipment WHERE id = ?",
                      [item_id]).df()
-    return None if df.empty else {k: (None if pd.isna(v) else v)
+    return None if df.empty else {k: (None if is_missing(v) else v)
                                   for k, v in df.iloc[0].to_dict().items()}
 
 
-def create(con: duckdb.DuckDBPyConnection, item: Equipment, is_demo: bool = False, *,
-           actor: str) -> int:
+def create(con: duckdb.DuckDBPyConnection, item: Equipment, *, actor: str,
+           is_demo: bool = False) -> int:
+    """Insert a new item, audited under ``actor`` (the account, or the demo loader's name)."""
     item.validate()
     new_id = int(con.execute(
         f"INSERT INTO equipment ({', '.join(COLUMNS)}, is_demo) "
@@ -86,7 +88,7 @@ def _row(con: duckdb.DuckDBPyConnection, table: str, key: str, value) -> dict | 
     df = con.execute(f"SELECT * FROM {table} WHERE {key} = ?", [value]).df()
     if df.empty:
         return None
-    return {k: (None if not isinstance(v, (list, str)) and pd.isna(v) else
+    return {k: (None if is_missing(v) else
                 v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v)
             for k, v in df.iloc[0].to_dict().items() if k not in ("created_at", "updated_at")}
 

@@ -29,12 +29,12 @@ from observatory.bundle import Bundle
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.store import consortia as store_consortia
-from observatory.store import equipment as store_equipment
 from observatory.store import imports as store_imports
 from observatory.store import audit, db, evaluations, places, rules, territory
 from observatory.territory.config import load_territory_config
 from observatory.service import reports
 from observatory.settings import current as current_settings
+from observatory.service import equipment as service_equipment
 from observatory.ui import auth as ui_auth
 from observatory.ui import maps
 
@@ -268,55 +268,66 @@ def export_file(bundle: Bundle, kind: str, *, include_contacts: bool = False,
                                   include_contacts=include_contacts, previous=previous)
 
 
+# --- Equipment, stays, calls and applications (observatory.service.equipment) ------------
+
 @st.cache_data(show_spinner=False)
 def equipment(path: str) -> pd.DataFrame:
-    return read(store_equipment.current)
+    return read(service_equipment.inventory)
 
 
 @st.cache_data(show_spinner=False)
 def stays(path: str) -> pd.DataFrame:
-    return read(store_equipment.stays)
+    return read(service_equipment.stays)
 
 
 @st.cache_data(show_spinner=False)
 def calls(path: str) -> pd.DataFrame:
-    return read(store_equipment.calls)
+    return read(service_equipment.calls)
 
 
 @st.cache_data(show_spinner=False)
 def applications(path: str) -> pd.DataFrame:
-    return read(store_equipment.applications)
+    return read(service_equipment.applications)
 
 
-def save_equipment(item: Equipment) -> int:
-    name = acting_user("edit").name
-    if item.id is None:
-        return write("edit", store_equipment.create, item, actor=name)
-    write("edit", store_equipment.update, item, actor=name)
-    return item.id
+def _write_equipment(action, *args, typed_actor: str | None = None, **kwargs):
+    """Check the « edit » role, run the use case (its own transaction, audited under the
+    account, or the typed name in demonstration mode), forget cached results."""
+    actor = actor_name(acting_user("edit"), typed_actor)
+    with _WRITE_LOCK:
+        result = read(action, *args, actor=actor, **kwargs)
+    invalidate()
+    return result
 
 
-def archive_equipment(item_id: int) -> None:
-    write("edit", store_equipment.archive, item_id, actor=acting_user("edit").name)
+def save_equipment(item: Equipment, actor: str | None = None) -> int:
+    """Create or update an item (version checked); returns its id."""
+    return _write_equipment(service_equipment.save_equipment, item, typed_actor=actor)
 
 
-def add_stay(equipment_id: int, place_id: int, start, end, note: str = "") -> int:
-    return write("edit", store_equipment.add_stay, equipment_id, place_id, start, end, note,
-                 actor=acting_user("edit").name)
+def archive_equipment(item_id: int, actor: str | None = None) -> None:
+    _write_equipment(service_equipment.archive_equipment, item_id, typed_actor=actor)
 
 
-def delete_stay(stay_id: int) -> None:
-    write("edit", store_equipment.delete_stay, stay_id, actor=acting_user("edit").name)
+def add_stay(equipment_id: int, place_id: int, start, end, note: str = "",
+             actor: str | None = None, place_names: dict | None = None) -> int:
+    """Book a stay (``StayRefused`` with its reasons when it overlaps another)."""
+    return _write_equipment(service_equipment.add_stay, equipment_id, place_id, start, end,
+                            note, typed_actor=actor, place_names=place_names)
 
 
-def save_call(year: int, budget, opens_on, closes_on, notes: str = "") -> None:
-    write("edit", store_equipment.save_call, year, budget, opens_on, closes_on, notes,
-          actor=acting_user("edit").name)
+def delete_stay(stay_id: int, actor: str | None = None) -> None:
+    _write_equipment(service_equipment.delete_stay, stay_id, typed_actor=actor)
 
 
-def save_application(record: dict) -> int:
-    return write("edit", store_equipment.save_application, record,
-                 actor=acting_user("edit").name)
+def save_call(year: int, budget, opens_on, closes_on, notes: str = "",
+              actor: str | None = None) -> None:
+    _write_equipment(service_equipment.save_call, year, budget, opens_on, closes_on, notes,
+                     typed_actor=actor)
+
+
+def save_application(record: dict, actor: str | None = None) -> int:
+    return _write_equipment(service_equipment.save_application, record, typed_actor=actor)
 
 
 @st.cache_data(show_spinner="Calcul des temps d'accès…")
