@@ -30,7 +30,7 @@ def existing_data(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         " (SELECT count(*) FROM equipment WHERE NOT is_demo),"
         " (SELECT count(*) FROM calls)").fetchone()
     labels = ("lieu(x)", "consortium(s)", "équipement(s)", "appel(s) à projets")
-    return {label: int(n) for label, n in zip(labels, counts) if n}
+    return {label: int(n) for label, n in zip(labels, counts, strict=True) if n}
 
 
 def system_user() -> str:
@@ -93,8 +93,7 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
     return True
 
 
-def add_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None, *,
-             into_existing: bool = False) -> int:
+def add_demo(con: duckdb.DuckDBPyConnection, actor: str, *, into_existing: bool = False) -> int:
     """Insert the demonstration data unless it is already there: places and evaluations,
     then consortia, equipment, stays and calls built on them; one transaction, one audit
     entry naming ``actor`` (who asked for it).
@@ -111,7 +110,9 @@ def add_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None, *,
         raise NotEmpty(f"La base contient déjà des données ({held}) : les données de "
                        "démonstration ne sont chargées que dans une base vide. Rien n'a été "
                        "modifié.")
-    actor = (actor or "").strip() or _system_actor()
+    actor = str(actor or "").strip()
+    if not actor:
+        raise ValueError("actor is required: the audit trail names who loaded the demonstration")
     demo_places, demo_evaluations = demo.generate(territory.communes(con))
     with db.transaction(con):
         kept_calls = sorted(int(y) for y in equipment.calls(con)["year"])
@@ -162,7 +163,7 @@ def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False,
         report = InitReport(migrations_applied=db.migrate(con))
         report.territory_loaded = load_territory(con, config)
         if with_demo:
-            report.demo_places_added = add_demo(con, actor)
+            report.demo_places_added = add_demo(con, (actor or "").strip() or _system_actor())
         report.schema_version = db.schema_version(con)
         con.execute("CHECKPOINT")
     finally:

@@ -8,10 +8,24 @@ from dataclasses import replace
 import pandas as pd
 
 from observatory import importing
+from observatory.formatting import is_blank, is_missing
+from observatory.importing.parsing import MAX_LENGTH
+from observatory.model import SCORE_MAX, SCORE_MIN, SCORE_STEP
+
+# Longest texts a form accepts: the import validation's limits, so that a form never lets
+# through what the validation would refuse (nor refuses what it accepts). For the place form,
+# the evaluation form and any form with a name and free notes (consortia, equipment).
+NAME_MAX_CHARS = MAX_LENGTH["name"]  # 200
+NOTES_MAX_CHARS = MAX_LENGTH["evidence"]  # 5,000
+AUTHOR_MAX_CHARS = 120  # a name typed for the audit trail (demonstration mode)
+
+# The scores a form or a filter offers: SCORE_MIN to SCORE_MAX by SCORE_STEP (0, 0.5 … 4).
+SCORE_OPTIONS = tuple(SCORE_MIN + i * SCORE_STEP
+                      for i in range(int((SCORE_MAX - SCORE_MIN) / SCORE_STEP) + 1))
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
@@ -48,15 +62,6 @@ def check_place(values: Mapping[str, object], communes, existing_places: pd.Data
 CLEARABLE = ("legal_status", "opening_year", "thematics", "website", "contact")
 
 
-def _empty(value: object) -> bool:
-    if isinstance(value, (list, tuple)):
-        return not value
-    try:
-        return value is None or bool(pd.isna(value)) or not str(value).strip()
-    except (TypeError, ValueError):  # an array-like: not a scalar
-        return len(value) == 0
-
-
 def _with_erasures(record, values: Mapping[str, object], existing_places: pd.DataFrame):
     """``record`` with the fields the form emptied set to empty (NULL), as audited changes."""
     if record.action not in (importing.UPDATE, importing.UNCHANGED) or record.place_id is None:
@@ -66,7 +71,7 @@ def _with_erasures(record, values: Mapping[str, object], existing_places: pd.Dat
         return record
     old = stored.iloc[0]
     erased = {key: ([] if key == "thematics" else None) for key in CLEARABLE
-              if key in values and _empty(values[key]) and key in old and not _empty(old[key])}
+              if key in values and is_blank(values[key]) and key in old and not is_blank(old[key])}
     if not erased:
         return record
     changes = dict(record.changes)

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import catalogue
+from observatory import catalogue, formatting
 from observatory.ui import auth, context, data, fmt, maps
 
 ctx = context.get()
@@ -49,7 +49,7 @@ if clicked is not None and clicked != ctx.selected_id():
     st.rerun()
 
 st.caption(
-    f"Fond : contours des communes ({fmt.integer(len(ctx.communes))}), sans connexion nécessaire. "
+    f"Fond : contours des communes ({formatting.integer(len(ctx.communes))}), sans connexion nécessaire. "
     f"{ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : les projets financés "
     "par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un lieu pour le sélectionner.")
 

@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 from observatory import importing
-from observatory.store import StoreError
+from observatory.errors import StoreError
 from observatory.ui import auth, context, data, fmt
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}

@@ -1,9 +1,9 @@
 """Lieux: the table of the filtered places and the profile of one place."""
 
-import pandas as pd
 import streamlit as st
 
 from observatory import distances, privacy
+from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
 from observatory.ui import auth, charts, context, data, fmt, place_forms
@@ -37,7 +37,8 @@ st.caption(f"{len(table)} lieu(x). Cliquez un en-tête de colonne pour trier.")
 
 st.subheader("Fiche d'un lieu")
 ids = ctx.filtered["id"].astype(int).tolist()
-names = dict(zip(ctx.filtered["id"].astype(int), ctx.filtered["name"] + " — " + ctx.filtered["commune"]))
+names = dict(zip(ctx.filtered["id"].astype(int),
+                 ctx.filtered["name"] + " — " + ctx.filtered["commune"], strict=True))
 selected = ctx.selected_id()
 chosen = st.selectbox("Lieu", ids, index=ids.index(selected) if selected in ids else 0,
                       format_func=lambda i: names[i])
@@ -51,7 +52,7 @@ with left:
     st.markdown(
         f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · {fmt.md(place['typology'])} · "
         f"{fmt.md(place['legal_status'] or 'statut non renseigné')} · ouvert en "
-        f"{'?' if pd.isna(place['opening_year']) else int(place['opening_year'])}")
+        f"{'?' if is_missing(place['opening_year']) else int(place['opening_year'])}")
     if place["mature"]:
         st.success("★ Lieu mature selon la règle en vigueur.")
     else:

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from observatory import privacy
-from observatory.maturity import MaturityRule, compare_rules, fmt_score
-from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX
+from observatory import formatting, privacy
+from observatory.maturity import MaturityRule, compare_rules
+from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX, SCORE_MIN, SCORE_STEP
 from observatory.ui import auth, context, data
 
 ctx = context.get()
@@ -23,10 +23,10 @@ st.markdown(f"Avec cette règle, **{mature_now} lieu(x)** sur {len(ctx.places)} 
 
 st.subheader("Essayer d'autres seuils")
 left, right = st.columns(2)
-min_mean = left.slider("Moyenne minimale des cinq critères", 0.0, SCORE_MAX, ctx.rule.min_mean,
-                       step=0.1, format="%.1f", key="rule_min_mean")
-min_each = right.slider("Note minimale sur chaque critère (plancher)", 0.0, SCORE_MAX,
-                        ctx.rule.min_each, step=0.5, format="%.1f", key="rule_min_each")
+min_mean = left.slider("Moyenne minimale des cinq critères", SCORE_MIN, SCORE_MAX,
+                       ctx.rule.min_mean, step=0.1, format="%.1f", key="rule_min_mean")
+min_each = right.slider("Note minimale sur chaque critère (plancher)", SCORE_MIN, SCORE_MAX,
+                        ctx.rule.min_each, step=SCORE_STEP, format="%.1f", key="rule_min_each")
 proposed = MaturityRule(min_mean=round(min_mean, 2), min_each=min_each)
 changes = compare_rules(ctx.places, ctx.rule, proposed) if len(ctx.places) else ctx.places
 after = mature_now + int((changes.get("change") == "devient mature").sum()) - int(
@@ -44,8 +44,8 @@ if proposed != ctx.rule and auth.require("change_rule"):
     author = context.author_input("Votre nom (pour l'historique de la règle)", "rule_author")
     if st.button("Appliquer cette règle", type="primary", disabled=not author.strip()):
         data.save_rule(proposed, author.strip())
-        st.success(f"Règle enregistrée : moyenne ≥ {fmt_score(proposed.min_mean)}, "
-                   f"plancher {fmt_score(proposed.min_each)}.")
+        st.success(f"Règle enregistrée : moyenne ≥ {formatting.threshold(proposed.min_mean)}, "
+                   f"plancher {formatting.threshold(proposed.min_each)}.")
         st.rerun()
 
 with st.expander("Historique de la règle"):

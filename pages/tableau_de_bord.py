@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from observatory import catalogue, consortia, indicators
-from observatory.ui import charts, context, data, fmt
+from observatory import catalogue, consortia, formatting, indicators
+from observatory.ui import charts, context, data
 
 ctx = context.get()
 st.title("Tableau de bord")
@@ -23,9 +23,9 @@ cols[1].metric("Lieux matures", figures["mature"],
 cols[2].metric("Communes avec un lieu",
                f"{figures['communes_with_place']} / {figures['communes']}")
 cols[3].metric("Habitants de ces communes",
-               fmt.integer(figures["population_with_place"]),
-               help=f"sur {fmt.integer(figures['population'])} habitants du périmètre "
-                    f"({fmt.percent(figures['population_with_place'], figures['population'])})")
+               formatting.integer(figures["population_with_place"]),
+               help=f"sur {formatting.integer(figures['population'])} habitants du périmètre "
+                    f"({formatting.percent(figures['population_with_place'], figures['population'])})")
 
 per_epci = catalogue.by_epci(shown, ctx.communes)
 st.subheader("Par intercommunalité")
@@ -51,23 +51,27 @@ path = data.db_path()
 saved, items = data.consortia(path), data.equipment(path)
 tables = {"places": ctx.places, "consortia": saved, "equipment": items}
 figures_7_1 = indicators.compute(tables)
-cols = st.columns(4)
-for col, (key, title) in zip(cols, indicators.INDICATORS.items()):
+cols = st.columns(len(indicators.INDICATORS) + 1)  # the measure's indicators, then the ideas
+for col, (key, title) in zip(cols[:-1], indicators.INDICATORS.items(), strict=True):
     col.metric(title, figures_7_1[key]["total"],
                help="Déposés, financés ou refusés : au-delà du stade de l'idée."
                if key == "consortia_formed" else None)
 ideas = int((saved["status"] == "idea").sum()) if len(saved) else 0
-cols[3].metric("Consortiums en projet (idée)", ideas,
+cols[-1].metric("Consortiums en projet (idée)", ideas,
                help="Enregistrés mais pas encore déposés : ils compteront comme constitués une "
                     "fois déposés à l'appel à projets.")
 money = indicators.amounts(items, data.applications(path))
 share = indicators.involvement(saved, ctx.places)
 cols = st.columns(3)
-cols[0].metric("Montants accordés aux consortiums", f"{fmt.integer(money['consortia_granted_eur'])} €")
+mature_count = int(ctx.places["mature"].sum())
+cols[0].metric("Montants accordés aux consortiums",
+               formatting.integer(money["consortia_granted_eur"]) + formatting.UNIT_SPACE + "€")
 cols[1].metric("Lieux engagés dans un consortium",
-               f"{share['places_involved']} ({fmt.decimal(share['places_share_pct'], 0)} %)")
+               f"{share['places_involved']} "
+               f"({formatting.percent(share['places_involved'], len(ctx.places))})")
 cols[2].metric("Lieux matures engagés",
-               f"{share['mature_involved']} ({fmt.decimal(share['mature_share_pct'], 0)} %)")
+               f"{share['mature_involved']} "
+               f"({formatting.percent(share['mature_involved'], mature_count)})")
 timeline = indicators.over_time(figures_7_1)
 if len(timeline):
     left, right = st.columns(2)

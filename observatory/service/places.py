@@ -23,6 +23,18 @@ from observatory.store import audit, db, evaluations, places, rules, territory
 from observatory.store import erasure as store_erasure
 from observatory.store import imports as store_imports
 from observatory.territory import load
+from observatory.territory.config import load_territory_config
+
+def prepare_database(settings: Settings) -> Path:
+    """The database the app serves: created with the demonstration data (on the settings'
+    territory) when the file is missing, upgraded to the code's schema when it is older."""
+    path = Path(settings.db)
+    if not path.exists():
+        bootstrap.init_database(path, load_territory_config(settings.territory), with_demo=True)
+    with db.session(path) as con:
+        db.migrate(con)
+    return path
+
 
 # Reads: what the pages and the CLI show.
 current_places = core.current_places

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,11 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from observatory import auth
+from observatory import auth, settings
 from observatory.auth import ANONYMOUS, DEMO_USER, LOG, User
-from observatory.store import StoreError, logins
+from observatory.errors import ObservatoryError
+from observatory.service import core
+from observatory.store import logins
 from observatory.ui import fmt
 
 SESSION_KEY = "_auth_user"
@@ -64,7 +65,7 @@ _log_to_server_output()
 
 def _users_path() -> Path | None:
     """$OBSERVATORY_USERS, else ``[auth] users_file`` in .streamlit/secrets.toml, else None."""
-    path = auth.users_path(os.environ)
+    path = settings.current().users
     if path is not None:
         return path
     try:
@@ -130,11 +131,14 @@ def _client() -> str:
 
 @contextmanager
 def _attempts() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short session on the observatory's database, where login attempts are kept."""
-    from observatory.store import db
-    from observatory.ui import data  # imports this module: import it late
+    """A short session on the observatory's database, where login attempts are kept.
 
-    with db.session(data.ensure_database(data.db_path())) as con:
+    The database exists by then: app.py builds the page context (which creates or upgrades
+    it, ``observatory.ui.data.ensure_database``) before it draws the login box. Opened here
+    through the service layer, so that ``ui.data`` (which asks this module who is logged in)
+    is not imported back.
+    """
+    with core.session(settings.current()) as con:
         yield con
 
 
@@ -224,7 +228,7 @@ def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
             wait = auth.lock_wait_s(own, now)
             if wait:
                 logins.record(con, name, client, logins.LOCKED, now)
-    except (StoreError, duckdb.Error) as exc:
+    except (ObservatoryError, duckdb.Error) as exc:  # store errors, a missing database
         LOG.error("login refused, attempts cannot be recorded: %s", exc)
         return STORE_DOWN
     if wait:
@@ -236,7 +240,7 @@ def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
     try:
         with _attempts() as con:
             logins.record(con, name, client, outcome, _now())
-    except (StoreError, duckdb.Error) as exc:
+    except (ObservatoryError, duckdb.Error) as exc:  # store errors, a missing database
         LOG.error("login refused, attempts cannot be recorded: %s", exc)
         return STORE_DOWN  # an attempt that cannot be counted does not log in
     if user is None:

@@ -10,9 +10,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from observatory import filters
-from observatory.maturity import MaturityRule
 from observatory import auth as auth_rules
+from observatory import filters
+from observatory.editing import AUTHOR_MAX_CHARS
+from observatory.maturity import MaturityRule
 from observatory.ui import auth, data, fmt, sidebar
 
 FILTERS = "filters"
@@ -107,7 +108,7 @@ def author_input(label: str, key: str, where=None) -> str:
     asked (the writers record the account whatever is typed)."""
     where = st if where is None else where
     if auth.mode() == auth_rules.DEMO:
-        return where.text_input(label, key=key, max_chars=120).strip()
+        return where.text_input(label, key=key, max_chars=AUTHOR_MAX_CHARS).strip()
     user = auth.current_user()
     if auth.allowed("edit"):
         where.caption(f"Enregistré au nom de **{fmt.md(user.name)}** (votre compte)")

@@ -15,23 +15,22 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from observatory import auth as auth_rules
-from observatory import bootstrap, catalogue, config, editing
+from observatory import settings
 from observatory.auth import User
 from observatory.maturity import MaturityRule
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
+from observatory.service import core
+from observatory.service import imports as import_cases
+from observatory.service import places as place_cases
 from observatory.store import consortia as store_consortia
-from observatory.store import imports as store_imports
-from observatory.store import audit, db, evaluations, places, rules, territory
-from observatory.territory.config import load_territory_config
 from observatory.service import reports
 from observatory.settings import current as current_settings
 from observatory.service import equipment as service_equipment
@@ -46,17 +45,14 @@ _WRITE_LOCK = threading.RLock()
 
 
 def db_path() -> str:
-    return str(config.db_path().resolve())
+    """The database the settings name ($OBSERVATORY_DB), as an absolute path (a cache key)."""
+    return str(settings.current().db.resolve())
 
 
 @st.cache_resource(show_spinner="Préparation de la base…")
 def ensure_database(path: str) -> str:
     """Once per process: create a missing file with the demo data, upgrade an old one."""
-    if not Path(path).exists():
-        cfg = load_territory_config(config.territory_path())
-        bootstrap.init_database(Path(path), cfg, with_demo=True)
-    with db.session(path) as con:
-        db.migrate(con)
+    place_cases.prepare_database(settings.current().with_db(path))
     return path
 
 
@@ -86,52 +82,56 @@ def refresh_if_changed_elsewhere() -> None:
     _seen_files[path] = state
 
 
+def session():
+    """A short-lived connection to the app's database (created or upgraded once first)."""
+    return core.session(settings.current().with_db(ensure_database(db_path())))
+
+
 def read(action, *args, **kwargs):
     """``action(con, *args)`` on a short-lived connection."""
-    with db.session(ensure_database(db_path())) as con:
+    with session() as con:
         return action(con, *args, **kwargs)
 
 
 @st.cache_resource(show_spinner=False)
 def communes(path: str) -> gpd.GeoDataFrame:
     """Shared, not copied at each rerun (35,000 communes for France): callers must not modify it."""
-    return read(territory.communes)
+    return read(place_cases.communes)
 
 
 @st.cache_data(show_spinner=False)
 def territory_meta(path: str) -> dict[str, str]:
-    return read(territory.meta)
+    return read(place_cases.territory_meta)
 
 
 @st.cache_data(show_spinner=False)
 def epci(path: str) -> pd.DataFrame:
-    return read(territory.epci)
+    return read(place_cases.epci)
 
 
 @st.cache_data(show_spinner=False)
 def current_rule(path: str) -> MaturityRule:
-    return read(rules.current)
+    return read(place_cases.current_rule)
 
 
 @st.cache_data(show_spinner=False)
-def raw_places(path: str) -> pd.DataFrame:
-    return read(places.current)
+def annotated_places(path: str) -> pd.DataFrame:
+    return read(place_cases.current_places)
 
 
 def current_places() -> pd.DataFrame:
-    """The places with maturity under the rule in force."""
-    path = db_path()
-    return catalogue.annotate(raw_places(path), current_rule(path))
+    """The places with maturity under the rule in force (cached until a write)."""
+    return annotated_places(db_path())
 
 
 @st.cache_data(show_spinner=False)
 def evaluation_history(path: str, place_id: int) -> pd.DataFrame:
-    return read(evaluations.history, place_id)
+    return read(place_cases.evaluation_history, place_id)
 
 
 @st.cache_data(show_spinner=False)
 def rule_history(path: str) -> pd.DataFrame:
-    return read(rules.history)
+    return read(place_cases.rule_history)
 
 
 @st.cache_data(show_spinner=False)
@@ -142,7 +142,7 @@ def epci_outline_bounds(path: str, sirens: tuple[str, ...]) -> tuple[float, floa
 
 @st.cache_resource(ttl=600, show_spinner=False)
 def online_tiles() -> bool:
-    mode = config.tiles_mode()
+    mode = settings.current().tiles
     return mode == "on" or (mode == "auto" and maps.tiles_reachable())
 
 
@@ -161,7 +161,7 @@ def actor_name(user: User, typed: str | None = None) -> str:
 def write(permission: str, action, *args, **kwargs):
     """Check ``permission``, run ``action(con, *args)`` in one transaction, forget cached results."""
     acting_user(permission)
-    with _WRITE_LOCK, db.session(ensure_database(db_path())) as con, db.transaction(con):
+    with _WRITE_LOCK, session() as con, core.transaction(con):
         result = action(con, *args, **kwargs)
     invalidate()
     return result
@@ -171,18 +171,23 @@ def _remember_own_write() -> None:
     _seen_files[db_path()] = _file_state(db_path())
 
 
+def _run(permission: str, use_case, *args, typed_actor: str | None = None, **kwargs):
+    """Check ``permission``, run a write use case (its own transaction, audited under the
+    account, or the typed name in demonstration mode), forget cached results."""
+    actor = actor_name(acting_user(permission), typed_actor)
+    with _WRITE_LOCK:
+        result = read(use_case, *args, actor=actor, **kwargs)
+    invalidate()
+    return result
+
+
 def save_rule(rule: MaturityRule, set_by: str | None = None) -> None:
-    user = acting_user("change_rule")
-    write("change_rule", rules.save, rule, actor_name(user, set_by))
+    _run("change_rule", place_cases.save_rule, rule, typed_actor=set_by)
 
 
 def add_demo() -> int:
     """Load the demonstration data into an empty observatory (an import: analysts only)."""
-    user = acting_user("import")
-    with _WRITE_LOCK:
-        added = read(bootstrap.add_demo, actor_name(user))  # audited; NotEmpty if not empty
-    invalidate()
-    return added
+    return _run("import", place_cases.add_demo)  # audited; NotEmpty if not empty
 
 
 def invalidate() -> None:
@@ -335,7 +340,8 @@ def access(path: str):
     """Nearest place and nearest mature place of every commune (cached until a write)."""
     from observatory import coverage
 
-    return coverage.nearest(communes(path), current_places())
+    return coverage.nearest(communes(path), current_places(),
+                            provider=settings.current().provider())
 
 
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
@@ -357,36 +363,28 @@ def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
 def _import_preview(path: str, data: bytes, filename: str, kind: str, mapping: dict | None,
                     replace_demo: bool, sheet, options: tuple):
     restored = {k: frozenset(v) if k == "confirmed_renames" else v for k, v in options}
-    state = read(store_imports.read_store, replace_demo)  # short: the file is then checked
-    return store_imports.validate(state, data, filename, kind, mapping=mapping, sheet=sheet,
-                                  **restored)  # without holding the database
+    # The store is read on a short connection, the file then checked without holding it.
+    return import_cases.check_import(session, data, filename, kind, mapping=mapping,
+                                     replace_demo=replace_demo, sheet=sheet, **restored)
 
 
 def import_apply(report, actor: str | None, replace_demo: bool) -> dict[str, int]:
     """Write a validated import in one short transaction (all or nothing), re-checked against
     the store as it is now (``StaleImportError`` when it changed the import)."""
     name = actor_name(acting_user("import"), actor)
-    path = ensure_database(db_path())
     with _WRITE_LOCK:
-        written = store_imports.write(lambda: db.session(path), report, name, replace_demo)
+        written = import_cases.write_import(session, report, actor=name,
+                                            replace_demo=replace_demo)
     invalidate()
     return written
 
 
-def _save_checked(check, typed_actor: str | None) -> tuple:
-    """Validate with ``check(con)`` (a report, as for an import), write it when valid.
-    Returns (report, what was written or None)."""
+def _save_checked(use_case, *args, typed_actor: str | None) -> tuple:
+    """A form checked like an import and written when valid; (report, written or None).
+    Caches are forgotten only when something was written."""
     actor = actor_name(acting_user("edit"), typed_actor)
-
-    def run(con):
-        report = check(con)
-        if not report.ok or not report.to_write():
-            return report, None
-        with db.transaction(con):
-            return report, store_imports.apply(con, report, actor)
-
     with _WRITE_LOCK:
-        result = read(run)
+        result = read(use_case, *args, actor=actor)
     if result[1] is not None:
         invalidate()
     return result
@@ -394,32 +392,28 @@ def _save_checked(check, typed_actor: str | None) -> tuple:
 
 def save_place_form(values: dict, loaded_version: int | None, actor: str | None = None):
     """Validate a place form like an import; write it when valid."""
-    return _save_checked(lambda con: editing.check_place(
-        values, territory.communes(con), places.current(con), loaded_version), actor)
+    return _save_checked(place_cases.save_place_form, values, loaded_version, typed_actor=actor)
 
 
 def save_evaluation_form(values: dict, actor: str | None = None):
-    return _save_checked(lambda con: editing.check_evaluation(
-        values, places.current(con), evaluations.history(con)), actor)
+    return _save_checked(place_cases.save_evaluation_form, values, typed_actor=actor)
 
 
 @st.cache_data(show_spinner=False)
 def place_audit(path: str, place_id: int) -> pd.DataFrame:
-    return read(audit.history, "place", place_id)
+    return read(place_cases.place_audit, place_id)
 
 
 def place_record(place_id: int) -> dict | None:
-    return read(places.get, place_id)
+    return read(place_cases.place_record, place_id)
 
 
 def restore_place(audit_id: int, loaded_version: int, actor: str | None = None) -> int:
-    name = actor_name(acting_user("restore"), actor)
-    return write("restore", places.restore, audit_id, loaded_version, name)
+    return _run("restore", place_cases.restore_place, audit_id, loaded_version, typed_actor=actor)
 
 
 def archive_place(place_id: int, loaded_version: int, actor: str | None = None) -> int:
-    name = actor_name(acting_user("edit"), actor)
-    return write("edit", places.set_archived, place_id, True, loaded_version, name)
+    return _run("edit", place_cases.archive_place, place_id, loaded_version, typed_actor=actor)
 
 
 @st.cache_resource(show_spinner="Préparation du fond de carte…")

@@ -7,12 +7,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from observatory.consortia import ConflictError
+from observatory import editing, formatting
+from observatory.errors import ConflictError
 from observatory.model import (CRITERIA, LEGAL_STATUSES, SCORE_LEVELS, SCORE_MAX, SCORE_MIN,
-                               SCORE_STEP, TYPOLOGIES)
+                               TYPOLOGIES)
 from observatory.ui import context, data
 
-SCORES = [SCORE_MIN + i * SCORE_STEP for i in range(int((SCORE_MAX - SCORE_MIN) / SCORE_STEP) + 1)]
+SCORES = list(editing.SCORE_OPTIONS)
+DEFAULT_SCORE = (SCORE_MIN + SCORE_MAX) / 2  # the middle of the scale: the evaluator moves it
 
 
 def _show(report) -> None:
@@ -26,9 +28,11 @@ def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contac
     """Add (``place`` None) or edit a place; validated exactly like an imported row."""
     place = place or {}
     inside = communes[communes["in_perimeter"]].sort_values("name")
-    insee_names = dict(zip(inside["insee"], inside["name"] + " (" + inside["insee"] + ")"))
+    insee_names = dict(zip(inside["insee"], inside["name"] + " (" + inside["insee"] + ")",
+                           strict=True))
     with st.form(key):
-        name = st.text_input("Nom du lieu", value=place.get("name", ""), max_chars=200)
+        name = st.text_input("Nom du lieu", value=place.get("name", ""),
+                             max_chars=editing.NAME_MAX_CHARS)
         left, right = st.columns(2)
         codes = list(insee_names)
         insee = left.selectbox("Commune", codes, format_func=insee_names.get,
@@ -79,13 +83,14 @@ def evaluation_form(place_id: int, key: str) -> None:
         left, right = st.columns(2)
         when = left.date_input("Date de l'évaluation", value=dt.date.today(), format="DD/MM/YYYY")
         evaluator = right.text_input("Évaluateur ou évaluatrice")
-        cols = st.columns(5)
-        scores = {c.key: cols[k].select_slider(c.short, options=SCORES, value=2.0,
-                                               format_func=lambda v: f"{v:g}".replace(".", ","),
-                                               help=f"{c.label} : {c.description}")
-                  for k, c in enumerate(CRITERIA)}
+        cols = st.columns(len(CRITERIA))
+        scores = {c.key: col.select_slider(c.short, options=SCORES, value=DEFAULT_SCORE,
+                                           format_func=formatting.number,
+                                           help=f"{c.label} : {c.description}")
+                  for col, c in zip(cols, CRITERIA, strict=True)}
         st.caption("Échelle : " + " · ".join(f"{k} {v}" for k, v in SCORE_LEVELS.items()))
-        evidence = st.text_area("Éléments de preuve (visite, documents…)", max_chars=5000)
+        evidence = st.text_area("Éléments de preuve (visite, documents…)",
+                                max_chars=editing.NOTES_MAX_CHARS)
         submitted = st.form_submit_button("Enregistrer l'évaluation", type="primary")
     if not submitted:
         return

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from observatory import filters
-from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX, SCORE_MIN, SCORE_STEP, TYPOLOGIES
-from observatory.maturity import fmt_score
+from observatory import filters, formatting
+from observatory.editing import SCORE_OPTIONS
+from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MIN, TYPOLOGIES
 
 SELECTED = "selected_place"
 PLACE_PARAM = "lieu"
 _KEYS = {"typologies": "f_typologies", "epci": "f_epci", "mature_only": "f_mature",
          "search": "f_search"}
-_SCORE_OPTIONS = [SCORE_MIN + i * SCORE_STEP for i in range(int((SCORE_MAX - SCORE_MIN) / SCORE_STEP) + 1)]
+_SCORE_OPTIONS = list(SCORE_OPTIONS)
 
 
 def _score_key(criterion: str) -> str:
@@ -44,7 +44,7 @@ def _init_from_url(typologies: list[str], epci_codes: list[str], place_ids: set[
 def render(places: pd.DataFrame, epci: pd.DataFrame) -> filters.PlaceFilters:
     """Draw the filters in the sidebar and return them; keeps the URL in step."""
     perimeter = epci[epci["in_perimeter"]]
-    epci_names = dict(zip(perimeter["siren"], perimeter["name"]))
+    epci_names = dict(zip(perimeter["siren"], perimeter["name"], strict=True))
     typologies = sorted(set(TYPOLOGIES) | set(places["typology"].dropna()))
     _init_from_url(typologies, list(epci_names), set(places["id"].astype(int)))
 
@@ -61,7 +61,7 @@ def render(places: pd.DataFrame, epci: pd.DataFrame) -> filters.PlaceFilters:
             for c in CRITERIA:
                 st.select_slider(
                     c.label, options=_SCORE_OPTIONS, key=_score_key(c.key),
-                    format_func=lambda v: f"{fmt_score(v)} – {SCORE_LEVELS[int(v)]}",
+                    format_func=lambda v: f"{formatting.number(v)} – {SCORE_LEVELS[int(v)]}",
                     help=c.description)
 
     current = filters.PlaceFilters(
