@@ -75,7 +75,8 @@ def per_call(calls: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].fillna(0).astype(int)
     for col in ("requested", "granted"):
         out[col] = out[col].astype(float).fillna(0.0)
-    out["budget_used_pct"] = (out["granted"] / out["budget"].where(out["budget"] > 0) * 100).round(1)
+    budget = out["budget"].where(out["budget"] > 0)
+    out["budget_used_pct"] = (out["granted"] / budget * 100).round(1)
     return out
 
 

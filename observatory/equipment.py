@@ -13,7 +13,6 @@ from observatory.formatting import integer, is_missing
 from observatory.itinerance import location_on
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 
-
 # Longest name and notes an item may have (the form's max_chars and the validation's limit).
 NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 5000
@@ -26,6 +25,8 @@ class EquipmentError(UserInputError):
 
 @dataclass
 class Equipment:
+    """An item of the inventory as the form and the store see it (``validate`` before saving)."""
+
     name: str
     category: str
     owner_place_id: int
@@ -104,3 +105,11 @@ def with_current_place(equipment: pd.DataFrame, stays: pd.DataFrame,
 def blank(owner_place_id: int) -> Equipment:
     """A new item for the form: a tool owned by ``owner_place_id``, nothing else filled."""
     return Equipment(name="", category="tools", owner_place_id=int(owner_place_id))
+
+
+def item_labels(equipment: pd.DataFrame) -> dict[int, str]:
+    """A name per item id for pickers; twins (several « Vélo cargo ») get « (n° id) »."""
+    names = equipment["name"].astype(str)
+    twins = names.duplicated(keep=False)
+    names = names.where(~twins, names + " (n° " + equipment["id"].astype(str) + ")")
+    return dict(zip(equipment["id"].astype(int), names, strict=True))

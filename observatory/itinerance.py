@@ -200,6 +200,8 @@ def timeline_frame(stays: pd.DataFrame, items: pd.DataFrame,
 
 @dataclass(frozen=True)
 class Leg:
+    """One leg of a tour: from a place to the next, its road distance and driving time."""
+
     from_id: Any
     to_id: Any
     road_km: float
@@ -411,6 +413,8 @@ def _tour(ids, order, road, minutes, exact, closed, factor, provider) -> Tour:
 # --- Reach ---------------------------------------------------------------------------------
 
 class Reach(NamedTuple):
+    """The communes an itinerant item reaches from its stops, and their inhabitants."""
+
     communes: pd.DataFrame  # the communes reached, with minutes and nearest_stop_id
     population: int
 

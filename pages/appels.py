@@ -82,7 +82,8 @@ if auth.allowed("edit"):
             eligibility_view.show(eligibility.check_consortium(
                 ctx.places[ctx.places["id"].isin(row["member_ids"])], call_year,
                 eligibility.location_of(place),
-                eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")))
+                eligibility.MeasureRules(
+                    excluded_zone_label=ctx.excluded_label or "la zone exclue")))
             with st.form("application_form"):
                 requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0)
                 granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0)

@@ -187,14 +187,14 @@ def brute_force_km(places: pd.DataFrame, start_id, closed: bool) -> float:
     for head in heads:
         for rest in itertools.permutations([k for k in range(len(ids)) if k != head]):
             path = (head, *rest, head) if closed else (head, *rest)
-            best = min(best, sum(road[a, b] for a, b in zip(path, path[1:])))
+            best = min(best, sum(road[a, b] for a, b in itertools.pairwise(path)))
     return best
 
 
 def tour_km(tour, places) -> float:
     ids, road = road_matrix(places)
     index = {pid: k for k, pid in enumerate(ids)}
-    return sum(road[index[a], index[b]] for a, b in zip(tour.stops, tour.stops[1:]))
+    return sum(road[index[a], index[b]] for a, b in itertools.pairwise(tour.stops))
 
 
 CASES = [(n, seed) for n in range(3, 9) for seed in (1, 2, 3)]

@@ -7,8 +7,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from observatory.equipment import Equipment, EquipmentError
 from observatory.consortia import ConflictError  # its subclass of errors.ConflictError
+from observatory.equipment import Equipment, EquipmentError
 from observatory.formatting import is_missing
 from observatory.store import audit
 
@@ -53,10 +53,12 @@ def update(con: duckdb.DuckDBPyConnection, item: Equipment, *, actor: str) -> in
     before = _stored(con, item.id)
     con.execute(
         f"UPDATE equipment SET {', '.join(f'{c} = ?' for c in COLUMNS)}, version = version + 1, "
-        "updated_at = current_timestamp WHERE id = ?", [*(getattr(item, c) for c in COLUMNS), item.id])
+        "updated_at = current_timestamp WHERE id = ?",
+        [*(getattr(item, c) for c in COLUMNS), item.id])
     changed = {c for c in COLUMNS if before.get(c) != getattr(item, c)}
     audit.record(con, actor=actor, entity="equipment", entity_id=item.id, action="update",
-                 old={c: before.get(c) for c in changed}, new={c: getattr(item, c) for c in changed})
+                 old={c: before.get(c) for c in changed},
+                 new={c: getattr(item, c) for c in changed})
     return item.version + 1
 
 

@@ -6,7 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from observatory.eligibility import CALL_YEARS
-from observatory.equipment import NAME_MAX_CHARS, NOTES_MAX_CHARS, Equipment, blank, from_row
+from observatory.equipment import (
+    NAME_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    Equipment,
+    blank,
+    from_row,
+    item_labels,
+)
 from observatory.errors import UserInputError
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 from observatory.ui import context, data, fmt
@@ -26,7 +33,7 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
     ``label`` names the places (« name — commune »).
     """
     ids = items["id"].astype(int).tolist()
-    names = {NEW: "➕ Nouvel équipement", **dict(zip(ids, items["name"], strict=True))}
+    names = {NEW: "➕ Nouvel équipement", **item_labels(items)}
     pick = st.selectbox("Équipement", [NEW, *ids], format_func=names.get, key="eq_pick")
     record = (from_row(items.set_index("id").loc[pick].to_dict() | {"id": pick})
               if pick != NEW else blank(int(places["id"].iloc[0])))

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from observatory import itinerance, maps, settings
-from observatory.equipment import with_current_place
+from observatory.equipment import item_labels, with_current_place
 from observatory.errors import UserInputError
 from observatory.formatting import UNIT_SPACE, decimal, integer, km, minutes
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
@@ -29,7 +29,8 @@ VIEWS = (INVENTORY, ITINERANCE, TOUR)
 NO_PLACE = ("Aucun lieu dans l'observatoire : un équipement appartient à un lieu. Ajoutez "
             "d'abord des lieux (page Lieux) ou importez votre inventaire (page Importer).")
 NO_ITEM = "Aucun équipement enregistré."
-NO_ITINERANT = "Aucun équipement itinérant : cochez « Itinérant » sur un équipement de l'inventaire."
+NO_ITINERANT = ("Aucun équipement itinérant : cochez « Itinérant » sur un équipement de "
+                "l'inventaire.")
 REACH_STEP_MINUTES = 5
 REACH_MAX_MINUTES = 60
 
@@ -158,7 +159,7 @@ def _reach(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
 
 def _stay_editor(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
     st.subheader("Programmer un séjour")
-    item_names = dict(zip(itinerant["id"].astype(int), itinerant["name"], strict=True))
+    item_names = item_labels(itinerant)
     item_id = st.selectbox("Équipement itinérant", list(item_names), format_func=item_names.get,
                            key="it_item")
     stays = inv.stays

@@ -1,0 +1,174 @@
+"""Équipements and Appels à projets through AppTest: empty states, who the audit names, and
+tours computed with the settings' distance provider and CO2 factor."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from observatory.store import db
+from observatory.ui.equipment_views import ITINERANCE, NO_ITINERANT, NO_PLACE, TOUR
+from observatory.ui.pages import by_title
+
+EQUIPEMENTS = by_title("Équipements").path
+APPELS = by_title("Appels à projets").path
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "info", "warning", "error", "success", "subheader", "toast")
+    return "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for k in kinds for e in at.get(k))
+
+
+def view(at: AppTest, name: str) -> AppTest:
+    at.radio(key="equipment_view").set_value(name)
+    return run(at)
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"pas de métrique « {label} » : {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def figure(text: str) -> float:
+    return float(re.sub(r"[^\d,]", "", text).replace(",", "."))
+
+
+def sql(path: Path, query: str, params=()) -> list[tuple]:
+    con = db.connect(path)
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def log_in(at: AppTest) -> None:
+    name = next(t for t in at.sidebar.text_input if "utilisateur" in t.label.lower()
+                or "nom" in t.label.lower())
+    password = next(t for t in at.sidebar.text_input if "passe" in t.label.lower())
+    name.input("alice")
+    password.input("Une-phrase-de-passe-solide-42")
+    next(b for b in at.sidebar.get("form_submit_button") if "connecter" in b.label.lower()).click()
+    run(at)
+
+
+# --- Empty states -------------------------------------------------------------------------
+
+def test_every_view_of_an_empty_database_says_what_to_do_instead_of_a_traceback(make_app,
+                                                                              empty_app_db):
+    at = run(make_app(empty_app_db, page=EQUIPEMENTS))
+    assert metric(at, "Équipements") == "0"
+    assert NO_PLACE in texts(at)
+    for name in (ITINERANCE, TOUR):
+        assert NO_PLACE in texts(view(at, name))
+    at.switch_page(APPELS)
+    run(at)
+    assert "Aucune candidature enregistrée." in texts(at)
+    assert "Formez d'abord un consortium" in texts(at)
+
+
+def test_places_without_equipment_offer_the_form_and_explain_itinerance(make_app, app_db):
+    sql(app_db, "UPDATE equipment SET archived = true")
+    at = run(make_app(app_db, page=EQUIPEMENTS))
+    assert "Aucun équipement enregistré." in texts(at)
+    assert at.selectbox(key="eq_pick").options == ["➕ Nouvel équipement"]
+    for name in (ITINERANCE, TOUR):
+        assert NO_ITINERANT in texts(view(at, name))
+
+
+# --- Who the audit trail names ------------------------------------------------------------
+
+def add_item(at: AppTest, name: str, author: str | None = None) -> AppTest:
+    next(t for t in at.text_input if t.label == "Nom").input(name)
+    if author is not None:
+        next(t for t in at.text_input if t.label == "Votre nom (historique)").input(author)
+    next(b for b in at.get("form_submit_button") if b.label == "Enregistrer").click()
+    return run(at)
+
+
+def created_by(path: Path, name: str) -> list[str]:
+    return [r[0] for r in sql(path, "SELECT a.actor FROM audit_log a JOIN equipment e "
+                                    "ON a.entity = 'equipment' AND a.entity_id = e.id "
+                                    "AND a.action = 'create' WHERE e.name = ?", [name])]
+
+
+def test_an_item_added_in_demonstration_mode_is_audited_under_the_typed_name(make_app, app_db):
+    at = run(make_app(app_db, page=EQUIPEMENTS))
+    add_item(at, "Presse à chaud", author="Camille")
+    assert created_by(app_db, "Presse à chaud") == ["Camille"]
+    assert "Presse à chaud" in set(at.dataframe[0].value["Équipement"])
+
+
+def test_an_item_added_by_a_logged_in_analyst_is_audited_under_the_account(make_app, app_db,
+                                                                         protected):
+    at = run(make_app(app_db, page=EQUIPEMENTS))
+    assert "Réservé aux analystes" in texts(at)
+    log_in(at)
+    assert "Enregistré au nom de alice" in texts(at).replace("*", "")
+    add_item(at, "Brodeuse numérique")
+    assert created_by(app_db, "Brodeuse numérique") == ["alice"]
+
+
+def test_an_overlapping_stay_is_refused_with_its_reason(make_app, app_db):
+    item, place, start, end = sql(app_db, "SELECT s.equipment_id, s.place_id, s.start_date, "
+                                          "s.end_date FROM equipment_stays s JOIN equipment e "
+                                          "ON e.id = s.equipment_id WHERE NOT e.archived "
+                                          "ORDER BY s.id LIMIT 1")[0]
+    before = sql(app_db, "SELECT count(*) FROM equipment_stays")[0][0]
+    at = view(run(make_app(app_db, page=EQUIPEMENTS)), ITINERANCE)
+    at.selectbox(key="it_item").set_value(int(item))
+    at.date_input(key="it_from").set_value(start)
+    at.date_input(key="it_to").set_value(end)
+    next(b for b in at.button if b.label == "Ajouter le séjour").click()
+    run(at)
+    assert "chevauche celui prévu" in texts(at)
+    assert sql(app_db, "SELECT count(*) FROM equipment_stays")[0][0] == before
+
+
+# --- Tours from the settings --------------------------------------------------------------
+
+def tour_of_first_consortium(at: AppTest, app_db: Path) -> AppTest:
+    view(at, TOUR)
+    first = sql(app_db, "SELECT min(id) FROM consortia WHERE NOT archived")[0][0]
+    at.selectbox(key="tour_consortium").set_value(int(first))
+    return run(at)
+
+
+def test_a_tour_is_priced_with_the_co2_factor_of_the_settings(make_app, app_db, monkeypatch):
+    monkeypatch.setenv("OBSERVATORY_CO2_KG_PER_KM", "0.5")
+    at = tour_of_first_consortium(run(make_app(app_db, page=EQUIPEMENTS)), app_db)
+    legs = next(f.value for f in at.dataframe if "De" in f.value.columns)
+    total_km = legs["Route (km, est.)"].sum()
+    assert figure(metric(at, "CO₂ estimé")) == pytest.approx(total_km * 0.5, abs=0.06)
+    shown = texts(at)
+    assert "OBSERVATORY_CO2_KG_PER_KM" in shown and "0,5 kg CO2e par km" in shown
+    assert "vol d'oiseau" in shown  # the estimate's label, named as the provider used
+
+
+def test_a_tour_from_a_road_matrix_is_not_called_an_estimate(make_app, app_db, monkeypatch,
+                                                             tmp_path):
+    first = sql(app_db, "SELECT min(id) FROM consortia WHERE NOT archived")[0][0]
+    members = [r[0] for r in sql(app_db, "SELECT place_id FROM consortium_members "
+                                         "WHERE consortium_id = ?", [first])]
+    lines = ["from_id,to_id,road_km,minutes"] + [
+        f"{a},{b},7,9" for a in members for b in members if a != b]
+    matrix = tmp_path / "matrice.csv"
+    matrix.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("OBSERVATORY_DISTANCE", "matrice")
+    monkeypatch.setenv("OBSERVATORY_DISTANCE_MATRIX", str(matrix))
+    at = tour_of_first_consortium(run(make_app(app_db, page=EQUIPEMENTS)), app_db)
+    legs_count = len(members)  # a closed tour has as many legs as stops
+    assert figure(metric(at, "Distance totale")) == 7 * legs_count
+    assert not [m for m in at.metric if m.label == "Distance totale (est.)"]
+    assert "Matrice de distances routières fournie" in texts(at)
+    legs = next(f.value for f in at.dataframe if "De" in f.value.columns)
+    assert "Route (km)" in legs.columns
