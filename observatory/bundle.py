@@ -29,6 +29,8 @@ PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("ev
 
 @dataclass
 class Bundle:
+    """Every table of the observatory at one moment, with its label, rule and indicators."""
+
     label: str
     created_at: dt.datetime
     created_by: str

@@ -15,7 +15,8 @@ def cmd_create(args) -> int:
     with cli_common.session(args) as con:
         created = reports.create_snapshot(con, args.label, cli_common.actor(args),
                                           cli_common.settings_for(args))
-    print(f"Instantané {created.id} « {created.label} » créé ({created.places} lieux).")
+    print(f"Instantané {created.id} « {created.label} » créé "
+          f"({formatting.count(created.places, 'lieu', 'lieux')}).")
     return 0
 
 
@@ -83,7 +84,8 @@ def register(sub, db_option) -> None:
     snap = sub.add_parser("snapshot", help="instantanés datés de l'observatoire")
     snap_sub = snap.add_subparsers(dest="snapshot_command", required=True)
 
-    p = snap_sub.add_parser("create", help="figer l'observatoire (lieux, scores, règle, consortiums…)")
+    p = snap_sub.add_parser("create",
+                            help="figer l'observatoire (lieux, scores, règle, consortiums…)")
     db_option(p)
     p.add_argument("--label", required=True, help="par exemple « Bilan 2026 »")
     p.add_argument("--by", help="auteur (défaut : l'utilisateur du système)")

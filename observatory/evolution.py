@@ -11,6 +11,8 @@ from observatory.model import CRITERIA
 
 @dataclass
 class Evolution:
+    """What changed between two bundles, as French tables (``tables()``)."""
+
     before_label: str
     after_label: str
     places_added: pd.DataFrame
@@ -96,7 +98,8 @@ def compare(before, after) -> Evolution:
             changes.append({"id": int(pid), "name": b.loc[pid, "name"], "critère": c.label,
                             "avant": a.loc[pid, c.key], "après": b.loc[pid, c.key],
                             "écart": delta})
-    score_changes = pd.DataFrame(changes, columns=["id", "name", "critère", "avant", "après", "écart"])
+    score_changes = pd.DataFrame(changes,
+                                 columns=["id", "name", "critère", "avant", "après", "écart"])
     became = [pid for pid in both if b.loc[pid, "mature"] and not a.loc[pid, "mature"]]
     stopped = [pid for pid in both if a.loc[pid, "mature"] and not b.loc[pid, "mature"]]
 
@@ -138,8 +141,9 @@ def summary_lines(evolution: Evolution) -> list[str]:
                         (e.stopped_mature, "lieu(x) qui ne sont plus matures"),
                         (e.consortia_added, "nouveau(x) consortium(s)"),
                         (e.equipment_added, "nouvel(s) équipement(s)")):
+        named = 0 < len(frame) <= 8
         lines.append(f"- {len(frame)} {text}"
-                     + (" : " + ", ".join(frame["name"].astype(str)) if 0 < len(frame) <= 8 else ""))
+                     + (" : " + ", ".join(frame["name"].astype(str)) if named else ""))
     lines.append(f"- {e.score_changes['id'].nunique() if len(e.score_changes) else 0} lieu(x) "
                  f"dont au moins un score a changé ({len(e.score_changes)} changement(s))")
     return lines

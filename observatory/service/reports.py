@@ -45,6 +45,8 @@ __all__ = ["CURRENT", "DISTANCE_METHOD", "LIVE_LABEL", "CreatedSnapshot", "Expor
 
 @dataclass(frozen=True)
 class CreatedSnapshot:
+    """A snapshot just frozen: its id, its label and how many places it holds."""
+
     id: int
     label: str
     places: int
@@ -192,7 +194,8 @@ def export(con, fmt: str, source: Source, *, user: User, include_contacts: bool 
 
 
 def export_filename(source: Source, fmt: str, today: dt.date | None = None) -> str:
-    """``observatoire_vue-actuelle_2026-12-01.pdf``, ``observatoire_instantane-3_2026-12-01.xlsx``."""
+    """The download name: ``observatoire_vue-actuelle_2026-12-01.pdf`` for today's data,
+    ``observatoire_instantane-3_2026-12-01.xlsx`` for snapshot 3."""
     source = parse_source(source)
     name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
     stamp = (today or dt.date.today()).isoformat()

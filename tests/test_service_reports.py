@@ -1,0 +1,305 @@
+"""The reports use cases (observatory.service.reports), shared by the app and the CLI.
+
+One rule picks the snapshot a report compares with: for today's data, the most recent
+snapshot; for a snapshot, the most recent one strictly before it (earlier ``created_at``,
+ties broken by the smaller id). The app's Données page and ``observatory export`` both go
+through it, so they compare with the same snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from observatory import auth, cli
+from observatory.auth import PermissionDenied
+from observatory.bundle import DISTANCE_METHOD
+from observatory.distances import EstimatedRoad
+from observatory.service import core, reports
+from observatory.settings import Settings
+from observatory.snapshots import SnapshotError
+from observatory.store import snapshots as store_snapshots
+from tests.app.conftest import make_app  # noqa: F401 (the AppTest fixture, for the page)
+from tests.test_exports import pdf_text
+
+T0 = dt.datetime(2026, 3, 1, 9, 0, 0)
+T1 = dt.datetime(2026, 12, 1, 10, 30, 0)
+
+
+@pytest.fixture(autouse=True)
+def no_env_database(monkeypatch):
+    monkeypatch.delenv("OBSERVATORY_DB", raising=False)
+    monkeypatch.delenv("OBSERVATORY_DISTANCE", raising=False)
+    monkeypatch.delenv("OBSERVATORY_DISTANCE_MATRIX", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path, demo_db):
+    path = tmp_path / "observatory.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def settings(db_path) -> Settings:
+    return Settings(db=db_path)
+
+
+def catalogue(*rows: tuple[int, dt.datetime]) -> pd.DataFrame:
+    """A hand-built catalogue, newest first as the store lists it."""
+    frame = pd.DataFrame(rows, columns=["id", "created_at"])
+    return frame.sort_values(["created_at", "id"], ascending=False).reset_index(drop=True)
+
+
+# --- the rule, on hand-built catalogues -----------------------------------------------------
+
+def test_the_first_snapshot_has_no_previous_one():
+    assert reports.previous_id(catalogue((1, T0)), 1) is None
+
+
+def test_no_snapshot_at_all_means_no_comparison_even_for_today():
+    assert reports.previous_id(catalogue(), reports.CURRENT) is None
+    assert reports.previous_id(catalogue(), None) is None
+
+
+def test_todays_data_compares_with_the_most_recent_snapshot():
+    snaps = catalogue((1, T0), (2, T1), (3, T0 + dt.timedelta(days=1)))
+    assert reports.previous_id(snaps, reports.CURRENT) == 2
+    assert reports.previous_id(snaps, None) == 2
+
+
+def test_todays_data_breaks_a_tie_on_the_newest_instant_by_the_larger_id():
+    assert reports.previous_id(catalogue((4, T1), (7, T1), (9, T0)), reports.CURRENT) == 7
+
+
+def test_a_snapshot_compares_with_the_one_taken_strictly_before_it():
+    snaps = catalogue((1, T0), (2, T0 + dt.timedelta(hours=2)), (3, T1))
+    assert reports.previous_id(snaps, 3) == 2
+    assert reports.previous_id(snaps, 2) == 1
+    assert reports.previous_id(snaps, "3") == 2  # the CLI's text form
+
+
+def test_the_same_day_orders_by_the_time_of_day_not_the_date():
+    morning, evening = T1.replace(hour=8), T1.replace(hour=19)
+    snaps = catalogue((5, evening), (6, morning))  # the larger id was taken earlier that day
+    assert reports.previous_id(snaps, 5) == 6
+    assert reports.previous_id(snaps, 6) is None
+    assert reports.previous_id(snaps, reports.CURRENT) == 5
+
+
+def test_snapshots_of_the_same_instant_compare_by_id_the_smaller_first():
+    snaps = catalogue((1, T0), (2, T1), (3, T1))
+    assert reports.previous_id(snaps, 3) == 2  # same instant, frozen first
+    assert reports.previous_id(snaps, 2) == 1  # 3 has the same instant but came after
+    assert reports.previous_id(snaps, 1) is None
+
+
+def test_an_unknown_snapshot_is_a_french_error():
+    with pytest.raises(SnapshotError, match="Instantané 8 introuvable"):
+        reports.previous_id(catalogue((1, T0)), 8)
+
+
+@pytest.mark.parametrize("text", ["abc", "1.5", "courant"])
+def test_a_source_that_is_neither_an_id_nor_current_is_refused_in_french(text):
+    with pytest.raises(SnapshotError, match=f"« {re.escape(text)} » n'est ni"):
+        reports.parse_source(text)
+
+
+# --- the rule, on stored snapshots ----------------------------------------------------------
+
+def freeze_at(con, settings, label: str, created_at: dt.datetime) -> int:
+    """Store a snapshot of today's data as if taken at ``created_at``."""
+    bundle = replace(reports.live_bundle(con, settings=settings, label=label, created_by="test"),
+                     created_at=created_at)
+    with core.transaction(con):
+        return store_snapshots.create(con, bundle)
+
+
+@pytest.fixture
+def three(db_path, settings) -> dict[str, int]:
+    """« A » at T0, then « B » and « C » frozen at the same instant T1 (B first)."""
+    with core.session(settings) as con:
+        return {label: freeze_at(con, settings, label, when)
+                for label, when in (("A", T0), ("B", T1), ("C", T1))}
+
+
+def test_previous_snapshot_reads_the_bundle_the_rule_names(settings, three):
+    with core.session(settings, read_only=True) as con:
+        assert reports.previous_snapshot(con, three["A"]) is None
+        assert reports.previous_snapshot(con, three["B"]).label == "A"
+        assert reports.previous_snapshot(con, three["C"]).label == "B"
+        assert reports.previous_snapshot(con, reports.CURRENT).label == "C"
+
+
+def evolution_title(payload: bytes) -> str | None:
+    """« Évolution depuis « X » »: the snapshot a PDF report compares with."""
+    found = re.search(r"Évolution depuis « ([^»]+) »", re.sub(r"\s+", " ", pdf_text(payload)))
+    return found.group(1) if found else None
+
+
+def page_export(make_app, db_path, source) -> bytes:  # noqa: F811 (the fixture imported above)
+    """The PDF the Données page prepares for ``source`` (what its download button offers)."""
+    at = make_app(db_path, page="pages/donnees.py")
+    at.run()
+    at.selectbox(key="export_source").set_value(source)
+    at.selectbox(key="export_format").set_value("pdf")
+    at.run()
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.session_state["export_ready"][0]
+
+
+def cli_export(capsys, db_path, tmp_path, *source: str) -> bytes:
+    out = tmp_path / f"rapport-{'-'.join(source).strip('-')}.pdf"
+    code = cli.main(["export", *source, "--format", "pdf", "--out", str(out),
+                     "--db", str(db_path)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    return out.read_bytes()
+
+
+def test_the_app_and_the_cli_compare_a_report_with_the_same_previous_snapshot(
+        make_app, capsys, db_path, tmp_path, three):  # noqa: F811 (the fixture imported above)
+    # B was frozen at the same instant as C but before it: B's report compares with A.
+    # (The page used to take C, frozen after B; the CLI took A.)
+    from_page = page_export(make_app, db_path, three["B"])
+    from_cli = cli_export(capsys, db_path, tmp_path, "--snapshot", str(three["B"]))
+    assert evolution_title(from_page) == evolution_title(from_cli) == "A"
+    # today's data: both compare with the most recent snapshot
+    assert evolution_title(page_export(make_app, db_path, reports.CURRENT)) == "C"
+    assert evolution_title(cli_export(capsys, db_path, tmp_path, "--current")) == "C"
+
+
+def test_the_first_snapshots_report_has_no_comparison(capsys, db_path, tmp_path, three):
+    assert evolution_title(cli_export(capsys, db_path, tmp_path, "--snapshot",
+                                      str(three["A"]))) is None
+
+
+def test_the_export_says_which_snapshot_it_compared_with(settings, three):
+    with core.session(settings, read_only=True) as con:
+        made = reports.export(con, "pdf", three["C"], user=auth.DEMO_USER, settings=settings,
+                              today=dt.date(2026, 12, 1))
+        assert made.previous_id == three["B"]
+        assert made.filename == f"observatoire_instantane-{three['C']}_2026-12-01.pdf"
+        assert made.mime == "application/pdf" and made.data[:4] == b"%PDF"
+        other = reports.export(con, "geojson", reports.CURRENT, user=auth.DEMO_USER,
+                               settings=settings, today=dt.date(2026, 12, 1))
+    assert other.previous_id is None  # only the PDF compares
+    assert other.filename == "observatoire_vue-actuelle_2026-12-01.geojson"
+
+
+# --- the distance provider, recorded with the figures ---------------------------------------
+
+def test_a_live_bundle_records_the_label_of_the_settings_distance_provider(db_path):
+    slow = Settings(db=db_path, circuity=1.5, speed_kmh=40)
+    with core.session(slow, read_only=True) as con:
+        bundle = reports.bundle(con, reports.CURRENT, settings=slow)
+    assert bundle.meta[DISTANCE_METHOD] == EstimatedRoad(1.5, 40).label
+    assert bundle.distance_method == slow.provider().label
+    assert "× 1,5" in bundle.distance_method and "40 km/h" in bundle.distance_method
+
+
+def test_a_matrix_provider_is_named_and_frozen_with_the_snapshot(db_path, tmp_path):
+    matrix = tmp_path / "matrice.csv"
+    matrix.write_text("from_id,to_id,road_km,minutes\n1,2,10.5,12\n", encoding="utf-8")
+    routed = Settings(db=db_path, distance="matrice", distance_matrix=matrix)
+    with core.session(routed) as con:
+        created = reports.create_snapshot(con, "Bilan routier", "Camille", routed)
+    estimate = Settings(db=db_path)  # the provider changes afterwards: the snapshot keeps its own
+    with core.session(estimate, read_only=True) as con:
+        frozen = reports.bundle(con, created.id, settings=estimate)
+        today = reports.bundle(con, reports.CURRENT, settings=estimate)
+    assert frozen.distance_method == "Matrice de distances routières fournie"
+    assert today.distance_method == EstimatedRoad().label
+
+
+def test_an_old_snapshot_without_the_key_reads_back_without_it(settings):
+    with core.session(settings) as con:
+        old = reports.live_bundle(con, settings=settings, label="Ancien", created_by="test")
+        del old.meta[DISTANCE_METHOD]  # as frozen before the key existed
+        with core.transaction(con):
+            old_id = store_snapshots.create(con, old)
+        assert reports.bundle(con, old_id, settings=settings).distance_method is None
+
+
+# --- writes: signed and audited -------------------------------------------------------------
+
+def audit_rows(con) -> list[tuple]:
+    return con.execute("SELECT actor, entity_id, action, old_values, new_values FROM audit_log "
+                       "WHERE entity = 'snapshot' ORDER BY id").fetchall()
+
+
+def test_creating_and_deleting_a_snapshot_are_audited_with_the_actor(settings):
+    with core.session(settings) as con:
+        created = reports.create_snapshot(con, "Bilan 2026", "Camille", settings)
+        assert (created.label, created.places) == ("Bilan 2026", 42)
+        listed = reports.catalogue(con)
+        assert listed["created_by"].tolist() == ["Camille"]
+        reports.delete_snapshot(con, created.id, "Dominique")
+        assert reports.catalogue(con).empty
+        (c_actor, c_id, c_action, _, c_new), (d_actor, d_id, d_action, d_old, d_new) = \
+            audit_rows(con)
+    assert (c_actor, c_id, c_action) == ("Camille", created.id, "create")
+    assert (d_actor, d_id, d_action, d_new) == ("Dominique", created.id, "delete", None)
+    assert json.loads(c_new)["label"] == json.loads(d_old)["label"] == "Bilan 2026"
+    assert json.loads(d_old)["places"] == 42
+    assert "Camille" not in d_old  # the author is the actor column, not a value kept forever
+
+
+def test_deleting_an_unknown_snapshot_writes_no_audit_row(settings):
+    with core.session(settings) as con:
+        with pytest.raises(SnapshotError, match="Instantané 77 introuvable"):
+            reports.delete_snapshot(con, 77, "Camille")
+        assert audit_rows(con) == []
+
+
+# --- exports: personal data stripped for the user -------------------------------------------
+
+def test_an_export_for_a_reader_leaves_the_contacts_out_and_refuses_them(settings):
+    with core.session(settings, read_only=True) as con:
+        live = reports.bundle(con, reports.CURRENT, settings=settings)
+        contact = next(c for c in live.places["contact"] if isinstance(c, str) and c)
+        public = reports.export(con, "geojson", reports.CURRENT, user=auth.ANONYMOUS,
+                                settings=settings)
+        assert contact.encode() not in public.data
+        with pytest.raises(PermissionDenied, match="exporter les contacts"):
+            reports.export(con, "geojson", reports.CURRENT, user=auth.ANONYMOUS,
+                           include_contacts=True, settings=settings)
+        full = reports.export(con, "geojson", reports.CURRENT, user=auth.DEMO_USER,
+                              include_contacts=True, settings=settings)
+    assert contact.encode() in full.data
+
+
+def test_an_export_of_a_filtered_view_holds_only_its_places(settings):
+    with core.session(settings, read_only=True) as con:
+        made = reports.export(con, "geojson", None, user=auth.ANONYMOUS, place_ids=[1, 2, 3],
+                              settings=settings)
+    ids = sorted(f["properties"]["id"] for f in json.loads(made.data)["features"])
+    assert ids == [1, 2, 3]
+
+
+def test_the_comparison_is_made_between_stripped_bundles(settings, three):
+    with core.session(settings, read_only=True) as con:
+        shown = reports.bundle(con, three["C"], settings=settings)
+        previous = reports.previous_snapshot(con, three["C"])
+    evaluator = next(e for e in previous.tables["evaluations"]["evaluator"]
+                     if isinstance(e, str) and e)
+    payload = reports.export_bundles(shown, "pdf", user=auth.ANONYMOUS, previous=previous)
+    assert evolution_title(payload) == "B"
+    assert evaluator not in pdf_text(payload)
+
+
+# --- diff -----------------------------------------------------------------------------------
+
+def test_diff_compares_two_sources(settings, three):
+    with core.session(settings, read_only=True) as con:
+        change = reports.diff(con, three["A"], reports.CURRENT, settings=settings)
+    assert (change.before_label, change.after_label) == ("A", reports.LIVE_LABEL)
+    assert change.is_empty()
