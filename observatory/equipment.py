@@ -7,15 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from observatory.editing import NAME_MAX_CHARS, NOTES_MAX_CHARS  # the forms' limits, once
 from observatory.eligibility import CALL_YEARS
 from observatory.errors import UserInputError
 from observatory.formatting import integer, is_missing
 from observatory.itinerance import location_on
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 
-# Longest name and notes an item may have (the form's max_chars and the validation's limit).
-NAME_MAX_CHARS = 200
-NOTES_MAX_CHARS = 5000
 MAX_AMOUNT_EUR = 10_000_000
 
 
