@@ -14,7 +14,6 @@ from observatory.store import audit, consortia, db, equipment, evaluations, plac
 from observatory.territory import load
 from observatory.territory.config import TerritoryConfig
 
-
 DEMO_AUTHOR = "données de démonstration"
 
 
@@ -48,6 +47,8 @@ def _system_actor() -> str:
 
 @dataclass
 class InitReport:
+    """What ``init_database`` did: migrations applied, territory loaded, demo places added."""
+
     migrations_applied: list[str] = field(default_factory=list)
     territory_loaded: bool = False
     demo_places_added: int = 0

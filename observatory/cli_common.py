@@ -28,7 +28,8 @@ class CliError(ObservatoryError, RuntimeError):
 def db_option(parser: argparse.ArgumentParser) -> None:
     """The ``--db PATH`` option every subcommand that opens the store takes."""
     parser.add_argument("--db", metavar="PATH", default=None,
-                        help="fichier DuckDB (défaut : $OBSERVATORY_DB, sinon data/observatory.duckdb)")
+                        help="fichier DuckDB (défaut : $OBSERVATORY_DB, sinon "
+                             "data/observatory.duckdb)")
 
 
 def settings_for(args) -> settings.Settings:

@@ -98,7 +98,8 @@ def cmd_restore(args) -> int:
 
 
 def register(sub, db_option) -> None:
-    imp = sub.add_parser("import", help="importer des lieux ou des évaluations (CSV, Excel, GeoJSON)")
+    imp = sub.add_parser("import",
+                         help="importer des lieux ou des évaluations (CSV, Excel, GeoJSON)")
     imp_sub = imp.add_subparsers(dest="kind", required=True)
     for kind, text in (("places", "lieux"), ("evaluations", "évaluations")):
         p = imp_sub.add_parser(kind, help=f"importer des {text}")

@@ -23,7 +23,8 @@ def cmd_erase_person(args) -> int:
         return 0
     verb = "seraient remplacées" if args.dry_run else "remplacées"
     if report.total:
-        print(f"« {report.needle} » : {report.total} occurrence(s) {verb} par « {erasure.REDACTED} » :")
+        print(f"« {report.needle} » : {report.total} occurrence(s) {verb} "
+              f"par « {erasure.REDACTED} » :")
         for where, count in sorted(report.changed.items()):
             print(f"  {where} : {count}")
     else:
@@ -41,17 +42,20 @@ def cmd_erase_person(args) -> int:
         for backup in backups:
             print(f"  {backup}")
     else:
-        print(f"Aucune copie de la base trouvée dans {path.parent} (vérifiez vos autres sauvegardes).")
+        print(f"Aucune copie de la base trouvée dans {path.parent} "
+              "(vérifiez vos autres sauvegardes).")
     return 0
 
 
 def register(sub, db_option) -> None:
     p = sub.add_parser("erase-person",
-                       help="effacer une personne (nom ou courriel) partout, instantanés compris (RGPD)")
+                       help="effacer une personne (nom ou courriel) partout, instantanés "
+                            "compris (RGPD)")
     db_option(p)
     p.add_argument("person", metavar="NOM_OU_EMAIL",
                    help="texte cherché sans tenir compte des majuscules ni des accents")
     p.add_argument("--dry-run", action="store_true", help="compter sans rien modifier")
-    p.add_argument("--by", help="auteur de l'effacement pour l'historique (défaut : l'utilisateur du système)")
+    p.add_argument("--by", help="auteur de l'effacement pour l'historique (défaut : "
+                                "l'utilisateur du système)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_erase_person)

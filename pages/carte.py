@@ -49,9 +49,10 @@ if clicked is not None and clicked != ctx.selected_id():
     st.rerun()
 
 st.caption(
-    f"Fond : contours des communes ({formatting.integer(len(ctx.communes))}), sans connexion nécessaire. "
-    f"{ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : les projets financés "
-    "par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un lieu pour le sélectionner.")
+    f"Fond : contours des communes ({formatting.integer(len(ctx.communes))}), sans connexion "
+    f"nécessaire. {ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : "
+    "les projets financés par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un "
+    "lieu pour le sélectionner.")
 
 selected = ctx.selected_id()
 if selected is not None:

@@ -17,7 +17,8 @@ if not auth.require("import"):
     st.stop()
 st.markdown(
     "Formats acceptés : **CSV** (UTF-8, Windows-1252, ISO-8859-15 ou UTF-16, séparateur `,` ou "
-    "`;`, comme Excel les écrit ; l'encodage choisi est indiqué), **Excel (.xlsx)** et **GeoJSON** (points). Les colonnes du schéma « lieux de "
+    "`;`, comme Excel les écrit ; l'encodage choisi est indiqué), **Excel (.xlsx)** et "
+    "**GeoJSON** (points). Les colonnes du schéma « lieux de "
     "médiation numérique » et de la liste nationale des tiers-lieux (CGET 2019) sont reconnues. "
     "Rien n'est écrit tant que le fichier contient une erreur : l'import se fait en une seule "
     "transaction, tout ou rien. " + importing.SIZE_LIMIT_TEXT)

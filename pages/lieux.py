@@ -50,7 +50,8 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"### {fmt.md(place['name'])}")
     st.markdown(
-        f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · {fmt.md(place['typology'])} · "
+        f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · "
+        f"{fmt.md(place['typology'])} · "
         f"{fmt.md(place['legal_status'] or 'statut non renseigné')} · ouvert en "
         f"{'?' if is_missing(place['opening_year']) else int(place['opening_year'])}")
     if place["mature"]:
@@ -80,7 +81,8 @@ editable = data.place_record(int(chosen))
 if can_edit:
     with st.expander("Modifier ce lieu"):
         place_forms.place_form(ctx.communes, editable,
-                               f"edit_place_{chosen}_{editable['version']}", show_contact=see_contacts)
+                               f"edit_place_{chosen}_{editable['version']}",
+                               show_contact=see_contacts)
         if st.button("Archiver ce lieu (il disparaît des cartes et des calculs)",
                      key="archive_place"):
             data.archive_place(int(chosen), editable["version"], auth.current_user().name)

@@ -24,8 +24,9 @@ cols[2].metric("Communes avec un lieu",
                f"{figures['communes_with_place']} / {figures['communes']}")
 cols[3].metric("Habitants de ces communes",
                formatting.integer(figures["population_with_place"]),
-               help=f"sur {formatting.integer(figures['population'])} habitants du périmètre "
-                    f"({formatting.percent(figures['population_with_place'], figures['population'])})")
+               help=f"sur {formatting.integer(figures['population'])} habitants du périmètre ("
+                    + formatting.percent(figures["population_with_place"], figures["population"])
+                    + ")")
 
 per_epci = catalogue.by_epci(shown, ctx.communes)
 st.subheader("Par intercommunalité")

@@ -166,7 +166,8 @@ def test_the_territory_summary_is_the_one_the_cli_prints(demo_db):
     with core.session(settings.Settings().with_db(demo_db), read_only=True) as con:
         summary = place_cases.territory_summary(con)
     assert summary["perimeter"]["communes"] == 231
-    assert len(summary["epci"]) >= 7 and {"siren", "name", "in_perimeter"} <= set(summary["epci"][0])
+    assert len(summary["epci"]) >= 7
+    assert {"siren", "name", "in_perimeter"} <= set(summary["epci"][0])
 
 
 def test_erasing_a_person_is_signed_and_lists_the_backups(db_copy):

@@ -19,8 +19,8 @@ import duckdb
 
 from observatory import errors, files
 from observatory.errors import ObservatoryError, StoreError
-from observatory.settings import Settings
 from observatory.service import core
+from observatory.settings import Settings
 from observatory.store import db, evaluations, places
 
 WAIT_S = 30  # the app holds the file a few milliseconds per request: wait for it

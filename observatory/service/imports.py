@@ -1,8 +1,8 @@
 """Importing places or evaluations from a file: the one flow of the Importer page and the CLI.
 
-    sessions = import_sessions(path)                          # short connections on the file
-    report = check_import(sessions, data, filename, kind, …)   # reads the store briefly, writes nothing
-    written = write_import(sessions, report, actor=…, …)       # one short transaction, re-checked
+    sessions = import_sessions(path)                         # short connections on the file
+    report = check_import(sessions, data, filename, kind, …)  # reads the store, writes nothing
+    written = write_import(sessions, report, actor=…, …)      # one short transaction, re-checked
 
 ``import_places`` chains both (``observatory import``); the Importer page calls them apart,
 since it shows the report (cached) before the analyst clicks « Importer ». The rules are in

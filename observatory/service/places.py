@@ -25,6 +25,7 @@ from observatory.store import imports as store_imports
 from observatory.territory import load
 from observatory.territory.config import load_territory_config
 
+
 def prepare_database(settings: Settings) -> Path:
     """The database the app serves: created with the demonstration data (on the settings'
     territory) when the file is missing, upgraded to the code's schema when it is older."""
@@ -42,7 +43,7 @@ current_rule = core.current_rule
 
 
 def place_record(con, place_id: int) -> dict | None:
-    """One place's stored fields (archived ones included), with ``id``, ``version``, ``archived``."""
+    """One place's stored fields (archived ones too), with ``id``, ``version``, ``archived``."""
     return places.get(con, place_id)
 
 
@@ -87,7 +88,8 @@ def _required(actor: str) -> str:
     return name
 
 
-def _save_checked(con, report: ValidationReport, actor: str) -> tuple[ValidationReport, dict | None]:
+def _save_checked(con, report: ValidationReport,
+                  actor: str) -> tuple[ValidationReport, dict | None]:
     """Write a form's report, when valid and not empty, as a one-row import."""
     if not report.ok or not report.to_write():
         return report, None

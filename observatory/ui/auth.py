@@ -1,4 +1,4 @@
-"""The sidebar login and the page guards: who is here, and may they do this?
+"""The sidebar login and the page guards: who is here, and may they do this.
 
 The rules (roles, hashes, the accounts file) live in ``observatory.auth``; this module only keeps
 the logged-in name in ``st.session_state`` and draws. The session holds a name, never a role:
@@ -70,7 +70,7 @@ def _users_path() -> Path | None:
         return path
     try:
         value = st.secrets.get("auth", {}).get("users_file", "")
-    except FileNotFoundError:  # no secrets.toml at all: Streamlit raises rather than returning empty
+    except FileNotFoundError:  # no secrets.toml at all: Streamlit raises, it does not return {}
         return None
     return Path(str(value)).expanduser() if str(value).strip() else None
 
@@ -194,7 +194,10 @@ def refusal(exc: auth.PermissionDenied) -> None:
 
 
 def require(action: str) -> bool:
-    """``allowed(action)``, with a French warning when not: ``if not require("edit"): st.stop()``."""
+    """Whether ``allowed(action)``, with a French warning when not.
+
+    Use: ``if not require("edit"): st.stop()``.
+    """
     if allowed(action):
         return True
     st.warning(DENIED, icon=":material/lock:")
@@ -233,7 +236,8 @@ def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
         return STORE_DOWN
     if wait:
         auth.log_attempt(logins.LOCKED, name, client)
-        return f"Trop d'essais pour ce compte depuis votre poste : réessayez dans {int(wait) + 1} s."
+        return ("Trop d'essais pour ce compte depuis votre poste : réessayez dans "
+                f"{int(wait) + 1} s.")
     _pause(auth.slow_down_s(everyone))
     user = auth.verify(users, name, password)
     outcome = logins.FAILED if user is None else logins.SUCCEEDED

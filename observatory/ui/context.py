@@ -21,6 +21,8 @@ FILTERS = "filters"
 
 @dataclass(frozen=True)
 class PageContext:
+    """What a page draws from: the places, the filters, the territory and the rule in force."""
+
     places: pd.DataFrame  # every place, with maturity
     filtered: pd.DataFrame  # the places passing the sidebar's filters
     filters: filters.PlaceFilters

@@ -23,20 +23,18 @@ import streamlit as st
 from observatory import auth as auth_rules
 from observatory import settings
 from observatory.auth import User
-from observatory.maturity import MaturityRule
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
-from observatory.service import core
+from observatory.maturity import MaturityRule
+from observatory.service import core, reports
+from observatory.service import equipment as service_equipment
 from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
-from observatory.store import consortia as store_consortia
-from observatory.service import reports
 from observatory.settings import current as current_settings
-from observatory.service import equipment as service_equipment
+from observatory.store import consortia as store_consortia
 from observatory.ui import auth as ui_auth
 from observatory.ui import maps
-
 
 # One writer at a time in this process: sessions of the same server share DuckDB's in-process
 # database, so two imports checked at the same instant could both pass their re-check and both
@@ -159,7 +157,7 @@ def actor_name(user: User, typed: str | None = None) -> str:
 
 
 def write(permission: str, action, *args, **kwargs):
-    """Check ``permission``, run ``action(con, *args)`` in one transaction, forget cached results."""
+    """Check ``permission``, run ``action(con, *args)`` in one transaction, forget the caches."""
     acting_user(permission)
     with _WRITE_LOCK, session() as con, core.transaction(con):
         result = action(con, *args, **kwargs)
@@ -295,34 +293,44 @@ def applications(path: str) -> pd.DataFrame:
     return read(service_equipment.applications)
 
 
+def _write_equipment(action, *args, typed_actor: str | None = None, **kwargs):
+    """Check the « edit » role, run the use case (its own transaction, audited under the
+    account, or the typed name in demonstration mode), forget cached results."""
+    actor = actor_name(acting_user("edit"), typed_actor)
+    with _WRITE_LOCK:
+        result = read(action, *args, actor=actor, **kwargs)
+    invalidate()
+    return result
+
+
 def save_equipment(item: Equipment, actor: str | None = None) -> int:
     """Create or update an item (version checked); returns its id."""
-    return _run("edit", service_equipment.save_equipment, item, typed_actor=actor)
+    return _write_equipment(service_equipment.save_equipment, item, typed_actor=actor)
 
 
 def archive_equipment(item_id: int, actor: str | None = None) -> None:
-    _run("edit", service_equipment.archive_equipment, item_id, typed_actor=actor)
+    _write_equipment(service_equipment.archive_equipment, item_id, typed_actor=actor)
 
 
 def add_stay(equipment_id: int, place_id: int, start, end, note: str = "",
              actor: str | None = None, place_names: dict | None = None) -> int:
     """Book a stay (``StayRefused`` with its reasons when it overlaps another)."""
-    return _run("edit", service_equipment.add_stay, equipment_id, place_id, start, end, note,
-                typed_actor=actor, place_names=place_names)
+    return _write_equipment(service_equipment.add_stay, equipment_id, place_id, start, end,
+                            note, typed_actor=actor, place_names=place_names)
 
 
 def delete_stay(stay_id: int, actor: str | None = None) -> None:
-    _run("edit", service_equipment.delete_stay, stay_id, typed_actor=actor)
+    _write_equipment(service_equipment.delete_stay, stay_id, typed_actor=actor)
 
 
 def save_call(year: int, budget, opens_on, closes_on, notes: str = "",
               actor: str | None = None) -> None:
-    _run("edit", service_equipment.save_call, year, budget, opens_on, closes_on, notes,
-         typed_actor=actor)
+    _write_equipment(service_equipment.save_call, year, budget, opens_on, closes_on, notes,
+                     typed_actor=actor)
 
 
 def save_application(record: dict, actor: str | None = None) -> int:
-    return _run("edit", service_equipment.save_application, record, typed_actor=actor)
+    return _write_equipment(service_equipment.save_application, record, typed_actor=actor)
 
 
 @st.cache_data(show_spinner="Calcul des temps d'accès…")

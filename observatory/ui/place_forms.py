@@ -9,8 +9,14 @@ import streamlit as st
 
 from observatory import editing, formatting
 from observatory.errors import ConflictError
-from observatory.model import (CRITERIA, LEGAL_STATUSES, SCORE_LEVELS, SCORE_MAX, SCORE_MIN,
-                               TYPOLOGIES)
+from observatory.model import (
+    CRITERIA,
+    LEGAL_STATUSES,
+    SCORE_LEVELS,
+    SCORE_MAX,
+    SCORE_MIN,
+    TYPOLOGIES,
+)
 from observatory.ui import context, data
 
 SCORES = list(editing.SCORE_OPTIONS)
@@ -36,7 +42,8 @@ def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contac
         left, right = st.columns(2)
         codes = list(insee_names)
         insee = left.selectbox("Commune", codes, format_func=insee_names.get,
-                               index=codes.index(place["insee"]) if place.get("insee") in codes else 0)
+                               index=codes.index(place["insee"])
+                               if place.get("insee") in codes else 0)
         typology = right.selectbox("Typologie", TYPOLOGIES, index=TYPOLOGIES.index(
             place["typology"]) if place.get("typology") in TYPOLOGIES else 0)
         lat = left.text_input("Latitude (vide : centre de la commune)",
@@ -51,7 +58,8 @@ def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contac
         thematics = right.text_input("Thématiques (séparées par |)",
                                      value="|".join(place.get("thematics") or []))
         website = left.text_input("Site web", value=place.get("website") or "")
-        contact = (right.text_input("Contact (donnée personnelle)", value=place.get("contact") or "")
+        contact = (right.text_input("Contact (donnée personnelle)",
+                                    value=place.get("contact") or "")
                    if show_contact else place.get("contact"))
         author = context.author_input("Votre nom (historique)", f"{key}_author")
         submitted = st.form_submit_button("Enregistrer", type="primary")
