@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from observatory.formatting import is_missing
 from observatory.maturity import MaturityRule, mature_flags
 from observatory.model import CRITERIA_KEYS
 
@@ -18,9 +19,7 @@ def annotate(places: pd.DataFrame, rule: MaturityRule) -> pd.DataFrame:
 
 
 def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
+    if is_missing(value):
         return None
     if hasattr(value, "item"):  # numpy scalars
         return value.item()

@@ -460,7 +460,8 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
     frame = communes[["insee", "name", "population", "in_perimeter", "geometry"]].merge(
         access[["insee", minutes_column]], on="insee", how="left")
     frame["fill"] = [access_colour(v) if inside else "#d9d9d9"
-                     for v, inside in zip(frame[minutes_column], frame["in_perimeter"], strict=True)]
+                     for v, inside in zip(frame[minutes_column], frame["in_perimeter"],
+                                          strict=True)]
     frame["tooltip"] = [
         f"<b>{esc(r.name)}</b><br>{formatting.integer(r.population)} hab.<br>"
         + (f"≈ {getattr(r, minutes_column):.0f} min" if not is_missing(getattr(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from observatory.formatting import is_missing, threshold
 from observatory.model import CRITERIA_KEYS, CRITERION_BY_KEY, SCORE_MAX, SCORE_MIN
 
 
@@ -27,7 +27,7 @@ class MaturityRule:
 
     def __post_init__(self) -> None:
         for name, value in (("min_mean", self.min_mean), ("min_each", self.min_each)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or is_missing(value):
                 raise ValueError(f"Le seuil « {name} » doit être un nombre.")
             if not SCORE_MIN <= value <= SCORE_MAX:
                 raise ValueError(
@@ -41,26 +41,20 @@ class MaturityRule:
         """The rule in plain French, for the UI and the reports."""
         return (
             f"Un lieu est **mature** lorsque la moyenne de ses cinq critères atteint "
-            f"au moins {fmt_score(self.min_mean)} sur {fmt_score(SCORE_MAX)} "
-            f"et qu'aucun critère n'est noté en dessous de {fmt_score(self.min_each)}."
+            f"au moins {threshold(self.min_mean)} sur {threshold(SCORE_MAX)} "
+            f"et qu'aucun critère n'est noté en dessous de {threshold(self.min_each)}."
         )
 
 
 DEFAULT_RULE = MaturityRule()
 
-
-def fmt_score(value: float) -> str:
-    """French decimal: 3.5 -> '3,5', 3.0 -> '3'."""
-    return f"{value:g}".replace(".", ",")
-
-
-def _missing(value: object) -> bool:
-    """None, NaN of any float type, pd.NA: a criterion not scored."""
-    return value is None or bool(pd.isna(value))
+# Thin alias kept only for notebooks/analyse_observatoire.ipynb (not this module's owner's):
+# use ``observatory.formatting.threshold``; to be removed once the notebook does.
+fmt_score = threshold
 
 
 def _complete(scores: Mapping[str, float | None]) -> dict[str, float] | None:
-    if any(_missing(scores.get(key)) for key in CRITERIA_KEYS):
+    if any(is_missing(scores.get(key)) for key in CRITERIA_KEYS):
         return None
     return {key: float(scores[key]) for key in CRITERIA_KEYS}
 
@@ -74,20 +68,21 @@ def explain(scores: Mapping[str, float | None], rule: MaturityRule = DEFAULT_RUL
     """Reasons, in French, why a place is not mature; empty when it is."""
     values = _complete(scores)
     if values is None:
-        missing = [CRITERION_BY_KEY[k].label for k in CRITERIA_KEYS if _missing(scores.get(k))]
+        missing = [CRITERION_BY_KEY[k].label for k in CRITERIA_KEYS if is_missing(scores.get(k))]
         return ["Évaluation incomplète : " + ", ".join(missing) + " non noté(s)."]
     reasons = []
     mean = sum(values.values()) / len(values)
     # A tolerance keeps 2.9999999 (float sums) from failing a 3.0 threshold.
     if mean + 1e-9 < rule.min_mean:
         reasons.append(
-            f"Moyenne {fmt_score(round(mean, 2))} inférieure au seuil de {fmt_score(rule.min_mean)}."
+            f"Moyenne {threshold(round(mean, 2))} inférieure au seuil de "
+            f"{threshold(rule.min_mean)}."
         )
     for key, value in values.items():
         if value + 1e-9 < rule.min_each:
             reasons.append(
-                f"{CRITERION_BY_KEY[key].label} noté {fmt_score(value)}, "
-                f"sous le plancher de {fmt_score(rule.min_each)}."
+                f"{CRITERION_BY_KEY[key].label} noté {threshold(value)}, "
+                f"sous le plancher de {threshold(rule.min_each)}."
             )
     return reasons
 

@@ -268,3 +268,23 @@ def test_missing_font_stops_with_a_clear_french_message(bundle, monkeypatch):
     monkeypatch.setattr(pdf_style, "FONT_DIRS", (Path("/nonexistent"),))
     with pytest.raises(pdf.ReportError, match="fonts-dejavu-core"):
         pdf.build_report(bundle)
+
+
+def test_the_score_distribution_grid_has_a_panel_per_criterion_even_a_sixth(bundle, monkeypatch):
+    """The PDF's chart grid is sized from ``CRITERIA``: five criteria and the mean fill two
+    rows of three; a sixth criterion adds a row instead of being dropped by ``zip``."""
+    from observatory.exports import charts
+    from observatory.model import CRITERIA, Criterion
+
+    def titles(figure):
+        return [ax.get_title() for ax in figure.axes if ax.get_visible()]
+
+    five = titles(charts.distribution_figure(bundle.places))
+    assert five == [c.label for c in CRITERIA] + ["Score moyen"]
+    sixth = Criterion("care", "Attention aux personnes", "Attention", "Prend soin de chacun.")
+    monkeypatch.setattr(charts, "CRITERIA", (*CRITERIA, sixth))
+    places = bundle.places.assign(care=bundle.places["commons"])
+    six = titles(charts.distribution_figure(places))
+    assert six == [c.label for c in (*CRITERIA, sixth)] + ["Score moyen"]
+    assert len(charts.distribution_figure(places).axes) == 9  # three rows of three
+    assert charts.criteria_distribution(places).startswith(b"\x89PNG")

@@ -19,7 +19,7 @@ KNOWN_TYPOLOGIES = ("Fablab", "Coworking", "Ressourcerie", "Café/bar associatif
 
 def place(id_, name, typology, epci, mature, *values):
     return {"id": id_, "name": name, "typology": typology, "epci_siren": epci,
-            "mature": mature, **dict(zip(CRITERIA_KEYS, values))}
+            "mature": mature, **dict(zip(CRITERIA_KEYS, values, strict=True))}
 
 
 @pytest.fixture
@@ -186,7 +186,8 @@ def test_malformed_or_out_of_range_scores_are_dropped(raw):
 
 
 def test_scores_kept_from_the_url_are_numbers_on_the_scale():
-    params = {f"min_{k}": [v] for k, v in zip(CRITERIA_KEYS, ["1", "nan", "4", "9", "2,5"])}
+    params = {f"min_{k}": [v]
+              for k, v in zip(CRITERIA_KEYS, ["1", "nan", "4", "9", "2,5"], strict=True)}
     scores = from_query(params).min_scores
     assert scores == {"commons": 1.0, "collective_dynamic": 4.0, "shared_governance": 2.5}
     assert all(not math.isnan(v) and 0 < v <= 4 for v in scores.values())

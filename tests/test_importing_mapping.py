@@ -255,3 +255,16 @@ def test_duplicated_headers_are_not_mapped_to_a_score_and_the_importer_is_told()
     [warning] = mapping_warnings(table.columns, "places")
     assert warning.startswith("Les colonnes « Communs » et « Communs (2) » portent le même "
                               "nom : aucune n'est associée au champ « Création de communs »")
+
+
+def test_a_sixth_criterion_gets_its_import_column(monkeypatch):
+    """The score fields are built from ``CRITERIA``: a sixth criterion is not silently
+    dropped by a zip with the five example scores."""
+    from observatory.importing import mapping
+    from observatory.model import CRITERIA, Criterion
+
+    sixth = Criterion("care", "Attention aux personnes", "Attention", "Prend soin de chacun.")
+    monkeypatch.setattr(mapping, "CRITERIA", (*CRITERIA, sixth))
+    score_fields = mapping._criterion_fields()
+    assert [f.key for f in score_fields] == [c.key for c in (*CRITERIA, sixth)]
+    assert score_fields[-1].label == "Attention aux personnes" and score_fields[-1].example

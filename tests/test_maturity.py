@@ -13,17 +13,17 @@ from observatory.maturity import (
     MaturityRule,
     compare_rules,
     explain,
-    fmt_score,
     is_mature,
     mature_flags,
 )
+from observatory.formatting import threshold
 from observatory.model import CRITERIA_KEYS, CRITERION_BY_KEY
 
 
 def scores(*values: float | None) -> dict[str, float | None]:
     """Scores in the order of the five criteria."""
     assert len(values) == len(CRITERIA_KEYS)
-    return dict(zip(CRITERIA_KEYS, values))
+    return dict(zip(CRITERIA_KEYS, values, strict=True))
 
 
 # --- the default rule ------------------------------------------------------------------
@@ -203,8 +203,8 @@ def test_describe_of_the_default_rule_gives_whole_numbers_without_decimals():
 
 @pytest.mark.parametrize("value, expected", [(3.5, "3,5"), (3.0, "3"), (0.0, "0"),
                                              (2.25, "2,25")])
-def test_fmt_score_uses_the_french_decimal_comma(value, expected):
-    assert fmt_score(value) == expected
+def test_thresholds_use_the_french_decimal_comma(value, expected):
+    assert threshold(value) == expected  # the rule's sentences (formerly maturity.fmt_score)
 
 
 # --- vectorised flags ------------------------------------------------------------------

@@ -21,12 +21,14 @@ from matplotlib.patches import Patch
 from observatory import maps
 from observatory.bundle import Bundle
 from observatory.exports import common
+from observatory.formatting import decimal
 from observatory.model import CRITERIA, SCORE_MAX
 
 LAMBERT93 = "EPSG:2154"
 MATURE = {"color": maps.MATURE_STYLE["fillColor"], "edge": maps.MATURE_STYLE["color"]}
 OTHER = {"color": maps.PLACE_STYLE["fillColor"], "edge": maps.PLACE_STYLE["color"]}
 FONT = {"family": "DejaVu Sans", "size": 8}
+PANELS_PER_ROW = 3  # the score distributions: one panel per criterion and the mean score
 DPI = 200
 
 
@@ -129,7 +131,7 @@ def _legend(excluded_label: str) -> list:
 
 def criteria_means(places: pd.DataFrame, width_in: float = 7.0) -> bytes:
     """Mean score per criterion: all places and mature places, on the 0–4 scale."""
-    figure = Figure(figsize=(width_in, 2.6))
+    figure = Figure(figsize=(width_in, max(2.6, 0.52 * len(CRITERIA))))
     ax = figure.add_subplot()
     labels = [c.label for c in CRITERIA][::-1]
     keys = [c.key for c in CRITERIA][::-1]
@@ -140,7 +142,7 @@ def criteria_means(places: pd.DataFrame, width_in: float = 7.0) -> bytes:
         means = [frame[k].mean() if len(frame) else 0 for k in keys]
         bars = ax.barh(y + offset, np.nan_to_num(means), height=0.38, color=style["color"],
                        edgecolor=style["edge"], linewidth=0.6, label=name)
-        ax.bar_label(bars, labels=[common.fmt_decimal(m) for m in means], padding=2,
+        ax.bar_label(bars, labels=[decimal(m) for m in means], padding=2,
                      fontsize=7)
     ax.set_yticks(y, labels, fontdict=FONT)
     ax.set_xlim(0, SCORE_MAX + 0.4)
@@ -155,13 +157,23 @@ def criteria_means(places: pd.DataFrame, width_in: float = 7.0) -> bytes:
 
 def criteria_distribution(places: pd.DataFrame, width_in: float = 7.0) -> bytes:
     """One panel per criterion (and the mean score): number of places at each score,
-    mature places stacked on the others."""
-    figure = Figure(figsize=(width_in, 4.4))
-    axes = figure.subplots(2, 3, sharey=True).ravel()
+    mature places stacked on the others (``distribution_figure`` as a PNG)."""
+    return _png(distribution_figure(places, width_in))
+
+
+def distribution_figure(places: pd.DataFrame, width_in: float = 7.0) -> Figure:
+    """The figure of ``criteria_distribution``. The grid is sized from ``CRITERIA``: rows of
+    ``PANELS_PER_ROW`` panels, as many rows as the criteria and the mean score need."""
+    panels = [(c.label, c.key) for c in CRITERIA] + [("Score moyen", "mean_score")]
+    rows = -(-len(panels) // PANELS_PER_ROW)
+    figure = Figure(figsize=(width_in, 2.2 * rows))
+    grid = figure.subplots(rows, PANELS_PER_ROW, sharey=True, squeeze=False)
+    axes = grid.ravel()
+    for spare in axes[len(panels):]:
+        spare.set_visible(False)
     mature = places["mature"].fillna(False).astype(bool)
     bins = np.arange(0, SCORE_MAX + 0.5, 0.5)
-    panels = [(c.label, c.key) for c in CRITERIA] + [("Score moyen", "mean_score")]
-    for ax, (title, key) in zip(axes, panels):
+    for ax, (title, key) in zip(axes[:len(panels)], panels, strict=True):
         values = places[key].astype(float)
         # Scores are on half points; the mean score is rounded down to its half point.
         rounded = np.floor(values * 2) / 2
@@ -175,8 +187,8 @@ def criteria_distribution(places: pd.DataFrame, width_in: float = 7.0) -> bytes:
         ax.set_xticks(range(5))
         ax.tick_params(labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0].set_ylabel("Nombre de lieux", fontdict=FONT)
-    axes[3].set_ylabel("Nombre de lieux", fontdict=FONT)
+    for first in grid[:, 0]:
+        first.set_ylabel("Nombre de lieux", fontdict=FONT)
     axes[0].legend(prop={**FONT, "size": 7}, loc="upper left")
     figure.tight_layout()
-    return _png(figure)
+    return figure

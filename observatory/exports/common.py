@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from observatory import catalogue, indicators
 from observatory.bundle import Bundle
+from observatory.formatting import is_missing
 
 # Re-exported: the builders read the table and column descriptions through ``common``.
 from observatory.exports.fields import (  # noqa: F401
@@ -22,9 +22,6 @@ from observatory.exports.fields import (  # noqa: F401
     Table,
 )
 
-# French month names: dates in reports read "24 novembre 2026", whatever the machine locale.
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "|"
@@ -143,7 +140,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_text(value: object) -> str:
     """Printable text of a value (control characters removed); empty for None/NaN."""
     value = join_list(value)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return ""
     return _CONTROL.sub("", str(value))
 
@@ -152,10 +149,6 @@ def sort_key(text: object) -> str:
     """Alphabetical order as a French reader expects it: accents and case ignored."""
     decomposed = unicodedata.normalize("NFKD", clean_text(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def french_date(value: dt.date | dt.datetime) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def demo_note(bundle: Bundle) -> str:
@@ -177,18 +170,6 @@ def key_figures(bundle: Bundle) -> dict[str, float]:
 
 def by_epci(bundle: Bundle) -> pd.DataFrame:
     return catalogue.by_epci(bundle.places, bundle.tables["communes"])
-
-
-def fmt_decimal(value: float | None, digits: int = 1) -> str:
-    """3.456 -> '3,5'; '–' when missing."""
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{float(value):.{digits}f}".replace(".", ",")
-
-
-def fmt_int(value: float | int) -> str:
-    """12345 -> '12 345' (narrow no-break space, French typography)."""
-    return f"{int(round(value)):,}".replace(",", "\u202f")
 
 
 def short_epci(name: object) -> str:

@@ -20,11 +20,11 @@ import io
 import json
 import zipfile
 
-import numpy as np
 import pandas as pd
 
 from observatory.bundle import Bundle
 from observatory.exports import common
+from observatory.formatting import is_missing, long_date
 
 PRIMARY_KEYS = {"places": "id", "evaluations": "id", "criteria": "key", "maturity_rules": "id",
                 "epci": "siren", "communes": "insee", "consortia": "id", "indicators": "key"}
@@ -47,8 +47,7 @@ def field_type(series: pd.Series, column: str) -> str:
 
 def _column_text(series: pd.Series, kind: str, decimal: str) -> pd.Series:
     """A column as the texts written in the CSV (vectorised: 3,500 places stay fast)."""
-    missing = series.isna() if kind != "string" else series.map(
-        lambda v: v is None or (not isinstance(v, (str, list, tuple, np.ndarray)) and pd.isna(v)))
+    missing = series.isna() if kind != "string" else series.map(is_missing)
     if kind == "boolean":
         # A nullable boolean may hold NA (« Orienté transitions » not filled in): left empty.
         text = series.map(lambda v: "true" if v else "false", na_action="ignore")
@@ -89,7 +88,7 @@ def schema(table: common.Table, frame: pd.DataFrame) -> dict:
 def descriptor(bundle: Bundle, tables: dict[str, pd.DataFrame]) -> dict:
     """The ``datapackage.json`` content."""
     description = (f"Observatoire des lieux de lien social — {bundle.territory_name} — "
-                   f"{bundle.label} ({common.french_date(bundle.created_at)}). "
+                   f"{bundle.label} ({long_date(bundle.created_at)}). "
                    f"{common.plain_rule(bundle)}")
     if bundle.is_demo:
         description += " " + common.DEMO_WARNING
@@ -114,7 +113,7 @@ def descriptor(bundle: Bundle, tables: dict[str, pd.DataFrame]) -> dict:
 
 def _readme(bundle: Bundle) -> str:
     lines = [f"Observatoire des lieux de lien social — {bundle.territory_name}",
-             f"{bundle.label}, {common.french_date(bundle.created_at)}", "",
+             f"{bundle.label}, {long_date(bundle.created_at)}", "",
              "datapackage.json : description des tables et de chaque colonne "
              "(Frictionless Data Package, Table Schema).",
              "*.csv : une table par fichier, UTF-8, séparateur virgule, point décimal.",

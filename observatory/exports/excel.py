@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from observatory.bundle import Bundle
 from observatory.exports import common
+from observatory.formatting import is_missing, long_date
 from observatory.model import CRITERIA_KEYS
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -54,7 +55,7 @@ def cell_value(value: object, column: str, table: str = "") -> object:
     """A pandas value as a cell value: None for missing, Oui/Non, lists joined, plain numbers,
     French labels for coded values."""
     value = common.join_list(value)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return "Oui" if value else "Non"
@@ -128,7 +129,7 @@ def _readme(sheet: Worksheet, bundle: Bundle, tables: dict[str, pd.DataFrame],
         ("Observatoire des lieux de lien social", TITLE_FONT),
         (f"Territoire : {bundle.territory_name}", None),
         (f"Export : {bundle.label}", None),
-        (f"Date : {common.french_date(bundle.created_at)}, établi par {bundle.created_by}", None),
+        (f"Date : {long_date(bundle.created_at)}, établi par {bundle.created_by}", None),
         (f"Règle de maturité : {common.plain_rule(bundle)}", None),
         ("Critères notés de 0 (Absent) à 4 (Exemplaire), demi-points possibles.", None),
         *((f"Source : {what} — {source} ({licence})", None)
@@ -152,7 +153,7 @@ def _readme(sheet: Worksheet, bundle: Bundle, tables: dict[str, pd.DataFrame],
             title, description = common.field_doc(table.key, column)
             row += 1
             write_row(sheet, row, [table.title, column, title, description])
-    for letter, width in zip("ABCD", (24, 24, 30, 90)):
+    for letter, width in zip("ABCD", (24, 24, 30, 90), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
@@ -164,7 +165,8 @@ def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
         sheet = workbook.create_sheet(title[:31])
         write_row(sheet, 1, [str(c) for c in frame.columns])
         for row, values in enumerate(frame.itertuples(index=False), start=2):
-            write_row(sheet, row, [cell_value(v, str(c)) for v, c in zip(values, frame.columns)])
+            write_row(sheet, row, [cell_value(v, str(c))
+                                   for v, c in zip(values, frame.columns, strict=True)])
         sheet.freeze_panes = "A2"
     if not workbook.sheetnames:
         workbook.create_sheet("Vide")

@@ -17,6 +17,7 @@ import folium
 from observatory import maps
 from observatory.bundle import Bundle
 from observatory.exports import common
+from observatory.formatting import integer, long_date
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor"
 ASSET = "olls-asset:"  # placeholder scheme, replaced by the file's content
@@ -44,7 +45,7 @@ def build_html(bundle: Bundle, include_contacts: bool = False) -> bytes:
 
 def _add_contacts(m: folium.Map, bundle: Bundle) -> None:
     """Append each place's contact, escaped, to its popup (only when explicitly included)."""
-    contacts = dict(zip(bundle.places["id"].astype(int), bundle.places["contact"]))
+    contacts = dict(zip(bundle.places["id"].astype(int), bundle.places["contact"], strict=True))
     for child in m._children.values():
         if isinstance(child, folium.GeoJson) and child.layer_name == PLACES_LAYER:
             for feature in child.data["features"]:
@@ -56,7 +57,7 @@ def _add_contacts(m: folium.Map, bundle: Bundle) -> None:
 
 def _add_title(m: folium.Map, bundle: Bundle) -> None:
     title = f"Observatoire des lieux de lien social — {bundle.territory_name} — {bundle.label}"
-    subtitle = f"{common.french_date(bundle.created_at)} · {len(bundle.places)} lieux"
+    subtitle = f"{long_date(bundle.created_at)} · {integer(len(bundle.places))} lieux"
     warning = common.demo_note(bundle)
     root = m.get_root()
     root.header.add_child(folium.Element(f"<title>{maps.esc(title)}</title>"))

@@ -10,6 +10,7 @@ from observatory.bundle import Bundle
 from observatory.distances import EstimatedRoad
 from observatory.exports import charts, common
 from observatory.exports.pdf_style import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
+from observatory.formatting import UNIT_SPACE, decimal, integer, is_missing, long_date, percent
 from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS
 
 SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]
@@ -34,11 +35,11 @@ def cover(pdf: Report, bundle: Bundle) -> None:
                    new_y="NEXT")
     pdf.set_font(FONT, "", 12)
     pdf.multi_cell(WIDTH, 7, common.clean_text(
-        f"{bundle.label} — {common.french_date(bundle.created_at)}"), new_x="LMARGIN",
+        f"{bundle.label} — {long_date(bundle.created_at)}"), new_x="LMARGIN",
         new_y="NEXT")
     pdf.set_text_color(0)
     pdf.set_y(72)
-    pdf.para(f"Établi par {bundle.created_by} le {common.french_date(bundle.created_at)} "
+    pdf.para(f"Établi par {bundle.created_by} le {long_date(bundle.created_at)} "
              f"à partir des données de l'observatoire.", size=9)
     if bundle.is_demo:
         pdf.warning(common.DEMO_WARNING)
@@ -52,17 +53,18 @@ def key_tiles(bundle: Bundle) -> list[tuple[str, str]]:
     places = bundle.places
     figures = common.key_figures(bundle)
     total, mature = figures["places"], figures["mature"]
-    share = f" ({round(100 * mature / total)} %)" if total else ""
+    share = f" ({percent(mature, total)})" if total else ""
     mean = places["mean_score"].mean() if total else None
     totals = [common.indicator_total(bundle, key) for key, _ in common.INDICATORS]
     return [
-        (common.fmt_int(total), "lieux recensés"),
-        (common.fmt_int(mature), f"lieux matures{share}"),
-        (f"{common.fmt_int(figures['communes_with_place'])} / "
-         f"{common.fmt_int(figures['communes'])}", "communes du périmètre accueillant un lieu"),
-        (common.fmt_decimal(figures["places_per_10k"]), "lieux pour 10 000 habitants"),
-        (common.fmt_decimal(mean), "score moyen (sur 4)"),
-        *((common.fmt_int(n), label.lower()) for n, (_, label) in zip(totals, common.INDICATORS)),
+        (integer(total), "lieux recensés"),
+        (integer(mature), f"lieux matures{share}"),
+        (f"{integer(figures['communes_with_place'])} / "
+         f"{integer(figures['communes'])}", "communes du périmètre accueillant un lieu"),
+        (decimal(figures["places_per_10k"]), "lieux pour 10 000 habitants"),
+        (decimal(mean), "score moyen (sur 4)"),
+        *((integer(n), label.lower())
+          for n, (_, label) in zip(totals, common.INDICATORS, strict=True)),
     ]
 
 
@@ -74,11 +76,11 @@ def epci_table(pdf: Report, bundle: Bundle) -> None:
     pdf.data_table(
         ["Intercommunalité", "Communes", "Population", "Lieux", "Matures", "Lieux / 10 000 hab."],
         [*([common.short_epci(r.epci_name) + (" (zone exclue)" if r.epci_siren in excluded else ""),
-            common.fmt_int(r.communes), common.fmt_int(r.population), common.fmt_int(r.places),
-            common.fmt_int(r.mature), common.fmt_decimal(r.places_per_10k)]
+            integer(r.communes), integer(r.population), integer(r.places),
+            integer(r.mature), decimal(r.places_per_10k)]
            for r in rows.itertuples()),
-         ["Total du périmètre", *(common.fmt_int(v) for v in total),
-          common.fmt_decimal(density)]],
+         ["Total du périmètre", *(integer(v) for v in total),
+          decimal(density)]],
         [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)
 
 
@@ -112,7 +114,7 @@ def criteria_page(pdf: Report, bundle: Bundle) -> None:
 def mature_page(pdf: Report, bundle: Bundle) -> None:
     pdf.add_page()
     mature = _by_name(bundle.places[bundle.places["mature"].fillna(False).astype(bool)])
-    pdf.h1(f"Lieux matures ({common.fmt_int(len(mature))})")
+    pdf.h1(f"Lieux matures ({integer(len(mature))})")
     pdf.para(common.plain_rule(bundle), size=9)
     if mature.empty:
         pdf.para("Aucun lieu n'est mature selon la règle en vigueur.", style="I")
@@ -120,11 +122,11 @@ def mature_page(pdf: Report, bundle: Bundle) -> None:
     pdf.data_table(
         ["Lieu", "Commune", "Intercommunalité", "Typologie", *SCORE_HEADERS, "Moy."],
         [[r["name"], r["commune"], common.short_epci(r["epci_name"]), r["typology"],
-          *(common.fmt_decimal(r[k]) for k in CRITERIA_KEYS),
-          common.fmt_decimal(r["mean_score"], 2)]
+          *(decimal(r[k]) for k in CRITERIA_KEYS),
+          decimal(r["mean_score"], 2)]
          for _, r in mature.iterrows()],
-        [40, 31, 31, 26, 7.2, 7.2, 7.2, 7.2, 7.2, 11],
-        align=["LEFT"] * 4 + ["RIGHT"] * 6, size=7.5)
+        [40, 31, 31, 26, *[7.2] * len(CRITERIA), 11],
+        align=["LEFT"] * 4 + ["RIGHT"] * (len(CRITERIA) + 1), size=7.5)
     pdf.para(SCORE_LEGEND, size=7.5, style="I")
 
 
@@ -132,7 +134,7 @@ def measure_page(pdf: Report, bundle: Bundle) -> None:
     pdf.add_page()
     pdf.h1("Consortiums et indicateurs de la mesure 7.1")
     totals = [(common.indicator_total(bundle, key), label) for key, label in common.INDICATORS]
-    pdf.tiles([(common.fmt_int(n), label.lower()) for n, label in totals], per_row=3)
+    pdf.tiles([(integer(n), label.lower()) for n, label in totals], per_row=3)
     years = _by_call_year(bundle)
     if years:
         pdf.h2("Par appel à projets")
@@ -149,7 +151,7 @@ def _by_call_year(bundle: Bundle) -> list[list[str]]:
     details = [common.indicator(bundle, key).get("by_call_year") or {}
                for key, _ in common.INDICATORS]
     years = sorted(set().union(*details), key=lambda y: (not str(y).isdigit(), str(y)))
-    return [[str(year), *(common.fmt_int(d.get(year, 0)) for d in details)] for year in years]
+    return [[str(year), *(integer(d.get(year, 0)) for d in details)] for year in years]
 
 
 def consortia_table(pdf: Report, bundle: Bundle) -> None:
@@ -157,7 +159,7 @@ def consortia_table(pdf: Report, bundle: Bundle) -> None:
     if consortia.empty:
         pdf.para("Aucun consortium n'est enregistré à cette date.", style="I")
         return
-    names = dict(zip(bundle.places["id"], bundle.places["name"]))
+    names = dict(zip(bundle.places["id"], bundle.places["name"], strict=True))
     consortia = consortia.sort_values(["call_year", "name"])
     pdf.data_table(
         ["Consortium", "Appel", "Statut", "Chef de file", "Membres"],
@@ -181,12 +183,12 @@ def equipment_table(pdf: Report, bundle: Bundle) -> None:
     groups = flags.groupby("category").agg(
         count=("category", "size"), mutualised=("mutualised", "sum"),
         itinerant=("itinerant", "sum"), funded=("amount_funded", "sum"))
-    rows = [[common.value_label("equipment", "category", category), common.fmt_int(g["count"]),
-             common.fmt_int(g.mutualised), common.fmt_int(g.itinerant),
-             common.fmt_int(g.funded) + "\u202f€"] for category, g in groups.iterrows()]
+    rows = [[common.value_label("equipment", "category", category), integer(g["count"]),
+             integer(g.mutualised), integer(g.itinerant),
+             integer(g.funded) + UNIT_SPACE + "€"] for category, g in groups.iterrows()]
     total = groups.sum()
-    rows.append(["Total", common.fmt_int(total["count"]), common.fmt_int(total["mutualised"]),
-                 common.fmt_int(total["itinerant"]), common.fmt_int(total["funded"]) + "\u202f€"])
+    rows.append(["Total", integer(total["count"]), integer(total["mutualised"]),
+                 integer(total["itinerant"]), integer(total["funded"]) + UNIT_SPACE + "€"])
     pdf.data_table(["Catégorie", "Équipements", "Mutualisés", "Itinérants", "Montant financé"],
                    rows, [80, 24, 24, 24, 28], align=["LEFT"] + ["RIGHT"] * 4, bold_last=True)
 
@@ -204,7 +206,7 @@ def _listing(pdf: Report, title: str, names: list[str]) -> None:
 
 def _when(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
-        return common.french_date(value)
+        return long_date(value)
     return common.clean_text(value)
 
 
@@ -219,7 +221,7 @@ def evolution_page(pdf: Report, diff: dict) -> None:
               **dict(common.INDICATORS)}
     for key, (before, after) in [*counts.items(), *diff.get("indicators", {}).items()]:
         delta = int(round(after - before))
-        rows.append([labels.get(key, key), common.fmt_int(before), common.fmt_int(after),
+        rows.append([labels.get(key, key), integer(before), integer(after),
                      f"{delta:+d}" if delta else "0"])
     if rows:
         pdf.data_table(["", "Avant", "Maintenant", "Écart"], rows, [90, 30, 30, 30],
@@ -230,10 +232,10 @@ def evolution_page(pdf: Report, diff: dict) -> None:
         pdf.data_table(
             ["Critère", "Moyenne avant", "Moyenne maintenant", "Lieux en hausse",
              "Lieux en baisse"],
-            [[c.label, common.fmt_decimal(criteria[c.key].get("mean_before"), 2),
-              common.fmt_decimal(criteria[c.key].get("mean_after"), 2),
-              common.fmt_int(criteria[c.key].get("up", 0)),
-              common.fmt_int(criteria[c.key].get("down", 0))]
+            [[c.label, decimal(criteria[c.key].get("mean_before"), 2),
+              decimal(criteria[c.key].get("mean_after"), 2),
+              integer(criteria[c.key].get("up", 0)),
+              integer(criteria[c.key].get("down", 0))]
              for c in CRITERIA if c.key in criteria],
             [68, 28, 32, 26, 26], align=["LEFT"] + ["RIGHT"] * 4)
     pdf.h2("Changements")
@@ -243,7 +245,7 @@ def evolution_page(pdf: Report, diff: dict) -> None:
                        ("consortia_added", "Nouveaux consortiums")):
         _listing(pdf, title, [common.clean_text(n) for n in diff.get(key, [])])
     if "equipment_added" in diff:
-        pdf.para(f"Équipements ajoutés : {common.fmt_int(diff['equipment_added'])}.", size=9)
+        pdf.para(f"Équipements ajoutés : {integer(diff['equipment_added'])}.", size=9)
 
 
 def methods_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
@@ -289,7 +291,7 @@ def distance_method_text(bundle: Bundle) -> str:
 def annex_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
     pdf.add_page()
     places = _by_name(bundle.places)
-    pdf.h1(f"Annexe : liste des lieux ({common.fmt_int(len(places))})")
+    pdf.h1(f"Annexe : liste des lieux ({integer(len(places))})")
     if places.empty:
         pdf.para("Aucun lieu.", style="I")
         return
@@ -297,7 +299,7 @@ def annex_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
     headers = ["Lieu", "Commune", "Typologie", "Année", "Moy.", "Mature"]
     widths = [62, 38, 38, 14, 12, 16] if not contact else [46, 28, 30, 12, 11, 13]
     rows = [[r["name"], r["commune"], r["typology"], _year(r.get("opening_year")),
-             common.fmt_decimal(r["mean_score"], 2), "oui" if r["mature"] else "non"]
+             decimal(r["mean_score"], 2), "oui" if r["mature"] else "non"]
             + ([r["contact"]] if contact else []) for _, r in places.iterrows()]
     pdf.data_table(headers + (["Contact"] if contact else []), rows,
                    widths + ([45] if contact else []),
@@ -306,4 +308,4 @@ def annex_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
 
 
 def _year(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(int(value))
+    return "" if is_missing(value) else str(int(value))

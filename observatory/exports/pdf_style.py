@@ -25,6 +25,7 @@ from fpdf import FPDF, FontFace
 from observatory.bundle import Bundle
 from observatory.errors import ObservatoryError
 from observatory.exports import common
+from observatory.formatting import long_date
 
 FONT = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
@@ -96,7 +97,7 @@ class Report(FPDF):
             self.set_text_color(*RED)
             self.cell(WIDTH / 2, 5, "Données de démonstration (fictives)")
         else:
-            self.cell(WIDTH / 2, 5, common.french_date(self.bundle.created_at))
+            self.cell(WIDTH / 2, 5, long_date(self.bundle.created_at))
         self.set_text_color(*GREY)
         self.alias_nb_pages(PAGE_COUNT)  # stays set after the last footer: output() needs it
         self.cell(WIDTH / 2, 5, f"Page {self.page_no()} / {PAGE_COUNT}", align="R")

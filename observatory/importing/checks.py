@@ -12,10 +12,11 @@ import pandas as pd
 
 from observatory.distances import haversine_km
 from observatory.filters import fold
+from observatory.formatting import integer, is_missing
+from observatory.importing.base import READ_PROBLEM
 from observatory.importing.mapping import fields, missing_required
 from observatory.importing.parsing import (
     DEFAULT_MAX_LENGTH, MAX_LENGTH, contains_html, looks_like_formula)
-from observatory.importing.base import READ_PROBLEM
 from observatory.importing.report import Problem, RowChecker
 
 DUPLICATE_RADIUS_M = 50.0
@@ -31,10 +32,7 @@ def is_null(value: object) -> bool:
         return True
     if isinstance(value, (list, tuple, np.ndarray)):
         return len(value) == 0
-    try:
-        return bool(pd.isna(value)) or value == ""
-    except (TypeError, ValueError):
-        return False
+    return is_missing(value) or (isinstance(value, str) and value == "")
 
 
 def same(a: object, b: object) -> bool:
@@ -59,8 +57,8 @@ def check_texts(cells: Mapping[str, str], checker: RowChecker) -> None:
             continue
         limit = MAX_LENGTH.get(key, DEFAULT_MAX_LENGTH)
         if len(text) > limit:
-            checker.error(key, text, f"Texte trop long : {len(text):,} caractères pour "
-                          f"{limit} au plus.".replace(",", "\u202f"),
+            checker.error(key, text, f"Texte trop long : {integer(len(text))} caractères pour "
+                          f"{integer(limit)} au plus.",
                           "Raccourcissez la cellule (une erreur de copier-coller ?).")
             continue
         if looks_like_formula(text):

@@ -47,7 +47,7 @@ class CommuneIndex:
         self._departements = set(communes["insee"].str[:2])
         self.departements = ", ".join(sorted(self._departements))
         self._by_key: dict[str, list[str]] = {}
-        for insee, name in zip(communes["insee"], communes["name"]):
+        for insee, name in zip(communes["insee"], communes["name"], strict=True):
             self._by_key.setdefault(commune_key(name), []).append(insee)
         self._to_metric = Transformer.from_crs("EPSG:4326", LAMBERT_93, always_xy=True)
         metric = communes.to_crs(LAMBERT_93)

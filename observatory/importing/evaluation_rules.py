@@ -12,10 +12,11 @@ from observatory.importing.checks import ExistingPlaces, check_texts, name_key, 
     structural_problems
 from observatory.importing.communes import commune_key
 from observatory.importing.mapping import SCORE_KEYS, labels
-from observatory.importing.parsing import fr_number, parse_date, parse_insee, parse_score
+from observatory.importing.parsing import parse_date, parse_insee, parse_score
 from observatory.importing.report import (
     ADD, REJECTED, SKIPPED, UNCHANGED, EvaluationRecord, RowChecker,
     ValidationReport, problems_by_row)
+from observatory.formatting import number, short_date
 from observatory.model import CRITERIA, CRITERION_BY_KEY
 
 
@@ -58,8 +59,8 @@ def _score(text: str, key: str, checker: RowChecker) -> float | None:
         return None
     value, original = parsed
     if original is not None:
-        checker.warn(key, text, f"Note {fr_number(original)} arrondie au demi-point le plus "
-                     f"proche : {fr_number(value)}.", "Notez par demi-points (ex. 3,5).")
+        checker.warn(key, text, f"Note {number(original)} arrondie au demi-point le plus "
+                     f"proche : {number(value)}.", "Notez par demi-points (ex. 3,5).")
     return value
 
 
@@ -197,7 +198,7 @@ def _against_store(key, evaluation, stored, checker) -> str:
     if any(same_scores(evaluation, e) for e in existing):
         return UNCHANGED
     if existing:
-        checker.warn("evaluated_on", f"{key[1]:%d/%m/%Y}", "Une évaluation de ce lieu à "
+        checker.warn("evaluated_on", short_date(key[1]), "Une évaluation de ce lieu à "
                      "cette date existe déjà avec d'autres notes : celle-ci s'y ajoutera.",
                      "Vérifiez qu'il ne s'agit pas d'un doublon.")
     return ADD

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -47,10 +48,15 @@ class Field:
     stored: bool = True  # False: recognised to be shown, never written
 
 
+# Example scores of the template's example row, one per criterion (repeated if there are more).
+SCORE_EXAMPLES = ("3", "3,5", "2,5", "4", "2")
+
+
 def _criterion_fields() -> list[Field]:
-    examples = ("3", "3,5", "2,5", "4", "2")
+    """One score field per criterion of ``CRITERIA``, whatever their number."""
+    examples = itertools.islice(itertools.cycle(SCORE_EXAMPLES), len(CRITERIA))
     fields = []
-    for criterion, example in zip(CRITERIA, examples):
+    for criterion, example in zip(CRITERIA, examples, strict=True):
         short = criterion.short
         fields.append(Field(
             criterion.key, criterion.label,

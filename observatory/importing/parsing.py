@@ -6,6 +6,7 @@ import math
 import re
 from datetime import date, datetime, timedelta
 
+from observatory.formatting import integer, is_missing, number, short_date
 from observatory.model import SCORE_MAX, SCORE_MIN, SCORE_STEP
 
 
@@ -37,9 +38,12 @@ _FRENCH_NUMBERS = {"zero": 0, "zéro": 0, "un": 1, "une": 1, "deux": 2, "trois":
 
 def clean(value: object) -> str:
     """Cell text without control characters or surrounding blanks (no-break spaces too)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, str):
+        text = value
+    elif is_missing(value):
         return ""
-    text = str(value)
+    else:
+        text = str(value)
     if text.isprintable():  # no control, format or no-break space character: the fast path
         return text.strip()
     return _CONTROL.sub("", text).replace("\u00a0", " ").strip()
@@ -49,7 +53,7 @@ def shorten(text: str, limit: int = 80) -> str:
     """Value as shown in the problem table: long cells are cut, with their length."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text):,} caractères)".replace(",", "\u202f")
+    return f"{text[:limit]}… ({integer(len(text))} caractères)"
 
 
 def looks_like_formula(text: str) -> bool:
@@ -61,11 +65,6 @@ def looks_like_formula(text: str) -> bool:
 
 def contains_html(text: str) -> bool:
     return bool(_HTML.search(text))
-
-
-def fr_number(value: float, digits: int = 6) -> str:
-    """3.5 -> '3,5'; 43.127469 -> '43,127469'."""
-    return f"{round(value, digits):.15g}".replace(".", ",")
 
 
 def parse_decimal(text: str) -> float:
@@ -95,7 +94,7 @@ def parse_score(text: str) -> tuple[float, float | None]:
         raise Invalid(f"« {shorten(text, 40)} » n'est pas une note : un nombre de 0 à 4 "
                       "est attendu.", "Écrivez une note de 0 à 4, par demi-points (ex. 3,5).")
     if not SCORE_MIN <= value <= SCORE_MAX:
-        raise Invalid(f"La note {fr_number(value)} est hors de l'échelle de 0 à 4.",
+        raise Invalid(f"La note {number(value)} est hors de l'échelle de 0 à 4.",
                       "Ramenez la note entre 0 et 4.")
     rounded = math.floor(value / SCORE_STEP + 0.5) * SCORE_STEP
     if abs(rounded - value) < 1e-6:  # spreadsheet float noise (3.4999999) is not a rounding
@@ -129,9 +128,9 @@ def parse_date(text: str, today: date) -> date:
         raise Invalid(f"« {shorten(text, 40)} » n'est pas une date reconnue.",
                       "Écrivez la date au format JJ/MM/AAAA (ex. 15/03/2024).")
     if value > today:
-        raise Invalid(f"La date {value:%d/%m/%Y} est dans le futur.", "Vérifiez la date.")
+        raise Invalid(f"La date {short_date(value)} est dans le futur.", "Vérifiez la date.")
     if value.year < 1900:
-        raise Invalid(f"La date {value:%d/%m/%Y} est antérieure à 1900.", "Vérifiez la date.")
+        raise Invalid(f"La date {short_date(value)} est antérieure à 1900.", "Vérifiez la date.")
     return value
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from observatory.formatting import decimal, number
 from observatory.importing.communes import BORDER_TOLERANCE_M, CommuneIndex
 from observatory.importing.evaluation_rules import parse_evaluation
 from observatory.importing.parsing import (
-    fr_number, normalise_website, parse_bool, parse_decimal, parse_insee, parse_year,
+    normalise_website, parse_bool, parse_decimal, parse_insee, parse_year,
     split_list)
 from observatory.importing.report import ERROR, WARNING, RowChecker
 from observatory.importing.vocabulary import (
@@ -222,12 +223,12 @@ def _outside_point(lat: float, lon: float, shown: str, checker: RowChecker,
         swapped = communes.locate(lat, lon)
         checker.error(COORDINATES, shown, "Latitude et longitude semblent inversées : "
                       "inversées, elles tombent à " + communes.label(swapped.insee) + ".",
-                      f"Latitude = {fr_number(lon)} ; longitude = {fr_number(lat)}.")
+                      f"Latitude = {number(lon)} ; longitude = {number(lat)}.")
         return
     km, nearest = communes.outside(lon, lat)
     inside = communes.locate(lon, lat).insee
     where = f" (dans {communes.label(inside)})" if inside else ""
-    distance = f"{km:.1f}".replace(".", ",")
+    distance = decimal(km, 1)
     message = (f"Coordonnées hors {communes.zone_label()}{where} : à {distance} km ; "
                f"commune la plus proche : {nearest}.")
     if commune:
@@ -253,7 +254,7 @@ def _projected_hint(lat: float, lon: float) -> str:
     to_wgs84 = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
     wlon, wlat = to_wgs84.transform(x, y)
     return (f"Ce sont sans doute des coordonnées Lambert-93 : en WGS84, latitude = "
-            f"{fr_number(wlat)} ; longitude = {fr_number(wlon)}.")
+            f"{number(wlat)} ; longitude = {number(wlon)}.")
 
 
 def _typology(text: str, checker: RowChecker) -> str | None:

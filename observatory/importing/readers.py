@@ -20,6 +20,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import posixpath
 import re
 import zipfile
@@ -30,7 +31,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from observatory.formatting import integer
+from observatory.formatting import decimal, integer, number
 from observatory.importing.base import READ_PROBLEM, ImportFileError  # noqa: F401 (re-exported)
 from observatory.importing.mapping import known_header
 from observatory.importing.parsing import clean
@@ -133,14 +134,14 @@ def _unsupported(name: str, extension: str) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
+    return decimal(size / 1024 / 1024, 1)
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise ImportFileError("Le fichier est vide.")
     if len(data) > max_bytes:
-        limit = f"{max_bytes / 1024 / 1024:g}".replace(".", ",")
+        limit = number(max_bytes / 1024 / 1024)
         raise ImportFileError(f"Le fichier pèse {_megabytes(len(data))} Mo : la limite est de "
                               f"{limit} Mo. Découpez-le ou gardez seulement les colonnes "
                               "utiles.")
@@ -787,7 +788,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):  # NaN and infinities, written as Python does
             return str(value)
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
     if isinstance(value, datetime):

@@ -97,7 +97,7 @@ def _help_sheet(sheet, columns: list[Field], Font) -> None:
             help_text = (help_text + " " if help_text else "") + "Valeurs : " + ", ".join(
                 _VOCABULARIES[field.key]) + "."
         sheet.append([field.label, "oui" if field.required else "", help_text, field.example])
-    for letter, width in zip("ABCD", (28, 12, 90, 30)):
+    for letter, width in zip("ABCD", (28, 12, 90, 30), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.append([])
     advice = ("Une ligne par lieu (ou par évaluation). La première ligne (en-têtes) ne doit "

@@ -34,12 +34,12 @@ import pandas as pd
 
 from observatory.distances import pairs_within
 from observatory.filters import fold
+from observatory.formatting import integer, number, short_date
 from observatory.importing.checks import (
     ExistingPlaces, check_texts, is_null, name_key, same, structural_problems, text_rows)
 from observatory.importing.communes import CommuneIndex
 from observatory.importing.evaluation_rules import same_scores, validate_evaluations
 from observatory.importing.mapping import PLACE_FIELDS, labels
-from observatory.importing.parsing import fr_number
 from observatory.importing.place_rules import (
     COORDINATES, Candidate, check_place_row, warn_centred)
 from observatory.importing.report import (
@@ -174,7 +174,7 @@ def _near_in_file(rows, decided) -> None:
         (first, _), (later, checker) = sorted((located[int(i)], located[int(j)]),
                                               key=lambda pair: pair[0].row)
         if name_key(first.values["name"]) != name_key(later.values["name"]):
-            checker.warn(COORDINATES, "", f"À {km * 1000:.0f} m du lieu de la ligne "
+            checker.warn(COORDINATES, "", f"À {integer(km * 1000)} m du lieu de la ligne "
                          f"{first.row} (« {first.values['name']} ») : doublon possible.",
                          "Vérifiez qu'il s'agit bien de deux lieux distincts.")
 
@@ -250,7 +250,7 @@ def _best_written(new: str, old: str, checker: RowChecker) -> str:
     if new == old:
         return old
     mine, theirs = _writing(new), _writing(old)
-    if all(a >= b for a, b in zip(mine, theirs)) and mine != theirs:
+    if all(a >= b for a, b in zip(mine, theirs, strict=True)) and mine != theirs:
         return new
     checker.warn("name", new, f"« {new} » est le nom enregistré « {old} » écrit avec moins "
                  "d'accents, de majuscules ou de ponctuation : le nom enregistré est gardé.",
@@ -267,7 +267,7 @@ def _lookalikes(candidate: Candidate, checker: RowChecker, existing: ExistingPla
                      "Vérifiez la commune si c'est le même lieu.")
     if not values.get("location_approximate") and values.get("lon") is not None:
         for pid, metres in existing.near(values["lon"], values["lat"])[:1]:
-            checker.warn(COORDINATES, "", f"À {metres:.0f} m du lieu existant "
+            checker.warn(COORDINATES, "", f"À {integer(metres)} m du lieu existant "
                          f"{existing.describe(pid)} : doublon possible. Le lieu sera ajouté.",
                          "Pour mettre ce lieu à jour, reprenez son nom exact et sa commune, "
                          "ou son identifiant.")
@@ -311,7 +311,7 @@ def _dated(evaluation: dict | None, checker: RowChecker, today: date) -> dict | 
     if evaluation and evaluation["evaluated_on"] is None:
         evaluation = {**evaluation, "evaluated_on": today}
         checker.warn("evaluated_on", "", "Date d'évaluation absente : la date du jour "
-                     f"({today:%d/%m/%Y}) est retenue.", "Indiquez la date de l'évaluation.")
+                     f"({short_date(today)}) est retenue.", "Indiquez la date de l'évaluation.")
     return evaluation
 
 
@@ -341,8 +341,7 @@ def _preview_row(cells: dict, candidate: Candidate, action: str,
 def _scores_text(evaluation: dict | None) -> str:
     if not evaluation:
         return ""
-    return " · ".join("–" if evaluation.get(k) is None else fr_number(evaluation[k])
-                      for k in CRITERIA_KEYS)
+    return " · ".join(number(evaluation.get(k)) for k in CRITERIA_KEYS)
 
 
 def _show(value: object) -> str:
@@ -352,7 +351,7 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float):
-        return fr_number(value)
+        return number(value)
     return "vide" if value is None else str(value)
 
 
@@ -374,10 +373,10 @@ def _changes(record: PlaceRecord, existing: ExistingPlaces, index: CommuneIndex,
     if record.evaluation:
         last = old.get("last_evaluated_on")
         before = ("aucune" if is_null(last) else
-                  f"{pd.Timestamp(last):%d/%m/%Y} : {_scores_text(old)}")
+                  f"{short_date(last)} : {_scores_text(old)}")
         out.append(Change(record.row, action, int(record.place_id), name,
-                          "Évaluation (notes des 5 critères)", before,
-                          f"{record.evaluation['evaluated_on']:%d/%m/%Y} : "
+                          f"Évaluation (notes des {len(CRITERIA_KEYS)} critères)", before,
+                          f"{short_date(record.evaluation['evaluated_on'])} : "
                           f"{_scores_text(record.evaluation)}"))
     return out
 
@@ -386,5 +385,5 @@ def _changes_text(record: PlaceRecord) -> str:
     parts = [f"{LABELS.get(k, k)} : {_show(old)} → {_show(new)}"
              for k, (old, new) in record.changes.items()]
     if record.evaluation and record.place_id is not None:
-        parts.append(f"nouvelle évaluation du {record.evaluation['evaluated_on']:%d/%m/%Y}")
+        parts.append(f"nouvelle évaluation du {short_date(record.evaluation['evaluated_on'])}")
     return " ; ".join(parts)

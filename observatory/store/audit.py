@@ -6,8 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from observatory.formatting import is_missing
 
 
 def _json(values: Mapping[str, object] | None) -> str | None:
@@ -49,6 +52,17 @@ def new_ids(con: duckdb.DuckDBPyConnection, sequence: str, n: int) -> list[int]:
     rows = con.execute(f"SELECT nextval('{sequence}') AS id FROM range(?) ORDER BY id",
                        [int(n)]).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def plain(value: object) -> object:
+    """A value as Arrow (``insert_table``) takes it: None when missing (None, NaN, ``pd.NA``,
+    ``NaT``), numpy scalars as Python ones, arrays and tuples as lists. The writers of places
+    and evaluations then apply their fields' own conversions."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(value)
+    if is_missing(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def insert_table(con: duckdb.DuckDBPyConnection, table_name: str, table: pa.Table) -> None:

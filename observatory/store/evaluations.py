@@ -68,7 +68,8 @@ def create_many(con: duckdb.DuckDBPyConnection, new: Sequence[Mapping[str, objec
     audit.insert_table(con, "evaluations", pa.table(columns))
     audit.record_many(con, [
         {"actor": actor, "entity": "evaluation", "entity_id": i, "action": "create",
-         "old": None, "new": {f: e.get(f) for f in FIELDS}} for i, e in zip(ids, new)])
+         "old": None, "new": {f: e.get(f) for f in FIELDS}}
+        for i, e in zip(ids, new, strict=True)])
     return ids
 
 
@@ -77,8 +78,10 @@ _TYPES = {"place_id": pa.int32(), "evaluated_on": pa.date32(), "evaluator": pa.s
 
 
 def _plain(value: object, field: str) -> object:
-    """A value as Arrow takes it: None for nulls, dates as dates, numpy made plain."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A value as Arrow takes it for ``field``'s type (``audit.plain``; dates as dates,
+    place ids as integers)."""
+    value = audit.plain(value)
+    if value is None:
         return None
     if field == "evaluated_on":
         if isinstance(value, dt.datetime):  # a pandas Timestamp too
@@ -86,6 +89,4 @@ def _plain(value: object, field: str) -> object:
         if isinstance(value, str):
             return dt.date.fromisoformat(value)
         return value
-    if hasattr(value, "item"):
-        value = value.item()
     return int(value) if field == "place_id" else value

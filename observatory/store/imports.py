@@ -202,8 +202,8 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
                               r.version) for r in updates], actor, action="import")
     _pause("places updated")
     scores = [r.evaluation for r in records if isinstance(r, importing.EvaluationRecord)]
-    scores += [dict(r.evaluation, place_id=place_id) for r, place_id in zip(adds, new_ids)
-               if r.evaluation]
+    scores += [dict(r.evaluation, place_id=place_id)
+               for r, place_id in zip(adds, new_ids, strict=True) if r.evaluation]
     scores += [dict(r.evaluation, place_id=int(r.place_id)) for r in updates if r.evaluation]
     evaluations.create_many(con, scores, actor)
     _pause("evaluations added")

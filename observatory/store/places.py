@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -105,7 +104,7 @@ def get_many(con: duckdb.DuckDBPyConnection, place_ids: Iterable[int]) -> dict[i
                          "WHERE id IN (SELECT unnest(?::INTEGER[]))", [ids])
     found = {}
     for row in cursor.fetchall():  # plain Python values: int, float, str, bool, list, None
-        place = dict(zip(columns, row))
+        place = dict(zip(columns, row, strict=True))
         place["thematics"] = list(place["thematics"] or [])
         found[place["id"]] = place
     return found
@@ -129,14 +128,12 @@ _DEFAULTS = {"location_approximate": False, "thematics": [], "is_demo": False}
 
 
 def _plain(value: object, field: str) -> object:
-    """A value as Arrow takes it for ``field``'s type: None for nulls, numpy made plain."""
-    if isinstance(value, (list, tuple, np.ndarray)):
+    """A value as Arrow takes it for ``field``'s type (``audit.plain``; lists of text,
+    whole opening years)."""
+    value = audit.plain(value)
+    if isinstance(value, list):
         return [str(v) for v in value]
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if field == "opening_year":
+    if value is not None and field == "opening_year":
         return int(value)
     return value
 

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from observatory import formatting
 from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS, SCORE_MAX
 
 MATURE_COLOURS = {"Mature": "#c0392b", "Non mature": "#4f8fd6"}
@@ -144,7 +145,9 @@ def stays_timeline(timeline: pd.DataFrame, start, end) -> go.Figure:
     """The stays of the itinerant equipment, one row per item, coloured by place."""
     fig = px.timeline(inert(timeline), x_start="start", x_end="end", y="item", color="place",
                       labels={"item": "", "place": "Lieu"})
-    fig.update_xaxes(range=[start, end], dtick="M1", tickformat="%b %Y")
+    months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS")
+    fig.update_xaxes(range=[start, end], tickvals=list(months),  # French month names
+                     ticktext=[formatting.month_year(m) for m in months])
     fig.update_layout(height=120 + 40 * timeline["item"].nunique(), margin={"t": 20})
     return fig
 

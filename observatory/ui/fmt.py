@@ -1,20 +1,27 @@
-"""French number formatting for the interface."""
+"""Text for the interface: the French formats (re-exported from ``observatory.formatting``,
+where they are defined once) and ``md``, user text made inert in Streamlit markdown."""
 
 from __future__ import annotations
 
-
-def integer(value: float | int) -> str:
-    """12345 -> '12 345' (narrow no-break space, as in French typography)."""
-    return f"{int(round(value)):,}".replace(",", "\u202f")
-
-
-def decimal(value: float, digits: int = 1) -> str:
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-
-
-def percent(part: float, whole: float) -> str:
-    return "–" if not whole else decimal(100 * part / whole, 0) + "\u202f%"
-
+from observatory.formatting import (  # noqa: F401  (re-exported for the pages)
+    MISSING,
+    count,
+    decimal,
+    integer,
+    is_blank,
+    is_missing,
+    km,
+    long_date,
+    minutes,
+    month_year,
+    number,
+    percent,
+    percent_value,
+    plain_minutes,
+    score,
+    short_date,
+    threshold,
+)
 
 # Backslash-escaped (CommonMark shows an escaped ASCII punctuation mark as typed): emphasis,
 # code, links and images ([]()), HTML (<>), headings (# and a line of = or -), lists, tables,
