@@ -293,44 +293,34 @@ def applications(path: str) -> pd.DataFrame:
     return read(service_equipment.applications)
 
 
-def _write_equipment(action, *args, typed_actor: str | None = None, **kwargs):
-    """Check the « edit » role, run the use case (its own transaction, audited under the
-    account, or the typed name in demonstration mode), forget cached results."""
-    actor = actor_name(acting_user("edit"), typed_actor)
-    with _WRITE_LOCK:
-        result = read(action, *args, actor=actor, **kwargs)
-    invalidate()
-    return result
-
-
 def save_equipment(item: Equipment, actor: str | None = None) -> int:
     """Create or update an item (version checked); returns its id."""
-    return _write_equipment(service_equipment.save_equipment, item, typed_actor=actor)
+    return _run("edit", service_equipment.save_equipment, item, typed_actor=actor)
 
 
 def archive_equipment(item_id: int, actor: str | None = None) -> None:
-    _write_equipment(service_equipment.archive_equipment, item_id, typed_actor=actor)
+    _run("edit", service_equipment.archive_equipment, item_id, typed_actor=actor)
 
 
 def add_stay(equipment_id: int, place_id: int, start, end, note: str = "",
              actor: str | None = None, place_names: dict | None = None) -> int:
     """Book a stay (``StayRefused`` with its reasons when it overlaps another)."""
-    return _write_equipment(service_equipment.add_stay, equipment_id, place_id, start, end,
-                            note, typed_actor=actor, place_names=place_names)
+    return _run("edit", service_equipment.add_stay, equipment_id, place_id, start, end, note,
+                typed_actor=actor, place_names=place_names)
 
 
 def delete_stay(stay_id: int, actor: str | None = None) -> None:
-    _write_equipment(service_equipment.delete_stay, stay_id, typed_actor=actor)
+    _run("edit", service_equipment.delete_stay, stay_id, typed_actor=actor)
 
 
 def save_call(year: int, budget, opens_on, closes_on, notes: str = "",
               actor: str | None = None) -> None:
-    _write_equipment(service_equipment.save_call, year, budget, opens_on, closes_on, notes,
-                     typed_actor=actor)
+    _run("edit", service_equipment.save_call, year, budget, opens_on, closes_on, notes,
+         typed_actor=actor)
 
 
 def save_application(record: dict, actor: str | None = None) -> int:
-    return _write_equipment(service_equipment.save_application, record, typed_actor=actor)
+    return _run("edit", service_equipment.save_application, record, typed_actor=actor)
 
 
 @st.cache_data(show_spinner="Calcul des temps d'accès…")
