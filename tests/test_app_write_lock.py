@@ -12,7 +12,7 @@ def test_two_sessions_importing_at_once_write_one_after_the_other(monkeypatch, t
     active, peak = [0], [0]
     guard = threading.Lock()
 
-    def slow_write(session, report, actor, replace_demo):
+    def slow_write(sessions, report, *, actor, replace_demo):
         with guard:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
@@ -24,7 +24,7 @@ def test_two_sessions_importing_at_once_write_one_after_the_other(monkeypatch, t
     monkeypatch.delenv("OBSERVATORY_USERS", raising=False)  # demonstration mode: an analyst
     monkeypatch.setattr(data, "ensure_database", lambda path: str(tmp_path / "x.duckdb"))
     monkeypatch.setattr(data, "invalidate", lambda: None)
-    monkeypatch.setattr(data.store_imports, "write", slow_write)
+    monkeypatch.setattr(data.import_cases, "write_import", slow_write)
     threads = [threading.Thread(target=data.import_apply, args=(None, "démo", False))
                for _ in range(2)]
     for thread in threads:
@@ -37,14 +37,13 @@ def test_two_sessions_importing_at_once_write_one_after_the_other(monkeypatch, t
 def test_the_importer_checks_a_file_once_per_choice_not_at_every_rerun(monkeypatch, tmp_path):
     calls = []
 
-    def counting_validate(state, payload, filename, kind, **options):
+    def counting_check(sessions, payload, filename, kind, **options):
         calls.append(options.get("confirmed_renames"))
         return ("report", len(calls))
 
     data.st.cache_data.clear()
     monkeypatch.setattr(data, "db_path", lambda: str(tmp_path / "x.duckdb"))
-    monkeypatch.setattr(data, "read", lambda action, *args, **kwargs: "state")
-    monkeypatch.setattr(data.store_imports, "validate", counting_validate)
+    monkeypatch.setattr(data.import_cases, "check_import", counting_check)
     first = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False)
     again = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False)
     confirmed = data.import_preview(b"Nom\nA\n", "lieux.csv", "places", {"name": "Nom"}, False,
