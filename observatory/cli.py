@@ -17,11 +17,24 @@ import subprocess
 import sys
 import traceback
 
-from observatory import (auth, bootstrap, catalogue, cli_data, cli_privacy, cli_reports,
-                         cli_territory, config, errors, files, formatting, partners)
+from observatory import (
+    auth,
+    bootstrap,
+    catalogue,
+    cli_data,
+    cli_privacy,
+    cli_reports,
+    cli_territory,
+    config,
+    errors,
+    files,
+    formatting,
+    partners,
+)
 from observatory.cli_common import CliError, db_option, existing_db, session, settings_for
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.service import core, places as place_cases, proximity
+from observatory.service import core, proximity
+from observatory.service import places as place_cases
 from observatory.territory.config import load_territory_config
 
 __all__ = ["CliError", "build_parser", "existing_db", "main"]

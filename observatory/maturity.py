@@ -48,11 +48,6 @@ class MaturityRule:
 
 DEFAULT_RULE = MaturityRule()
 
-# Thin alias kept only for notebooks/analyse_observatoire.ipynb (not this module's owner's):
-# use ``observatory.formatting.threshold``; to be removed once the notebook does.
-fmt_score = threshold
-
-
 def _complete(scores: Mapping[str, float | None]) -> dict[str, float] | None:
     if any(is_missing(scores.get(key)) for key in CRITERIA_KEYS):
         return None

@@ -22,9 +22,8 @@ from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.errors import ObservatoryError
 from observatory.maturity import MaturityRule
-from observatory.store import db
+from observatory.store import db, live
 from observatory.store import snapshots as store_snapshots
-from observatory.store import live
 from observatory.ui import auth as ui_auth
 from observatory.ui import data
 

@@ -12,8 +12,8 @@ from observatory.consortia import Consortium
 from observatory.distances import EstimatedRoad
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.store import db, places, rules
 from observatory.store import consortia as store
+from observatory.store import db, places, rules
 
 PARTNER_KEYS = {"id", "name", "score", "minutes", "road_km", "terms", "why", "can_carry",
                 "problems"}

@@ -19,8 +19,8 @@ from observatory.consortia import (
 )
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.store import db
 from observatory.store import consortia as store
+from observatory.store import db
 
 
 def valid(**overrides) -> Consortium:

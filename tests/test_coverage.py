@@ -12,8 +12,8 @@ from scipy import sparse
 
 from observatory import catalogue
 from observatory.coverage import (
-    covered,
     coverage_matrix,
+    covered,
     exact_cover,
     greedy_cover,
     nearest,
@@ -21,7 +21,8 @@ from observatory.coverage import (
     where_next,
 )
 from observatory.distances import EstimatedRoad, MatrixFile, haversine_km
-from observatory.store import db, places as store_places, rules, territory
+from observatory.store import db, rules, territory
+from observatory.store import places as store_places
 
 GUARANTEE = 1 - 1 / math.e
 ROAD = EstimatedRoad()

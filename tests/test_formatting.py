@@ -199,11 +199,9 @@ def test_the_duplicate_implementations_are_gone():
 
     for module, names in ((common, ("fmt_int", "fmt_decimal", "french_date", "MONTHS")),
                           (parsing, ("fr_number",)), (readers, ("_fr_int",)),
-                          (maturity, ("_missing",))):
+                          (maturity, ("_missing", "fmt_score"))):
         for name in names:
             assert not hasattr(module, name), f"{module.__name__}.{name}"
-    # the one alias left for the notebook is the formatting function itself
-    assert maturity.fmt_score is f.threshold
 
 
 def test_the_rules_and_the_import_messages_print_through_formatting():

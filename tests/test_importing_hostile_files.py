@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from observatory.importing import ImportFileError, read_table, read_warnings, sheet_names
-from observatory.importing import readers
+from observatory.importing import ImportFileError, read_table, read_warnings, readers, sheet_names
 from observatory.importing.readers import READ_PROBLEM
 from tests import hostile_files as h
 

@@ -13,8 +13,7 @@ from datetime import date
 import pytest
 
 from observatory import cli
-from observatory.importing import (
-    ADD, REJECTED, SKIPPED, UNCHANGED, UPDATE, validate_file)
+from observatory.importing import ADD, REJECTED, SKIPPED, UNCHANGED, UPDATE, validate_file
 from observatory.importing.mapping import fields
 from observatory.store import db, places, territory
 

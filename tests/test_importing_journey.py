@@ -14,8 +14,16 @@ import pytest
 from openpyxl import Workbook
 
 from observatory.importing import (
-    ADD, REJECTED, SKIPPED, apply_mapping, read_table, suggest_mapping, template,
-    unused_headers, validate_places)
+    ADD,
+    REJECTED,
+    SKIPPED,
+    apply_mapping,
+    read_table,
+    suggest_mapping,
+    template,
+    unused_headers,
+    validate_places,
+)
 from observatory.store import db, places, territory
 
 TODAY = date(2026, 6, 1)

@@ -7,11 +7,25 @@ from datetime import date
 import pytest
 
 from observatory.importing import (
-    ImportFileError, apply_mapping, fields, mapping_warnings, missing_required, read_table,
-    suggest_mapping, template, unused_headers)
+    ImportFileError,
+    apply_mapping,
+    fields,
+    mapping_warnings,
+    missing_required,
+    read_table,
+    suggest_mapping,
+    template,
+    unused_headers,
+)
 from observatory.importing.communes import commune_key
 from observatory.importing.parsing import (
-    Invalid, looks_like_formula, parse_date, parse_insee, parse_score, parse_year)
+    Invalid,
+    looks_like_formula,
+    parse_date,
+    parse_insee,
+    parse_score,
+    parse_year,
+)
 from observatory.importing.vocabulary import match_legal_status, match_typology
 from observatory.model import LEGAL_STATUSES, TYPOLOGIES
 

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from observatory.importing import (
-    ADD, REJECTED, SKIPPED, UNCHANGED, UPDATE, PLACE_COLUMNS, validate_file)
+    ADD,
+    PLACE_COLUMNS,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATE,
+    validate_file,
+)
 from observatory.importing.mapping import fields
 from observatory.store import db, evaluations, places, territory
 

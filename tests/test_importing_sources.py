@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from observatory.importing import (
-    ADD, REJECTED, SKIPPED, ImportFileError, read_table, suggest_mapping, validate_file)
+    ADD,
+    REJECTED,
+    SKIPPED,
+    ImportFileError,
+    read_table,
+    suggest_mapping,
+    validate_file,
+)
 from observatory.store import db, places, territory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

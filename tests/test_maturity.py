@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from observatory.formatting import threshold
 from observatory.maturity import (
     DEFAULT_RULE,
     MaturityRule,
@@ -16,7 +17,6 @@ from observatory.maturity import (
     is_mature,
     mature_flags,
 )
-from observatory.formatting import threshold
 from observatory.model import CRITERIA_KEYS, CRITERION_BY_KEY
 
 

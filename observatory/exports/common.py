@@ -10,7 +10,6 @@ import pandas as pd
 
 from observatory import catalogue, indicators
 from observatory.bundle import Bundle
-from observatory.formatting import is_missing
 
 # Re-exported: the builders read the table and column descriptions through ``common``.
 from observatory.exports.fields import (  # noqa: F401
@@ -21,6 +20,7 @@ from observatory.exports.fields import (  # noqa: F401
     VALUE_LABELS,
     Table,
 )
+from observatory.formatting import is_missing
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -18,17 +18,42 @@ from datetime import date
 import pandas as pd
 
 from observatory.importing.mapping import (
-    FIELDS, KINDS, Field, apply_mapping, fields, mapping_warnings, missing_required,
-    suggest_mapping, unused_headers)
+    FIELDS,
+    KINDS,
+    Field,
+    apply_mapping,
+    fields,
+    mapping_warnings,
+    missing_required,
+    suggest_mapping,
+    unused_headers,
+)
 from observatory.importing.readers import (
-    DEFAULT_MAX_BYTES, SIZE_LIMIT_TEXT, ImportFileError, read_table, read_warnings,
-    sheet_names)
+    DEFAULT_MAX_BYTES,
+    SIZE_LIMIT_TEXT,
+    ImportFileError,
+    read_table,
+    read_warnings,
+    sheet_names,
+)
 from observatory.importing.report import (
-    ADD, ERROR, RENAME_PENDING, REJECTED, SKIPPED, UNCHANGED, UPDATE, WARNING, Change,
-    EvaluationRecord, PlaceRecord, Problem, Rename, ValidationReport)
+    ADD,
+    ERROR,
+    REJECTED,
+    RENAME_PENDING,
+    SKIPPED,
+    UNCHANGED,
+    UPDATE,
+    WARNING,
+    Change,
+    EvaluationRecord,
+    PlaceRecord,
+    Problem,
+    Rename,
+    ValidationReport,
+)
 from observatory.importing.templates import template
-from observatory.importing.validation import (
-    PLACE_COLUMNS, validate_evaluations, validate_places)
+from observatory.importing.validation import PLACE_COLUMNS, validate_evaluations, validate_places
 
 
 def validate_file(data: bytes, filename: str, kind: str, *, communes=None,

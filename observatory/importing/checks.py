@@ -16,7 +16,11 @@ from observatory.formatting import integer, is_missing
 from observatory.importing.base import READ_PROBLEM
 from observatory.importing.mapping import fields, missing_required
 from observatory.importing.parsing import (
-    DEFAULT_MAX_LENGTH, MAX_LENGTH, contains_html, looks_like_formula)
+    DEFAULT_MAX_LENGTH,
+    MAX_LENGTH,
+    contains_html,
+    looks_like_formula,
+)
 from observatory.importing.report import Problem, RowChecker
 
 DUPLICATE_RADIUS_M = 50.0

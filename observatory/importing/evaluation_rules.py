@@ -8,15 +8,28 @@ from typing import Any
 
 import pandas as pd
 
-from observatory.importing.checks import ExistingPlaces, check_texts, name_key, same, text_rows, \
-    structural_problems
+from observatory.formatting import number, short_date
+from observatory.importing.checks import (
+    ExistingPlaces,
+    check_texts,
+    name_key,
+    same,
+    structural_problems,
+    text_rows,
+)
 from observatory.importing.communes import commune_key
 from observatory.importing.mapping import SCORE_KEYS, labels
 from observatory.importing.parsing import parse_date, parse_insee, parse_score
 from observatory.importing.report import (
-    ADD, REJECTED, SKIPPED, UNCHANGED, EvaluationRecord, RowChecker,
-    ValidationReport, problems_by_row)
-from observatory.formatting import number, short_date
+    ADD,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    EvaluationRecord,
+    RowChecker,
+    ValidationReport,
+    problems_by_row,
+)
 from observatory.model import CRITERIA, CRITERION_BY_KEY
 
 

@@ -11,11 +11,20 @@ from observatory.formatting import decimal, number
 from observatory.importing.communes import BORDER_TOLERANCE_M, CommuneIndex
 from observatory.importing.evaluation_rules import parse_evaluation
 from observatory.importing.parsing import (
-    normalise_website, parse_bool, parse_decimal, parse_insee, parse_year,
-    split_list)
+    normalise_website,
+    parse_bool,
+    parse_decimal,
+    parse_insee,
+    parse_year,
+    split_list,
+)
 from observatory.importing.report import ERROR, WARNING, RowChecker
 from observatory.importing.vocabulary import (
-    closest_legal_status, closest_typology, match_legal_status, match_typology)
+    closest_legal_status,
+    closest_typology,
+    match_legal_status,
+    match_typology,
+)
 from observatory.model import LEGAL_STATUSES, TYPOLOGIES
 
 COORDINATES = "coordinates"  # pseudo-field for problems about the pair lat/lon

@@ -36,15 +36,33 @@ from observatory.distances import pairs_within
 from observatory.filters import fold
 from observatory.formatting import integer, number, short_date
 from observatory.importing.checks import (
-    ExistingPlaces, check_texts, is_null, name_key, same, structural_problems, text_rows)
+    ExistingPlaces,
+    check_texts,
+    is_null,
+    name_key,
+    same,
+    structural_problems,
+    text_rows,
+)
 from observatory.importing.communes import CommuneIndex
 from observatory.importing.evaluation_rules import same_scores, validate_evaluations
 from observatory.importing.mapping import PLACE_FIELDS, labels
-from observatory.importing.place_rules import (
-    COORDINATES, Candidate, check_place_row, warn_centred)
+from observatory.importing.place_rules import COORDINATES, Candidate, check_place_row, warn_centred
 from observatory.importing.report import (
-    ADD, REJECTED, RENAME_PENDING, SKIPPED, UNCHANGED, UPDATE, WARNING, Change, PlaceRecord, Rename,
-    RowChecker, ValidationReport, problems_by_row)
+    ADD,
+    REJECTED,
+    RENAME_PENDING,
+    SKIPPED,
+    UNCHANGED,
+    UPDATE,
+    WARNING,
+    Change,
+    PlaceRecord,
+    Rename,
+    RowChecker,
+    ValidationReport,
+    problems_by_row,
+)
 from observatory.model import CRITERIA_KEYS
 
 # The columns of the places table an import writes (``store.places.PLACE_FIELDS``).

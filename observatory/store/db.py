@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from observatory import errors, files
-from observatory.errors import ObservatoryError, StoreError, StoreLockedError
+from observatory.errors import StoreError, StoreLockedError
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from observatory.ui.pages import PATHS
-from tests.test_template_injection import EVALUATED, PAYLOAD, WEBSITE, hostile_db, in_script, tagged
+from tests.test_template_injection import EVALUATED, PAYLOAD, hostile_db, in_script, tagged
 
 PAGES = PATHS  # every page of the navigation (observatory.ui.pages)
 MARKDOWN_KINDS = ("markdown", "caption", "info", "warning", "error", "success", "title",

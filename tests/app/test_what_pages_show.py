@@ -3,7 +3,6 @@ the audit actor taken from the account, contacts that can be erased."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from observatory.store import db, places
