@@ -38,6 +38,7 @@ from pathlib import Path
 import bcrypt
 from zxcvbn import zxcvbn
 
+from observatory import settings
 from observatory.errors import ObservatoryError, UserInputError
 
 LOG = logging.getLogger("observatory.auth")
@@ -139,8 +140,7 @@ ANONYMOUS = User("visiteur", READER)
 
 def users_path(env: Mapping[str, str] | None = None) -> Path | None:
     """The accounts file named by $OBSERVATORY_USERS, or None (demonstration mode)."""
-    value = (os.environ if env is None else env).get(USERS_ENV, "").strip()
-    return Path(value).expanduser() if value else None
+    return settings.current(env).users
 
 
 def auth_mode(env: Mapping[str, str] | None = None) -> str:

@@ -377,7 +377,8 @@ def _blend(share: float) -> str:
 def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = "Consortium") -> dict:
     """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
 
-    ``links`` may carry ``group`` (a name shown in the tooltip) and ``minutes``.
+    ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes`` and
+    ``estimated`` (True when the minutes come from an estimate, said so in the tooltip).
     """
     where = places.set_index("id")[["lon", "lat", "name"]]
     features = []
@@ -387,8 +388,10 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = 
         head, member = where.loc[link["head_id"]], where.loc[link["member_id"]]
         label = esc(link.get("group") or f"{group_label} de {head['name']}")
         minutes = link.get("minutes")
+        estimate = " (estimation)" if link.get("estimated") is True else ""
         tip = (f"<b>{label}</b><br>{esc(head['name'])} → {esc(member['name'])}"
-               + (f"<br>≈ {minutes:.0f} min (estimation)" if not is_missing(minutes) else ""))
+               + (f"<br>≈ {formatting.minutes(minutes)}{estimate}"
+                  if not is_missing(minutes) else ""))
         features.append({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": [
@@ -437,20 +440,23 @@ def access_colour(minutes: float | None) -> str:
     return next(colour for limit, colour in ACCESS_BINS if minutes <= limit)
 
 
-def access_legend(target: str) -> str:
+def access_legend(target: str, estimated: bool = True) -> str:
     rows, low = [], 0
     for limit, colour in ACCESS_BINS:
         text = f"{low}–{limit:g} min" if limit != float("inf") else f"plus de {low} min"
         rows.append(f"<span style='display:inline-block;width:14px;height:14px;background:{colour};"
                     f"vertical-align:middle;margin-right:5px'></span>{text}")
         low = limit
-    return f"<b>Trajet estimé vers {esc(target)}</b><br>" + "<br>".join(rows)
+    title = "Trajet estimé vers" if estimated else "Trajet vers"
+    return f"<b>{title} {esc(target)}</b><br>" + "<br>".join(rows)
 
 
 def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: pd.DataFrame,
                      *, minutes_column: str, target: str, suggestions: pd.DataFrame | None = None,
-                     online_tiles: bool = False, height: int = 600) -> folium.Map:
-    """Choropleth of the estimated travel time from each commune to the nearest place."""
+                     online_tiles: bool = False, height: int = 600,
+                     estimated: bool = True) -> folium.Map:
+    """Choropleth of the travel time from each commune to the nearest place (``estimated``:
+    the provider's times are an estimate, and the legend says so)."""
     m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
                    prefer_canvas=len(communes) > COMMUNE_DETAIL_LIMIT)
     m.options["max_zoom"] = 18
@@ -503,7 +509,7 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                                                  "fill": True, "fillColor": "#ffffff",
                                                  "fillOpacity": 1, "className": "olls-suggestion"},
                        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
-    Legend(access_legend(target)).add_to(m)
+    Legend(access_legend(target, estimated)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = view_bounds(communes, places)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

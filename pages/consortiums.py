@@ -10,7 +10,8 @@ from observatory.consortia import (DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, Confli
 from observatory.formatting import is_missing
 from observatory.eligibility import CALL_YEARS
 from observatory.model import CONSORTIUM_STATUSES
-from observatory.ui import auth, context, data, eligibility_view, fmt, maps
+from observatory import maps
+from observatory.ui import auth, context, data, eligibility_view, fmt
 
 BUILDER_PREFILL = "builder_prefill"
 NEW = 0

@@ -5,7 +5,8 @@ from streamlit_folium import st_folium
 
 from observatory import coverage, formatting, settings
 from observatory.service import proximity
-from observatory.ui import context, data, fmt, maps
+from observatory import maps
+from observatory.ui import context, data, fmt
 
 ctx = context.get()
 st.title("Couverture du territoire")
@@ -39,7 +40,8 @@ column = "mature_minutes" if mature else "minutes"
 folium_map = maps.build_access_map(
     ctx.communes, access, ctx.places[ctx.places["mature"]] if mature else ctx.places,
     minutes_column=column, target="le lieu mature le plus proche" if mature
-    else "le lieu le plus proche", suggestions=suggestions, online_tiles=data.online_tiles())
+    else "le lieu le plus proche", suggestions=suggestions, online_tiles=data.online_tiles(),
+    estimated=estimated)
 st_folium(folium_map, height=600, use_container_width=True, render=False, returned_objects=[],
           key="coverage_map")
 

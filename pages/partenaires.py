@@ -6,7 +6,8 @@ from streamlit_folium import st_folium
 from observatory import eligibility, formatting, partners, settings
 from observatory.eligibility import CALL_YEARS
 from observatory.service import proximity
-from observatory.ui import context, eligibility_view, fmt, maps
+from observatory import maps
+from observatory.ui import context, eligibility_view, fmt
 
 BUILDER_PREFILL = "builder_prefill"
 
@@ -117,6 +118,7 @@ if view == NETWORK:
     heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
     links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
     links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
+    links["estimated"] = estimated
     folium_map = context.territory_map(ctx, ctx.places, links=links,
                                        links_name="Consortiums proposés", height=560)
     st_folium(folium_map, height=560, use_container_width=True, render=False, returned_objects=[],

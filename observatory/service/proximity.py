@@ -22,6 +22,7 @@ import pandas as pd
 from observatory import coverage as coverage_rules
 from observatory import eligibility, partners
 from observatory import consortia as consortia_rules
+from observatory.consortia import Consortium
 from observatory import indicators as indicator_rules
 from observatory.distances import DistanceProvider, EstimatedRoad
 from observatory.errors import UserInputError
@@ -194,6 +195,36 @@ def consortium_record(row: Mapping) -> dict:
 def saved_consortia(con) -> pd.DataFrame:
     """The consortia not archived, newest call first, with their member ids as a list."""
     return store_consortia.current(con)
+
+
+def consortium_history(con, consortium_id: int) -> pd.DataFrame:
+    """Every saved state of one consortium, newest first (who changed it, when, how)."""
+    return store_consortia.history(con, consortium_id)
+
+
+def _actor(actor: str) -> str:
+    name = str(actor or "").strip()
+    if not name:  # a bug in the caller: every door knows who acts
+        raise ValueError("actor is required: the audit trail names who made the change")
+    return name
+
+
+def save_consortium(con, consortium: Consortium, *, actor: str) -> int:
+    """Create (no id) or update (with the version check: ``ConflictError`` when someone else
+    saved it since it was read) in one transaction, audited; returns the consortium's id."""
+    actor = _actor(actor)
+    with core.transaction(con):
+        if consortium.id is None:
+            return store_consortia.create(con, consortium, actor)
+        store_consortia.update(con, consortium, actor)
+    return consortium.id
+
+
+def archive_consortium(con, consortium_id: int, *, actor: str) -> None:
+    """Archive a consortium (kept with its history), audited."""
+    actor = _actor(actor)
+    with core.transaction(con):
+        store_consortia.archive(con, consortium_id, actor)
 
 
 def consortia(con) -> dict:

@@ -97,7 +97,7 @@ def select_place(place_id: int | None) -> None:
 
 def territory_map(ctx: PageContext, places: pd.DataFrame, **options):
     """The territory map of this database, with its cached base layers and the tile choice."""
-    from observatory.ui import maps
+    from observatory import maps
 
     return maps.build_map(ctx.communes, places, territory_name=ctx.territory_name,
                           excluded_label=ctx.excluded_label, online_tiles=data.online_tiles(),

@@ -27,14 +27,13 @@ from observatory.bundle import Bundle
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.maturity import MaturityRule
-from observatory.service import core, reports
+from observatory.service import core, proximity, reports
 from observatory.service import equipment as service_equipment
 from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
 from observatory.settings import current as current_settings
-from observatory.store import consortia as store_consortia
 from observatory.ui import auth as ui_auth
-from observatory.ui import maps
+from observatory import maps
 
 # One writer at a time in this process: sessions of the same server share DuckDB's in-process
 # database, so two imports checked at the same instant could both pass their re-check and both
@@ -156,15 +155,6 @@ def actor_name(user: User, typed: str | None = None) -> str:
     return user.name
 
 
-def write(permission: str, action, *args, **kwargs):
-    """Check ``permission``, run ``action(con, *args)`` in one transaction, forget the caches."""
-    acting_user(permission)
-    with _WRITE_LOCK, session() as con, core.transaction(con):
-        result = action(con, *args, **kwargs)
-    invalidate()
-    return result
-
-
 def _remember_own_write() -> None:
     _seen_files[db_path()] = _file_state(db_path())
 
@@ -196,26 +186,21 @@ def invalidate() -> None:
 
 @st.cache_data(show_spinner=False)
 def consortia(path: str) -> pd.DataFrame:
-    return read(store_consortia.current)
+    return read(proximity.saved_consortia)
 
 
 @st.cache_data(show_spinner=False)
 def consortium_history(path: str, consortium_id: int) -> pd.DataFrame:
-    return read(store_consortia.history, consortium_id)
+    return read(proximity.consortium_history, consortium_id)
 
 
 def save_consortium(consortium: Consortium, changed_by: str | None = None) -> int:
     """Create or update (with the version check); returns the consortium's id."""
-    name = actor_name(acting_user("edit"), changed_by)
-    if consortium.id is None:
-        return write("edit", store_consortia.create, consortium, name)
-    write("edit", store_consortia.update, consortium, name)
-    return consortium.id
+    return _run("edit", proximity.save_consortium, consortium, typed_actor=changed_by)
 
 
 def archive_consortium(consortium_id: int, changed_by: str | None = None) -> None:
-    name = actor_name(acting_user("edit"), changed_by)
-    write("edit", store_consortia.archive, consortium_id, name)
+    _run("edit", proximity.archive_consortium, consortium_id, typed_actor=changed_by)
 
 
 def _settings(path: str):
@@ -323,13 +308,15 @@ def save_application(record: dict, actor: str | None = None) -> int:
     return _run("edit", service_equipment.save_application, record, typed_actor=actor)
 
 
-@st.cache_data(show_spinner="Calcul des temps d'accès…")
-def access(path: str):
-    """Nearest place and nearest mature place of every commune (cached until a write)."""
-    from observatory import coverage
+def access(path: str) -> pd.DataFrame:
+    """Nearest place and nearest mature place of every commune, by the settings' provider
+    (cached until a write, and per provider: changing the settings recomputes it)."""
+    return _access(path, settings.current())
 
-    return coverage.nearest(communes(path), current_places(),
-                            provider=settings.current().provider())
+
+@st.cache_data(show_spinner="Calcul des temps d'accès…")
+def _access(path: str, chosen: settings.Settings) -> pd.DataFrame:
+    return proximity.access(communes(path), current_places(), chosen)
 
 
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,

@@ -1,9 +1,8 @@
 """The Streamlit side of the maps: local Leaflet assets under the app's static folder and
 the place a click selected (from ``st_folium``'s return value).
 
-The builders live in ``observatory.maps`` (Streamlit-free, used by the exports too); their
-public names are re-exported here so that pages written against ``observatory.ui.maps``
-keep working until they import ``observatory.maps`` directly.
+The builders live in ``observatory.maps`` (Streamlit-free, used by the exports too); pages
+import them from there.
 """
 
 from __future__ import annotations
@@ -12,44 +11,6 @@ from collections.abc import Mapping
 
 import folium
 
-from observatory.maps import (  # noqa: F401  (re-exported for the pages)
-    ACCESS_BINS,
-    CANVAS_LIMIT,
-    COMMUNE_DETAIL_LIMIT,
-    CONTEXT_STYLE,
-    COORD_DECIMALS,
-    EPCI_STYLE,
-    EXCLUDED_OUTLINE,
-    EXCLUDED_STYLE,
-    MATURE_STYLE,
-    METROPOLITAN_FRANCE,
-    NO_PLACE_COLOUR,
-    PALETTE,
-    PERIMETER_STYLE,
-    PLACE_STYLE,
-    SELECTED_RING,
-    TEMPLATE_SYNTAX,
-    Legend,
-    access_colour,
-    access_legend,
-    add_links,
-    assert_inert,
-    base_geojson,
-    build_access_map,
-    build_map,
-    colour_for,
-    communes_geojson,
-    esc,
-    inert,
-    legend_html,
-    links_geojson,
-    padded_bounds,
-    place_popup_html,
-    places_geojson,
-    round_coordinates,
-    tiles_reachable,
-    view_bounds,
-)
 
 STATIC_URL = "/app/static/vendor"
 
