@@ -65,7 +65,7 @@ from observatory.store import db, rules, territory
 from observatory.store import places as store_places
 from observatory.territory import build
 from observatory.territory.config import load_territory_config
-from observatory.ui import maps
+from observatory import maps
 
 APP_FILE = ROOT / "app.py"
 ROAD = EstimatedRoad()  # the default provider (crow-fly × 1.3 at 55 km/h)
