@@ -57,7 +57,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from observatory import bootstrap, catalogue, coverage, partners
+from observatory import bootstrap, catalogue, coverage, maps, partners
 from observatory.distances import EstimatedRoad
 from observatory.maturity import mature_flags
 from observatory.model import CRITERIA_KEYS, LEGAL_STATUSES, TYPOLOGIES
@@ -65,7 +65,6 @@ from observatory.store import db, rules, territory
 from observatory.store import places as store_places
 from observatory.territory import build
 from observatory.territory.config import load_territory_config
-from observatory import maps
 
 APP_FILE = ROOT / "app.py"
 ROAD = EstimatedRoad()  # the default provider (crow-fly × 1.3 at 55 km/h)

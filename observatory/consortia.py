@@ -29,6 +29,8 @@ class ConflictError(ConsortiumError, errors.ConflictError):
 
 @dataclass
 class Consortium:
+    """A consortium of places applying to one call year; ``version`` guards concurrent edits."""
+
     name: str
     member_ids: list[int]
     lead_place_id: int

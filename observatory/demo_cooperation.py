@@ -43,6 +43,8 @@ ITINERANT = ("vehicle", "rolling_furniture")
 
 @dataclass
 class Cooperation:
+    """The demonstration cooperation records, ready to be written to the store."""
+
     consortia: list[Consortium] = field(default_factory=list)
     equipment: list[tuple[Equipment, int | None]] = field(default_factory=list)  # (item, consortium index)
     stays: list[tuple[int, int, dt.date, dt.date]] = field(default_factory=list)  # (item index, place, start, end)

@@ -25,6 +25,8 @@ class MeasureRules:
 
 @dataclass(frozen=True)
 class Check:
+    """One rule of the measure: passed or not, with the French reasons it fails."""
+
     key: str
     label: str  # the rule, in French
     ok: bool
@@ -33,6 +35,8 @@ class Check:
 
 @dataclass(frozen=True)
 class Eligibility:
+    """Every check of a project; eligible when all of them pass."""
+
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
     @property

@@ -16,6 +16,8 @@ SCORE_PARAM = "min_"  # min_commons=2.5
 
 @dataclass(frozen=True)
 class PlaceFilters:
+    """The filters applied to the places (empty: every place is shown)."""
+
     min_scores: Mapping[str, float] = field(default_factory=dict)
     typologies: tuple[str, ...] = ()
     epci: tuple[str, ...] = ()  # SIREN codes

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Criterion:
+    """One maturity criterion: its key, French labels and description."""
+
     key: str
     label: str  # French label shown to users
     short: str  # short French label for charts and table headers

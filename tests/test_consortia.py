@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -342,7 +343,7 @@ def test_current_lists_by_call_year_descending_then_name(con, place_ids):
 
 
 def test_the_database_refuses_an_unknown_status_even_past_validation(con):
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
         con.execute("INSERT INTO consortia (name, lead_place_id, call_year, status) "
                     "VALUES ('x', 1, 2026, 'draft')")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+import duckdb
 import pytest
 
 from observatory import cli
@@ -288,6 +289,6 @@ def test_a_refused_score_rolls_back_the_whole_bulk_write(db_copy):
     bad = report.records[2]
     bad.evaluation["commons"] = 9.0  # beyond what the schema accepts
     before = table_counts(db_copy)
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
         apply(db_copy, report)
     assert table_counts(db_copy) == before

@@ -266,7 +266,7 @@ def random_network(seed: int, heads: int = 3, members: int = 7, box_km: float = 
 
 
 def brute_force(network: pd.DataFrame, max_minutes: float, max_size: int,
-                provider=EstimatedRoad()) -> tuple[int, float]:
+                provider=ROAD) -> tuple[int, float]:
     """(most members placed, least total minutes among those): every assignment enumerated."""
     heads = network[network["mature"]]
     members = network[~network["mature"]]
@@ -293,7 +293,7 @@ def brute_force(network: pd.DataFrame, max_minutes: float, max_size: int,
 
 
 def check_constraints(proposal: NetworkProposal, network: pd.DataFrame, max_minutes: float,
-                      max_size: int, provider=EstimatedRoad()) -> None:
+                      max_size: int, provider=ROAD) -> None:
     links = proposal.links
     mature = dict(zip(network["id"], network["mature"]))
     assert links["member_id"].is_unique

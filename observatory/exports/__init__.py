@@ -23,6 +23,8 @@ from observatory.errors import UserInputError
 
 @dataclass(frozen=True)
 class ExportFormat:
+    """One export format: its key, file extension, MIME type and French label."""
+
     key: str
     extension: str  # with the dot
     mime: str

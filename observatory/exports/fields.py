@@ -16,6 +16,8 @@ from observatory.model import (
 
 @dataclass(frozen=True)
 class Table:
+    """One exported table: its key, French title, file stem and description."""
+
     key: str          # key in bundle.tables (or a derived table)
     title: str        # French title, also the Excel sheet name (<= 31 characters)
     stem: str         # file name stem in the data package and layer-like name

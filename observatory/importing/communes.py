@@ -34,6 +34,8 @@ def commune_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Located:
+    """Where a point falls: its commune and whether the import accepts it."""
+
     insee: str | None  # commune containing the point (within the border tolerance)
     in_zone: bool  # inside the zone the import accepts (perimeter or whole referential)
 

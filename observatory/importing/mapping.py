@@ -39,6 +39,8 @@ KIND_LABELS = {"places": "lieux", "evaluations": "évaluations"}
 
 @dataclass(frozen=True)
 class Field:
+    """One importable column: its key, French label, aliases and template help."""
+
     key: str
     label: str  # French column name: template header, problem table
     aliases: tuple[str, ...] = ()

@@ -92,7 +92,8 @@ def parse_score(text: str) -> tuple[float, float | None]:
         value = parse_decimal(raw)
     except Invalid:
         raise Invalid(f"« {shorten(text, 40)} » n'est pas une note : un nombre de 0 à 4 "
-                      "est attendu.", "Écrivez une note de 0 à 4, par demi-points (ex. 3,5).")
+                      "est attendu.",
+                      "Écrivez une note de 0 à 4, par demi-points (ex. 3,5).") from None
     if not SCORE_MIN <= value <= SCORE_MAX:
         raise Invalid(f"La note {number(value)} est hors de l'échelle de 0 à 4.",
                       "Ramenez la note entre 0 et 4.")

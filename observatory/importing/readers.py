@@ -628,8 +628,8 @@ def _sheet_rows(archive, info, strings: list[str], dates: dict[int, bool],
                 date1904: bool, budget: _Budget) -> Iterator[Row]:
     """The sheet's rows, streamed: expat is fed 1 MiB at a time and the rows parsed so
     far are handed over before the next chunk, so the caller can stop at any point. An
-    empty row or cell costs two calls and nothing more. (Closure variables and tag names
-    compared as they come: this is the hot loop of an Excel import.)"""
+    empty row or cell costs two calls and nothing more. Closure variables and tag names are
+    compared as they come: this is the hot loop of an Excel import."""
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
@@ -816,13 +816,13 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
         raise ImportFileError(f"Le fichier compte {integer(len(features))} lignes : la limite "
                               f"est de {integer(max_rows)}. Découpez-le en plusieurs fichiers.")
     keys: dict[str, None] = {}
-    for number, feature in enumerate(features, start=1):
+    for feature_no, feature in enumerate(features, start=1):
         properties = feature.get("properties")
         if properties is None:
             continue
         if not isinstance(properties, dict):
             raise ImportFileError(
-                f"« {name} » : les « properties » de l'entité n° {number} sont "
+                f"« {name} » : les « properties » de l'entité n° {feature_no} sont "
                 f"{_json_kind(properties)} au lieu d'un objet {{« nom » : valeur, …}} : le "
                 "fichier est mal formé. Exportez-le à nouveau en GeoJSON depuis votre "
                 "logiciel SIG.")
@@ -835,11 +835,11 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
     _check_slots(len(features), len(header))
     rows: list[Row] = []
     try:
-        for number, feature in enumerate(features, start=1):
+        for feature_no, feature in enumerate(features, start=1):
             properties = feature.get("properties") or {}
             lon, lat, problem = _point(feature.get("geometry"))
             cells = [_json_text(properties.get(k)) for k in header[:-3]] + [lon, lat, problem]
-            rows.append((number, cells, 0, ""))
+            rows.append((feature_no, cells, 0, ""))
     except RecursionError as exc:
         raise ImportFileError(_too_nested(name)) from exc
     _count_cells(rows)

@@ -26,6 +26,8 @@ RENAME_PENDING = "renommage à confirmer"  # the action of a refused rename's ch
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem found in an imported file, at a row and column the user can find."""
+
     row: int  # as the user sees it: header is row 1 (GeoJSON: the feature's number)
     column: str  # French column name
     value: str

