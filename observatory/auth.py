@@ -26,7 +26,6 @@ import re
 import stat
 import sys
 import tempfile
-import time
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -49,14 +48,15 @@ READER, ANALYST = "reader", "analyst"
 ROLES = (READER, ANALYST)
 ROLE_LABELS = {READER: "lecteur", ANALYST: "analyste"}
 
-# What each role may do. Pages ask by action, never by role, so a third role stays a one-line change.
+# What each role may do. Pages ask by action, never by role: a third role is a one-line change.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset({READER, ANALYST}),             # map, dashboard, pages without personal data
     "export_public": frozenset({READER, ANALYST}),    # exports without contacts
     "edit": frozenset({ANALYST}),                     # add, edit, archive places and evaluations
     "import": frozenset({ANALYST}),
     "snapshot": frozenset({ANALYST}),
-    "change_rule": frozenset({ANALYST}),              # maturity rule, weights, eligibility parameters
+    # maturity rule, weights, eligibility parameters
+    "change_rule": frozenset({ANALYST}),
     "see_contacts": frozenset({ANALYST}),             # contacts and other personal data
     "export_contacts": frozenset({ANALYST}),
     "see_history": frozenset({ANALYST}),              # the audit trail holds old contact values too
@@ -97,7 +97,8 @@ CONTEXT_WORDS = ("observatoire", "observatory", "ariege", "ariège", "petr", "li
 _NAME = re.compile(r"^[\w.-]{1,64}$")
 _BCRYPT_HASH = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
 _HEADER = ("# Comptes de l'observatoire des lieux de lien social.\n"
-           "# Géré par « observatory user add / remove » : les commentaires ne sont pas conservés.\n"
+           "# Géré par « observatory user add / remove » : "
+           "les commentaires ne sont pas conservés.\n"
            "# Ne versionnez pas ce fichier ; gardez-le lisible par le seul compte du service.\n")
 
 
@@ -123,6 +124,8 @@ class PermissionDenied(ObservatoryError):
 
 @dataclass(frozen=True)
 class User:
+    """An account: its name, its role and its bcrypt password hash."""
+
     name: str
     role: str
     password_hash: str = field(default="", repr=False, compare=False)
@@ -149,11 +152,15 @@ def auth_mode(env: Mapping[str, str] | None = None) -> str:
 
 
 def can(role: str, action: str) -> bool:
-    """Whether ``role`` may do ``action``; an unknown role may do nothing, an unknown action is a bug."""
+    """Whether ``role`` may do ``action``.
+
+    An unknown role may do nothing, an unknown action is a bug.
+    """
     try:
         allowed = PERMISSIONS[action]
     except KeyError:
-        raise ValueError(f"Action inconnue : « {action} » (connues : {', '.join(PERMISSIONS)}).") from None
+        raise ValueError(f"Action inconnue : « {action} » "
+                         f"(connues : {', '.join(PERMISSIONS)}).") from None
     return role in allowed
 
 
@@ -176,7 +183,10 @@ def _encode(password: str) -> bytes:
 
 
 def _strength(password: str, name: str) -> dict:
-    """zxcvbn's estimate, with the account name and the observatory's own words as known guesses."""
+    """The zxcvbn estimate of ``password``.
+
+    The account name and the observatory's own words count as known guesses.
+    """
     # zxcvbn's cost grows with the length; MAX_PASSWORD_BYTES bounds it (about 10 ms).
     return zxcvbn(password, user_inputs=[name, *CONTEXT_WORDS] if name else list(CONTEXT_WORDS))
 
@@ -197,7 +207,8 @@ def password_problem(password: str, name: str = "") -> str | None:
         return f"Mot de passe trop long : {MAX_PASSWORD_BYTES} octets au plus (limite de bcrypt)."
     lowered = password.strip().lower()
     if lowered in DEFAULT_PASSWORDS or len(set(lowered)) <= 2:
-        return "Mot de passe trop évident (mot de passe par défaut ou répétitif) : choisissez-en un autre."
+        return ("Mot de passe trop évident (mot de passe par défaut ou répétitif) : "
+                "choisissez-en un autre.")
     if len(name) >= 3 and name.lower() in lowered:
         return "Le mot de passe ne doit pas contenir le nom d'utilisateur."
     if _strength(password, name)["score"] < MIN_STRENGTH:
@@ -248,12 +259,14 @@ def read_users(path: str | os.PathLike) -> dict[str, User]:
     path = Path(path)
     if not path.exists():
         raise AuthError(
-            f"Fichier des comptes introuvable : {path} (variable {USERS_ENV}). Créez un analyste avec "
+            f"Fichier des comptes introuvable : {path} (variable {USERS_ENV}). "
+            "Créez un analyste avec "
             f"« observatory user add NOM --role analyst --users-file {path} ».")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise AuthError(f"Fichier des comptes illisible : {path} ({exc.__class__.__name__}).") from exc
+        raise AuthError(f"Fichier des comptes illisible : {path} "
+                        f"({exc.__class__.__name__}).") from exc
     except tomllib.TOMLDecodeError as exc:
         raise AuthError(f"Fichier des comptes invalide (TOML) : {path} : {exc}.") from exc
     table = data.get("users", {})
@@ -263,7 +276,8 @@ def read_users(path: str | os.PathLike) -> dict[str, User]:
     for name, entry in table.items():
         if not isinstance(entry, dict):
             raise AuthError(f"Fichier des comptes invalide : [users.{name}] doit être une table.")
-        users[name] = User(name, str(entry.get("role", "")), str(entry.get("password_hash", "") or ""))
+        users[name] = User(name, str(entry.get("role", "")),
+                           str(entry.get("password_hash", "") or ""))
     return users
 
 
@@ -283,9 +297,11 @@ def check_users(users: Mapping[str, User]) -> list[str]:
     problems, hashed = [], []
     for user in users.values():
         if not _NAME.match(user.name):
-            problems.append(f"« {user.name} » : nom invalide (lettres, chiffres, « . », « _ », « - »).")
+            problems.append(f"« {user.name} » : nom invalide "
+                            "(lettres, chiffres, « . », « _ », « - »).")
         if user.role not in ROLES:
-            problems.append(f"« {user.name} » : rôle « {user.role} » inconnu (attendu : {' ou '.join(ROLES)}).")
+            problems.append(f"« {user.name} » : rôle « {user.role} » inconnu "
+                            f"(attendu : {' ou '.join(ROLES)}).")
         if not user.password_hash.strip():
             problems.append(f"« {user.name} » : mot de passe vide.")
         elif _cost(user.password_hash) is None:
@@ -300,7 +316,7 @@ def check_users(users: Mapping[str, User]) -> list[str]:
     pairs = [(u.name, (c, u.password_hash)) for u in hashed for c in _obvious_candidates(u.name)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(_matches, [pair for _, pair in pairs]))
-    obvious = {name for (name, _), hit in zip(pairs, results) if hit}
+    obvious = {name for (name, _), hit in zip(pairs, results, strict=True) if hit}
     problems += [f"« {name} » : mot de passe par défaut ou trivial, changez-le "
                  "(« observatory user add NOM --replace »)." for name in sorted(obvious)]
     return problems
@@ -322,7 +338,8 @@ def permissions_warning(path: str | os.PathLike) -> str | None:
     except OSError:
         return None
     if mode & 0o077:
-        return f"{path} est lisible par d'autres comptes (mode {mode:o}) : faites « chmod 600 {path} »."
+        return (f"{path} est lisible par d'autres comptes (mode {mode:o}) : "
+                f"faites « chmod 600 {path} ».")
     return None
 
 
@@ -365,7 +382,8 @@ def save_user(path: str | os.PathLike, name: str, role: str, password: str, *,
     """Add (or, with ``replace``, update) an account; the password is checked and hashed."""
     path, name = Path(path), name.strip()
     if not _NAME.match(name):
-        raise AuthError(f"Nom d'utilisateur invalide : « {name} » (1 à 64 lettres, chiffres, « . », « _ », « - »).")
+        raise AuthError(f"Nom d'utilisateur invalide : « {name} » "
+                        "(1 à 64 lettres, chiffres, « . », « _ », « - »).")
     if role not in ROLES:
         raise AuthError(f"Rôle inconnu : « {role} » (attendu : {' ou '.join(ROLES)}).")
     users = read_users(path) if path.exists() else {}
@@ -385,7 +403,8 @@ def remove_user(path: str | os.PathLike, name: str) -> None:
         raise AuthError(f"Utilisateur inconnu : « {name} ».")
     rest = {n: u for n, u in users.items() if n != name}
     if users[name].role == ANALYST and not any(u.role == ANALYST for u in rest.values()):
-        raise AuthError(f"« {name} » est le dernier analyste : ajoutez-en un autre avant de le retirer.")
+        raise AuthError(f"« {name} » est le dernier analyste : "
+                        "ajoutez-en un autre avant de le retirer.")
     _write_atomically(path, _render(rest))
 
 
@@ -395,8 +414,10 @@ def remove_user(path: str | os.PathLike, name: str) -> None:
 
 MAX_FAILURES = 5                          # per account and client address within LOCK_WINDOW
 LOCK_WINDOW = dt.timedelta(minutes=5)
-SLOW_AFTER = 5                            # failures on an account, from every client, in LOCK_WINDOW
-SLOW_DELAY_S = 3.0                        # then every attempt on it waits this long, right or wrong
+# SLOW_AFTER failures on an account, from every client, in LOCK_WINDOW: then every attempt on it
+# waits SLOW_DELAY_S, right or wrong.
+SLOW_AFTER = 5
+SLOW_DELAY_S = 3.0
 
 
 def lock_wait_s(failures: Sequence[dt.datetime], now: dt.datetime, *,
@@ -432,7 +453,8 @@ def log_attempt(outcome: str, name: str, client: str) -> None:
 def _cli_path(args) -> Path:
     path = Path(args.users_file).expanduser() if args.users_file else users_path()
     if path is None:
-        raise AuthError(f"Indiquez le fichier des comptes : --users-file CHEMIN ou la variable {USERS_ENV}.")
+        raise AuthError("Indiquez le fichier des comptes : --users-file CHEMIN "
+                        f"ou la variable {USERS_ENV}.")
     return path
 
 
@@ -452,11 +474,11 @@ def cmd_user_add(args) -> int:
     path = _cli_path(args)
     existed = path.exists() and args.name.strip() in read_users(path)
     if existed and not args.replace:  # say so before asking for a password
-        raise AuthError(f"L'utilisateur « {args.name} » existe déjà : ajoutez --replace pour changer "
-                        "son rôle ou son mot de passe.")
+        raise AuthError(f"L'utilisateur « {args.name} » existe déjà : "
+                        "ajoutez --replace pour changer son rôle ou son mot de passe.")
     user = save_user(path, args.name, args.role, _read_new_password(args), replace=args.replace)
-    print(f"{'Compte mis à jour' if existed else 'Compte ajouté'} : {user.name} ({user.role_label}) "
-          f"dans {path}.")
+    done = "Compte mis à jour" if existed else "Compte ajouté"
+    print(f"{done} : {user.name} ({user.role_label}) dans {path}.")
     return 0
 
 
@@ -464,7 +486,8 @@ def cmd_user_list(args) -> int:
     path = _cli_path(args)
     users = read_users(path)
     if args.json:
-        print(json.dumps([{"name": u.name, "role": u.role} for u in users.values()], ensure_ascii=False))
+        print(json.dumps([{"name": u.name, "role": u.role} for u in users.values()],
+                         ensure_ascii=False))
     else:
         for user in sorted(users.values(), key=lambda u: u.name):
             print(f"{user.name}\t{user.role_label}")
@@ -520,9 +543,11 @@ def cmd_user_failures(args) -> int:
     if rows.empty:
         print(f"Aucune connexion refusée depuis {args.hours} h.")
     else:
-        by_name = rows[rows["outcome"] == "failed"].groupby("name").size().sort_values(ascending=False)
+        failed = rows[rows["outcome"] == "failed"]
+        by_name = failed.groupby("name").size().sort_values(ascending=False)
         summary = ", ".join(f"{name} : {count}" for name, count in by_name.items())
-        print(f"{len(rows)} ligne(s) depuis {args.hours} h" + (f" ; échecs par nom : {summary}." if summary else "."))
+        print(f"{len(rows)} ligne(s) depuis {args.hours} h"
+              + (f" ; échecs par nom : {summary}." if summary else "."))
     return 0
 
 
@@ -541,7 +566,8 @@ def register_cli(sub, db_option) -> None:
     users_file(p)
     p.add_argument("--password-stdin", action="store_true",
                    help="lire le mot de passe sur l'entrée standard (une ligne)")
-    p.add_argument("--replace", action="store_true", help="remplacer le rôle et le mot de passe d'un compte existant")
+    p.add_argument("--replace", action="store_true",
+                   help="remplacer le rôle et le mot de passe d'un compte existant")
     p.set_defaults(func=cmd_user_add)
 
     p = user_sub.add_parser("list", help="les comptes et leur rôle")
@@ -558,7 +584,8 @@ def register_cli(sub, db_option) -> None:
     users_file(p)
     p.set_defaults(func=cmd_user_check)
 
-    p = user_sub.add_parser("failures", help="les connexions refusées récentes (nom, adresse, heure)")
+    p = user_sub.add_parser("failures",
+                            help="les connexions refusées récentes (nom, adresse, heure)")
     db_option(p)
     p.add_argument("--hours", type=int, default=24, help="période, en heures (défaut : 24)")
     p.add_argument("--limit", type=int, default=200, help="nombre de lignes au plus (défaut : 200)")

@@ -5,8 +5,8 @@ Template injection: branca (folium 0.20) compiles each element's rendered script
 a Jinja template (``MacroElement.render`` -> ``Element(script(...))``), and ``html.escape``
 leaves ``{``, ``}`` and ``%`` alone. So every text that may hold user data goes through
 ``esc`` (HTML *and* template syntax made entities), every data dict handed to folium goes
-through ``inert`` (in ``_geojson`` and ``Legend``; layer names through ``esc``), and every builder ends
-with ``assert_inert``, which refuses to return a map holding ``{{``, ``{%`` or ``{#`` anywhere.
+through ``inert`` (in ``_geojson`` and ``Legend``; layer names through ``esc``), and every builder
+ends with ``assert_inert``, which refuses to return a map holding ``{{``, ``{%`` or ``{#`` anywhere.
 
 Offline first: the commune polygons are the base layer and OpenStreetMap tiles are added
 only when reachable. Where Leaflet and jQuery come from is the caller's choice (the app's
@@ -162,8 +162,9 @@ def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict
         style = MATURE_STYLE if place.get("mature") else PLACE_STYLE
         features.append({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(place["lon"]), COORD_DECIMALS),
-                                                          round(float(place["lat"]), COORD_DECIMALS)]},
+            "geometry": {"type": "Point",
+                         "coordinates": [round(float(place["lon"]), COORD_DECIMALS),
+                                         round(float(place["lat"]), COORD_DECIMALS)]},
             "properties": {
                 "place_id": int(place["id"]),
                 "tooltip": esc(place["name"]) + (" ★" if place.get("mature") else ""),
@@ -211,7 +212,8 @@ class Legend(MacroElement):
             legend.onAdd = function () {
                 var div = L.DomUtil.create('div', 'olls-legend');
                 div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;'
-                    + 'border-radius:4px;font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)';
+                    + 'border-radius:4px;font:12px/1.5 sans-serif;'
+                    + 'box-shadow:0 1px 4px rgba(0,0,0,.3)';
                 div.innerHTML = {{ this.html | tojson }};
                 return div;
             };
@@ -233,7 +235,8 @@ def legend_html(territory_name: str, excluded_label: str) -> str:
         border = "dashed" if style.get("dashArray") else "solid"
         return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
                 f"border-radius:{radius};background:{style.get('fillColor', 'none')};"
-                f"border:2px {border} {style['color']};vertical-align:middle;margin-right:5px'></span>")
+                f"border:2px {border} {style['color']};vertical-align:middle;"
+                "margin-right:5px'></span>")
 
     return "<br>".join([
         f"<b>{esc(territory_name)}</b>",
@@ -374,7 +377,8 @@ def _blend(share: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = "Consortium") -> dict:
+def links_geojson(links: pd.DataFrame, places: pd.DataFrame,
+                  group_label: str = "Consortium") -> dict:
     """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
 
     ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes`` and
@@ -395,8 +399,10 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame, group_label: str = 
         features.append({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": [
-                [round(float(head["lon"]), COORD_DECIMALS), round(float(head["lat"]), COORD_DECIMALS)],
-                [round(float(member["lon"]), COORD_DECIMALS), round(float(member["lat"]), COORD_DECIMALS)]]},
+                [round(float(head["lon"]), COORD_DECIMALS),
+                 round(float(head["lat"]), COORD_DECIMALS)],
+                [round(float(member["lon"]), COORD_DECIMALS),
+                 round(float(member["lat"]), COORD_DECIMALS)]]},
             "properties": {"tooltip": tip, "colour": link.get("colour", "#6a3d9a")},
         })
     return {"type": "FeatureCollection", "features": features}
@@ -423,7 +429,8 @@ def colour_for(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def padded_bounds(places: pd.DataFrame, margin_deg: float = 0.03) -> tuple[float, float, float, float]:
+def padded_bounds(places: pd.DataFrame,
+                  margin_deg: float = 0.03) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of some places, with a margin."""
     return (float(places["lon"].min()) - margin_deg, float(places["lat"].min()) - margin_deg,
             float(places["lon"].max()) + margin_deg, float(places["lat"].max()) + margin_deg)

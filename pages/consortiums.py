@@ -4,13 +4,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import eligibility, settings
-from observatory.consortia import (DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, ConflictError,
-                                   Consortium, ConsortiumError, from_row)
-from observatory.formatting import is_missing
+from observatory import eligibility, maps, settings
+from observatory.consortia import (
+    DESCRIPTION_MAX_CHARS,
+    NAME_MAX_CHARS,
+    ConflictError,
+    Consortium,
+    ConsortiumError,
+    from_row,
+)
 from observatory.eligibility import CALL_YEARS
+from observatory.formatting import is_missing
 from observatory.model import CONSORTIUM_STATUSES
-from observatory import maps
 from observatory.ui import auth, context, data, eligibility_view, fmt
 
 BUILDER_PREFILL = "builder_prefill"
@@ -33,7 +38,8 @@ def load_into_form(record: Consortium) -> None:
     """Put a consortium (new, prefilled or saved) into the builder's widgets."""
     st.session_state.update({
         "c_name": record.name, "c_members": list(record.member_ids),
-        "c_lead": record.lead_place_id, "c_location": record.location_place_id or record.lead_place_id,
+        "c_lead": record.lead_place_id,
+        "c_location": record.location_place_id or record.lead_place_id,
         "c_year": record.call_year, "c_status": record.status, "c_description": record.description,
         "c_loaded": (record.id or NEW, record.version)})
 

@@ -3,10 +3,9 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import coverage, formatting, settings
+from observatory import coverage, formatting, maps, settings
 from observatory.service import proximity
-from observatory import maps
-from observatory.ui import context, data, fmt
+from observatory.ui import context, data
 
 ctx = context.get()
 st.title("Couverture du territoire")

@@ -3,10 +3,9 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import eligibility, formatting, partners, settings
+from observatory import eligibility, formatting, maps, partners, settings
 from observatory.eligibility import CALL_YEARS
 from observatory.service import proximity
-from observatory import maps
 from observatory.ui import context, eligibility_view, fmt
 
 BUILDER_PREFILL = "builder_prefill"
@@ -56,7 +55,8 @@ if view == ONE:
                                     max_minutes=max_minutes, call_year=call_year)
     ranked = found.ranked
     if ranked.empty:
-        st.info(f"Aucun lieu à moins de {max_minutes} minutes : augmentez le temps de trajet maximal.")
+        st.info(f"Aucun lieu à moins de {max_minutes} minutes : "
+                "augmentez le temps de trajet maximal.")
     else:
         table = ranked.assign(rang=range(1, len(ranked) + 1))[
             ["rang", "name", "score", "why", "commune", "typology", "minutes", "road_km", "mature",
@@ -64,7 +64,8 @@ if view == ONE:
                 "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
                 "minutes": MINUTES_COLUMN, "road_km": ROAD_COLUMN, "mature": "Mature",
                 "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
-        st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 420),
+        st.dataframe(table, hide_index=True, width="stretch",
+                     height=min(38 * (len(table) + 1), 420),
                      column_config={
                          MINUTES_COLUMN: st.column_config.NumberColumn(format="%.0f"),
                          ROAD_COLUMN: st.column_config.NumberColumn(format="%.0f"),
@@ -80,14 +81,16 @@ if view == ONE:
             members = ctx.places[ctx.places["id"].isin([place_id, *chosen])]
             report = eligibility.check_consortium(
                 members, call_year, eligibility.location_of(by_id.loc[place_id].to_dict()),
-                eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue"))
+                eligibility.MeasureRules(
+                    excluded_zone_label=ctx.excluded_label or "la zone exclue"))
             st.caption(f"Lieu du projet supposé : {fmt.md(label[place_id])} (modifiable dans le "
                        "constructeur).")
             eligibility_view.show(report)
         else:
             st.caption("Choisissez au moins un partenaire : l'éligibilité du consortium à la "
                        f"mesure 7.1 (appel {call_year}) s'affichera ici, règle par règle.")
-        if st.button("Ouvrir dans le constructeur de consortium", disabled=not chosen, type="primary"):
+        if st.button("Ouvrir dans le constructeur de consortium", disabled=not chosen,
+                     type="primary"):
             st.session_state[BUILDER_PREFILL] = {"members": [place_id, *chosen], "lead": place_id,
                                                  "call_year": call_year}
             st.switch_page("pages/consortiums.py")
@@ -111,7 +114,8 @@ if view == NETWORK:
     cols = st.columns(4)
     cols[0].metric("Consortiums proposés", summary["consortia"])
     cols[1].metric("Lieux rattachés", summary["members"],
-                   help=f"{summary['unassigned']} lieu(x) non mature(s) sans tête de réseau à portée")
+                   help=f"{summary['unassigned']} lieu(x) non mature(s) "
+                        "sans tête de réseau à portée")
     cols[2].metric("Trajet total (min)", formatting.integer(summary["total_minutes"]))
     cols[3].metric("Trajet le plus long (min)", formatting.integer(summary["worst_minutes"]))
     links = proposal.links.copy()

@@ -27,7 +27,8 @@ def existing_db(settings: Settings) -> Path:
     """The database the settings name; a French error when it does not exist."""
     path = Path(settings.db)
     if not path.exists():
-        raise MissingDatabase(f"Base introuvable : {path}. Créez-la avec « observatory init --demo ».")
+        raise MissingDatabase(f"Base introuvable : {path}. "
+                              "Créez-la avec « observatory init --demo ».")
     return path
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from observatory import consortia as consortia_rules
 from observatory import coverage as coverage_rules
 from observatory import eligibility, partners
-from observatory import consortia as consortia_rules
-from observatory.consortia import Consortium
 from observatory import indicators as indicator_rules
+from observatory.consortia import Consortium
 from observatory.distances import DistanceProvider, EstimatedRoad
 from observatory.errors import UserInputError
 from observatory.formatting import is_missing
@@ -101,11 +101,16 @@ class Partners:
         return out
 
 
+# The default weights and rules of rank_partners (frozen dataclasses, so safe to share).
+DEFAULT_WEIGHTS = partners.Weights()
+DEFAULT_RULES = eligibility.MeasureRules()
+
+
 def rank_partners(places: pd.DataFrame, settings: Settings, place_id: int, *,
                   max_minutes: float = partners.DEFAULT_MAX_MINUTES, max_km: float | None = None,
                   call_year: int | None = None,
-                  weights: partners.Weights = partners.Weights(),
-                  rules: eligibility.MeasureRules = eligibility.MeasureRules()) -> Partners:
+                  weights: partners.Weights = DEFAULT_WEIGHTS,
+                  rules: eligibility.MeasureRules = DEFAULT_RULES) -> Partners:
     """Partners of ``place_id`` among ``places`` (the current places, annotated), within
     ``max_minutes`` of travel and, when given, ``max_km`` as the crow flies."""
     if place_id not in set(places["id"].astype(int)):

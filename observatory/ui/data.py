@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from observatory import auth as auth_rules
-from observatory import settings
+from observatory import maps, settings
 from observatory.auth import User
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
@@ -33,7 +33,6 @@ from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
 from observatory.settings import current as current_settings
 from observatory.ui import auth as ui_auth
-from observatory import maps
 
 # One writer at a time in this process: sessions of the same server share DuckDB's in-process
 # database, so two imports checked at the same instant could both pass their re-check and both

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 import folium
 
-
 STATIC_URL = "/app/static/vendor"
 
 
