@@ -58,7 +58,8 @@ def synthetic_network(n: int, seed: int = 2026, box: dict = BOX) -> pd.DataFrame
         "mature": rng.random(n) < 0.30,
         "opening_year": rng.integers(2005, 2025, n),
         "transition_oriented": rng.random(n) < 0.8,
-        "legal_status": rng.choice(["Association", "SCIC", "SCOP", "Collectivité", "Entreprise"], n),
+        "legal_status": rng.choice(
+            ["Association", "SCIC", "SCOP", "Collectivité", "Entreprise"], n),
         "in_perimeter": True,
         "in_excluded_zone": False,
     })

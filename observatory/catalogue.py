@@ -60,7 +60,8 @@ def to_records(places: pd.DataFrame, include_contact: bool = False) -> list[dict
     return records
 
 
-def key_figures(places: pd.DataFrame, communes: gpd.GeoDataFrame | pd.DataFrame) -> dict[str, float]:
+def key_figures(places: pd.DataFrame,
+                communes: gpd.GeoDataFrame | pd.DataFrame) -> dict[str, float]:
     """Headline numbers for the perimeter."""
     inside = communes[communes["in_perimeter"]]
     hosting = inside[inside["insee"].isin(places["insee"])]

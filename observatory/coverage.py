@@ -60,7 +60,8 @@ def nearest(communes: pd.DataFrame, places: pd.DataFrame, *, provider: DistanceP
     NaN (and <NA> ids) where there is no place. No geometry: join on ``insee`` to map it.
     ``provider`` is the settings' distance provider (required: figures and label agree).
     """
-    out = pd.DataFrame(communes[[c for c in COMMUNE_KEYS if c in communes.columns]]).reset_index(drop=True)
+    keys = [c for c in COMMUNE_KEYS if c in communes.columns]
+    out = pd.DataFrame(communes[keys]).reset_index(drop=True)
     found = _nearest_travel(out, places, provider, k)
     out["nearest_place_id"] = found["place_id"]
     if "name" in places.columns:
@@ -198,7 +199,8 @@ def covered(access: pd.DataFrame, threshold_minutes: float | None = None,
     column = _measure(access, km, mature)
     rows = _perimeter(access, perimeter_only)
     rows["population"] = rows["population"].fillna(0).astype(np.int64)
-    rows["covered"] = (rows[column] <= (km if km is not None else minutes)).fillna(False).astype(bool)
+    limit = km if km is not None else minutes
+    rows["covered"] = (rows[column] <= limit).fillna(False).astype(bool)
     blank = rows[~rows["covered"]].sort_values([column, "population"], ascending=[False, False],
                                                 na_position="first")
     return Summary(minutes, km, mature, int(rows["population"].sum()),

@@ -116,7 +116,7 @@ def _latest_scores(rng: np.random.Generator, mature: bool, rule: MaturityRule) -
             values[rng.integers(5)] = _half(rng.uniform(1.0, 2.0))
         else:
             values = _half(rng.uniform(0.5, 3.4, size=5))
-        scores = dict(zip(CRITERIA_KEYS, values.tolist()))
+        scores = dict(zip(CRITERIA_KEYS, values.tolist(), strict=True))
         if is_mature(scores, rule) == mature:
             return scores
 
@@ -135,7 +135,7 @@ def generate(communes: gpd.GeoDataFrame, seed: int = SEED,
     legal_p = np.array(list(LEGAL_WEIGHTS.values()))
 
     places, evaluations = [], []
-    for i, ((name, typology, thematics), row_pos) in enumerate(zip(CATALOGUE, hosts)):
+    for i, ((name, typology, thematics), row_pos) in enumerate(zip(CATALOGUE, hosts, strict=True)):
         commune = communes.iloc[row_pos]
         lon, lat = _point_in(commune.geometry, rng)
         year = int(years[i])
@@ -166,7 +166,8 @@ def generate(communes: gpd.GeoDataFrame, seed: int = SEED,
                 # Earlier evaluations were a little lower: places grow.
                 drift = _half(rng.uniform(0, 0.6 * age + 0.2, size=5))
                 scores = dict(zip(CRITERIA_KEYS,
-                                  _half(np.array(list(latest.values())) - drift).tolist()))
+                                  _half(np.array(list(latest.values())) - drift).tolist(),
+                                  strict=True))
             eval_year = min(2025, first_year + k) if first_year < 2025 else 2025
             date = dt.date(eval_year, int(rng.integers(1, 13)), int(rng.integers(1, 28)))
             if k > 0 and date <= evaluations[-1]["evaluated_on"]:

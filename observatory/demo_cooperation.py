@@ -46,15 +46,17 @@ class Cooperation:
     """The demonstration cooperation records, ready to be written to the store."""
 
     consortia: list[Consortium] = field(default_factory=list)
-    equipment: list[tuple[Equipment, int | None]] = field(default_factory=list)  # (item, consortium index)
-    stays: list[tuple[int, int, dt.date, dt.date]] = field(default_factory=list)  # (item index, place, start, end)
+    # (item, consortium index)
+    equipment: list[tuple[Equipment, int | None]] = field(default_factory=list)
+    # (item index, place, start, end)
+    stays: list[tuple[int, int, dt.date, dt.date]] = field(default_factory=list)
     calls: list[dict] = field(default_factory=list)
     applications: list[tuple[int, dict]] = field(default_factory=list)  # (consortium index, record)
 
 
 def _location(members: list[int], places: pd.DataFrame) -> int:
     """The first member outside the excluded zone (projects must be located there)."""
-    zone = dict(zip(places["id"], places["in_excluded_zone"]))
+    zone = dict(zip(places["id"], places["in_excluded_zone"], strict=True))
     return next((m for m in members if not zone.get(m)), members[0])
 
 
@@ -68,7 +70,7 @@ def generate(places: pd.DataFrame, seed: int = SEED,
     """
     keep = {int(y) for y in keep_calls}
     rng = np.random.default_rng(seed)
-    names = dict(zip(places["id"], places["name"]))
+    names = dict(zip(places["id"], places["name"], strict=True))
     proposal = propose_network(places, max_minutes=35, max_size=4, provider=DEMO_DISTANCES)
     groups = [(head, g["member_id"].astype(int).tolist())
               for head, g in proposal.links.groupby("head_id")]
@@ -77,7 +79,10 @@ def generate(places: pd.DataFrame, seed: int = SEED,
         out.calls.append({"year": year, "budget": CALL_BUDGET_EUR,
                           "opens_on": dt.date(year, 2, 1), "closes_on": dt.date(year, 4, 30),
                           "notes": "Appel à projets de démonstration"})
-    for k, ((year, status, application), (head, members)) in enumerate(zip(PLAN, groups)):
+    # PLAN gives the first groups a consortium each; the network has more groups (one per
+    # mature head with members: 12 in the demonstration), the rest stay without one.
+    planned = zip(PLAN, groups, strict=False)
+    for k, ((year, status, application), (head, members)) in enumerate(planned):
         everyone = [int(head), *members]
         out.consortia.append(Consortium(
             name=f"Réseau « {names[head]} »", member_ids=everyone,

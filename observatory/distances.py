@@ -16,7 +16,8 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Great-circle distance in km; arguments broadcast like numpy arrays."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float))
+                              for v in (lon1, lat1, lon2, lat2))
     a = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))

@@ -78,7 +78,8 @@ def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) 
 
 def check_transitions(members: pd.DataFrame) -> Check:
     reasons = [f"{_name(m)} n'est pas indiqué comme orienté vers les transitions."
-               for m in members.to_dict(orient="records") if m.get("transition_oriented") is not True]
+               for m in members.to_dict(orient="records")
+               if m.get("transition_oriented") is not True]
     return Check("transitions", "Chaque lieu est orienté vers les transitions", not reasons,
                  tuple(reasons))
 

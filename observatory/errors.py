@@ -29,7 +29,8 @@ class StoreError(ObservatoryError, RuntimeError):
 
 
 class StoreLockedError(StoreError):
-    """Another process holds the database file: waiting a little may help (the only retried case)."""
+    """Another process holds the database file: waiting a little may help (the only case
+    retried)."""
 
 
 # Exit codes of the ``observatory`` CLI (documented in the README).

@@ -67,7 +67,8 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 
 def number(value: float | None, digits: int = 6) -> str:
-    """The shortest French writing of a number: 3.5 -> '3,5', 3.0 -> '3', 43.127469 -> '43,127469'."""
+    """The shortest French writing of a number: 3.5 -> '3,5', 3.0 -> '3',
+    43.127469 -> '43,127469'."""
     if is_missing(value):
         return MISSING
     return f"{round(float(value), digits):.15g}".replace(".", ",")

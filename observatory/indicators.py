@@ -111,7 +111,8 @@ def itinerant_reach(items: pd.DataFrame, stays: pd.DataFrame, places: pd.DataFra
     inside = communes[communes["in_perimeter"]] if "in_perimeter" in communes else communes
     frame = pd.DataFrame(inside.drop(columns="geometry", errors="ignore"))
     for item in items[items["itinerant"]].itertuples() if len(items) else []:
-        visited = set(stays.loc[stays["equipment_id"] == item.id, "place_id"]) if len(stays) else set()
+        visited = (set(stays.loc[stays["equipment_id"] == item.id, "place_id"])
+                   if len(stays) else set())
         visited.add(int(item.owner_place_id))
         stops = places[places["id"].isin(visited)]
         reach = reach_of_tour(stops, frame, provider=provider, minutes=minutes)

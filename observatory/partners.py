@@ -44,7 +44,8 @@ def _scores(frame: pd.DataFrame) -> np.ndarray:
     return frame[list(CRITERIA_KEYS)].astype(float).to_numpy()
 
 
-def _complementarity(origin: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _complementarity(origin: np.ndarray,
+                     others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term, what partners bring, what the place brings), per partner.
 
     A criterion not scored on either side says nothing: its gap counts as zero.
@@ -182,7 +183,8 @@ class NetworkProposal:
             "unassigned": len(self.unassigned),
             "total_minutes": round(self.total_minutes, 1),
             "worst_minutes": round(self.worst_minutes, 1),
-            "mean_minutes": round(self.total_minutes / len(self.links), 1) if len(self.links) else 0.0,
+            "mean_minutes": (round(self.total_minutes / len(self.links), 1)
+                             if len(self.links) else 0.0),
         }
 
 

@@ -69,7 +69,7 @@ def xlsx_from_parts(sheets: list[tuple[str, str, Iterable[bytes] | bytes]], *,
         archive.writestr("xl/_rels/workbook.xml.rels", (
             f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG_REL_NS}">'
             f"{rels}</Relationships>"))
-        for (_, _, path), (_, _, xml) in zip(listed, sheets):
+        for (_, _, path), (_, _, xml) in zip(listed, sheets, strict=True):
             _write_streamed(archive, path, xml)
         if shared_strings is not None:
             _write_streamed(archive, "xl/sharedStrings.xml", shared_strings)

@@ -221,7 +221,8 @@ def test_the_rule_and_the_snapshot_are_signed_by_the_account_not_the_typed_name(
     log_in()
     _save_rule(protected)
     _create_snapshot(protected)
-    assert one(protected, "SELECT set_by FROM maturity_rules ORDER BY id DESC LIMIT 1")[0] == ANALYST
+    last_rule = one(protected, "SELECT set_by FROM maturity_rules ORDER BY id DESC LIMIT 1")
+    assert last_rule[0] == ANALYST
     assert one(protected, "SELECT created_by FROM snapshots ORDER BY id DESC LIMIT 1")[0] == ANALYST
 
 
@@ -278,7 +279,8 @@ def test_the_pdf_comparison_is_stripped_too(protected):
     log_in()
     _create_snapshot(protected)
     bundle = _bundle()
-    previous = data.snapshot(data.db_path(), int(one(protected, "SELECT min(id) FROM snapshots")[0]))
+    first_id = int(one(protected, "SELECT min(id) FROM snapshots")[0])
+    previous = data.snapshot(data.db_path(), first_id)
     st.session_state.pop(ui_auth.SESSION_KEY)
     stripped = bundle.for_export(auth.ANONYMOUS)
     assert "contact" not in stripped.places and "evaluator" not in stripped.tables["evaluations"]

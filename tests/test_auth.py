@@ -80,7 +80,8 @@ def test_the_same_password_hashes_differently_each_time():
 
 def test_an_accented_password_verifies_whichever_way_the_keyboard_composed_it():
     password = "éléphant-de-l'Ariège"
-    users = {"alice": User("alice", ANALYST, auth.hash_password(unicodedata.normalize("NFD", password)))}
+    decomposed = unicodedata.normalize("NFD", password)
+    users = {"alice": User("alice", ANALYST, auth.hash_password(decomposed))}
     assert auth.verify(users, "alice", unicodedata.normalize("NFC", password))
 
 
@@ -268,7 +269,8 @@ def test_a_default_or_trivial_password_in_the_file_is_refused(tmp_path, password
     with pytest.raises(AuthError) as caught:
         auth.load_users(path)
     assert caught.value.problems == [
-        "« marie » : mot de passe par défaut ou trivial, changez-le (« observatory user add NOM --replace »)."]
+        "« marie » : mot de passe par défaut ou trivial, changez-le "
+        "(« observatory user add NOM --replace »)."]
 
 
 @pytest.mark.parametrize("stored, reason", [
@@ -402,15 +404,18 @@ def test_cli_refuses_two_different_passwords_and_writes_nothing(tmp_path, monkey
     answers = iter([GOOD, GOOD + "!"])
     monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": next(answers))
     with pytest.raises(AuthError, match="diffèrent"):
-        run_cli("user", "add", "alice", "--role", "analyst", "--users-file", str(tmp_path / "u.toml"))
+        run_cli("user", "add", "alice", "--role", "analyst",
+                "--users-file", str(tmp_path / "u.toml"))
     assert not (tmp_path / "u.toml").exists()
 
 
 def test_cli_refuses_a_short_password_before_asking_for_it_twice(tmp_path, monkeypatch):
     prompts = []
-    monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": prompts.append(prompt) or "court")
+    monkeypatch.setattr(auth.getpass, "getpass",
+                        lambda prompt="": prompts.append(prompt) or "court")
     with pytest.raises(AuthError, match="trop court"):
-        run_cli("user", "add", "alice", "--role", "analyst", "--users-file", str(tmp_path / "u.toml"))
+        run_cli("user", "add", "alice", "--role", "analyst",
+                "--users-file", str(tmp_path / "u.toml"))
     assert len(prompts) == 1
 
 
@@ -421,7 +426,8 @@ def test_cli_needs_a_file_and_says_which_option(monkeypatch):
 
 
 def test_cli_does_not_overwrite_an_account_without_replace(users_file, monkeypatch):
-    monkeypatch.setattr(auth.getpass, "getpass", lambda prompt="": pytest.fail("no prompt expected"))
+    monkeypatch.setattr(auth.getpass, "getpass",
+                        lambda prompt="": pytest.fail("no prompt expected"))
     with pytest.raises(AuthError, match="--replace"):
         run_cli("user", "add", "alice", "--role", "reader", "--users-file", str(users_file))
 

@@ -86,7 +86,7 @@ def test_partners_problems_follow_the_call_year(capsys, demo_db, current, busy_p
                      "--call-year", "2023")["partners"]
     late = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
                     "--call-year", "2028")["partners"]
-    years = dict(zip(current["id"].astype(int), current["opening_year"]))
+    years = dict(zip(current["id"].astype(int), current["opening_year"], strict=True))
     for record in early:
         young = years[record["id"]] is not None and 2023 - years[record["id"]] < 3
         assert any("an(s)" in p for p in record["problems"]) == young
@@ -156,13 +156,14 @@ def test_network_json_proposes_consortia(capsys, demo_db, current):
     assert result["worst_minutes"] <= 40
     assert result["worst_minutes"] == pytest.approx(max(m["minutes"] for m in links), abs=0.1)
     assert result["total_minutes"] == pytest.approx(sum(m["minutes"] for m in links), abs=0.5)
-    mature = dict(zip(current["id"].astype(int), current["mature"]))
+    mature = dict(zip(current["id"].astype(int), current["mature"], strict=True))
     member_ids = [m["id"] for m in links]
     assert len(member_ids) == len(set(member_ids))
     assert all(mature[g["head_id"]] for g in groups)
     assert not any(mature[i] for i in member_ids)
     assert all(len(g["members"]) + 1 <= 5 for g in groups)
-    assert set(member_ids) | set(result["unassigned_ids"]) == {i for i, m in mature.items() if not m}
+    non_mature = {i for i, m in mature.items() if not m}
+    assert set(member_ids) | set(result["unassigned_ids"]) == non_mature
     proposal = partners.propose_network(current, provider=ROAD)
     assert result["total_minutes"] == round(proposal.total_minutes, 1)
 

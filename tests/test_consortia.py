@@ -336,7 +336,7 @@ def test_current_lists_by_call_year_descending_then_name(con, place_ids):
         create(con, valid(name=name, call_year=year, member_ids=[a, b], lead_place_id=a,
                           location_place_id=None))
     rows = store.current(con)
-    order = list(zip(rows["call_year"], rows["name"]))
+    order = list(zip(rows["call_year"], rows["name"], strict=True))
     assert order == sorted(order, key=lambda yn: (-yn[0], yn[1]))
     ours = [yn for yn in order if yn[1] in {"A", "B", "C"}]
     assert ours == [(2027, "C"), (2024, "A"), (2024, "B")]
@@ -358,14 +358,14 @@ def saved(*pairs: tuple[int, str]) -> pd.DataFrame:
 def test_counts_cover_every_call_year_and_status_with_zeros():
     counts = counts_by_year_and_status(saved((2024, "idea"), (2024, "idea"), (2026, "funded")))
     assert len(counts) == len(CALL_YEARS) * len(CONSORTIUM_STATUSES)
-    assert set(zip(counts["call_year"], counts["status"])) == {
+    assert set(zip(counts["call_year"], counts["status"], strict=True)) == {
         (y, s) for y in CALL_YEARS for s in CONSORTIUM_STATUSES}
     table = counts.set_index(["call_year", "status"])["consortia"]
     assert table[(2024, "idea")] == 2
     assert table[(2026, "funded")] == 1
     assert table.sum() == 3
     assert table[(2023, "refused")] == 0
-    labels = dict(zip(counts["status"], counts["status_label"]))
+    labels = dict(zip(counts["status"], counts["status_label"], strict=True))
     assert labels == CONSORTIUM_STATUSES
 
 

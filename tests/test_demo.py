@@ -77,7 +77,7 @@ def test_some_places_miss_maturity_by_one_weak_criterion(current):
 
 
 def test_every_place_lies_inside_its_commune(current, communes):
-    geometry = dict(zip(communes["insee"], communes.geometry))
+    geometry = dict(zip(communes["insee"], communes.geometry, strict=True))
     outside = [
         (row.name, row.insee) for row in current.itertuples()
         if not geometry[row.insee].covers(shapely.Point(row.lon, row.lat))
@@ -114,7 +114,7 @@ def test_evaluations_of_a_place_have_distinct_increasing_dates(history):
 
 
 def test_evaluations_do_not_predate_the_opening(current, history):
-    opened = dict(zip(current["id"], current["opening_year"]))
+    opened = dict(zip(current["id"], current["opening_year"], strict=True))
     years = pd.to_datetime(history["evaluated_on"]).dt.year
     assert (years >= history["place_id"].map(opened)).all()
 
@@ -203,7 +203,8 @@ def call_2026(con) -> tuple:
 
 def test_demo_data_is_refused_in_a_database_holding_data_of_its_own(with_real_call):
     with db.session(with_real_call) as con:
-        with pytest.raises(bootstrap.NotEmpty, match=r"1 appel\(s\) à projets.*Rien n'a été modifié"):
+        with pytest.raises(bootstrap.NotEmpty,
+                           match=r"1 appel\(s\) à projets.*Rien n'a été modifié"):
             bootstrap.add_demo(con, "claire")
         assert call_2026(con) == (123456.0, dt.date(2026, 3, 1), dt.date(2026, 5, 31),
                                   "Appel réel du PETR")

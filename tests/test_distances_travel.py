@@ -38,7 +38,7 @@ def brute_force_pairs(frame: pd.DataFrame, max_km: float) -> set[tuple[int, int]
     lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
     d = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     i, j = np.nonzero(np.triu(d <= max_km, k=1))
-    return set(zip(i.tolist(), j.tolist()))
+    return set(zip(i.tolist(), j.tolist(), strict=True))
 
 
 # --- Great circle -------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_pairwise_equals_the_diagonal_of_the_matrix():
 def test_pairs_within_finds_exactly_the_brute_force_pairs(max_km):
     frame = occitanie(300, seed=42)
     found = pairs_within(frame, max_km)
-    got = set(zip(found["i"].astype(int).tolist(), found["j"].astype(int).tolist()))
+    got = set(zip(found["i"].astype(int).tolist(), found["j"].astype(int).tolist(), strict=True))
     assert got == brute_force_pairs(frame, max_km)
     assert (found["i"] < found["j"]).all()
     assert len(got) == len(found)  # no duplicate pair
@@ -180,7 +180,7 @@ def test_pairs_within_uses_positions_not_ids():
     frame["id"] = frame["id"] * 1000 + 7
     frame.index = frame.index + 500
     found = pairs_within(frame, 40)
-    got = set(zip(found["i"].astype(int).tolist(), found["j"].astype(int).tolist()))
+    got = set(zip(found["i"].astype(int).tolist(), found["j"].astype(int).tolist(), strict=True))
     assert got == brute_force_pairs(frame, 40)
     assert max(max(p) for p in got) < 60
 
@@ -193,7 +193,7 @@ def test_pairs_within_with_fewer_than_two_places_is_empty():
 def test_pairs_within_zero_radius_only_joins_identical_points():
     frame = points([FOIX, FOIX, SAINT_GIRONS])
     found = pairs_within(frame, 0.0)
-    assert list(zip(found["i"], found["j"])) == [(0, 1)]
+    assert list(zip(found["i"], found["j"], strict=True)) == [(0, 1)]
 
 
 @pytest.mark.parametrize("provider", [EstimatedRoad(), EstimatedRoad(1.0, 130),
@@ -213,11 +213,13 @@ def test_prefilter_then_exact_minutes_finds_every_pair_under_the_minutes():
     frame = occitanie(300, seed=12)
     provider = EstimatedRoad(circuity=1.25, speed_kmh=70)
     pairs = pairs_within(frame, provider.straight_radius_km(30))
-    travel = provider.pairwise(frame.iloc[pairs["i"].astype(int)], frame.iloc[pairs["j"].astype(int)])
-    kept = {(i, j) for i, j, m in zip(pairs["i"], pairs["j"], travel.minutes) if m <= 30}
+    travel = provider.pairwise(frame.iloc[pairs["i"].astype(int)],
+                               frame.iloc[pairs["j"].astype(int)])
+    kept = {(i, j) for i, j, m in zip(pairs["i"], pairs["j"], travel.minutes, strict=True)
+            if m <= 30}
     full = provider.matrix(frame, frame).minutes
     i, j = np.nonzero(np.triu(full <= 30, k=1))
-    assert kept == set(zip(i.tolist(), j.tolist()))
+    assert kept == set(zip(i.tolist(), j.tolist(), strict=True))
 
 
 # --- Precomputed matrix -------------------------------------------------------------------------

@@ -25,14 +25,16 @@ TYPED = "ELODIE zyxwarcon"  # how the analyst types the request: other case, no 
 # ---- the rules -------------------------------------------------------------------------------
 
 def test_matching_ignores_case_and_accents_and_keeps_the_rest_of_the_text():
-    assert erasure.redact(f"Contact : {PERSON} (mairie)", TYPED) == ("Contact : [effacé] (mairie)", 1)
+    assert erasure.redact(f"Contact : {PERSON} (mairie)", TYPED) == (
+        "Contact : [effacé] (mairie)", 1)
     assert erasure.redact("élodie, Elodie, ÉLODIE", "elodie") == ("[effacé], [effacé], [effacé]", 3)
     assert erasure.redact("rien à voir", "elodie") == ("rien à voir", 0)
     assert erasure.redact(None, "elodie") == (None, 0)
 
 
 def test_json_values_are_redacted_and_stay_valid_json():
-    text = json.dumps({"contact": PERSON, "nested": [f"vu par {PERSON}"], "n": 3}, ensure_ascii=False)
+    text = json.dumps({"contact": PERSON, "nested": [f"vu par {PERSON}"], "n": 3},
+                      ensure_ascii=False)
     redacted, count = erasure.redact_json(text, TYPED)
     assert count == 2
     assert json.loads(redacted) == {"contact": "[effacé]", "nested": ["vu par [effacé]"], "n": 3}

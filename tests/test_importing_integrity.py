@@ -72,7 +72,7 @@ def shifted(referential, ids=(1, 2, 3)) -> list[dict[str, str]]:
     """Rows of three places whose identifier column moved down by one after a sort."""
     rows = [as_row(stored(referential, pid)) for pid in ids]
     shifted_ids = [rows[-1]["place_id"]] + [r["place_id"] for r in rows[:-1]]
-    return [r | {"place_id": pid} for r, pid in zip(rows, shifted_ids)]
+    return [r | {"place_id": pid} for r, pid in zip(rows, shifted_ids, strict=True)]
 
 
 def test_a_shifted_identifier_column_is_refused_not_three_silent_renames(referential):

@@ -229,7 +229,7 @@ def test_no_coordinates_places_the_point_at_the_commune_centre_marked_approximat
     assert [record["lon"], record["lat"]] == centre
     assert record["location_approximate"] is True
     (warning,) = warnings_of(report, centred=True).itertuples(index=False)
-    warning = dict(zip(report.warnings.columns, warning))
+    warning = dict(zip(report.warnings.columns, warning, strict=True))
     assert warning["colonne"] == "Latitude / Longitude"
     assert "centre de sa commune" in warning["problème"]
     assert "pas géocodée hors ligne" in warning["problème"]

@@ -401,7 +401,8 @@ def test_stays_are_added_listed_in_order_and_deleted(con):
         new_id = store.create(con, item(itinerant=True), actor="test")
         late = store.add_stay(con, new_id, 7, dt.date(2026, 6, 1), dt.date(2026, 6, 3), "fête",
                               actor="test")
-        early = store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7), actor="test")
+        early = store.add_stay(con, new_id, 5, dt.date(2026, 5, 1), dt.date(2026, 5, 7),
+                               actor="test")
     listed = store.stays(con, new_id)
     assert listed["id"].tolist() == [early, late]
     assert listed["place_id"].tolist() == [5, 7]

@@ -268,7 +268,7 @@ def four_places() -> pd.DataFrame:
 def test_compare_rules_lists_who_becomes_and_who_stops_being_mature(four_places):
     proposed = MaturityRule(min_mean=2.5, min_each=2.5)
     changed = compare_rules(four_places, DEFAULT_RULE, proposed)
-    assert dict(zip(changed["name"], changed["change"])) == {
+    assert dict(zip(changed["name"], changed["change"], strict=True)) == {
         "Moyenne 2,6": "devient mature",
         "Un critère à 2": "n'est plus mature",
     }

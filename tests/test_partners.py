@@ -98,7 +98,8 @@ def test_suggest_returns_terms_in_unit_range_and_a_score_out_of_100_best_first()
     rows = [place(1, "Origine", scores=1.0)]
     for k in range(2, 40):
         rows.append(place(k, f"L{k}", float(rng.uniform(0, 25)),
-                          scores={c: float(rng.choice(np.arange(0, 4.5, 0.5))) for c in CRITERIA_KEYS},
+                          scores={c: float(rng.choice(np.arange(0, 4.5, 0.5)))
+                                  for c in CRITERIA_KEYS},
                           typology=str(rng.choice(["Fablab", "Coworking", "Ressourcerie"])),
                           thematics=list(rng.choice(["numérique", "alimentation", "réemploi"],
                                                     size=rng.integers(0, 3), replace=False)),
@@ -157,7 +158,8 @@ def test_raising_the_diversity_weight_puts_the_other_typology_with_shared_themat
                     place(3, "Plus loin, autre type, mêmes thématiques", 10,
                           typology="Ressourcerie", thematics=["numérique", "réemploi"]))
     ranked = suggest(places_, 1, provider=ROAD).set_index("id")
-    assert ranked.loc[2, "t_diversity"] == 0.0 and ranked.loc[3, "t_diversity"] == pytest.approx(1.0)
+    assert ranked.loc[2, "t_diversity"] == 0.0
+    assert ranked.loc[3, "t_diversity"] == pytest.approx(1.0)
     assert first(suggest(places_, 1, weights=Weights(diversity=0.0), provider=ROAD)) == 2
     assert first(suggest(places_, 1, weights=Weights(diversity=5.0), provider=ROAD)) == 3
 
@@ -252,7 +254,8 @@ def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
 
 # --- propose_network ------------------------------------------------------------------------
 
-def random_network(seed: int, heads: int = 3, members: int = 7, box_km: float = 45.0) -> pd.DataFrame:
+def random_network(seed: int, heads: int = 3, members: int = 7,
+                   box_km: float = 45.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = heads + members
     lon0, lat0 = ORIGIN
@@ -295,7 +298,7 @@ def brute_force(network: pd.DataFrame, max_minutes: float, max_size: int,
 def check_constraints(proposal: NetworkProposal, network: pd.DataFrame, max_minutes: float,
                       max_size: int, provider=ROAD) -> None:
     links = proposal.links
-    mature = dict(zip(network["id"], network["mature"]))
+    mature = dict(zip(network["id"], network["mature"], strict=True))
     assert links["member_id"].is_unique
     assert not set(links["member_id"]) & set(links["head_id"])
     assert all(mature[h] for h in links["head_id"])
@@ -345,7 +348,8 @@ def test_a_chain_where_the_nearest_choice_is_not_the_best():
     network = frame(place(1, "H1", 0, mature=True), place(2, "H2", 30, mature=True),
                     place(3, "M1", 5), place(4, "M2", -15))
     proposal = propose_network(network, max_minutes=40, max_size=2, provider=ROAD)
-    assert dict(zip(proposal.links["member_id"], proposal.links["head_id"])) == {3: 2, 4: 1}
+    links = proposal.links
+    assert dict(zip(links["member_id"], links["head_id"], strict=True)) == {3: 2, 4: 1}
     assert proposal.unassigned == []
 
 

@@ -89,7 +89,8 @@ def hostile_db(source: Path, target: Path) -> dict[str, object]:
             con.execute("UPDATE epci SET name = ? WHERE siren = (SELECT epci_siren FROM communes "
                         "WHERE insee = ?)", [tagged("EPCI"), insee])
             evaluations.create(con, {"place_id": first, "evaluated_on": dt.date(2026, 3, 1),
-                                     "evaluator": tagged("Évaluateur"), "evidence": tagged("Preuve"),
+                                     "evaluator": tagged("Évaluateur"),
+                                     "evidence": tagged("Preuve"),
                                      **dict.fromkeys(CRITERIA_KEYS, 3)}, tagged("Évaluateur"))
             consortium_id = store_consortia.create(con, Consortium(
                 name=tagged("Consortium"), member_ids=[first, second], lead_place_id=first,

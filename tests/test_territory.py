@@ -113,7 +113,7 @@ def test_communes_are_stored_in_wgs84_with_an_inner_point(communes):
     assert communes.crs.to_epsg() == 4326
     assert communes.geometry.is_valid.all()
     inner = [g.covers(shapely.Point(x, y))
-             for g, x, y in zip(communes.geometry, communes["lon"], communes["lat"])]
+             for g, x, y in zip(communes.geometry, communes["lon"], communes["lat"], strict=True)]
     assert all(inner)
     assert communes["lon"].between(0.5, 2.5).all() and communes["lat"].between(42.4, 43.4).all()
 
@@ -127,7 +127,8 @@ def test_perimeter_is_one_valid_polygon(communes):
     assert outline.crs.to_epsg() == 4326
     # every commune of the perimeter lies in it; Saint-Girons (Couserans) does not
     inside = communes[communes["in_perimeter"]]
-    assert all(geometry.covers(shapely.Point(x, y)) for x, y in zip(inside["lon"], inside["lat"]))
+    assert all(geometry.covers(shapely.Point(x, y))
+               for x, y in zip(inside["lon"], inside["lat"], strict=True))
     saint_girons = communes.set_index("insee").loc["09261", "geometry"]
     assert not geometry.contains(saint_girons.representative_point())
 

@@ -83,7 +83,8 @@ def insert_table(con: duckdb.DuckDBPyConnection, table_name: str, table: pa.Tabl
 def history(con: duckdb.DuckDBPyConnection, entity: str | None = None,
             entity_id: int | None = None, limit: int = 1000) -> pd.DataFrame:
     """Changes, newest first, with the JSON values decoded."""
-    sql = "SELECT id, changed_at, actor, entity, entity_id, action, old_values, new_values FROM audit_log"
+    sql = ("SELECT id, changed_at, actor, entity, entity_id, action, old_values, new_values "
+           "FROM audit_log")
     clauses, params = [], []
     if entity is not None:
         clauses.append("entity = ?")

@@ -18,7 +18,7 @@ def _state(con: duckdb.DuckDBPyConnection, consortium_id: int) -> str:
         f"SELECT id, {', '.join(COLUMNS)}, archived, version FROM consortia WHERE id = ?",
         [consortium_id]).fetchone()
     keys = ("id", *COLUMNS, "archived", "version")
-    state = dict(zip(keys, row))
+    state = dict(zip(keys, row, strict=True))
     state["member_ids"] = members_of(con, consortium_id)
     return json.dumps(state, ensure_ascii=False)
 
@@ -54,7 +54,8 @@ def create(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: s
 
 
 def update(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: str) -> int:
-    """Save changes if nobody saved since ``consortium.version`` was read; returns the new version."""
+    """Save changes if nobody saved since ``consortium.version`` was read; returns the new
+    version."""
     consortium.validate()
     current = con.execute("SELECT version FROM consortia WHERE id = ? AND NOT archived",
                           [consortium.id]).fetchone()
@@ -63,7 +64,8 @@ def update(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: s
     if current[0] != consortium.version:
         raise ConflictError(
             "Ce consortium a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert "
-            f"(version {current[0]} contre {consortium.version}). Rechargez-le avant d'enregistrer.")
+            f"(version {current[0]} contre {consortium.version}). "
+            "Rechargez-le avant d'enregistrer.")
     con.execute(
         f"UPDATE consortia SET {', '.join(f'{c} = ?' for c in COLUMNS)}, version = version + 1, "
         "updated_at = current_timestamp WHERE id = ?",

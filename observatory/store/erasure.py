@@ -76,7 +76,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _redact_column(con, table: str, column: str, needle: str, redact, report: ErasureReport,
                    write: bool) -> None:
-    rows = con.execute(f'SELECT rowid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
+    rows = con.execute(
+        f'SELECT rowid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
     updates = []
     for rowid, value in rows:
         new, count = redact(value, needle)
@@ -102,11 +103,13 @@ def _redact_frame(frame: pd.DataFrame, columns, needle: str) -> tuple[pd.DataFra
 
 
 def _redact_snapshots(con, needle: str, report: ErasureReport, write: bool) -> None:
-    for snapshot_id, meta_text in con.execute("SELECT id, meta FROM snapshots ORDER BY id").fetchall():
+    stored = con.execute("SELECT id, meta FROM snapshots ORDER BY id").fetchall()
+    for snapshot_id, meta_text in stored:
         meta, meta_count = erasure.redact_value(json.loads(meta_text), needle)
         report.add("snapshots.meta", meta_count)
         blobs = {name: bytes(blob) for name, blob in con.execute(
-            "SELECT name, parquet FROM snapshot_tables WHERE snapshot_id = ?", [snapshot_id]).fetchall()}
+            "SELECT name, parquet FROM snapshot_tables WHERE snapshot_id = ?",
+            [snapshot_id]).fetchall()}
         changed = {}
         for name, columns in SNAPSHOT_COLUMNS.items():
             if name not in blobs:
@@ -119,8 +122,8 @@ def _redact_snapshots(con, needle: str, report: ErasureReport, write: bool) -> N
                 changed[name] = blobs[name] = buffer.getvalue()
         if write and (changed or meta_count):
             for name, blob in changed.items():
-                con.execute("UPDATE snapshot_tables SET parquet = ? WHERE snapshot_id = ? AND name = ?",
-                            [blob, snapshot_id, name])
+                con.execute("UPDATE snapshot_tables SET parquet = ? "
+                            "WHERE snapshot_id = ? AND name = ?", [blob, snapshot_id, name])
             con.execute("UPDATE snapshots SET meta = ?, checksum = ? WHERE id = ?",
                         [json.dumps(meta, ensure_ascii=False, default=str),
                          snapshots.checksum(meta, blobs), snapshot_id])

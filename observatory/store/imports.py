@@ -2,7 +2,7 @@
 
 The flow, for the app and the CLI:
 
-    with a short connection:  state = read_store(con, replace_demo)   # what the file is checked against
+    with a short connection:  state = read_store(con, replace_demo)  # the file's yardstick
     without any connection:   report = validate(state, data, filename, kind, ...)
     with a short write transaction:  write(lambda: db.session(path), report, actor, replace_demo)
 

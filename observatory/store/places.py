@@ -52,7 +52,8 @@ def insert(con: duckdb.DuckDBPyConnection, place: Mapping[str, object]) -> int:
     return int(row[0])
 
 
-def insert_many(con: duckdb.DuckDBPyConnection, places: Iterable[Mapping[str, object]]) -> list[int]:
+def insert_many(con: duckdb.DuckDBPyConnection,
+                places: Iterable[Mapping[str, object]]) -> list[int]:
     """Insert places without audit entries (the demonstration set)."""
     return [insert(con, p) for p in places]
 
@@ -90,7 +91,8 @@ EDITABLE = tuple(f for f in PLACE_FIELDS if f != "is_demo")
 
 
 def get(con: duckdb.DuckDBPyConnection, place_id: int) -> dict | None:
-    """One place's stored fields (archived ones included), with ``id``, ``version``, ``archived``."""
+    """One place's stored fields (archived ones included), with ``id``, ``version`` and
+    ``archived``."""
     return get_many(con, [place_id]).get(int(place_id))
 
 
@@ -224,7 +226,8 @@ def update_many(con: duckdb.DuckDBPyConnection,
         finally:
             con.unregister("_bulk_place_updates")
         if len(done) != len(changed):
-            raise ConflictError("Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le.")
+            raise ConflictError(
+                "Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le.")
         versions.update({int(pid): int(version) for pid, version in done})
         after = get_many(con, [pid for pid, _, _ in changed])
         audit.record_many(con, [
@@ -259,7 +262,8 @@ def _changes_since(con: duckdb.DuckDBPyConnection, place_id: int, version: int) 
     for row in history.itertuples():
         for field, new in (row.new_values or {}).items():
             old = (row.old_values or {}).get(field)
-            lines.append(f"{field} : « {old} » → « {new} » (par {row.actor}, {row.changed_at:%d/%m %H:%M})")
+            lines.append(f"{field} : « {old} » → « {new} » "
+                         f"(par {row.actor}, {row.changed_at:%d/%m %H:%M})")
     recent = lines[: max(1, len(lines))][:10]
     return ("Modifications enregistrées entre-temps : " + " ; ".join(recent)) if recent else ""
 

@@ -157,7 +157,8 @@ def _source_from_wheel(wheel: Path) -> DataSource:
     with zipfile.ZipFile(wheel) as zf:
         if f"{PACKAGE_DATA}/communes.csv.lzma" not in zf.namelist():
             raise FileNotFoundError(f"{wheel} holds no {PACKAGE_DATA}/communes.csv.lzma")
-    return DataSource(wheel, is_wheel=True, prefix=f"{PACKAGE_DATA}/", version=_wheel_version(wheel))
+    return DataSource(wheel, is_wheel=True, prefix=f"{PACKAGE_DATA}/",
+                      version=_wheel_version(wheel))
 
 
 def _source_from_directory(directory: Path) -> DataSource:
@@ -423,7 +424,8 @@ def resolve_departements(source: DataSource, departements: list[str]) -> dict[st
     id_by_code = {code: dep_id for dep_id, code in read_departements(source).items()}
     unknown = [c for c in codes if c not in id_by_code]
     if unknown:
-        raise UserInputError(f"Département(s) inconnu(s) dans le référentiel : {', '.join(unknown)}")
+        raise UserInputError(
+            f"Département(s) inconnu(s) dans le référentiel : {', '.join(unknown)}")
     return {id_by_code[c]: c for c in codes}
 
 
@@ -518,7 +520,8 @@ def summary(frame: gpd.GeoDataFrame, source: DataSource, out: Path, size: int,
         f"{'SIREN':<10} {'communes':>8} {'population':>11}  name",
     ]
     for row in by_epci.itertuples():
-        lines.append(f"{row.epci_siren!s:<10} {row.communes:>8} {row.population:>11,}  {row.epci_name}")
+        lines.append(f"{row.epci_siren!s:<10} {row.communes:>8} {row.population:>11,}  "
+                     f"{row.epci_name}")
     return "\n".join(lines)
 
 

@@ -26,7 +26,8 @@ def read_referential(config: TerritoryConfig) -> gpd.GeoDataFrame:
     return gdf.to_crs("EPSG:4326")
 
 
-def prepare(raw: gpd.GeoDataFrame, config: TerritoryConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def prepare(raw: gpd.GeoDataFrame,
+            config: TerritoryConfig) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Communes of the configured départements flagged for perimeter and excluded zone,
     with an inner point and area; and the EPCI table."""
     communes = raw[raw["departement"].isin(config.departements)].copy()

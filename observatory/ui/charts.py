@@ -129,7 +129,8 @@ def consortia_by_year(counts: pd.DataFrame) -> go.Figure:
 def indicators_by_year(long: pd.DataFrame) -> go.Figure:
     fig = px.bar(inert(long), x="appel", y="nombre", color="indicateur", barmode="group",
                  labels={"appel": "Appel à projets", "nombre": "Nombre", "indicateur": ""})
-    fig.update_layout(height=320, margin={"t": 20, "b": 20}, legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(height=320, margin={"t": 20, "b": 20},
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 

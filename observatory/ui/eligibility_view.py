@@ -14,8 +14,9 @@ def show(report: Eligibility, title: str = "Éligibilité à la mesure 7.1") -> 
             st.success(f"**{fmt.md(title)}** : toutes les conditions sont remplies.",
                        icon=":material/check_circle:")
         else:
-            st.error(f"**{fmt.md(title)}** : {sum(not c.ok for c in report.checks)} condition(s) non "
-                     "remplie(s).", icon=":material/cancel:")
+            failed = sum(not c.ok for c in report.checks)
+            st.error(f"**{fmt.md(title)}** : {failed} condition(s) non remplie(s).",
+                     icon=":material/cancel:")
         for check in report.checks:
             mark = ":green[✔]" if check.ok else ":red[✘]"
             st.markdown(f"{mark} {fmt.md(check.label)}")  # holds the territory's zone label

@@ -217,7 +217,8 @@ def test_failed_logins_are_logged_with_name_and_client_for_the_administrator(
     logged = [r.getMessage() for r in caplog.records if r.name == "observatory.auth"]
     assert logged == ["login failed: name='mallory' client=203.0.113.66"]
     with db.session(attempts_db, read_only=True) as con:
-        rows = con.execute("SELECT name, client, outcome FROM login_attempts ORDER BY id").fetchall()
+        rows = con.execute(
+            "SELECT name, client, outcome FROM login_attempts ORDER BY id").fetchall()
     assert rows == [("mallory", "203.0.113.66", "failed"), ("alice", "203.0.113.66", "succeeded")]
 
 

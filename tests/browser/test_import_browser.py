@@ -9,7 +9,8 @@ from observatory.store import db, places
 from observatory.territory.config import load_territory_config
 from tests.browser.conftest import ARTIFACTS, start_app
 
-HEADER = "Nom du lieu;Commune;Latitude;Longitude;Typologie;Statut juridique;Année d'ouverture;Communs"
+HEADER = ("Nom du lieu;Commune;Latitude;Longitude;Typologie;Statut juridique;"
+          "Année d'ouverture;Communs")
 BAD = "\n".join([HEADER, "Café des Possibles;Mirepoix;;;Café/bar associatif;Association;2010;3,5",
                  "Atelier Trop Noté;Lavelanet;;;Atelier partagé;SCIC;2012;9"])
 GOOD = "\n".join([HEADER, "Café des Possibles;Mirepoix;;;Café/bar associatif;Association;2010;3,5",
