@@ -285,6 +285,24 @@ def test_an_export_of_a_filtered_view_holds_only_its_places(settings):
     assert ids == [1, 2, 3]
 
 
+@pytest.mark.parametrize("kept", [[], [1, 2, 3]])
+def test_a_filtered_export_without_any_consortium_still_builds(tmp_path, territory_config,
+                                                               kept):
+    """A new territory has no consortium: the filtered view's export used to raise a
+    KeyError (an empty mask read as a list of columns dropped every column)."""
+    from observatory import bootstrap
+
+    path = tmp_path / "empty.duckdb"
+    bootstrap.init_database(path, territory_config, with_demo=False)
+    empty = Settings(db=path)
+    with core.session(empty, read_only=True) as con:
+        made = reports.export(con, "xlsx", None, user=auth.ANONYMOUS, place_ids=kept,
+                              settings=empty)
+        bundle = reports.bundle(con, None, place_ids=kept, settings=empty)
+    assert made.data[:2] == b"PK"  # an Excel workbook
+    assert list(bundle.tables["consortia"].columns)[:2] == ["id", "name"]
+
+
 def test_the_comparison_is_made_between_stripped_bundles(settings, three):
     with core.session(settings, read_only=True) as con:
         shown = reports.bundle(con, three["C"], settings=settings)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from observatory import catalogue, indicators
@@ -42,7 +43,10 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
         keep = set(int(i) for i in place_ids)
         current = current[current["id"].isin(keep)]
         history = history[history["place_id"].isin(keep)]
-        saved = saved[saved["member_ids"].map(lambda ids: set(ids) <= keep)]
+        # .loc with a bool array: a DataFrame indexed by an empty Series (no consortia) would
+        # read it as a list of columns and drop them all.
+        inside = [set(ids) <= keep for ids in saved["member_ids"]]
+        saved = saved.loc[np.array(inside, dtype=bool)]
     members = saved[["id", "member_ids"]].explode("member_ids").rename(
         columns={"id": "consortium_id", "member_ids": "place_id"}).dropna()
     communes = territory.communes(con)
