@@ -169,6 +169,15 @@ def month_year(value: dt.date | dt.datetime | pd.Timestamp | str | None) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+_CARDINALS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf",
+              "dix", "onze", "douze")
+
+
+def cardinal(n: int) -> str:
+    """A small count in words, as French prose writes it: 5 -> 'cinq'; 13 and more in figures."""
+    return _CARDINALS[n] if 0 <= n < len(_CARDINALS) else integer(n)
+
+
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """« 1 lieu », « 12 lieux », « 0 lieu » (French: 0 and 1 take the singular)."""
     word = singular if abs(int(n)) < 2 else (plural or singular + "s")

@@ -9,7 +9,13 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from observatory.formatting import is_missing, threshold
-from observatory.model import CRITERIA_KEYS, CRITERION_BY_KEY, SCORE_MAX, SCORE_MIN
+from observatory.model import (
+    CRITERIA_KEYS,
+    CRITERIA_WORD,
+    CRITERION_BY_KEY,
+    SCORE_MAX,
+    SCORE_MIN,
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class MaturityRule:
     def describe(self) -> str:
         """The rule in plain French, for the UI and the reports."""
         return (
-            f"Un lieu est **mature** lorsque la moyenne de ses cinq critères atteint "
+            f"Un lieu est **mature** lorsque la moyenne de ses {CRITERIA_WORD} critères atteint "
             f"au moins {threshold(self.min_mean)} sur {threshold(SCORE_MAX)} "
             f"et qu'aucun critère n'est noté en dessous de {threshold(self.min_each)}."
         )

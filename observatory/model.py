@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from observatory.formatting import cardinal
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -49,6 +51,8 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 CRITERIA_KEYS: tuple[str, ...] = tuple(c.key for c in CRITERIA)
+# « cinq » in French prose (« les cinq critères »), from the list: a sixth criterion says « six ».
+CRITERIA_WORD = cardinal(len(CRITERIA))
 CRITERION_BY_KEY: dict[str, Criterion] = {c.key: c for c in CRITERIA}
 
 # Score scale: 0 to 4, half points allowed (analysts write "3,5").

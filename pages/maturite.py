@@ -4,13 +4,20 @@ import streamlit as st
 
 from observatory import formatting, privacy
 from observatory.maturity import MaturityRule, compare_rules
-from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MAX, SCORE_MIN, SCORE_STEP
+from observatory.model import (
+    CRITERIA,
+    CRITERIA_WORD,
+    SCORE_LEVELS,
+    SCORE_MAX,
+    SCORE_MIN,
+    SCORE_STEP,
+)
 from observatory.ui import auth, context, data
 
 ctx = context.get()
 st.title("Critères et maturité")
 
-st.subheader("Les cinq critères")
+st.subheader(f"Les {CRITERIA_WORD} critères")
 st.dataframe([{"Critère": c.label, "Ce qu'il mesure": c.description} for c in CRITERIA],
              hide_index=True, width="stretch")
 st.markdown("**Échelle de notation** (demi-points admis) : " + " · ".join(
@@ -23,7 +30,7 @@ st.markdown(f"Avec cette règle, **{mature_now} lieu(x)** sur {len(ctx.places)} 
 
 st.subheader("Essayer d'autres seuils")
 left, right = st.columns(2)
-min_mean = left.slider("Moyenne minimale des cinq critères", SCORE_MIN, SCORE_MAX,
+min_mean = left.slider(f"Moyenne minimale des {CRITERIA_WORD} critères", SCORE_MIN, SCORE_MAX,
                        ctx.rule.min_mean, step=0.1, format="%.1f", key="rule_min_mean")
 min_each = right.slider("Note minimale sur chaque critère (plancher)", SCORE_MIN, SCORE_MAX,
                         ctx.rule.min_each, step=SCORE_STEP, format="%.1f", key="rule_min_each")

@@ -216,3 +216,13 @@ def test_the_rules_and_the_import_messages_print_through_formatting():
     with pytest.raises(parsing.Invalid, match="La note 4,5 est hors"):
         parsing.parse_score("4,5")
     assert math.isclose(parsing.parse_decimal(f"1{NNBSP}234,5"), 1234.5)
+
+
+def test_small_counts_are_written_in_words_and_the_criteria_count_follows_the_list(monkeypatch):
+    from observatory import maturity, model
+
+    assert [f.cardinal(n) for n in (0, 1, 5, 6, 12)] == ["zéro", "un", "cinq", "six", "douze"]
+    assert f.cardinal(13) == "13"
+    assert model.CRITERIA_WORD == f.cardinal(len(model.CRITERIA)) == "cinq"
+    monkeypatch.setattr(maturity, "CRITERIA_WORD", "six")
+    assert "la moyenne de ses six critères" in maturity.MaturityRule().describe()

@@ -9,6 +9,7 @@ from observatory.model import (
     APPLICATION_STATUSES,
     CONSORTIUM_STATUSES,
     CRITERIA,
+    CRITERIA_WORD,
     EQUIPMENT_CATEGORIES,
     EQUIPMENT_CONDITIONS,
 )
@@ -26,10 +27,11 @@ class Table:
 
 TABLES: tuple[Table, ...] = (
     Table("places", "Lieux", "lieux", "Lieux de lien social recensés, avec leurs derniers scores "
-          "sur les cinq critères et leur maturité selon la règle en vigueur."),
+          f"sur les {CRITERIA_WORD} critères et leur maturité selon la règle en vigueur."),
     Table("evaluations", "Évaluations", "evaluations",
           "Historique de toutes les évaluations des lieux (une ligne par évaluation)."),
-    Table("criteria", "Critères", "criteres", "Les cinq critères d'évaluation, notés de 0 à 4."),
+    Table("criteria", "Critères", "criteres",
+          f"Les {CRITERIA_WORD} critères d'évaluation, notés de 0 à 4."),
     Table("maturity_rules", "Règles de maturité", "regles_maturite",
           "Historique des seuils de la règle de maturité (la dernière ligne est en vigueur)."),
     Table("epci", "EPCI", "epci", "Intercommunalités du territoire, avec leurs lieux."),
@@ -84,7 +86,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "last_evaluator": ("Dernier évaluateur", "Auteur de la dernière évaluation."),
         "evaluation_count": ("Nombre d'évaluations", "Nombre d'évaluations du lieu."),
         **{c.key: (c.label, _SCORE.format(c.label)) for c in CRITERIA},
-        "mean_score": ("Score moyen", "Moyenne des cinq critères (0 à 4)."),
+        "mean_score": ("Score moyen", f"Moyenne des {CRITERIA_WORD} critères (0 à 4)."),
         "mature": ("Mature", "Vrai si le lieu est mature selon la règle en vigueur."),
     },
     "evaluations": {
@@ -103,7 +105,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "maturity_rules": {
         "id": ("Identifiant", "Identifiant de la règle."),
-        "min_mean": ("Moyenne minimale", "Moyenne des cinq critères à atteindre."),
+        "min_mean": ("Moyenne minimale", f"Moyenne des {CRITERIA_WORD} critères à atteindre."),
         "min_each": ("Plancher par critère", "Note minimale sur chaque critère."),
         "set_at": ("Adoptée le", "Date et heure d'adoption de la règle."),
         "set_by": ("Adoptée par", "Auteur de la règle."),

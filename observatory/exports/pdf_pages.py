@@ -11,7 +11,7 @@ from observatory.distances import EstimatedRoad
 from observatory.exports import charts, common
 from observatory.exports.pdf_style import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
 from observatory.formatting import UNIT_SPACE, decimal, integer, is_missing, long_date, percent
-from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS
+from observatory.model import CRITERIA, CRITERIA_KEYS, CRITERIA_WORD, SCORE_LEVELS
 
 SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]
 SCORE_LEGEND = " · ".join(f"C{i} {c.label}" for i, c in enumerate(CRITERIA, start=1))
@@ -98,13 +98,13 @@ def map_page(pdf: Report, bundle: Bundle) -> None:
 
 def criteria_page(pdf: Report, bundle: Bundle) -> None:
     pdf.add_page()
-    pdf.h1("Les cinq critères")
+    pdf.h1(f"Les {CRITERIA_WORD} critères")
     places = bundle.places
     if places.empty:
         pdf.para("Aucun lieu : pas de graphique.")
         return
-    pdf.para("Chaque lieu est noté de 0 (absent) à 4 (exemplaire) sur cinq critères ; la note "
-             "retenue est celle de sa dernière évaluation.", size=9)
+    pdf.para(f"Chaque lieu est noté de 0 (absent) à 4 (exemplaire) sur {CRITERIA_WORD} "
+             "critères ; la note retenue est celle de sa dernière évaluation.", size=9)
     pdf.h2("Note moyenne par critère")
     pdf.image_png(charts.criteria_means(places))
     pdf.h2("Répartition des notes")
@@ -253,7 +253,7 @@ def methods_page(pdf: Report, bundle: Bundle, include_contacts: bool) -> None:
     pdf.h1("Méthode et sources")
     if bundle.is_demo:
         pdf.warning(common.DEMO_WARNING)
-    pdf.h2("Les cinq critères")
+    pdf.h2(f"Les {CRITERIA_WORD} critères")
     pdf.data_table(["Critère", "Ce qu'il mesure"], [[c.label, c.description] for c in CRITERIA],
                    [62, 118], size=8.5)
     pdf.h2("L'échelle de notation")
