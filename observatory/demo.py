@@ -108,14 +108,14 @@ def _latest_scores(rng: np.random.Generator, mature: bool, rule: MaturityRule) -
     """Scores of the latest evaluation, drawn until they fall on the wanted side of the rule."""
     while True:
         if mature:
-            values = _half(rng.uniform(2.6, 4.0, size=5))
+            values = _half(rng.uniform(2.6, 4.0, size=len(CRITERIA_KEYS)))
         elif rng.random() < 0.35:
             # Near misses: a good average held back by one weak criterion, or an average
             # just under the threshold; these move when an analyst tries another rule.
-            values = _half(rng.uniform(2.5, 3.8, size=5))
-            values[rng.integers(5)] = _half(rng.uniform(1.0, 2.0))
+            values = _half(rng.uniform(2.5, 3.8, size=len(CRITERIA_KEYS)))
+            values[rng.integers(len(CRITERIA_KEYS))] = _half(rng.uniform(1.0, 2.0))
         else:
-            values = _half(rng.uniform(0.5, 3.4, size=5))
+            values = _half(rng.uniform(0.5, 3.4, size=len(CRITERIA_KEYS)))
         scores = dict(zip(CRITERIA_KEYS, values.tolist(), strict=True))
         if is_mature(scores, rule) == mature:
             return scores
@@ -164,7 +164,7 @@ def generate(communes: gpd.GeoDataFrame, seed: int = SEED,
                 scores = latest
             else:
                 # Earlier evaluations were a little lower: places grow.
-                drift = _half(rng.uniform(0, 0.6 * age + 0.2, size=5))
+                drift = _half(rng.uniform(0, 0.6 * age + 0.2, size=len(CRITERIA_KEYS)))
                 scores = dict(zip(CRITERIA_KEYS,
                                   _half(np.array(list(latest.values())) - drift).tolist(),
                                   strict=True))
