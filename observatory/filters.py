@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from observatory.model import CRITERIA_KEYS, SCORE_MAX, SCORE_MIN, SCORE_STEP
+from observatory.formatting import number
+from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_MAX, SCORE_MIN, SCORE_STEP
 
 SCORE_PARAM = "min_"  # min_commons=2.5
 
@@ -54,6 +55,32 @@ def apply(places: pd.DataFrame, filters: PlaceFilters) -> pd.DataFrame:
         needle = fold(filters.search.strip())
         keep &= places["name"].map(lambda n: needle in fold(str(n)))
     return places.loc[keep]
+
+
+def describe(filters: PlaceFilters, epci_names: Mapping[str, str] | None = None) -> list[str]:
+    """The filters in force, in French, one item per filter (empty: nothing is filtered).
+
+    ``epci_names`` maps SIREN codes to the names to print (the short ones, « CC du Pays
+    d'Olmes »); an unknown code is printed as is. Order: EPCI, typology, maturity, minimum
+    scores (in the order of ``CRITERIA``), search — e.g. ``["EPCI CC du Pays d'Olmes",
+    "lieux matures seulement", "recherche « atelier »"]``.
+    """
+    names = epci_names or {}
+    items: list[str] = []
+    if filters.epci:
+        items.append("EPCI " + ", ".join(str(names.get(code, code)) for code in filters.epci))
+    if filters.typologies:
+        word = "typologie" if len(filters.typologies) == 1 else "typologies"
+        items.append(f"{word} " + ", ".join(filters.typologies))
+    if filters.mature_only:
+        items.append("lieux matures seulement")
+    for criterion in CRITERIA:
+        minimum = filters.min_scores.get(criterion.key, SCORE_MIN)
+        if minimum > SCORE_MIN:
+            items.append(f"{criterion.label} ≥ {number(minimum)}")
+    if filters.search.strip():
+        items.append(f"recherche « {filters.search.strip()} »")
+    return items
 
 
 def to_query(filters: PlaceFilters) -> dict[str, str | list[str]]:

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from observatory.filters import PlaceFilters, apply, fold, from_query, to_query
-from observatory.model import CRITERIA_KEYS
+from observatory.filters import PlaceFilters, apply, describe, fold, from_query, to_query
+from observatory.model import CRITERIA, CRITERIA_KEYS
 
 OLMES = "240900464"
 MIREPOIX = "200044469"
@@ -228,3 +228,39 @@ def test_matures_flag_from_the_url(raw, expected):
 def test_missing_parameters_give_default_filters():
     assert from_query({}) == PlaceFilters()
     assert from_query({"q": [], "epci": []}) == PlaceFilters()
+
+
+# --- describe: the filters in force, in French (the cover and headers of a filtered PDF) ---
+
+def test_no_filter_is_described_as_nothing():
+    assert describe(PlaceFilters(), {OLMES: "CC du Pays d'Olmes"}) == []
+
+
+def test_every_filter_is_named_in_french_in_a_fixed_order():
+    chosen = PlaceFilters(min_scores={CRITERIA_KEYS[1]: 2.5, CRITERIA_KEYS[0]: 3.0},
+                          typologies=("Fablab", "Ressourcerie"), epci=(OLMES, MIREPOIX),
+                          mature_only=True, search="  atelier ")
+    names = {OLMES: "CC du Pays d'Olmes", MIREPOIX: "CC du Pays de Mirepoix"}
+    assert describe(chosen, names) == [
+        "EPCI CC du Pays d'Olmes, CC du Pays de Mirepoix",
+        "typologies Fablab, Ressourcerie",
+        "lieux matures seulement",
+        f"{CRITERIA[0].label} ≥ 3",
+        f"{CRITERIA[1].label} ≥ 2,5",
+        "recherche « atelier »",
+    ]
+
+
+def test_the_example_of_the_issue_reads_as_written():
+    chosen = PlaceFilters(epci=(OLMES,), mature_only=True, search="atelier")
+    assert " ; ".join(describe(chosen, {OLMES: "CC du Pays d'Olmes"})) == (
+        "EPCI CC du Pays d'Olmes ; lieux matures seulement ; recherche « atelier »")
+
+
+def test_an_unknown_epci_code_is_printed_as_is_and_one_typology_is_singular():
+    assert describe(PlaceFilters(epci=("123456789",), typologies=("Fablab",))) == [
+        "EPCI 123456789", "typologie Fablab"]
+
+
+def test_a_minimum_at_the_scale_floor_and_a_blank_search_filter_nothing():
+    assert describe(PlaceFilters(min_scores={CRITERIA_KEYS[0]: 0.0}, search="   ")) == []
