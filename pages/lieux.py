@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import distances, privacy
+from observatory import distances, formatting, privacy
 from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
@@ -18,8 +18,15 @@ if can_edit:
         place_forms.place_form(ctx.communes, None, "new_place", show_contact=see_contacts)
 
 if ctx.filtered.empty:
-    st.info("Aucun lieu à afficher : l'inventaire est vide ou les filtres excluent tout. "
-            "Modifiez les filtres dans la barre latérale.")
+    if ctx.places.empty:
+        st.info("Aucun lieu à afficher : l'inventaire est vide. "
+                + ("Importez vos lieux depuis la page « Importer » ou ajoutez-en un avec "
+                   "« Ajouter un lieu » ci-dessus." if can_edit else
+                   "Un ou une analyste peut importer les lieux depuis la page « Importer »."))
+    else:
+        st.info(f"Aucun lieu à afficher : les filtres excluent les "
+                f"{formatting.count(len(ctx.places), 'lieu', 'lieux')} de l'inventaire. "
+                "Modifiez ou retirez les filtres dans la barre latérale.")
     st.stop()
 
 columns = {"name": "Nom", "commune": "Commune", "epci_name": "Intercommunalité",
@@ -72,8 +79,16 @@ st.markdown(f"**Historique des évaluations** ({len(history)})")
 if len(history) > 1:
     st.plotly_chart(charts.history(history), width="stretch")
 shown = privacy.for_viewer(history, auth.current_user())  # evaluator names: personal data
-st.dataframe(shown[privacy.shown_columns(shown, ["evaluated_on", "evaluator", *CRITERIA_KEYS,
-                                                 "evidence"])].rename(columns={
+shown = shown[privacy.shown_columns(shown, ["evaluated_on", "evaluator", *CRITERIA_KEYS,
+                                            "evidence"])].copy()
+shown["evaluated_on"] = shown["evaluated_on"].map(formatting.long_date)
+for key in CRITERIA_KEYS:
+    shown[key] = shown[key].map(formatting.score)
+for key in ("evaluator", "evidence"):
+    if key in shown:
+        shown[key] = shown[key].map(lambda v: formatting.MISSING if formatting.is_blank(v)
+                                    else str(v))
+st.dataframe(shown.rename(columns={
     "evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
     **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
 
@@ -89,7 +104,8 @@ if can_edit:
             context.select_place(None)
             st.rerun()
     with st.expander("Enregistrer une nouvelle évaluation"):
-        place_forms.evaluation_form(int(chosen), f"evaluation_{chosen}")
+        place_forms.evaluation_form(int(chosen), str(place["name"]), history, ctx.rule,
+                                    f"evaluation_{chosen}")
 if auth.allowed("see_history"):
     with st.expander("Historique des modifications"):
         place_forms.audit_panel(int(chosen), editable["version"], can_edit=can_edit)

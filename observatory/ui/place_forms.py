@@ -9,18 +9,16 @@ import streamlit as st
 
 from observatory import editing, formatting
 from observatory.errors import ConflictError
+from observatory.maturity import MaturityRule
 from observatory.model import (
     CRITERIA,
     LEGAL_STATUSES,
     SCORE_LEVELS,
-    SCORE_MAX,
-    SCORE_MIN,
     TYPOLOGIES,
 )
-from observatory.ui import context, data
+from observatory.ui import context, data, fmt
 
 SCORES = list(editing.SCORE_OPTIONS)
-DEFAULT_SCORE = (SCORE_MIN + SCORE_MAX) / 2  # the middle of the scale: the evaluator moves it
 
 
 def _show(report) -> None:
@@ -86,24 +84,75 @@ def place_form(communes: pd.DataFrame, place: dict | None, key: str, show_contac
         st.info("Aucun changement à enregistrer.")
 
 
-def evaluation_form(place_id: int, key: str) -> None:
-    with st.form(key):
-        left, right = st.columns(2)
-        when = left.date_input("Date de l'évaluation", value=dt.date.today(), format="DD/MM/YYYY")
-        evaluator = right.text_input("Évaluateur ou évaluatrice")
-        cols = st.columns(len(CRITERIA))
-        scores = {c.key: col.select_slider(c.short, options=SCORES, value=DEFAULT_SCORE,
-                                           format_func=formatting.number,
-                                           help=f"{c.label} : {c.description}")
-                  for col, c in zip(cols, CRITERIA, strict=True)}
-        st.caption("Échelle : " + " · ".join(f"{k} {v}" for k, v in SCORE_LEVELS.items()))
-        evidence = st.text_area("Éléments de preuve (visite, documents…)",
-                                max_chars=editing.NOTES_MAX_CHARS)
-        submitted = st.form_submit_button("Enregistrer l'évaluation", type="primary")
-    if not submitted:
+SAVE_EVALUATION = "Enregistrer l'évaluation"
+
+
+def evaluation_form(place_id: int, name: str, history: pd.DataFrame, rule: MaturityRule,
+                    key: str) -> None:
+    """Record a new evaluation of a place, never changing its scores silently.
+
+    The scores start from the place's latest evaluation (empty, and required, for a first
+    one); the change against it is shown as the scores are chosen, and a new evaluation that
+    makes the place start or stop being mature is written only once confirmed.
+    """
+    latest = editing.latest_evaluation(history)
+    # The widgets' keys name the latest evaluation: once one is saved, the form starts afresh.
+    stamp = f"{key}_{int(history['id'].max()) if len(history) else 'first'}"
+    _evaluation_fragment(place_id, name, latest, rule, stamp)
+
+
+@st.fragment
+def _evaluation_fragment(place_id: int, name: str, latest: editing.LatestEvaluation | None,
+                         rule: MaturityRule, key: str) -> None:
+    """The form itself; a change of score reruns only this part of the page."""
+    left, right = st.columns(2)
+    when = left.date_input("Date de l'évaluation", value=dt.date.today(), format="DD/MM/YYYY",
+                           key=f"{key}_date")
+    evaluator = right.text_input("Évaluateur ou évaluatrice", key=f"{key}_evaluator")
+    previous = latest.scores if latest is not None else {}
+    scores = {}
+    for column, criterion in zip(st.columns(len(CRITERIA)), CRITERIA, strict=True):
+        old = previous.get(criterion.key)
+        scores[criterion.key] = column.selectbox(
+            criterion.short, SCORES, index=SCORES.index(old) if old in SCORES else None,
+            format_func=formatting.number, placeholder="À noter",
+            help=f"{criterion.label} : {criterion.description}", key=f"{key}_{criterion.key}")
+    st.caption("Échelle : " + " · ".join(f"{k} {v}" for k, v in SCORE_LEVELS.items()))
+
+    change = editing.evaluation_change(previous if latest is not None else None, scores, rule)
+    if latest is None:
+        st.markdown("**Première évaluation de ce lieu** : notez chaque critère (aucune note "
+                    "n'est proposée par défaut).")
+    else:
+        st.markdown("**Par rapport à la dernière évaluation** "
+                    f"({formatting.long_date(latest.evaluated_on)})")
+    st.dataframe(pd.DataFrame(change.rows()), hide_index=True, width="stretch")
+    replaces = latest is None or latest.replaced_by(when)
+    if not replaces:
+        st.info("Cette évaluation est antérieure à la dernière "
+                f"({formatting.long_date(latest.evaluated_on)}) : elle s'ajoute à l'historique "
+                "sans changer les notes actuelles du lieu.")
+    warning = change.maturity_warning(name) if replaces else None
+    confirmed = True
+    if warning:
+        st.warning(fmt.md(warning))
+        # Confirmation of exactly these scores: changing one asks again.
+        chosen = "_".join(formatting.number(v) for v in scores.values())
+        confirmed = st.checkbox(change.confirmation_label(), key=f"{key}_confirm_{chosen}")
+    evidence = st.text_area("Éléments de preuve (visite, documents…)",
+                            max_chars=editing.NOTES_MAX_CHARS, key=f"{key}_evidence")
+    if not st.button(SAVE_EVALUATION, type="primary", key=f"{key}_save"):
         return
     if not evaluator.strip():
         st.error("Indiquez qui a mené l'évaluation.")
+        return
+    if not change.complete:
+        st.error("Notez chaque critère avant d'enregistrer : "
+                 + ", ".join(change.unscored) + " sans note. Rien n'a été enregistré.")
+        return
+    if not confirmed:
+        st.error("Cochez « " + change.confirmation_label() + " » pour enregistrer cette "
+                 "évaluation : rien n'a été enregistré.")
         return
     report, written = data.save_evaluation_form(
         {"place_id": place_id, "evaluated_on": when, "evaluator": evaluator, **scores,
