@@ -9,21 +9,29 @@ import pandas as pd
 
 from observatory.distances import DistanceProvider, pairs_within
 from observatory.errors import UserInputError
-from observatory.formatting import integer, is_missing, number
-from observatory.model import CRITERIA, CRITERIA_KEYS
+from observatory.formatting import integer, is_missing, number, percent_value
+from observatory.model import CRITERIA, CRITERIA_KEYS, CRITERIA_WORD
 
 DEFAULT_MAX_MINUTES = 40.0
 FULL_GAP = 2.0  # a mean gap of two points on the 0–4 scale counts as full complementarity
+STRONG_GAP = 1.0  # a criterion one point (or more) apart is named in the explanation
+TYPOLOGY_SHARE = 0.6  # of the diversity term: another typology; the rest: shared thematics
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Relative weights of the terms of the partner score (any non-negative numbers)."""
+    """Relative weights of the terms of the partner score (any non-negative numbers).
 
-    proximity: float = 0.35
-    complementarity: float = 0.30
-    diversity: float = 0.15
-    maturity: float = 0.10
+    The defaults sum to one without the equipment term (which only counts with an
+    inventory): a mature partner close by is not buried behind weaker places a little
+    nearer, because maturity weighs as much as complementarity and a weaker partner earns
+    nothing on complementarity (what the place would bring it is said, not scored).
+    """
+
+    proximity: float = 0.40
+    complementarity: float = 0.25
+    diversity: float = 0.10
+    maturity: float = 0.25
     equipment: float = 0.10
 
     def __post_init__(self) -> None:
@@ -48,12 +56,16 @@ def _complementarity(origin: np.ndarray,
                      others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term, what partners bring, what the place brings), per partner.
 
-    A criterion not scored on either side says nothing: its gap counts as zero.
+    The term is what the partner brings only: how much stronger than the place it is, on
+    average over the criteria (``FULL_GAP`` points on average is full complementarity). What
+    the place would bring a weaker partner is returned for the explanation, not scored, so
+    that a weak place does not rank as a good partner for being weak. A criterion not scored
+    on either side says nothing: its gap counts as zero.
     """
     gap = np.nan_to_num(others - origin, nan=0.0)
     brings = np.clip(gap, 0, None)
     receives = np.clip(-gap, 0, None)
-    term = np.clip((brings.mean(axis=1) + receives.mean(axis=1)) / FULL_GAP, 0, 1)
+    term = np.clip(brings.mean(axis=1) / FULL_GAP, 0, 1)
     return term, brings, receives
 
 
@@ -85,7 +97,8 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
 
     ``places`` needs ``id, name, lon, lat, typology, thematics, mature`` and the five scores.
     The returned frame adds ``minutes``, ``road_km``, ``straight_km``, one column per term
-    (``t_proximity``…, each in [0, 1]), ``score`` (0–100) and ``why`` (French).
+    (``t_proximity``…, each in [0, 1]), ``score`` (0–100), ``why`` (French), its clauses
+    ``why_parts`` and ``short_why`` (a few words for a table), see ``explain``.
     ``provider`` is the settings' distance provider (``Settings.provider()``): required, so
     that no figure is computed with another one than the label printed beside it.
     """
@@ -101,7 +114,8 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
     cand["road_km"] = travel.road_km[0][within]
     cand["straight_km"] = travel.straight_km[0][within]
     if cand.empty:
-        return cand.assign(score=pd.Series(dtype=float), why=pd.Series(dtype=str))
+        return cand.assign(score=pd.Series(dtype=float), why=pd.Series(dtype=str),
+                           why_parts=pd.Series(dtype=object), short_why=pd.Series(dtype=str))
 
     o = origin.iloc[0]
     comp, brings, receives = _complementarity(_scores(origin)[0], _scores(cand))
@@ -109,7 +123,8 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
     cand["t_proximity"] = 1 - cand["minutes"] / max_minutes if max_minutes > 0 else 1.0
     cand["t_complementarity"] = comp
     cand["t_diversity"] = [
-        0.6 * (typ != o["typology"]) + 0.4 * _jaccard(own_themes, set(th or []))
+        TYPOLOGY_SHARE * (typ != o["typology"])
+        + (1 - TYPOLOGY_SHARE) * _jaccard(own_themes, set(th or []))
         for typ, th in zip(cand["typology"], cand["thematics"], strict=True)]
     cand["t_maturity"] = cand["mature"].astype(float)
     cand["t_equipment"], new_equipment = _equipment_term(int(place_id), cand, equipment)
@@ -119,10 +134,12 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
         active["equipment"] = 0.0  # no inventory yet: the term cannot say anything
     total = sum(active.values()) or 1.0
     cand["score"] = 100 * sum(cand[f"t_{n}"] * w for n, w in active.items()) / total
-    cand["why"] = [
-        _explain(o, row, brings[k], receives[k], new_equipment[k],
-                 provider.is_estimate)
+    explained = [
+        explain(o, row, brings[k], receives[k], new_equipment[k], provider.is_estimate)
         for k, row in enumerate(cand.to_dict(orient="records"))]
+    cand["why_parts"] = [e.parts for e in explained]
+    cand["why"] = [e.text for e in explained]
+    cand["short_why"] = [e.short for e in explained]
     return cand.sort_values(["score", "minutes"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -130,30 +147,112 @@ def _score_text(value) -> str:
     return "non évalué" if is_missing(value) else number(value)
 
 
-def _explain(origin: pd.Series, partner: dict, brings: np.ndarray, receives: np.ndarray,
-             new_equipment: list[str], estimated: bool = True) -> str:
+def _evaluated(row, keys=CRITERIA_KEYS) -> bool:
+    return any(not is_missing(row[k]) for k in keys)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a partner is listed, in French: ``parts`` (one clause each), ``text`` (the
+    clauses joined, the ``why`` of the JSON) and ``short`` (a few words for a table cell).
+
+    « vous » is the selected place; the partner is named. Both directions are stated: what
+    the partner is stronger in, and what the place would bring it; « none » is said too.
+    """
+
+    parts: tuple[str, ...]
+    short: str
+
+    @property
+    def text(self) -> str:
+        return " ; ".join(self.parts)
+
+
+def explain(origin, partner, brings: np.ndarray, receives: np.ndarray,
+            new_equipment: list[str], estimated: bool = True) -> Explanation:
+    """The explanation of one partner (``origin``/``partner``: rows with the place columns,
+    ``minutes`` and ``road_km`` on the partner; ``brings``/``receives``: the per-criterion
+    gaps of ``_complementarity``)."""
+    name = str(partner["name"])
     parts = [f"à {integer(partner['minutes'])} min (≈ {integer(partner['road_km'])} km"
              + (", estimation)" if estimated else ")")]
-    strong = [f"{c.short} ({_score_text(partner[c.key])} contre {_score_text(origin[c.key])})"
-              for c, gap in zip(CRITERIA, brings, strict=True) if gap >= 1]
-    if strong:
-        parts.append("fort là où le lieu l'est moins : " + ", ".join(strong))
-    given = [c.short for c, gap in zip(CRITERIA, receives, strict=True) if gap >= 1]
-    if given:
-        parts.append("le lieu lui apporte : " + ", ".join(given))
+    short = []
+    if partner["mature"]:
+        parts.append("lieu mature, peut porter le consortium")
+        short.append("mature")
+    if not _evaluated(origin):
+        parts.append("votre lieu n'est pas encore évalué : pas de comparaison des critères")
+    elif not _evaluated(partner):
+        parts.append(f"{name} n'est pas encore évalué : pas de comparaison des critères")
+    else:
+        strong = [c for c, gap in zip(CRITERIA, brings, strict=True) if gap >= STRONG_GAP]
+        given = [c for c, gap in zip(CRITERIA, receives, strict=True) if gap >= STRONG_GAP]
+        if strong:
+            parts.append(f"{name} est fort là où vous l'êtes moins : " + ", ".join(
+                f"{c.short} ({_score_text(partner[c.key])} contre "
+                f"{_score_text(origin[c.key])} chez vous)" for c in strong))
+            short.append("plus fort que vous en " + ", ".join(c.short for c in strong))
+        else:
+            parts.append(f"{name} n'est plus fort que vous sur aucun critère")
+        if given:
+            parts.append(f"vous apportez à {name} : " + ", ".join(
+                f"{c.short} ({_score_text(origin[c.key])} chez vous contre "
+                f"{_score_text(partner[c.key])})" for c in given))
+        else:
+            parts.append(f"vous n'êtes plus fort que {name} sur aucun critère")
     if partner["typology"] != origin["typology"]:
         parts.append(f"{partner['typology']} qui complète un lieu de type {origin['typology']}")
+        short.append(f"autre typologie ({partner['typology']})")
     common = sorted(set(partner.get("thematics") or []) & set(origin["thematics"] or []))
     if common:
         parts.append("thématiques communes : " + ", ".join(common))
-    if partner["mature"]:
-        parts.append("lieu mature, peut porter le consortium")
+        short.append("thématiques communes")
     year = partner.get("opening_year")
     if not is_missing(year):
         parts.append(f"ouvert en {int(year)}")
     if new_equipment:
         parts.append("équipements partageables : " + ", ".join(new_equipment))
-    return " ; ".join(parts)
+        short.append("équipements à partager")
+    return Explanation(tuple(parts), " ; ".join(short) or "proche")
+
+
+def ranking_explanation(weights: Weights = Weights(), *,
+                        max_minutes: float = DEFAULT_MAX_MINUTES,
+                        with_equipment: bool = False) -> list[str]:
+    """How ``suggest`` ranks, in plain French, one sentence per term with its share of the
+    score (the weights as they count: the equipment term only with an inventory)."""
+    active = {name: getattr(weights, name) for name in TERM_LABELS}
+    if not with_equipment:
+        active["equipment"] = 0.0
+    total = sum(active.values())
+
+    def share(name: str) -> str:
+        return percent_value(active[name] / total) if total else percent_value(0)
+
+    limit = integer(max_minutes)
+    lines = [
+        f"**{TERM_LABELS['proximity']}** ({share('proximity')}) : 1 pour un lieu à la porte, "
+        f"0 à la limite de {limit} minutes, en proportion entre les deux.",
+        f"**{TERM_LABELS['complementarity']}** ({share('complementarity')}) : combien le "
+        f"partenaire est plus fort que votre lieu, en moyenne sur les {CRITERIA_WORD} critères "
+        f"(note maximale pour {integer(FULL_GAP)} points d'écart en moyenne). Ce que votre lieu "
+        "apporterait à un partenaire plus faible est dit dans l'explication mais ne compte pas "
+        "dans le score : un lieu faible n'est pas un meilleur partenaire parce qu'il est faible.",
+        f"**{TERM_LABELS['maturity']}** ({share('maturity')}) : tout pour un lieu mature, qui "
+        "peut porter le consortium, rien sinon.",
+        f"**{TERM_LABELS['diversity']}** ({share('diversity')}) : "
+        f"{percent_value(TYPOLOGY_SHARE)} de la note pour une autre typologie que la vôtre, "
+        f"{percent_value(1 - TYPOLOGY_SHARE)} selon la part des thématiques en commun.",
+    ]
+    if with_equipment:
+        lines.append(f"**{TERM_LABELS['equipment']}** ({share('equipment')}) : la part des "
+                     "catégories d'équipements partageables du partenaire que vous n'avez pas.")
+    else:
+        lines.append(f"**{TERM_LABELS['equipment']}** : pas pris en compte ici (aucun "
+                     "inventaire d'équipements relié au classement).")
+    lines.append("Le score, sur 100, est la somme de ces notes pondérées ; à score égal, le "
+                 "plus proche passe devant.")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import pytest
 
 from observatory import catalogue, partners
 from observatory.distances import EstimatedRoad, MatrixFile
-from observatory.model import CRITERIA_KEYS
+from observatory.formatting import UNIT_SPACE, number
+from observatory.model import CRITERIA, CRITERIA_KEYS
 from observatory.partners import NetworkProposal, Weights, propose_network, suggest
 from observatory.store import db, places, rules
 
@@ -143,12 +144,16 @@ def test_raising_the_complementarity_weight_puts_the_complementary_place_first()
     assert first(suggest(places_, 1, weights=Weights(complementarity=5.0), provider=ROAD)) == 3
 
 
-def test_complementarity_counts_both_what_the_partner_brings_and_receives():
+def test_complementarity_scores_what_the_partner_brings_not_what_it_receives():
+    # Issue 12 on purpose: a weaker partner used to score as high as a stronger one (what
+    # the place would bring it counted as complementarity); it is now said, not scored.
     places_ = frame(place(1, "Origine"), place(2, "Plus fort", 5, scores=4.0),
-                    place(3, "Plus faible", 5, scores=0.0), place(4, "Pareil", 5))
+                    place(3, "Plus faible", 5, scores=0.0), place(4, "Pareil", 5),
+                    place(5, "Un peu plus fort", 5, scores=3.0))
     terms = suggest(places_, 1, provider=ROAD).set_index("id")["t_complementarity"]
-    assert terms[2] == pytest.approx(1.0) and terms[3] == pytest.approx(1.0)
-    assert terms[4] == 0.0
+    assert terms[2] == pytest.approx(1.0)
+    assert terms[5] == pytest.approx(0.5)  # one point above on average, out of FULL_GAP = 2
+    assert terms[3] == 0.0 and terms[4] == 0.0
 
 
 def test_raising_the_diversity_weight_puts_the_other_typology_with_shared_thematics_first():
@@ -228,9 +233,10 @@ def test_why_is_french_with_minutes_estimate_strong_criterion_and_maturity():
     assert f"à {minutes:.0f} min" in why
     assert f"≈ {ranked.loc[0, 'road_km']:.0f} km" in why
     assert "estimation" in why
-    assert "Communs (3,5 contre 1,5)" in why
+    assert "La Forge est fort là où vous l'êtes moins : Communs (3,5 contre 1,5 chez vous)" in why
     assert "3.5" not in why
-    assert "le lieu lui apporte : Gouvernance" in why
+    assert "vous apportez à La Forge : Gouvernance (3,5 chez vous contre 1)" in why
+    assert "lui apporte" not in why  # the old wording read backwards
     assert "Fablab qui complète un lieu de type Coworking" in why
     assert "thématiques communes : numérique" in why
     assert "mature" in why
@@ -241,6 +247,9 @@ def test_why_does_not_call_a_non_mature_place_mature():
     ranked = suggest(frame(place(1, "Origine"), place(2, "Petit lieu", 5)), 1, provider=ROAD)
     assert "mature" not in ranked.loc[0, "why"]
     assert "fort là où" not in ranked.loc[0, "why"]
+    # nothing either way: said so, both ways
+    assert "Petit lieu n'est plus fort que vous sur aucun critère" in ranked.loc[0, "why"]
+    assert "vous n'êtes plus fort que Petit lieu sur aucun critère" in ranked.loc[0, "why"]
 
 
 def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
@@ -249,7 +258,146 @@ def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
     why = ranked.loc[0, "why"]
     assert "contre nan" not in why and "(nan" not in why
     assert "fort là où" not in why
+    assert "vous apportez" not in why and "aucun critère" not in why
+    assert "votre lieu n'est pas encore évalué : pas de comparaison des critères" in why
     assert ranked.loc[0, "t_complementarity"] == 0
+
+
+def test_an_unevaluated_partner_is_compared_on_nothing():
+    partner = place(2, "Tout neuf", 5, scores={k: float("nan") for k in CRITERIA_KEYS})
+    why = suggest(frame(place(1, "Origine", scores=3.0), partner), 1, provider=ROAD).loc[0, "why"]
+    assert "Tout neuf n'est pas encore évalué : pas de comparaison des critères" in why
+    assert "vous apportez" not in why and "aucun critère" not in why and "nan" not in why
+
+
+# --- suggest: issue 12, the ranking and the wording on hand-built places --------------------
+
+def km_for(minutes: float, provider=ROAD) -> float:
+    """The distance east of the origin at which ``provider`` estimates ``minutes``."""
+    return provider.straight_radius_km(minutes)
+
+
+def test_km_for_gives_the_minutes_asked():
+    ranked = suggest(frame(place(1, "O"), place(2, "A", km_for(20))), 1, provider=ROAD)
+    assert ranked.loc[0, "minutes"] == pytest.approx(20, abs=0.01)
+
+
+def test_a_mature_place_at_20_min_ranks_above_a_weak_place_at_10_min_of_the_same_typology():
+    places_ = frame(place(1, "Origine", scores=2.0),
+                    place(2, "Faible et proche", km_for(10), scores=0.5),
+                    place(3, "Mature plus loin", km_for(20), scores=3.5, mature=True))
+    assert suggest(places_, 1, provider=ROAD)["id"].tolist() == [3, 2]
+
+
+def test_a_strong_origin_still_puts_a_mature_partner_close_by_first():
+    # The reported case: a mature place 21 min away came 12th behind weaker, nearer places
+    # (what the strong origin would bring them counted as complementarity).
+    rows = [place(1, "Origine", scores=3.0, typology="Coworking"),
+            place(2, "Mature à 21 min", km_for(21), scores=3.5, mature=True,
+                  typology="Coworking")]
+    rows += [place(10 + k, f"Faible {k}", km_for(8 + k), scores=0.5, typology="Coworking")
+             for k in range(11)]  # eleven weak places between 8 and 18 minutes
+    ranked = suggest(frame(*rows), 1, provider=ROAD)
+    assert first(ranked) == 2
+    terms = ranked.set_index("id")["t_complementarity"]
+    assert terms[2] == pytest.approx(0.25)  # half a point stronger on each criterion
+    assert (terms.drop(2) == 0).all()  # weaker everywhere: nothing to bring
+
+
+def test_a_mature_partner_is_not_buried_behind_weaker_places_a_little_nearer():
+    # Same typology, same thematics: the mature partner, up to 10 minutes farther than a
+    # weaker non-mature place, ranks above it whatever the origin's level.
+    for origin_score in (0.5, 1.5, 2.5, 3.5):
+        for near in (2, 10, 20):
+            places_ = frame(place(1, "Origine", scores=origin_score),
+                            place(2, "Faible", km_for(near), scores=origin_score - 0.5),
+                            place(3, "Mature", km_for(near + 10), scores=origin_score,
+                                  mature=True))
+            assert first(suggest(places_, 1, provider=ROAD)) == 3, (origin_score, near)
+
+
+def test_a_stronger_partner_ranks_above_an_equally_near_weaker_one():
+    places_ = frame(place(1, "Origine", scores=2.0),
+                    place(2, "Plus faible", km_for(10), scores=0.5),
+                    place(3, "Plus fort", km_for(10), scores=3.5))
+    assert suggest(places_, 1, provider=ROAD)["id"].tolist() == [3, 2]
+
+
+def test_the_explanation_of_a_weak_partner_does_not_claim_strengths_it_lacks():
+    places_ = frame(place(1, "Origine", scores=3.0),
+                    place(2, "Le Petit Atelier", 5,
+                          scores={**{k: 0.5 for k in CRITERIA_KEYS}, "commons": 1.0,
+                                  "innovative_response": 3.5}))
+    row = suggest(places_, 1, provider=ROAD).iloc[0]
+    why = row["why"]
+    # it is stronger nowhere by a point: it says so, and what the place brings it
+    assert "Le Petit Atelier n'est plus fort que vous sur aucun critère" in why
+    assert "est fort là où" not in why
+    brought = [c.short for c in CRITERIA if row[c.key] <= 2.0]
+    assert "vous apportez à Le Petit Atelier : " + ", ".join(
+        f"{c.short} (3 chez vous contre {number(row[c.key])})"
+        for c in CRITERIA if row[c.key] <= 2.0) in why
+    assert len(brought) == len(CRITERIA) - 1  # not innovative_response (3,5 against 3)
+    assert "plus fort que vous" not in row["short_why"]
+    assert row["t_complementarity"] == pytest.approx(0.5 / len(CRITERIA) / 2)
+
+
+def test_the_explanation_of_a_strong_partner_names_what_it_brings_and_that_nothing_returns():
+    places_ = frame(place(1, "Origine", scores=1.0),
+                    place(2, "La Grange", 5, scores=3.5, mature=True, thematics=()))
+    row = suggest(places_, 1, provider=ROAD).iloc[0]
+    assert row["why"].startswith("à ")
+    assert row["why_parts"][1] == "lieu mature, peut porter le consortium"
+    assert row["why_parts"][2] == "La Grange est fort là où vous l'êtes moins : " + ", ".join(
+        f"{c.short} (3,5 contre 1 chez vous)" for c in CRITERIA)
+    assert row["why_parts"][3] == "vous n'êtes plus fort que La Grange sur aucun critère"
+    assert row["why"] == " ; ".join(row["why_parts"])
+    assert row["short_why"] == ("mature ; plus fort que vous en "
+                                + ", ".join(c.short for c in CRITERIA))
+
+
+def test_a_gap_under_one_point_is_not_named():
+    places_ = frame(place(1, "Origine", scores=2.0), place(2, "Voisin", 5, scores=2.5))
+    row = suggest(places_, 1, provider=ROAD).iloc[0]
+    assert "Voisin n'est plus fort que vous sur aucun critère" in row["why"]
+    assert row["short_why"] == "thématiques communes"
+    assert row["t_complementarity"] == pytest.approx(0.25)  # scored, though not named
+
+
+def test_the_short_reason_says_proche_when_nothing_else_applies():
+    places_ = frame(place(1, "Origine", thematics=()), place(2, "Voisin", 5, thematics=()))
+    assert suggest(places_, 1, provider=ROAD).loc[0, "short_why"] == "proche"
+
+
+def test_the_default_weights_sum_to_one_without_equipment():
+    w = Weights()
+    assert sum(getattr(w, n) for n in partners.TERM_LABELS if n != "equipment") == (
+        pytest.approx(1.0))
+    assert w.maturity >= w.complementarity  # maturity is not the smallest term any more
+
+
+def test_the_ranking_explanation_states_each_share_in_french():
+    lines = partners.ranking_explanation()
+    text = "\n".join(lines).replace(UNIT_SPACE, " ")
+    assert len(lines) == len(partners.TERM_LABELS) + 1
+    assert "**Proximité** (40 %) : 1 pour un lieu à la porte, 0 à la limite de 40 minutes" in text
+    assert "**Complémentarité des critères** (25 %)" in text
+    assert "**Maturité** (25 %)" in text
+    assert "**Typologies et thématiques** (10 %) : 60 % de la note" in text
+    assert "**Équipements** : pas pris en compte ici" in text
+    assert "ne compte pas dans le score" in text  # what the place would bring a weaker one
+    assert "à score égal, le plus proche passe devant" in text
+    # the shares follow the weights and the limit, and sum to 100 % with equipment
+    custom = "\n".join(partners.ranking_explanation(
+        Weights(proximity=1, complementarity=1, diversity=1, maturity=1, equipment=0),
+        max_minutes=25)).replace(UNIT_SPACE, " ")
+    assert "(25 %)" in custom and "limite de 25 minutes" in custom
+    with_equipment = "\n".join(partners.ranking_explanation(
+        Weights(proximity=2, complementarity=1, diversity=0, maturity=1, equipment=1),
+        with_equipment=True)).replace(UNIT_SPACE, " ")
+    assert "**Proximité** (40 %)" in with_equipment
+    assert "**Équipements** (20 %)" in with_equipment
+    assert f"(0{UNIT_SPACE}%)" in "\n".join(partners.ranking_explanation(Weights(0, 0, 0, 0, 0)))
 
 
 # --- propose_network ------------------------------------------------------------------------
