@@ -19,12 +19,10 @@ if len(ctx.places) < 2:
 config = settings.current()  # the distance provider, the default call year
 provider = proximity.provider(config)
 estimated = provider.is_estimate
-# « est. » only beside figures that are an estimate (not those of a road-time matrix).
-EST = ", est." if estimated else ""
-MINUTES_COLUMN, ROAD_COLUMN = f"Trajet (min{EST})", f"Route (km{EST})"
 by_id = ctx.places.set_index("id")
 label = dict(zip(ctx.places["id"], ctx.places["name"] + " — " + ctx.places["commune"].fillna(""),
                  strict=True))
+WEIGHTED = [name for name in partners.TERM_LABELS if name != "equipment"]
 ONE, NETWORK = "Partenaires d'un lieu", "Consortiums pour tout le réseau"
 # A radio rather than tabs: a Leaflet map drawn in a hidden tab has no size and loses its view.
 view = st.radio("Vue", [ONE, NETWORK], horizontal=True, key="partner_view",
@@ -43,13 +41,19 @@ if view == ONE:
         call_year = right.selectbox("Appel à projets", CALL_YEARS,
                                     index=CALL_YEARS.index(config.call_year),
                                     key="partner_call_year")
-        cols = st.columns(5)
+        # In points out of 100 (a slider prints its value with a decimal point); the
+        # equipment term has no slider: no inventory is given to the ranking here.
+        cols = st.columns(len(WEIGHTED))
         weights = partners.Weights(**{
-            name: cols[k].slider(term, 0.0, 1.0, float(getattr(partners.Weights(), name)), 0.05,
-                                 key=f"w_{name}")
-            for k, (name, term) in enumerate(partners.TERM_LABELS.items())})
-    st.caption(f"Distances : {provider.label}. Le poids « Équipements » ne compte que lorsqu'un "
-               "inventaire d'équipements existe.")
+            name: cols[k].slider(f"{partners.TERM_LABELS[name]} (points)", 0, 100,
+                                 int(round(100 * getattr(partners.Weights(), name))), 5,
+                                 key=f"w_{name}") / 100
+            for k, name in enumerate(WEIGHTED)})
+    with st.expander("Comment le classement est calculé", expanded=False):
+        st.markdown("\n".join(f"- {line}" for line in partners.ranking_explanation(
+            weights, max_minutes=max_minutes, with_equipment=False)))
+    st.caption(f"Distances : {provider.label}. Dans les explications, « vous » désigne "
+               f"{fmt.md(label[place_id])}.")
 
     found = proximity.rank_partners(ctx.places, config, place_id, weights=weights,
                                     max_minutes=max_minutes, call_year=call_year)
@@ -58,20 +62,16 @@ if view == ONE:
         st.info(f"Aucun lieu à moins de {max_minutes} minutes : "
                 "augmentez le temps de trajet maximal.")
     else:
-        table = ranked.assign(rang=range(1, len(ranked) + 1))[
-            ["rang", "name", "score", "why", "commune", "typology", "minutes", "road_km", "mature",
-             "eligible"]].rename(columns={
-                "rang": "Rang", "name": "Lieu", "commune": "Commune", "typology": "Typologie",
-                "minutes": MINUTES_COLUMN, "road_km": ROAD_COLUMN, "mature": "Mature",
-                "eligible": f"Peut porter en {call_year}", "score": "Score", "why": "Pourquoi"})
+        table = found.table()
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 * (len(table) + 1), 420),
-                     column_config={
-                         MINUTES_COLUMN: st.column_config.NumberColumn(format="%.0f"),
-                         ROAD_COLUMN: st.column_config.NumberColumn(format="%.0f"),
-                         "Score": st.column_config.ProgressColumn(min_value=0, max_value=100,
-                                                                  format="%.0f"),
-                         "Pourquoi": st.column_config.TextColumn(width="large")})
+                     column_config={"En bref": st.column_config.TextColumn(width="large")})
+
+        st.subheader("Pourquoi ces partenaires")
+        for k, detail in enumerate(found.details()):
+            with st.expander(fmt.md(detail["title"]), expanded=k < 3):
+                st.markdown("\n".join(f"- {fmt.md(part)}"
+                                       for part in [*detail["parts"], detail["carry"]]))
 
         st.subheader("Composer un consortium")
         chosen = st.multiselect("Partenaires retenus", ranked["id"].tolist(),
@@ -107,8 +107,9 @@ if view == NETWORK:
         5, 120, int(partners.DEFAULT_MAX_MINUTES), step=5, key="network_max_minutes")
     max_size = right.slider("Taille maximale d'un consortium (tête comprise)", 2, 10,
                             proximity.DEFAULT_MAX_SIZE, key="network_max_size")
-    proposal = proximity.network_proposal(ctx.places, config, max_minutes=net_minutes,
-                                          max_size=max_size).proposal
+    found_network = proximity.network_proposal(ctx.places, config, max_minutes=net_minutes,
+                                               max_size=max_size)
+    proposal = found_network.proposal
     st.caption(f"Distances : {provider.label}.")
     summary = proposal.summary()
     cols = st.columns(4)
@@ -128,14 +129,7 @@ if view == NETWORK:
     st_folium(folium_map, height=560, use_container_width=True, render=False, returned_objects=[],
               key="network_map")
     if len(links):
-        st.dataframe(links.assign(
-            head=links["head_id"].map(label), member=links["member_id"].map(label))[
-            ["head", "member", "minutes", "road_km"]].rename(columns={
-                "head": "Tête de réseau", "member": "Lieu rattaché",
-                "minutes": MINUTES_COLUMN, "road_km": ROAD_COLUMN}),
-            hide_index=True, width="stretch",
-            column_config={MINUTES_COLUMN: st.column_config.NumberColumn(format="%.0f"),
-                           ROAD_COLUMN: st.column_config.NumberColumn(format="%.0f")})
+        st.dataframe(found_network.table(label), hide_index=True, width="stretch")
     if proposal.unassigned:
         st.caption("Sans tête de réseau à portée : "
                    + ", ".join(fmt.md(label[i]) for i in proposal.unassigned))

@@ -81,6 +81,33 @@ def test_partners_json_lists_ranked_partners(capsys, demo_db, current, busy_plac
     assert [r["id"] for r in ranked] == expected[:len(ranked)]
 
 
+def test_partners_json_why_states_both_directions(capsys, demo_db, busy_place):
+    ranked = run_json(capsys, "partners", str(busy_place), "--json", "--db",
+                      str(demo_db))["partners"]
+    for record in ranked:
+        why, name = record["why"], record["name"]
+        assert "lui apporte" not in why  # the old wording read backwards
+        assert (f"{name} est fort là où vous l'êtes moins" in why
+                or f"{name} n'est plus fort que vous sur aucun critère" in why)
+        assert (f"vous apportez à {name} : " in why
+                or f"vous n'êtes plus fort que {name} sur aucun critère" in why)
+
+
+def test_no_mature_partner_close_by_is_buried_behind_weaker_nearer_places(current):
+    # Issue 12: a mature place 21 minutes away came 12th. On the demonstration, for every
+    # place, a mature partner within 25 minutes is never ranked below a non-mature one that
+    # is at most 10 minutes nearer, and always comes in the first six.
+    for pid in current["id"].astype(int):
+        ranked = partners.suggest(current, int(pid), provider=ROAD)
+        ranks = {int(i): k for k, i in enumerate(ranked["id"], start=1)}
+        mature = ranked[ranked["mature"] & (ranked["minutes"] <= 25)]
+        for row in mature.itertuples():
+            assert ranks[int(row.id)] <= 6, (pid, row.name)
+            above = ranked.iloc[:ranks[int(row.id)] - 1]
+            buried = above[~above["mature"] & (above["minutes"] >= row.minutes - 10)]
+            assert buried.empty, (pid, row.name, buried["name"].tolist())
+
+
 def test_partners_problems_follow_the_call_year(capsys, demo_db, current, busy_place):
     early = run_json(capsys, "partners", str(busy_place), "--json", "--db", str(demo_db),
                      "--call-year", "2023")["partners"]

@@ -12,7 +12,7 @@ import pytest
 
 from observatory import catalogue, partners
 from observatory.distances import EstimatedRoad, MatrixFile
-from observatory.formatting import UNIT_SPACE, number
+from observatory.formatting import UNIT_SPACE, integer, number
 from observatory.model import CRITERIA, CRITERIA_KEYS
 from observatory.partners import NetworkProposal, Weights, propose_network, suggest
 from observatory.store import db, places, rules
@@ -398,6 +398,42 @@ def test_the_ranking_explanation_states_each_share_in_french():
     assert "**Proximité** (40 %)" in with_equipment
     assert "**Équipements** (20 %)" in with_equipment
     assert f"(0{UNIT_SPACE}%)" in "\n".join(partners.ranking_explanation(Weights(0, 0, 0, 0, 0)))
+
+
+def test_the_partners_table_reads_in_french_and_the_details_are_complete():
+    from observatory.service import proximity
+    from observatory.settings import Settings
+
+    places_ = frame(place(1, "Origine", scores=1.0),
+                    place(2, "La Grange", km_for(21), scores=3.5, mature=True,
+                          opening_year=2010),
+                    place(3, "Jeune lieu", km_for(10), scores=0.5, opening_year=2025,
+                          commune=None))
+    found = proximity.rank_partners(places_, Settings(), 1, call_year=2026)
+    table = found.table()
+    minutes_column, road_column = found.columns()
+    assert (minutes_column, road_column) == ("Trajet (min, est.)", "Route (km, est.)")
+    assert table.to_dict(orient="records") == [
+        {"Rang": 1, "Lieu": "La Grange", "Score": table["Score"][0],
+         "En bref": "mature ; plus fort que vous en " + ", ".join(c.short for c in CRITERIA)
+                    + " ; thématiques communes",
+         "Commune": "Lavelanet", "Typologie": "Fablab", minutes_column: "21",
+         road_column: integer(found.ranked["road_km"][0]), "Mature": "oui",
+         "Peut porter en 2026": "oui"},
+        {"Rang": 2, "Lieu": "Jeune lieu", "Score": table["Score"][1],
+         "En bref": "thématiques communes", "Commune": "–", "Typologie": "Fablab",
+         minutes_column: "10", road_column: integer(found.ranked["road_km"][1]),
+         "Mature": "non", "Peut porter en 2026": "non"}]
+    assert table["Score"].tolist() == [integer(v) for v in found.ranked["score"]]
+    details = found.details()
+    assert [d["title"] for d in details] == [
+        f"1. La Grange — score {table['Score'][0]}", f"2. Jeune lieu — score {table['Score'][1]}"]
+    assert details[0]["carry"] == "peut porter un projet en 2026"
+    assert details[1]["carry"].startswith("ne peut pas porter un projet en 2026 : ")
+    assert details[1]["parts"][1] == "Jeune lieu n'est plus fort que vous sur aucun critère"
+    # half a point apart on each criterion: not named, either way
+    assert details[1]["parts"][2] == "vous n'êtes plus fort que Jeune lieu sur aucun critère"
+    assert " ; ".join(details[0]["parts"]) == found.ranked["why"][0]
 
 
 # --- propose_network ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pandas as pd
 
 from observatory import consortia as consortia_rules
 from observatory import coverage as coverage_rules
-from observatory import eligibility, partners
+from observatory import eligibility, formatting, partners
 from observatory import indicators as indicator_rules
 from observatory.consortia import Consortium
 from observatory.distances import DistanceProvider, EstimatedRoad
@@ -56,6 +56,20 @@ def with_distance(settings: Settings, *, circuity: float | None = None,
 def provider(settings: Settings) -> DistanceProvider:
     """The provider every figure of these use cases is computed with."""
     return core.provider(settings)
+
+
+def _text(value) -> str:
+    """A table cell: the value, or « – » when missing."""
+    return formatting.MISSING if is_missing(value) else str(value)
+
+
+def _travel_columns(is_estimate: bool) -> tuple[str, str]:
+    """The headers of a travel time and a road distance (« est. » beside an estimate only)."""
+    est = ", est." if is_estimate else ""
+    return f"Trajet (min{est})", f"Route (km{est})"
+
+
+_YES_NO = {True: "oui", False: "non"}
 
 
 def _rounded(value, digits: int) -> float | None:
@@ -98,6 +112,45 @@ class Partners:
                 "terms": {n: _rounded(r[f"t_{n}"], 3) for n in partners.TERM_LABELS},
                 "mature": bool(r["mature"]), "eligible": not reasons, "can_carry": not reasons,
                 "reasons": reasons, "problems": reasons, "why": r["why"]})
+        return out
+
+    def columns(self) -> tuple[str, str]:
+        """The headers of the travel time and road distance (« est. » for an estimate)."""
+        return _travel_columns(self.is_estimate)
+
+    def table(self) -> pd.DataFrame:
+        """The partners as a user reads them: rank, name, score, a short reason, commune,
+        typology, travel, whether mature and whether it can carry a project of the call year;
+        French numbers, « oui »/« non », « – » for what is missing."""
+        minutes_column, road_column = self.columns()
+        r = self.ranked
+        communes = r["commune"] if "commune" in r else [None] * len(r)
+        return pd.DataFrame({
+            "Rang": list(range(1, len(r) + 1)),
+            "Lieu": [_text(v) for v in r["name"]],
+            "Score": [formatting.integer(v) for v in r["score"]],
+            "En bref": [_text(v) for v in r["short_why"]],
+            "Commune": [_text(v) for v in communes],
+            "Typologie": [_text(v) for v in r["typology"]],
+            minutes_column: [formatting.integer(v) for v in r["minutes"]],
+            road_column: [formatting.integer(v) for v in r["road_km"]],
+            "Mature": [_YES_NO[bool(v)] for v in r["mature"]],
+            f"Peut porter en {self.call_year}": [_YES_NO[bool(v)] for v in r["eligible"]],
+        }, dtype=object).astype({"Rang": int})
+
+    def details(self) -> list[dict]:
+        """Each partner's full explanation, best first: ``title`` (« 1. name — score 72 »),
+        ``parts`` (its clauses, « vous » being the selected place) and ``carry`` (whether it
+        can carry a project of the call year, and if not why, in French)."""
+        out = []
+        for k, r in enumerate(self.ranked.to_dict(orient="records"), start=1):
+            problems = list(r["problems"])
+            carry = (f"peut porter un projet en {self.call_year}" if not problems else
+                     f"ne peut pas porter un projet en {self.call_year} : "
+                     + " ; ".join(problems))
+            out.append({"id": int(r["id"]),
+                        "title": f"{k}. {r['name']} — score {formatting.integer(r['score'])}",
+                        "parts": list(r["why_parts"]), "carry": carry})
         return out
 
 
@@ -155,6 +208,19 @@ class Network:
                               "minutes": round(float(m.minutes), 1),
                               "road_km": round(float(m.road_km), 1)} for m in g.itertuples()]}
                 for h, g in links.groupby("head_id")]
+
+    def table(self, labels: Mapping[int, str] | None = None) -> pd.DataFrame:
+        """The proposed links as a user reads them (head, member, travel in French numbers);
+        ``labels``: how to name a place (its name by default)."""
+        labels = self.names if labels is None else labels
+        links = self.proposal.links
+        minutes_column, road_column = _travel_columns(self.is_estimate)
+        return pd.DataFrame({
+            "Tête de réseau": [_text(labels[h]) for h in links["head_id"]],
+            "Lieu rattaché": [_text(labels[m]) for m in links["member_id"]],
+            minutes_column: [formatting.integer(v) for v in links["minutes"]],
+            road_column: [formatting.integer(v) for v in links["road_km"]],
+        }, dtype=object)
 
     def to_dict(self) -> dict:
         """JSON-ready (``observatory network --json``)."""
@@ -284,7 +350,7 @@ def coverage_report(con, settings: Settings, *, minutes: float | None = None,
                                           provider=distances, unit=unit, mature=mature)
     return coverage_rules.report(rows, threshold_minutes=None if km is not None else threshold,
                                  threshold_km=km, mature=mature, suggestions=picks,
-                                 provider=distances)
+                                 provider=distances, requested=suggest)
 
 
 # --- Indicators ------------------------------------------------------------------------------
