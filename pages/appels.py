@@ -11,6 +11,7 @@ from observatory.formatting import UNIT_SPACE, integer, is_missing
 from observatory.model import APPLICATION_STATUSES
 from observatory.settings import CALL_YEARS
 from observatory.ui import auth, charts, context, data, eligibility_view, fmt
+from observatory.ui.tables import french_frame
 
 ctx = context.get()
 st.title("Appels à projets")
@@ -26,17 +27,15 @@ cols[0].metric("Candidatures", int(table["applications"].sum()))
 cols[1].metric("Financées", int(table["funded"].sum()))
 cols[2].metric("Montants demandés", f"{integer(table['requested'].sum())}{UNIT_SPACE}€")
 cols[3].metric("Montants accordés", f"{integer(table['granted'].sum())}{UNIT_SPACE}€")
-st.dataframe(table.rename(columns={
-    "call_year": "Appel", "budget": "Budget (€)", "applications": "Candidatures",
-    "funded": "Financées", "requested": "Demandé (€)", "granted": "Accordé (€)",
-    "budget_used_pct": "Budget engagé (%)"}), hide_index=True, width="stretch",
-    column_config={"Appel": st.column_config.NumberColumn(format="%d"),
-                   "Budget (€)": st.column_config.NumberColumn(format="%.0f"),
-                   "Demandé (€)": st.column_config.NumberColumn(format="%.0f"),
-                   "Accordé (€)": st.column_config.NumberColumn(format="%.0f")})
+st.dataframe(french_frame(
+    table, years=["call_year"], money=["budget", "requested", "granted"],
+    integers=["applications", "funded"], decimals={"budget_used_pct": 1}, headers={
+        "call_year": "Appel", "budget": "Budget (€)", "applications": "Candidatures",
+        "funded": "Financées", "requested": "Demandé (€)", "granted": "Accordé (€)",
+        "budget_used_pct": "Budget engagé (%)"}), hide_index=True, width="stretch")
 by_epci = call_figures.per_epci(applications, saved, ctx.places)
 if len(by_epci):
-    st.plotly_chart(charts.granted_by_epci(by_epci), width="stretch")
+    charts.show(charts.granted_by_epci(by_epci))
 
 if auth.allowed("edit"):
     left, right = st.columns(2)
@@ -44,7 +43,8 @@ if auth.allowed("edit"):
         default_year = settings.current().call_year
         year = st.selectbox("Année", CALL_YEARS, key="call_year_edit",
                             index=CALL_YEARS.index(default_year)
-                            if default_year in CALL_YEARS else 0)
+                            if default_year in CALL_YEARS else 0,
+                            placeholder=context.PLACEHOLDER)
         known = calls.set_index("year").loc[year] if year in set(calls["year"]) else None
         with st.form(f"call_form_{year}"):
             budget = st.number_input("Budget (€)", min_value=0.0, step=1000.0,
@@ -71,11 +71,13 @@ if auth.allowed("edit"):
             st.caption("Formez d'abord un consortium (page Consortiums).")
         else:
             consortium_id = st.selectbox("Consortium", list(consortium_names),
-                                         format_func=consortium_names.get, key="app_consortium")
+                                         format_func=consortium_names.get, key="app_consortium",
+                                         placeholder=context.PLACEHOLDER)
             row = saved.set_index("id").loc[consortium_id]
             call_year = st.selectbox("Appel", CALL_YEARS, key="app_year",
                                      index=CALL_YEARS.index(int(row["call_year"]))
-                                     if int(row["call_year"]) in CALL_YEARS else 0)
+                                     if int(row["call_year"]) in CALL_YEARS else 0,
+                                     placeholder=context.PLACEHOLDER)
             location = row["location_place_id"]
             place = (by_id.loc[int(location)].to_dict()
                      if not is_missing(location) and int(location) in by_id.index else None)
@@ -90,7 +92,8 @@ if auth.allowed("edit"):
                 planned = st.text_area("Équipements prévus",
                                        max_chars=call_figures.PLANNED_MAX_CHARS)
                 status = st.selectbox("Statut", list(APPLICATION_STATUSES),
-                                      format_func=APPLICATION_STATUSES.get)
+                                      format_func=APPLICATION_STATUSES.get,
+                                      placeholder=context.PLACEHOLDER)
                 app_author = context.author_input("Votre nom (historique)", "app_author")
                 if st.form_submit_button("Enregistrer la candidature"):
                     try:
@@ -107,12 +110,12 @@ st.subheader(f"Candidatures ({len(applications)})")
 if applications.empty:
     st.info("Aucune candidature enregistrée.")
 else:
-    st.dataframe(applications.assign(
+    st.dataframe(french_frame(applications.assign(
         consortium=applications["consortium_id"].map(consortium_names),
         statut=applications["status"].map(APPLICATION_STATUSES))[
         ["call_year", "consortium", "amount_requested", "amount_granted", "equipment_planned",
-         "statut"]].rename(columns={
+         "statut"]], years=["call_year"], money=["amount_requested", "amount_granted"],
+        headers={
             "call_year": "Appel", "consortium": "Consortium", "amount_requested": "Demandé (€)",
             "amount_granted": "Accordé (€)", "equipment_planned": "Équipements prévus",
-            "statut": "Statut"}), hide_index=True, width="stretch",
-        column_config={"Appel": st.column_config.NumberColumn(format="%d")})
+            "statut": "Statut"}), hide_index=True, width="stretch")

@@ -17,6 +17,7 @@ from observatory.eligibility import CALL_YEARS
 from observatory.formatting import is_missing
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.ui import auth, context, data, eligibility_view, fmt
+from observatory.ui.tables import french_frame
 
 BUILDER_PREFILL = "builder_prefill"
 NEW = 0
@@ -55,7 +56,8 @@ if "c_pick_after_save" in st.session_state:
 options = [NEW, *saved["id"].astype(int).tolist()]
 names = {NEW: "➕ Nouveau consortium",
          **dict(zip(saved["id"].astype(int), saved["name"], strict=True))}
-pick = st.selectbox("Consortium", options, format_func=lambda i: names[i], key="c_pick")
+pick = st.selectbox("Consortium", options, format_func=lambda i: names[i], key="c_pick",
+                    placeholder=context.PLACEHOLDER)
 loaded_id = st.session_state.get("c_loaded", (None, None))[0]
 if loaded_id != pick:
     if pick == NEW:
@@ -66,7 +68,8 @@ if loaded_id != pick:
 with st.container(border=True):
     st.text_input("Nom du consortium", key="c_name", max_chars=NAME_MAX_CHARS)
     members = st.multiselect("Lieux membres (au moins deux)", ctx.places["id"].tolist(),
-                             format_func=lambda i: label.get(i, f"lieu {i}"), key="c_members")
+                             format_func=lambda i: label.get(i, f"lieu {i}"), key="c_members",
+                             placeholder="Choisir les lieux membres…", select_all=False)
     member_options = members or [-1]
     pretty = lambda i: label.get(i, "—")  # noqa: E731
     left, middle, right = st.columns(3)
@@ -74,16 +77,20 @@ with st.container(border=True):
         st.session_state["c_lead"] = member_options[0]
     if st.session_state.get("c_location") not in member_options:
         st.session_state["c_location"] = st.session_state["c_lead"]
-    lead = left.selectbox("Chef de file", member_options, format_func=pretty, key="c_lead")
+    lead = left.selectbox("Chef de file", member_options, format_func=pretty, key="c_lead",
+                          placeholder=context.PLACEHOLDER)
     location = middle.selectbox("Lieu du projet", member_options, format_func=pretty,
                                 key="c_location",
                                 help="Là où le projet est situé : sur le territoire, hors "
-                                     f"{rules.excluded_zone_label}.")
-    call_year = right.selectbox("Appel à projets", CALL_YEARS, key="c_year")
+                                     f"{rules.excluded_zone_label}.",
+                                placeholder=context.PLACEHOLDER)
+    call_year = right.selectbox("Appel à projets", CALL_YEARS, key="c_year",
+                                placeholder=context.PLACEHOLDER)
     status = left.selectbox("Statut", list(CONSORTIUM_STATUSES),
                             format_func=CONSORTIUM_STATUSES.get, key="c_status",
                             help="L'indicateur « consortiums constitués » compte les consortiums "
-                                 "déposés, financés ou refusés ; une idée n'y compte pas encore.")
+                                 "déposés, financés ou refusés ; une idée n'y compte pas encore.",
+                            placeholder=context.PLACEHOLDER)
     author = context.author_input("Votre nom (historique)", "c_author", middle)
     description = st.text_area("Projet (quelques lignes)", key="c_description",
                                max_chars=DESCRIPTION_MAX_CHARS)
@@ -143,11 +150,12 @@ else:
             rules).eligible
             for ids, year, loc in zip(saved["member_ids"], saved["call_year"],
                                       saved["location_place_id"], strict=True)])
-    st.dataframe(overview[["name", "call_year", "status_label", "lead", "members", "eligible"]]
-                 .rename(columns={"name": "Nom", "call_year": "Appel", "status_label": "Statut",
-                                  "lead": "Chef de file", "members": "Membres",
-                                  "eligible": "Éligible"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(french_frame(
+        overview[["name", "call_year", "status_label", "lead", "members", "eligible"]],
+        years=["call_year"], booleans=["eligible"],
+        headers={"name": "Nom", "call_year": "Appel", "status_label": "Statut",
+                 "lead": "Chef de file", "members": "Membres", "eligible": "Éligible"}),
+        hide_index=True, width="stretch")
     links = pd.DataFrame([
         {"head_id": row.lead_place_id, "member_id": m, "group": row.name,
          "colour": maps.colour_for(k)}

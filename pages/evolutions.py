@@ -5,7 +5,7 @@ import streamlit as st
 from observatory import evolution, formatting
 from observatory.exports import excel
 from observatory.service import reports
-from observatory.ui import charts, context, data
+from observatory.ui import charts, context, data, tables
 
 TODAY = reports.CURRENT
 
@@ -24,9 +24,10 @@ labels = {TODAY: "Aujourd'hui (données actuelles)",
              for r in catalogue.itertuples()}}
 ordered = catalogue["id"].astype(int).tolist()  # newest first
 left, right = st.columns(2)
-before_id = left.selectbox("Avant", ordered, index=0, format_func=labels.get, key="evo_before")
+before_id = left.selectbox("Avant", ordered, index=0, format_func=labels.get, key="evo_before",
+                           placeholder=context.PLACEHOLDER)
 after_id = right.selectbox("Après", [TODAY, *ordered], index=0, format_func=labels.get,
-                           key="evo_after")
+                           key="evo_after", placeholder=context.PLACEHOLDER)
 if before_id == after_id:
     st.warning("Choisissez deux états différents à comparer.")
     st.stop()
@@ -52,24 +53,27 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Moyenne de chaque critère**")
     means = change.criteria_means.melt(id_vars="critère", var_name="état", value_name="moyenne")
-    st.plotly_chart(charts.criteria_means(means), width="stretch")
+    charts.show(charts.criteria_means(means))
 with right:
     st.markdown("**Lieux matures au fil des instantanés**")
     history = catalogue.sort_values("created_at")
-    st.plotly_chart(charts.mature_over_snapshots(history), width="stretch")
+    charts.show(charts.mature_over_snapshots(history))
 
-for title, frame in change.tables().items():
+place_names = dict(zip(ctx.places["id"], ctx.places["name"], strict=True))
+french_tables = tables.evolution_tables(change.tables(), place_names)
+for title, frame in french_tables.items():
     if title in ("Chiffres clés", "Moyennes par critère") or frame.empty:
         continue
     with st.expander(f"{title} ({len(frame)})", expanded=title in ("Devenus matures",
                                                                     "Lieux ajoutés")):
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(tables.evolution_display(frame), hide_index=True, width="stretch")
 
 with st.expander("Tous les chiffres clés"):
-    st.dataframe(change.figures, hide_index=True, width="stretch")
+    st.dataframe(tables.evolution_display(french_tables["Chiffres clés"]), hide_index=True,
+                 width="stretch")
 
 st.download_button(
-    "Télécharger la comparaison (Excel)", data=excel.frames_workbook(change.tables()),
+    "Télécharger la comparaison (Excel)", data=excel.frames_workbook(french_tables),
     file_name="evolution_{}_{}.xlsx".format(*("aujourdhui" if s == TODAY else s
                                               for s in (before_id, after_id))),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

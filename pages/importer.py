@@ -7,6 +7,7 @@ import streamlit as st
 from observatory import importing
 from observatory.errors import StoreError
 from observatory.ui import auth, context, data, fmt
+from observatory.ui.tables import french_frame
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
 NONE = "— (ignorer)"
@@ -32,8 +33,12 @@ right.download_button("Modèle Excel", importing.template(kind, "xlsx"),
                       file_name=f"modele_{kind}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"],
-                          key=f"imp_file_{kind}")
+# Streamlit writes the drop zone in English (« Drag and drop a file here », « Upload »,
+# « 10MB per file »), with no parameter to translate it: the label and the help say it in French.
+upload = st.file_uploader(
+    "Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"], key=f"imp_file_{kind}",
+    help="Glissez le fichier dans le cadre, ou cliquez sur son bouton pour le choisir. Un seul "
+         "fichier CSV, TXT, Excel (.xlsx) ou GeoJSON. " + importing.SIZE_LIMIT_TEXT)
 if upload is None:
     st.info("Déposez un fichier, ou partez d'un modèle ci-dessus (en-têtes en français, une "
             "ligne d'exemple à supprimer).")
@@ -43,7 +48,8 @@ payload = upload.getvalue()
 try:
     sheets = importing.sheet_names(payload, upload.name) if upload.name.lower().endswith(
         ".xlsx") else []
-    sheet = st.selectbox("Feuille", sheets, key="imp_sheet") if len(sheets) > 1 else None
+    sheet = st.selectbox("Feuille", sheets, key="imp_sheet",
+                         placeholder=context.PLACEHOLDER) if len(sheets) > 1 else None
     table = importing.read_table(payload, upload.name, sheet=sheet)
 except importing.ImportFileError as exc:
     st.error(str(exc))
@@ -63,7 +69,8 @@ with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.va
         choice = cols[k % 3].selectbox(
             field.label + (" *" if field.required else ""), headers,
             index=headers.index(guess) if guess in headers else 0,
-            key=f"imp_map_{kind}_{field.key}", help=field.help or None)
+            key=f"imp_map_{kind}_{field.key}", help=field.help or None,
+            placeholder=context.PLACEHOLDER)
         mapping[field.key] = None if choice == NONE else choice
 ignored = importing.unused_headers(table.columns, mapping)
 if ignored:
@@ -89,7 +96,7 @@ with st.spinner("Vérification du fichier…"):
 (st.success if report.ok else st.error)(report.summary())
 problems = report.problem_table
 if len(problems):
-    st.dataframe(problems, hide_index=True, width="stretch",
+    st.dataframe(french_frame(problems, keep=["ligne"]), hide_index=True, width="stretch",
                  height=min(36 * (len(problems) + 1) + 3, 400))
 pending = [r for r in report.renames if not r.confirmed]
 if report.renames:
@@ -104,9 +111,10 @@ changes = report.changes_table
 if len(changes):
     with st.expander(f"Changements champ par champ ({len(changes)}) : ce que l'import "
                      "modifiera dans les lieux existants", expanded=True):
-        st.dataframe(changes, hide_index=True, width="stretch")
+        st.dataframe(french_frame(changes, keep=["ligne", "identifiant"]), hide_index=True,
+                     width="stretch")
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
-    st.dataframe(report.preview, hide_index=True, width="stretch")
+    st.dataframe(french_frame(report.preview, keep=["ligne"]), hide_index=True, width="stretch")
 
 st.subheader("3. Import")
 if not report.ok:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from observatory import catalogue, consortia, formatting, indicators
 from observatory.ui import charts, context, data
+from observatory.ui.tables import french_frame
 
 ctx = context.get()
 st.title("Tableau de bord")
@@ -30,22 +31,23 @@ cols[3].metric("Habitants de ces communes",
 
 per_epci = catalogue.by_epci(shown, ctx.communes)
 st.subheader("Par intercommunalité")
-st.dataframe(
+st.dataframe(french_frame(
     per_epci[["epci_name", "communes", "population", "places", "mature", "communes_with_place",
-              "places_per_10k"]].rename(columns={
+              "places_per_10k"]],
+    integers=["communes", "population", "places", "mature", "communes_with_place"],
+    decimals={"places_per_10k": 1}, headers={
         "epci_name": "EPCI", "communes": "Communes", "population": "Habitants",
         "places": "Lieux", "mature": "Matures", "communes_with_place": "Communes avec un lieu",
         "places_per_10k": "Lieux / 10 000 hab."}),
-    hide_index=True, width="stretch",
-    column_config={"Lieux / 10 000 hab.": st.column_config.NumberColumn(format="%.1f")})
+    hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:
     st.markdown("**Maturité par intercommunalité**")
-    st.plotly_chart(charts.maturity_by_epci(per_epci), width="stretch")
+    charts.show(charts.maturity_by_epci(per_epci))
 with right:
     st.markdown("**Densité de lieux**")
-    st.plotly_chart(charts.density_by_epci(per_epci), width="stretch")
+    charts.show(charts.density_by_epci(per_epci))
 
 st.subheader("Indicateurs de la mesure 7.1")
 path = data.db_path()
@@ -78,18 +80,17 @@ if len(timeline):
     left, right = st.columns(2)
     with left:
         st.markdown("**Par appel à projets**")
-        st.plotly_chart(charts.indicators_by_year(timeline), width="stretch")
+        charts.show(charts.indicators_by_year(timeline))
     with right:
         st.markdown("**Consortiums par appel et statut**")
-        st.plotly_chart(charts.consortia_by_year(consortia.counts_by_year_and_status(saved)),
-                        width="stretch")
+        charts.show(charts.consortia_by_year(consortia.counts_by_year_and_status(saved)))
 else:
     st.caption("Aucun consortium ni équipement enregistré : les indicateurs sont à zéro.")
 
 left, right = st.columns(2)
 with left:
     st.markdown("**Distribution des scores par critère**")
-    st.plotly_chart(charts.criteria_distribution(shown), width="stretch")
+    charts.show(charts.criteria_distribution(shown))
 with right:
     st.markdown("**Typologies**")
-    st.plotly_chart(charts.typologies(shown), width="stretch")
+    charts.show(charts.typologies(shown))

@@ -17,6 +17,8 @@ from observatory.maturity import MaturityRule
 from observatory.ui import auth, data, fmt, sidebar
 
 FILTERS = "filters"
+# What an empty selectbox or multiselect reads (Streamlit's own is « Choose an option »).
+PLACEHOLDER = "Choisir…"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
     """
     ids = items["id"].astype(int).tolist()
     names = {NEW: "➕ Nouvel équipement", **item_labels(items)}
-    pick = st.selectbox("Équipement", [NEW, *ids], format_func=names.get, key="eq_pick")
+    pick = st.selectbox("Équipement", [NEW, *ids], format_func=names.get, key="eq_pick",
+                        placeholder=context.PLACEHOLDER)
     record = (from_row(items.set_index("id").loc[pick].to_dict() | {"id": pick})
               if pick != NEW else blank(int(places["id"].iloc[0])))
     consortium_names = dict(zip(consortia["id"].astype(int), consortia["name"], strict=True))
@@ -44,20 +45,24 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
         categories = list(EQUIPMENT_CATEGORIES)
         category = left.selectbox("Catégorie", categories,
                                   index=_index(categories, record.category),
-                                  format_func=EQUIPMENT_CATEGORIES.get)
+                                  format_func=EQUIPMENT_CATEGORIES.get,
+                                  placeholder=context.PLACEHOLDER)
         owner_ids = places["id"].tolist()
         owner_id = right.selectbox("Lieu propriétaire", owner_ids,
                                    index=_index(owner_ids, record.owner_place_id),
-                                   format_func=lambda i: label.get(i, str(i)))
+                                   format_func=lambda i: label.get(i, str(i)),
+                                   placeholder=context.PLACEHOLDER)
         consortium_ids = [None, *consortium_names]
         consortium = left.selectbox(
             "Consortium (si financé par l'un d'eux)", consortium_ids,
             index=_index(consortium_ids, record.consortium_id),
-            format_func=lambda i: "—" if i is None else consortium_names.get(i, str(i)))
+            format_func=lambda i: "—" if i is None else consortium_names.get(i, str(i)),
+            placeholder=context.PLACEHOLDER)
         years = [None, *CALL_YEARS]
         call_year = right.selectbox("Appel à projets", years,
                                     index=_index(years, record.call_year),
-                                    format_func=lambda y: "—" if y is None else str(y))
+                                    format_func=lambda y: "—" if y is None else str(y),
+                                    placeholder=context.PLACEHOLDER)
         amount = left.number_input("Montant financé (€)", min_value=0.0, step=100.0,
                                    value=float(record.amount_funded or 0))
         value = right.number_input("Valeur d'achat (€)", min_value=0.0, step=100.0,
@@ -65,7 +70,8 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
         conditions = list(EQUIPMENT_CONDITIONS)
         condition = left.selectbox("État", conditions,
                                    index=_index(conditions, record.condition),
-                                   format_func=EQUIPMENT_CONDITIONS.get)
+                                   format_func=EQUIPMENT_CONDITIONS.get,
+                                   placeholder=context.PLACEHOLDER)
         mutualised = right.checkbox("Mutualisé (partagé entre lieux)", value=record.mutualised)
         itinerant = right.checkbox("Itinérant (il circule)", value=record.itinerant)
         notes = st.text_area("Notes", value=record.notes, max_chars=NOTES_MAX_CHARS)

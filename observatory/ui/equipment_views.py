@@ -7,7 +7,6 @@ to do when there is nothing to show (no place, no item, no itinerant item).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,12 +16,13 @@ from streamlit_folium import st_folium
 from observatory import itinerance, maps, settings
 from observatory.equipment import item_labels, with_current_place
 from observatory.errors import UserInputError
-from observatory.formatting import UNIT_SPACE, decimal, integer, km, minutes
+from observatory.formatting import UNIT_SPACE, decimal, integer, km, long_date, minutes
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 from observatory.service import equipment as service
 from observatory.ui import auth, charts, context, data, fmt
 from observatory.ui.context import PageContext
 from observatory.ui.equipment_form import equipment_editor
+from observatory.ui.tables import french_frame
 
 INVENTORY, ITINERANCE, TOUR = "Inventaire", "Itinérance et calendrier", "Planifier une tournée"
 VIEWS = (INVENTORY, ITINERANCE, TOUR)
@@ -67,22 +67,21 @@ def _place_format(inv: Inventory):
 
 def _inventory_table(shown: pd.DataFrame, inv: Inventory) -> None:
     consortium_names = dict(zip(inv.consortia["id"], inv.consortia["name"], strict=True))
-    st.dataframe(shown.assign(
+    st.dataframe(french_frame(shown.assign(
         categorie=shown["category"].map(EQUIPMENT_CATEGORIES),
         proprietaire=shown["owner_place_id"].map(inv.label),
         ici=shown["current_place_id"].map(inv.label),
         consortium=shown["consortium_id"].map(consortium_names),
         etat=shown["condition"].map(EQUIPMENT_CONDITIONS))[
         ["name", "categorie", "proprietaire", "ici", "mutualised", "itinerant", "consortium",
-         "call_year", "amount_funded", "purchase_value", "etat"]].rename(columns={
+         "call_year", "amount_funded", "purchase_value", "etat"]],
+        money=["amount_funded", "purchase_value"], years=["call_year"],
+        booleans=["mutualised", "itinerant"], headers={
             "name": "Équipement", "categorie": "Catégorie", "proprietaire": "Lieu propriétaire",
             "ici": "Où il est aujourd'hui", "mutualised": "Mutualisé", "itinerant": "Itinérant",
             "consortium": "Consortium", "call_year": "Appel", "amount_funded": "Financé (€)",
             "purchase_value": "Valeur (€)", "etat": "État"}),
-        hide_index=True, width="stretch",
-        column_config={"Appel": st.column_config.NumberColumn(format="%d"),
-                       "Financé (€)": st.column_config.NumberColumn(format="%.0f"),
-                       "Valeur (€)": st.column_config.NumberColumn(format="%.0f")})
+        hide_index=True, width="stretch")
 
 
 def inventory(ctx: PageContext, inv: Inventory) -> None:
@@ -100,10 +99,12 @@ def inventory(ctx: PageContext, inv: Inventory) -> None:
     left, middle, right = st.columns(3)
     categories = left.multiselect("Catégorie", list(EQUIPMENT_CATEGORIES),
                                   format_func=EQUIPMENT_CATEGORIES.get, key="eq_categories",
-                                  placeholder="Toutes")
-    kind = middle.selectbox("Type", ["Tous", "Mutualisés", "Itinérants"], key="eq_kind")
+                                  placeholder="Toutes", select_all=False)
+    kind = middle.selectbox("Type", ["Tous", "Mutualisés", "Itinérants"], key="eq_kind",
+                            placeholder=context.PLACEHOLDER)
     owner = right.selectbox("Lieu", [None, *ctx.places["id"].tolist()], key="eq_owner",
-                            format_func=lambda i: "Tous" if i is None else inv.label.get(i, str(i)))
+                            format_func=lambda i: "Tous" if i is None else inv.label.get(i, str(i)),
+                            placeholder=context.PLACEHOLDER)
     if items.empty:
         st.info(NO_ITEM + (" Ajoutez le premier avec le formulaire ci-dessous."
                            if auth.allowed("edit") else ""))
@@ -127,15 +128,15 @@ def inventory(ctx: PageContext, inv: Inventory) -> None:
 # --- Itinerance ----------------------------------------------------------------------------
 
 def _calendar(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
-    start_month = st.date_input("Calendrier à partir de", value=dt.date(dt.date.today().year, 1, 1),
-                                key="it_start", format="DD/MM/YYYY")
     timeline = itinerance.timeline_frame(inv.stays, itinerant, ctx.places)
     if timeline.empty:
         st.caption("Aucun séjour programmé.")
         return
-    end = pd.Timestamp(start_month) + pd.DateOffset(months=12)
-    st.plotly_chart(charts.stays_timeline(timeline, pd.Timestamp(start_month), end),
-                    width="stretch")
+    span = charts.stays_span(timeline)
+    st.caption(f"{len(timeline)} séjour(s), du {long_date(timeline['start'].min())} au "
+               f"{long_date(timeline['last_day'].max())} : le calendrier les montre tous "
+               "(faites glisser ou zoomez pour détailler une période).")
+    charts.show(charts.stays_timeline(timeline, span))
 
 
 def _reach(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
@@ -152,21 +153,23 @@ def _reach(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
                 f"minutes d'une étape de chaque équipement itinérant (sur {integer(population)} "
                 "habitants du périmètre).")
     st.caption(f"Temps de trajet : {current.provider().label}.")
-    st.dataframe(reach.drop(columns="equipment_id").rename(columns={
-        "name": "Équipement", "stops": "Étapes", "communes": "Communes à portée",
-        "population": "Habitants à portée"}), hide_index=True, width="stretch")
+    st.dataframe(french_frame(reach.drop(columns="equipment_id"), integers=["population"],
+                              headers={"name": "Équipement", "stops": "Étapes",
+                                       "communes": "Communes à portée",
+                                       "population": "Habitants à portée"}),
+                 hide_index=True, width="stretch")
 
 
 def _stay_editor(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
     st.subheader("Programmer un séjour")
     item_names = item_labels(itinerant)
     item_id = st.selectbox("Équipement itinérant", list(item_names), format_func=item_names.get,
-                           key="it_item")
+                           key="it_item", placeholder=context.PLACEHOLDER)
     stays = inv.stays
     own = stays[stays["equipment_id"] == item_id] if len(stays) else stays
     left, middle, right = st.columns(3)
     place_id = left.selectbox("Lieu", ctx.places["id"].tolist(), key="it_place",
-                              format_func=_place_format(inv))
+                              format_func=_place_format(inv), placeholder=context.PLACEHOLDER)
     start = middle.date_input("Du", key="it_from", format="DD/MM/YYYY")
     end = right.date_input("Au (inclus)", key="it_to", format="DD/MM/YYYY")
     author = context.author_input("Votre nom (historique)", "it_author")
@@ -183,15 +186,14 @@ def _stay_editor(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> N
             st.rerun()
     if own.empty:
         return
-    st.dataframe(own.assign(lieu=own["place_id"].map(inv.label))[
-        ["id", "lieu", "start_date", "end_date", "note"]].rename(columns={
+    st.dataframe(french_frame(own.assign(lieu=own["place_id"].map(inv.label))[
+        ["id", "lieu", "start_date", "end_date", "note"]], integers=["id"],
+        dates=["start_date", "end_date"], headers={
             "id": "N°", "lieu": "Lieu", "start_date": "Du", "end_date": "Au", "note": "Note"}),
-        hide_index=True, width="stretch",
-        column_config={"Du": st.column_config.DateColumn(format="DD/MM/YYYY"),
-                       "Au": st.column_config.DateColumn(format="DD/MM/YYYY")})
+        hide_index=True, width="stretch")
     doomed = st.selectbox("Supprimer un séjour", [None, *own["id"].astype(int).tolist()],
                           format_func=lambda i: "—" if i is None else f"séjour n° {i}",
-                          key="it_delete")
+                          key="it_delete", placeholder=context.PLACEHOLDER)
     if doomed is not None and st.button("Supprimer ce séjour"):
         data.delete_stay(doomed, author)
         st.rerun()
@@ -222,12 +224,14 @@ def tour_view(ctx: PageContext, inv: Inventory) -> None:
     consortium_names = dict(zip(saved["id"].astype(int), saved["name"], strict=True))
     preset = st.selectbox("Partir des membres d'un consortium", [None, *consortium_names],
                           key="tour_consortium",
-                          format_func=lambda i: "—" if i is None else consortium_names.get(i))
+                          format_func=lambda i: "—" if i is None else consortium_names.get(i),
+                          placeholder=context.PLACEHOLDER)
     known = set(ctx.places["id"])
     default = ([i for i in saved.set_index("id").loc[preset, "member_ids"] if i in known]
                if preset is not None else [])
     stops = st.multiselect("Lieux à visiter", ctx.places["id"].tolist(), default=default,
-                           format_func=_place_format(inv), key=f"tour_stops_{preset}")
+                           format_func=_place_format(inv), key=f"tour_stops_{preset}",
+                           placeholder="Choisir des lieux…", select_all=False)
     loop = st.toggle("Revenir au point de départ", value=True, key="tour_loop")
     if len(stops) < 2:
         st.caption("Choisissez au moins deux lieux.")
@@ -264,12 +268,11 @@ def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops
               key="tour_map")
     est = ", est." if estimated else ""
     road, time = f"Route (km{est})", f"Trajet (min{est})"
-    st.dataframe(legs.assign(de=legs["from_id"].map(inv.label), vers=legs["to_id"].map(inv.label))[
-        ["de", "vers", "road_km", "minutes"]].rename(columns={
-            "de": "De", "vers": "Vers", "road_km": road, "minutes": time}),
-        hide_index=True, width="stretch",
-        column_config={road: st.column_config.NumberColumn(format="%.1f"),
-                       time: st.column_config.NumberColumn(format="%.0f")})
+    st.dataframe(french_frame(
+        legs.assign(de=legs["from_id"].map(inv.label), vers=legs["to_id"].map(inv.label))[
+            ["de", "vers", "road_km", "minutes"]], decimals={"road_km": 1, "minutes": 0},
+        headers={"de": "De", "vers": "Vers", "road_km": road, "minutes": time}),
+        hide_index=True, width="stretch")
 
 
 SHOW = {INVENTORY: inventory, ITINERANCE: itinerance_view, TOUR: tour_view}

@@ -54,9 +54,9 @@ def render(places: pd.DataFrame, epci: pd.DataFrame) -> filters.PlaceFilters:
         st.toggle("Lieux matures seulement", key=_KEYS["mature_only"])
         st.multiselect("Intercommunalité (EPCI)", options=list(epci_names),
                        format_func=lambda s: epci_names.get(s, s), key=_KEYS["epci"],
-                       placeholder="Toutes")
+                       placeholder="Toutes", select_all=False)
         st.multiselect("Typologie", options=typologies, key=_KEYS["typologies"],
-                       placeholder="Toutes")
+                       placeholder="Toutes", select_all=False)
         with st.expander("Score minimal par critère"):
             for c in CRITERIA:
                 st.select_slider(
