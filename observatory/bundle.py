@@ -23,6 +23,13 @@ TABLES = ("places", "evaluations", "criteria", "maturity_rules", "epci", "commun
 # The ``meta`` key naming the distance provider that produced the bundle's figures (its
 # ``label``); absent from snapshots taken before it existed, whose figures came from the estimate.
 DISTANCE_METHOD = "distance_method"
+# The ``meta`` keys of a filtered view (absent for the whole observatory and for snapshots):
+# the filters in force in French (``observatory.filters.describe``, one item a line) and the
+# SIREN codes of the EPCI an EPCI filter keeps (comma-separated), the perimeter of the ratios.
+FILTERS = "filters"
+PERIMETER_EPCI = "perimeter_epci"
+# Who a report is established by in demonstration mode (every visitor is the same « démo »).
+DEMO_AUTHOR = "mode démonstration"
 PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",),
                     "maturity_rules": ("set_by",)}
 
@@ -40,12 +47,29 @@ class Bundle:
     tables: dict[str, pd.DataFrame]
     communes_geometry: gpd.GeoDataFrame  # insee + geometry, WGS84
     indicators: dict = field(default_factory=dict)
-    meta: dict[str, str] = field(default_factory=dict)  # territory metadata + DISTANCE_METHOD
+    meta: dict[str, str] = field(default_factory=dict)  # territory metadata + DISTANCE_METHOD,
+    # FILTERS and PERIMETER_EPCI for a filtered view
 
     @property
     def distance_method(self) -> str | None:
         """The label of the distance provider of the figures; None for an older snapshot."""
         return self.meta.get(DISTANCE_METHOD)
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The filters of the view, in French (empty: the whole observatory)."""
+        return tuple(line for line in str(self.meta.get(FILTERS) or "").split("\n")
+                     if line.strip())
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.filters)
+
+    @property
+    def perimeter_epci(self) -> tuple[str, ...]:
+        """SIREN codes of the EPCI an EPCI filter keeps; empty: the whole perimeter."""
+        return tuple(code.strip() for code in str(self.meta.get(PERIMETER_EPCI) or "").split(",")
+                     if code.strip())
 
     @property
     def places(self) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from observatory.exports.fields import (  # noqa: F401
     VALUE_LABELS,
     Table,
 )
-from observatory.formatting import is_missing
+from observatory.formatting import MISSING, UNIT_SPACE, integer, is_missing
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -164,12 +164,54 @@ def excluded_label(bundle: Bundle) -> str:
     return bundle.meta.get("excluded_zone_label", "")
 
 
+def money(value: object) -> str:
+    """An amount in euros the French way: 1600 -> « 1 600 € », 0 -> « 0 € » (a no-break space
+    before the sign); « – » when missing."""
+    if is_missing(value):
+        return MISSING
+    return integer(value) + UNIT_SPACE + "€"
+
+
+def perimeter_communes(bundle: Bundle) -> pd.DataFrame:
+    """The communes the report's ratios are computed on: those of the EPCI an EPCI filter kept
+    (``Bundle.perimeter_epci``), else every commune (the perimeter is then the whole one)."""
+    communes = bundle.tables["communes"]
+    kept = bundle.perimeter_epci
+    return communes[communes["epci_siren"].isin(kept)] if kept else communes
+
+
 def key_figures(bundle: Bundle) -> dict[str, float]:
-    return catalogue.key_figures(bundle.places, bundle.tables["communes"])
+    """Headline numbers, on the filtered perimeter (``perimeter_communes``)."""
+    return catalogue.key_figures(bundle.places, perimeter_communes(bundle))
 
 
 def by_epci(bundle: Bundle) -> pd.DataFrame:
-    return catalogue.by_epci(bundle.places, bundle.tables["communes"])
+    """Per EPCI of the filtered perimeter (``perimeter_communes``)."""
+    return catalogue.by_epci(bundle.places, perimeter_communes(bundle))
+
+
+def filters_line(bundle: Bundle) -> str:
+    """« Vue filtrée : EPCI CC du Pays d'Olmes ; lieux matures seulement » ("" unfiltered)."""
+    return "Vue filtrée : " + " ; ".join(bundle.filters) if bundle.is_filtered else ""
+
+
+def ratio_basis(bundle: Bundle) -> str:
+    """On which population the ratios of a filtered view are computed, in French ("" for the
+    whole observatory). The EPCI filter narrows the population (the EPCI it keeps); the other
+    filters narrow the places counted, never the population."""
+    if not bundle.is_filtered:
+        return ""
+    figures = key_figures(bundle)
+    people = f"{integer(figures['population'])} habitants, {integer(figures['communes'])} communes"
+    if bundle.perimeter_epci:
+        epci = bundle.tables["epci"]
+        names = dict(zip(epci["siren"], epci["name"], strict=True))
+        kept = ", ".join(short_epci(names.get(code, code)) for code in bundle.perimeter_epci)
+        where = f"sur les intercommunalités retenues par le filtre : {kept} ({people})"
+    else:
+        where = f"sur tout le périmètre ({people})"
+    return (f"Les lieux pour 10 000 habitants et les communes accueillant un lieu sont calculés "
+            f"{where}. Les autres filtres restreignent les lieux comptés, pas la population.")
 
 
 def short_epci(name: object) -> str:

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pandas as pd
 
-from observatory.bundle import Bundle
+from observatory.bundle import DEMO_AUTHOR, Bundle
 from observatory.distances import EstimatedRoad
 from observatory.exports import charts, common
 from observatory.exports.pdf_style import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
-from observatory.formatting import UNIT_SPACE, decimal, integer, is_missing, long_date, percent
+from observatory.formatting import decimal, integer, is_missing, long_date, percent
 from observatory.model import CRITERIA, CRITERIA_KEYS, CRITERIA_WORD, SCORE_LEVELS
 
 SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]
@@ -34,19 +34,32 @@ def cover(pdf: Report, bundle: Bundle) -> None:
     pdf.multi_cell(WIDTH, 9, common.clean_text(bundle.territory_name), new_x="LMARGIN",
                    new_y="NEXT")
     pdf.set_font(FONT, "", 12)
+    view = " — vue filtrée" if bundle.is_filtered else ""
     pdf.multi_cell(WIDTH, 7, common.clean_text(
-        f"{bundle.label} — {long_date(bundle.created_at)}"), new_x="LMARGIN",
+        f"{bundle.label}{view} — {long_date(bundle.created_at)}"), new_x="LMARGIN",
         new_y="NEXT")
     pdf.set_text_color(0)
     pdf.set_y(72)
-    pdf.para(f"Établi par {bundle.created_by} le {long_date(bundle.created_at)} "
-             f"à partir des données de l'observatoire.", size=9)
+    pdf.para(author_line(bundle), size=9)
+    if bundle.is_filtered:
+        pdf.notice(common.filters_line(bundle), common.ratio_basis(bundle))
     if bundle.is_demo:
         pdf.warning(common.DEMO_WARNING)
     pdf.h2("Chiffres clés")
     pdf.tiles(key_tiles(bundle))
     pdf.h2("Par intercommunalité")
     epci_table(pdf, bundle)
+
+
+def author_line(bundle: Bundle) -> str:
+    """« Établi par Claire Martin le 2 décembre 2026 … »; « Établi en mode démonstration … »
+    in demonstration mode; « Établi le … » when the author is unknown."""
+    author = common.clean_text(bundle.created_by).strip()
+    when = long_date(bundle.created_at)
+    by = ("en mode démonstration" if author == DEMO_AUTHOR
+          else f"par {author}" if author else "")
+    return " ".join(("Établi", *([by] if by else []), "le", when,
+                     "à partir des données de l'observatoire."))
 
 
 def key_tiles(bundle: Bundle) -> list[tuple[str, str]]:
@@ -79,7 +92,8 @@ def epci_table(pdf: Report, bundle: Bundle) -> None:
             integer(r.communes), integer(r.population), integer(r.places),
             integer(r.mature), decimal(r.places_per_10k)]
            for r in rows.itertuples()),
-         ["Total du périmètre", *(integer(v) for v in total),
+         ["Total du périmètre filtré" if bundle.perimeter_epci else "Total du périmètre",
+          *(integer(v) for v in total),
           decimal(density)]],
         [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)
 
@@ -180,15 +194,17 @@ def equipment_table(pdf: Report, bundle: Bundle) -> None:
     flags = equipment.assign(
         mutualised=equipment.get("mutualised", False), itinerant=equipment.get("itinerant", False),
         amount_funded=equipment.get("amount_funded", 0.0))
+    # An amount nobody entered stays missing (« – »), not « 0 € »: min_count=1.
     groups = flags.groupby("category").agg(
         count=("category", "size"), mutualised=("mutualised", "sum"),
-        itinerant=("itinerant", "sum"), funded=("amount_funded", "sum"))
+        itinerant=("itinerant", "sum"),
+        funded=("amount_funded", lambda amounts: amounts.sum(min_count=1)))
     rows = [[common.value_label("equipment", "category", category), integer(g["count"]),
-             integer(g.mutualised), integer(g.itinerant),
-             integer(g.funded) + UNIT_SPACE + "€"] for category, g in groups.iterrows()]
-    total = groups.sum()
-    rows.append(["Total", integer(total["count"]), integer(total["mutualised"]),
-                 integer(total["itinerant"]), integer(total["funded"]) + UNIT_SPACE + "€"])
+             integer(g.mutualised), integer(g.itinerant), common.money(g.funded)]
+            for category, g in groups.iterrows()]
+    rows.append(["Total", integer(groups["count"].sum()), integer(groups["mutualised"].sum()),
+                 integer(groups["itinerant"].sum()),
+                 common.money(groups["funded"].sum(min_count=1))])
     pdf.data_table(["Catégorie", "Équipements", "Mutualisés", "Itinérants", "Montant financé"],
                    rows, [80, 24, 24, 24, 28], align=["LEFT"] + ["RIGHT"] * 4, bold_last=True)
 

@@ -83,9 +83,15 @@ class Report(FPDF):
             return
         self.set_font(FONT, size=7.5)
         self.set_text_color(*GREY)
-        self.set_xy(MARGIN, 8)
+        filtered = common.filters_line(self.bundle)
+        self.set_xy(MARGIN, 4.5 if filtered else 8)
         self.cell(WIDTH, 5, common.clean_text(
             f"{TITLE} — {self.bundle.territory_name} — {self.bundle.label}"))
+        if filtered:  # every page of a filtered report says so, under the running head
+            self.set_font(FONT, "B", 7.5)
+            self.set_text_color(*BLUE)
+            self.set_xy(MARGIN, 8.5)
+            self.cell(WIDTH, 5, self.fit(common.clean_text(filtered), WIDTH))
         self.line(MARGIN, 13.5, MARGIN + WIDTH, 13.5)
         self.set_text_color(0)
         self.set_y(18)
@@ -102,6 +108,14 @@ class Report(FPDF):
         self.alias_nb_pages(PAGE_COUNT)  # stays set after the last footer: output() needs it
         self.cell(WIDTH / 2, 5, f"Page {self.page_no()} / {PAGE_COUNT}", align="R")
         self.set_text_color(0)
+
+    def fit(self, text: str, width: float) -> str:
+        """``text`` cut with « … » to fit ``width`` mm in the current font (one line)."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     # Building blocks --------------------------------------------------------------------
 
@@ -127,6 +141,26 @@ class Report(FPDF):
         self.multi_cell(WIDTH, size * 0.5, common.clean_text(text), align="L",
                         new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
+
+    def notice(self, title: str, text: str) -> None:
+        """A framed blue notice, its ``title`` in bold (a filtered view: which filters, on
+        which perimeter). The texts are printed as they are (no markup is read in them)."""
+        if self.will_page_break(30):
+            self.add_page()
+        top = self.get_y()
+        self.set_fill_color(*LIGHT)
+        self.set_text_color(*BLUE)
+        self.set_font(FONT, "B", 9.5)
+        self.multi_cell(WIDTH, 5, common.clean_text(title), fill=True, padding=(2.5, 2.5, 1),
+                        align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 8.5)
+        self.multi_cell(WIDTH, 4.3, common.clean_text(text), fill=True, padding=(0, 2.5, 2.5),
+                        align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(*BLUE)
+        self.rect(MARGIN, top, WIDTH, self.get_y() - top)
+        self.set_text_color(0)
+        self.set_draw_color(0)
+        self.ln(3)
 
     def warning(self, text: str) -> None:
         """A framed red notice (demonstration data, personal data)."""

@@ -13,15 +13,17 @@ a snapshot id (an ``int``; ``parse_source`` reads the CLI's text form).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from observatory import evolution, exports
 from observatory.auth import User
-from observatory.bundle import DISTANCE_METHOD, Bundle
+from observatory.bundle import DEMO_AUTHOR, DISTANCE_METHOD, Bundle
 from observatory.evolution import Evolution
+from observatory.filters import PlaceFilters
+from observatory.filters import describe as describe_filters
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.snapshots import SnapshotError
@@ -37,10 +39,10 @@ LABEL_MAX_CHARS = 120  # a snapshot's label, as the Données page accepts it
 
 Source = int | str | None
 
-__all__ = ["CURRENT", "DISTANCE_METHOD", "LIVE_LABEL", "CreatedSnapshot", "ExportFile", "bundle",
-           "catalogue", "create_snapshot", "delete_snapshot", "diff", "export", "export_bundles",
-           "export_filename", "is_current", "live_bundle", "parse_source", "previous_id",
-           "previous_snapshot"]
+__all__ = ["CURRENT", "DEMO_AUTHOR", "DISTANCE_METHOD", "LIVE_LABEL", "CreatedSnapshot",
+           "ExportFile", "bundle", "catalogue", "create_snapshot", "delete_snapshot",
+           "describe_view", "diff", "export", "export_bundles", "export_filename", "is_current",
+           "live_bundle", "parse_source", "previous_id", "previous_snapshot", "report_author"]
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,42 @@ def catalogue(con) -> pd.DataFrame:
     return store_snapshots.catalogue(con)
 
 
+def report_author(user: User, demo: bool) -> str:
+    """Who a report of today's data is established by: the logged-in analyst, or
+    ``DEMO_AUTHOR`` (« mode démonstration ») when every visitor is the same « démo »."""
+    return DEMO_AUTHOR if demo else user.name
+
+
+def describe_view(place_filters: PlaceFilters, epci: pd.DataFrame) -> tuple[str, ...]:
+    """The filters of a view in French (``observatory.filters.describe``), the EPCI by their
+    short names (« CC du Pays d'Olmes »); ``epci`` has the ``siren`` and ``name`` columns."""
+    names = {str(siren): exports.common.short_epci(name)
+             for siren, name in zip(epci["siren"], epci["name"], strict=True)}
+    return tuple(describe_filters(place_filters, names))
+
+
 def live_bundle(con, *, settings: Settings, label: str = LIVE_LABEL, created_by: str = "",
-                place_ids: Iterable[int] | None = None) -> Bundle:
+                place_ids: Iterable[int] | None = None, filters: Sequence[str] = (),
+                perimeter_epci: Sequence[str] = ()) -> Bundle:
     """Today's data (restricted to ``place_ids`` for a filtered view), recording in its meta
-    (``DISTANCE_METHOD``) the label of the distance provider the settings choose."""
+    (``DISTANCE_METHOD``) the label of the distance provider the settings choose and, for a
+    filtered view, its ``filters`` in French and the EPCI its ratios are computed on
+    (``perimeter_epci``, the EPCI filter's codes; see ``observatory.store.live.bundle``).
+    ``created_by`` is the report's author (``report_author``)."""
     return live.bundle(con, label=label, created_by=created_by, place_ids=place_ids,
-                       distance_method=settings.provider().label)
+                       distance_method=settings.provider().label, filters=filters,
+                       perimeter_epci=perimeter_epci)
 
 
 def bundle(con, source: Source, *, place_ids: Iterable[int] | None = None,
-           settings: Settings) -> Bundle:
-    """The bundle a source names: today's data (``place_ids`` restricts it) or a snapshot."""
+           settings: Settings, created_by: str = "", filters: Sequence[str] = (),
+           perimeter_epci: Sequence[str] = ()) -> Bundle:
+    """The bundle a source names: today's data (``place_ids`` restricts it; ``created_by``,
+    ``filters`` and ``perimeter_epci`` as in ``live_bundle``) or a snapshot (as frozen)."""
     source = parse_source(source)
     if source == CURRENT:
-        return live_bundle(con, settings=settings, place_ids=place_ids)
+        return live_bundle(con, settings=settings, place_ids=place_ids, created_by=created_by,
+                           filters=filters, perimeter_epci=perimeter_epci)
     return store_snapshots.read(con, source)
 
 
@@ -180,11 +204,15 @@ def export_bundles(shown: Bundle, fmt: str, *, user: User, include_contacts: boo
 
 def export(con, fmt: str, source: Source, *, user: User, include_contacts: bool = False,
            place_ids: Iterable[int] | None = None, settings: Settings,
-           today: dt.date | None = None) -> ExportFile:
+           today: dt.date | None = None, filters: Sequence[str] = (),
+           perimeter_epci: Sequence[str] = (), demo: bool = False) -> ExportFile:
     """The export of ``source`` in ``fmt`` for ``user`` (see ``export_bundles``); a PDF
-    compares with ``previous_snapshot(con, source)``."""
+    compares with ``previous_snapshot(con, source)``. Today's data is established by ``user``
+    (``report_author``) and, filtered, names its ``filters`` (see ``live_bundle``)."""
     source = parse_source(source)
-    shown = bundle(con, source, place_ids=place_ids, settings=settings)
+    shown = bundle(con, source, place_ids=place_ids, settings=settings,
+                   created_by=report_author(user, demo), filters=filters,
+                   perimeter_epci=perimeter_epci)
     previous_key = previous_id(catalogue(con), source) if fmt in COMPARED_FORMATS else None
     previous = None if previous_key is None else store_snapshots.read(con, previous_key)
     data = export_bundles(shown, fmt, user=user, include_contacts=include_contacts,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from observatory import catalogue, indicators
-from observatory.bundle import DISTANCE_METHOD, Bundle
+from observatory.bundle import DISTANCE_METHOD, FILTERS, PERIMETER_EPCI, Bundle
 from observatory.store import consortia, db, evaluations, places, rules, territory
 
 
@@ -25,9 +25,15 @@ def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd
 
 
 def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
-           place_ids: Iterable[int] | None = None, distance_method: str | None = None) -> Bundle:
+           place_ids: Iterable[int] | None = None, distance_method: str | None = None,
+           filters: Sequence[str] = (), perimeter_epci: Sequence[str] = ()) -> Bundle:
     """Everything the observatory holds now; ``place_ids`` restricts to a filtered view
     (places, their evaluations and the consortia made only of them).
+
+    ``filters`` (the view's filters in French, ``observatory.filters.describe``) and
+    ``perimeter_epci`` (the SIREN codes an EPCI filter keeps) go into the meta under
+    ``FILTERS`` and ``PERIMETER_EPCI``: a report names them and computes its ratios on that
+    perimeter. Left out when empty (the whole observatory).
 
     ``distance_method``, the label of the distance provider in force, is recorded in the
     bundle's meta under ``DISTANCE_METHOD`` (frozen with a snapshot): the use cases
@@ -53,6 +59,12 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
     meta = territory.meta(con)
     if distance_method is not None:
         meta[DISTANCE_METHOD] = distance_method
+    described = [str(item).strip() for item in filters if str(item).strip()]
+    if described:
+        meta[FILTERS] = "\n".join(item.replace("\n", " ") for item in described)
+    sirens = [str(code).strip() for code in perimeter_epci if str(code).strip()]
+    if sirens:
+        meta[PERIMETER_EPCI] = ",".join(sirens)
     tables = {
         "places": current.reset_index(drop=True),
         "evaluations": history.reset_index(drop=True),
