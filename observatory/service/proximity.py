@@ -119,8 +119,8 @@ class Partners:
         return _travel_columns(self.is_estimate)
 
     def table(self) -> pd.DataFrame:
-        """The partners as a user reads them: rank, name, score, a short reason, commune,
-        typology, travel, whether mature and whether it can carry a project of the call year;
+        """The partners as a user reads them: rank, name, score, travel, whether mature and
+        whether it can carry a project of the call year, a short reason, commune, typology;
         French numbers, « oui »/« non », « – » for what is missing."""
         minutes_column, road_column = self.columns()
         r = self.ranked
@@ -129,13 +129,13 @@ class Partners:
             "Rang": list(range(1, len(r) + 1)),
             "Lieu": [_text(v) for v in r["name"]],
             "Score": [formatting.integer(v) for v in r["score"]],
-            "En bref": [_text(v) for v in r["short_why"]],
-            "Commune": [_text(v) for v in communes],
-            "Typologie": [_text(v) for v in r["typology"]],
             minutes_column: [formatting.integer(v) for v in r["minutes"]],
             road_column: [formatting.integer(v) for v in r["road_km"]],
             "Mature": [_YES_NO[bool(v)] for v in r["mature"]],
             f"Peut porter en {self.call_year}": [_YES_NO[bool(v)] for v in r["eligible"]],
+            "En bref": [_text(v) for v in r["short_why"]],
+            "Commune": [_text(v) for v in communes],
+            "Typologie": [_text(v) for v in r["typology"]],
         }, dtype=object).astype({"Rang": int})
 
     def details(self) -> list[dict]:

@@ -63,9 +63,9 @@ def test_the_table_is_in_french_and_each_partner_is_explained_in_full_below(make
     table = ranked_table(at)
     year = found.call_year
     minutes_column, road_column = found.columns()
-    assert list(table.columns) == ["Rang", "Lieu", "Score", "En bref", "Commune", "Typologie",
-                                   minutes_column, road_column, "Mature",
-                                   f"Peut porter en {year}"]
+    assert list(table.columns) == ["Rang", "Lieu", "Score", minutes_column, road_column,
+                                   "Mature", f"Peut porter en {year}", "En bref", "Commune",
+                                   "Typologie"]
     assert "Pourquoi" not in table.columns  # the long text is no longer a cut-off cell
     assert list(table["Lieu"]) == list(found.ranked["name"])
     assert set(table["Mature"]) <= {"oui", "non"}
