@@ -26,8 +26,8 @@ DISTANCE_METHOD = "distance_method"
 # The ``meta`` keys of a filtered view (absent for the whole observatory and for snapshots):
 # the filters in force in French (``observatory.filters.describe``, one item a line) and the
 # SIREN codes of the EPCI an EPCI filter keeps (comma-separated), the perimeter of the ratios.
-FILTERS = "filters"
-PERIMETER_EPCI = "perimeter_epci"
+FILTERS = "view_filters"
+VIEW_EPCI = "view_epci"
 # Who a report is established by in demonstration mode (every visitor is the same « démo »).
 DEMO_AUTHOR = "mode démonstration"
 PERSONAL_COLUMNS = {"places": ("contact", "last_evaluator"), "evaluations": ("evaluator",),
@@ -48,7 +48,7 @@ class Bundle:
     communes_geometry: gpd.GeoDataFrame  # insee + geometry, WGS84
     indicators: dict = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)  # territory metadata + DISTANCE_METHOD,
-    # FILTERS and PERIMETER_EPCI for a filtered view
+    # FILTERS and VIEW_EPCI for a filtered view
 
     @property
     def distance_method(self) -> str | None:
@@ -66,9 +66,9 @@ class Bundle:
         return bool(self.filters)
 
     @property
-    def perimeter_epci(self) -> tuple[str, ...]:
+    def view_epci(self) -> tuple[str, ...]:
         """SIREN codes of the EPCI an EPCI filter keeps; empty: the whole perimeter."""
-        return tuple(code.strip() for code in str(self.meta.get(PERIMETER_EPCI) or "").split(",")
+        return tuple(code.strip() for code in str(self.meta.get(VIEW_EPCI) or "").split(",")
                      if code.strip())
 
     @property

@@ -68,6 +68,10 @@ left, right = st.columns(2)
 source = left.selectbox("Données", list(sources), format_func=sources.get, key="export_source")
 kind = right.selectbox("Format", list(exports.FORMATS),
                        format_func=lambda f: exports.FORMATS[f].label, key="export_format")
+view_filters = reports.describe_view(ctx.filters, ctx.epci)
+if source == CURRENT and view_filters:
+    st.caption(fmt.md("Vue filtrée : " + " ; ".join(view_filters)) + " — le rapport le dira "
+               "sur sa couverture et en tête de chaque page.")
 include_contacts = auth.allowed("export_contacts") and st.checkbox(
     "Inclure les contacts (données personnelles)", key="export_contacts",
     help="Par défaut, aucun export ne contient de données personnelles.")
@@ -77,7 +81,8 @@ if include_contacts:
 def prepare() -> bytes:
     with st.status("Préparation de l'export…", expanded=False) as status:
         status.update(label="Lecture des données…")
-        bundle = (data.live_bundle(path, tuple(int(i) for i in ctx.filtered["id"]))
+        bundle = (data.live_bundle(path, tuple(int(i) for i in ctx.filtered["id"]),
+                                   filters=view_filters, view_epci=ctx.filters.epci)
                   if source == CURRENT else data.snapshot(path, source))
         previous = None
         if kind in reports.COMPARED_FORMATS:  # the same previous snapshot as the CLI's export

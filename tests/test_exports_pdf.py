@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory import evolution, exports
-from observatory.bundle import Bundle
+from observatory import evolution, exports, formatting
+from observatory.bundle import DEMO_AUTHOR, FILTERS, VIEW_EPCI, Bundle
 from observatory.distances import EstimatedRoad, MatrixFile
 from observatory.exports import common, pdf, pdf_style
 from tests.test_exports import (
@@ -288,3 +288,130 @@ def test_the_score_distribution_grid_has_a_panel_per_criterion_even_a_sixth(bund
     assert six == [c.label for c in (*CRITERIA, sixth)] + ["Score moyen"]
     assert len(charts.distribution_figure(places).axes) == 9  # three rows of three
     assert charts.criteria_distribution(places).startswith(b"\x89PNG")
+
+
+# --- a filtered view: named on the cover and every header, ratios on its perimeter ----------
+
+OLMES = "240900464"  # Communauté de communes du Pays d'Olmes
+
+
+def filtered(bundle: Bundle, keep: pd.Series, filters: list[str],
+             perimeter: tuple[str, ...] = ()) -> Bundle:
+    """``bundle`` restricted to the places ``keep`` selects, as the Données page builds it."""
+    meta = {**bundle.meta, FILTERS: "\n".join(filters)}
+    if perimeter:
+        meta[VIEW_EPCI] = ",".join(perimeter)
+    return with_places(bundle, bundle.places[keep].reset_index(drop=True), meta=meta)
+
+
+@pytest.fixture(scope="module")
+def olmes(bundle) -> Bundle:
+    places = bundle.places
+    keep = (places["epci_siren"] == OLMES) & places["mature"]
+    return filtered(bundle, keep, ["EPCI CC du Pays d'Olmes", "lieux matures seulement"],
+                    (OLMES,))
+
+
+@pytest.fixture(scope="module")
+def olmes_text(olmes) -> str:
+    return pdf_text(pdf.build_report(olmes))
+
+
+def olmes_population(bundle: Bundle) -> int:
+    communes = bundle.tables["communes"]
+    inside = communes[communes["in_perimeter"] & (communes["epci_siren"] == OLMES)]
+    return int(inside["population"].sum())
+
+
+def test_a_filtered_report_names_its_filters_on_the_cover(olmes_text):
+    cover = flat(olmes_text.split("\f")[0])
+    assert ("Vue filtrée : EPCI CC du Pays d'Olmes ; lieux matures seulement" in cover)
+    assert "vue filtrée" in cover  # the title block too
+
+
+def test_every_page_after_the_cover_names_the_filters_in_its_header(olmes_text):
+    pages = [p for p in olmes_text.split("\f")[1:] if p.strip()]
+    assert len(pages) >= 5
+    for page in pages:
+        head = page.lstrip().splitlines()[:3]
+        assert "Vue filtrée : EPCI CC du Pays d'Olmes ; lieux matures seulement" in head, head
+
+
+def test_the_ratios_of_an_epci_filter_are_computed_on_that_epcis_population(olmes, olmes_text):
+    population = olmes_population(olmes)
+    shown = len(olmes.places)
+    assert 0 < shown < 42 and population < 20_000
+    density = formatting.decimal(round(shown / population * 10_000, 2))
+    cover = olmes_text.split("\f")[0]
+    lines = cover.splitlines()
+    assert density in lines  # the key figure, on the EPCI's population
+    whole = formatting.decimal(round(shown / common.key_figures(
+        replace(olmes, meta={k: v for k, v in olmes.meta.items() if k != VIEW_EPCI})
+    )["population"] * 10_000, 2))
+    assert whole != density and whole not in lines  # not on the whole PETR any more
+    flat_cover = flat(cover)
+    assert flat(f"CC du Pays d'Olmes ({formatting.integer(population)} habitants") in flat_cover
+    assert "Total du périmètre filtré" in flat_cover
+    assert "CC Arize Lèze" not in flat_cover  # the EPCI table keeps only the filtered perimeter
+
+
+def test_a_filter_without_epci_computes_on_the_whole_perimeter_and_says_so(bundle):
+    mature = filtered(bundle, bundle.places["mature"].astype(bool), ["lieux matures seulement"])
+    cover = flat(pdf_text(pdf.build_report(mature)).split("\f")[0])
+    figures = common.key_figures(mature)
+    assert figures["communes"] == common.key_figures(bundle)["communes"]
+    assert flat(f"sur tout le périmètre ({formatting.integer(figures['population'])} "
+                "habitants") in cover
+    assert "Total du périmètre " in cover and "Total du périmètre filtré" not in cover
+    assert "pas la population" in cover
+
+
+def test_an_unfiltered_report_says_nothing_of_filters(text):
+    assert "Vue filtrée" not in text and "vue filtrée" not in text
+
+
+def test_a_long_filter_line_is_cut_in_the_header_but_whole_on_the_cover(bundle):
+    search = "atelier " * 40
+    long_view = filtered(bundle, bundle.places["name"].notna(),
+                         ["lieux matures seulement", f"recherche « {search.strip()} »"])
+    pages = pdf_text(pdf.build_report(long_view)).split("\f")
+    head = pages[1].lstrip().splitlines()[1]
+    assert head.startswith("Vue filtrée : lieux matures seulement ; recherche « atelier")
+    assert head.endswith("…")
+    assert flat(pages[0]).count("atelier") == 40
+
+
+# --- the author line -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("author", "line"), [
+    ("Claire Martin", "Établi par Claire Martin le "),
+    (DEMO_AUTHOR, "Établi en mode démonstration le "),
+    ("", "Établi le "),
+])
+def test_the_cover_names_the_author_or_the_demonstration_mode(bundle, author, line):
+    cover = flat(pdf_text(pdf.build_report(replace(bundle, created_by=author))).split("\f")[0])
+    assert line + formatting.long_date(bundle.created_at) in cover
+    assert "Établi par le" not in cover and "Établi par  le" not in cover
+
+
+# --- money, the French way -----------------------------------------------------------------
+
+def test_money_is_written_the_french_way():
+    assert common.money(0) == "0\u00a0€"
+    assert common.money(1600) == "1\u202f600\u00a0€"
+    assert common.money(1234.6) == "1\u202f235\u00a0€"
+    assert common.money(None) == common.money(float("nan")) == "–"
+
+
+def test_an_equipment_category_without_any_amount_shows_a_dash_not_zero(bundle):
+    equipment = bundle.tables["equipment"]
+    blank = equipment.groupby("category")["amount_funded"].apply(lambda s: s.isna().all())
+    assert blank.any() and not blank.all()  # the demo data has both kinds of category
+    laid_out = pdf_text(pdf.build_report(bundle), layout=True)
+    measure = next(p for p in laid_out.split("\f") if "Équipements par catégorie" in p)
+    assert not re.search(r"(?:^|\s)0\s*€", measure)  # no « 0€ » for amounts nobody entered
+    assert re.search(r"\d €", measure.replace("\u202f", " ").replace("\u00a0", " "))
+    for category in blank[blank].index:
+        label = common.value_label("equipment", "category", category)
+        row = next(line for line in measure.splitlines() if line.strip().startswith(label))
+        assert row.rstrip().endswith("–"), row

@@ -174,9 +174,9 @@ def money(value: object) -> str:
 
 def perimeter_communes(bundle: Bundle) -> pd.DataFrame:
     """The communes the report's ratios are computed on: those of the EPCI an EPCI filter kept
-    (``Bundle.perimeter_epci``), else every commune (the perimeter is then the whole one)."""
+    (``Bundle.view_epci``), else every commune (the perimeter is then the whole one)."""
     communes = bundle.tables["communes"]
-    kept = bundle.perimeter_epci
+    kept = bundle.view_epci
     return communes[communes["epci_siren"].isin(kept)] if kept else communes
 
 
@@ -203,10 +203,10 @@ def ratio_basis(bundle: Bundle) -> str:
         return ""
     figures = key_figures(bundle)
     people = f"{integer(figures['population'])} habitants, {integer(figures['communes'])} communes"
-    if bundle.perimeter_epci:
+    if bundle.view_epci:
         epci = bundle.tables["epci"]
         names = dict(zip(epci["siren"], epci["name"], strict=True))
-        kept = ", ".join(short_epci(names.get(code, code)) for code in bundle.perimeter_epci)
+        kept = ", ".join(short_epci(names.get(code, code)) for code in bundle.view_epci)
         where = f"sur les intercommunalités retenues par le filtre : {kept} ({people})"
     else:
         where = f"sur tout le périmètre ({people})"

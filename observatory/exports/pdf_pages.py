@@ -92,7 +92,7 @@ def epci_table(pdf: Report, bundle: Bundle) -> None:
             integer(r.communes), integer(r.population), integer(r.places),
             integer(r.mature), decimal(r.places_per_10k)]
            for r in rows.itertuples()),
-         ["Total du périmètre filtré" if bundle.perimeter_epci else "Total du périmètre",
+         ["Total du périmètre filtré" if bundle.view_epci else "Total du périmètre",
           *(integer(v) for v in total),
           decimal(density)]],
         [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)

@@ -101,26 +101,26 @@ def describe_view(place_filters: PlaceFilters, epci: pd.DataFrame) -> tuple[str,
 
 def live_bundle(con, *, settings: Settings, label: str = LIVE_LABEL, created_by: str = "",
                 place_ids: Iterable[int] | None = None, filters: Sequence[str] = (),
-                perimeter_epci: Sequence[str] = ()) -> Bundle:
+                view_epci: Sequence[str] = ()) -> Bundle:
     """Today's data (restricted to ``place_ids`` for a filtered view), recording in its meta
     (``DISTANCE_METHOD``) the label of the distance provider the settings choose and, for a
     filtered view, its ``filters`` in French and the EPCI its ratios are computed on
-    (``perimeter_epci``, the EPCI filter's codes; see ``observatory.store.live.bundle``).
+    (``view_epci``, the EPCI filter's codes; see ``observatory.store.live.bundle``).
     ``created_by`` is the report's author (``report_author``)."""
     return live.bundle(con, label=label, created_by=created_by, place_ids=place_ids,
                        distance_method=settings.provider().label, filters=filters,
-                       perimeter_epci=perimeter_epci)
+                       view_epci=view_epci)
 
 
 def bundle(con, source: Source, *, place_ids: Iterable[int] | None = None,
            settings: Settings, created_by: str = "", filters: Sequence[str] = (),
-           perimeter_epci: Sequence[str] = ()) -> Bundle:
+           view_epci: Sequence[str] = ()) -> Bundle:
     """The bundle a source names: today's data (``place_ids`` restricts it; ``created_by``,
-    ``filters`` and ``perimeter_epci`` as in ``live_bundle``) or a snapshot (as frozen)."""
+    ``filters`` and ``view_epci`` as in ``live_bundle``) or a snapshot (as frozen)."""
     source = parse_source(source)
     if source == CURRENT:
         return live_bundle(con, settings=settings, place_ids=place_ids, created_by=created_by,
-                           filters=filters, perimeter_epci=perimeter_epci)
+                           filters=filters, view_epci=view_epci)
     return store_snapshots.read(con, source)
 
 
@@ -205,14 +205,14 @@ def export_bundles(shown: Bundle, fmt: str, *, user: User, include_contacts: boo
 def export(con, fmt: str, source: Source, *, user: User, include_contacts: bool = False,
            place_ids: Iterable[int] | None = None, settings: Settings,
            today: dt.date | None = None, filters: Sequence[str] = (),
-           perimeter_epci: Sequence[str] = (), demo: bool = False) -> ExportFile:
+           view_epci: Sequence[str] = (), demo: bool = False) -> ExportFile:
     """The export of ``source`` in ``fmt`` for ``user`` (see ``export_bundles``); a PDF
     compares with ``previous_snapshot(con, source)``. Today's data is established by ``user``
     (``report_author``) and, filtered, names its ``filters`` (see ``live_bundle``)."""
     source = parse_source(source)
     shown = bundle(con, source, place_ids=place_ids, settings=settings,
                    created_by=report_author(user, demo), filters=filters,
-                   perimeter_epci=perimeter_epci)
+                   view_epci=view_epci)
     previous_key = previous_id(catalogue(con), source) if fmt in COMPARED_FORMATS else None
     previous = None if previous_key is None else store_snapshots.read(con, previous_key)
     data = export_bundles(shown, fmt, user=user, include_contacts=include_contacts,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from observatory import catalogue, indicators
-from observatory.bundle import DISTANCE_METHOD, FILTERS, PERIMETER_EPCI, Bundle
+from observatory.bundle import DISTANCE_METHOD, FILTERS, VIEW_EPCI, Bundle
 from observatory.store import consortia, db, evaluations, places, rules, territory
 
 
@@ -26,13 +26,13 @@ def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd
 
 def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
            place_ids: Iterable[int] | None = None, distance_method: str | None = None,
-           filters: Sequence[str] = (), perimeter_epci: Sequence[str] = ()) -> Bundle:
+           filters: Sequence[str] = (), view_epci: Sequence[str] = ()) -> Bundle:
     """Everything the observatory holds now; ``place_ids`` restricts to a filtered view
     (places, their evaluations and the consortia made only of them).
 
     ``filters`` (the view's filters in French, ``observatory.filters.describe``) and
-    ``perimeter_epci`` (the SIREN codes an EPCI filter keeps) go into the meta under
-    ``FILTERS`` and ``PERIMETER_EPCI``: a report names them and computes its ratios on that
+    ``view_epci`` (the SIREN codes an EPCI filter keeps) go into the meta under
+    ``FILTERS`` and ``VIEW_EPCI``: a report names them and computes its ratios on that
     perimeter. Left out when empty (the whole observatory).
 
     ``distance_method``, the label of the distance provider in force, is recorded in the
@@ -62,9 +62,9 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
     described = [str(item).strip() for item in filters if str(item).strip()]
     if described:
         meta[FILTERS] = "\n".join(item.replace("\n", " ") for item in described)
-    sirens = [str(code).strip() for code in perimeter_epci if str(code).strip()]
+    sirens = [str(code).strip() for code in view_epci if str(code).strip()]
     if sirens:
-        meta[PERIMETER_EPCI] = ",".join(sirens)
+        meta[VIEW_EPCI] = ",".join(sirens)
     tables = {
         "places": current.reset_index(drop=True),
         "evaluations": history.reset_index(drop=True),

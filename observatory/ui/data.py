@@ -217,10 +217,25 @@ def snapshot(path: str, snapshot_id: int) -> Bundle:
     return read(reports.bundle, snapshot_id, settings=_settings(path))
 
 
+def report_author() -> str:
+    """Who a report of today's data is established by: the logged-in account, or « mode
+    démonstration » (``reports.report_author``)."""
+    return reports.report_author(ui_auth.current_user(), ui_auth.mode() == auth_rules.DEMO)
+
+
+def live_bundle(path: str, place_ids: tuple[int, ...] | None = None,
+                filters: tuple[str, ...] = (), view_epci: tuple[str, ...] = ()) -> Bundle:
+    """Today's data (restricted to ``place_ids`` for the filtered view, which names its
+    ``filters`` and computes its ratios on ``view_epci``), established by the visitor
+    (``report_author``: part of the cache key, so no visitor gets another's report)."""
+    return _live_bundle(path, place_ids, tuple(filters), tuple(view_epci), report_author())
+
+
 @st.cache_data(show_spinner=False)
-def live_bundle(path: str, place_ids: tuple[int, ...] | None = None) -> Bundle:
-    """Today's data (restricted to ``place_ids`` for the filtered view)."""
-    return read(reports.bundle, reports.CURRENT, place_ids=place_ids, settings=_settings(path))
+def _live_bundle(path: str, place_ids: tuple[int, ...] | None, filters: tuple[str, ...],
+                 view_epci: tuple[str, ...], author: str) -> Bundle:
+    return read(reports.bundle, reports.CURRENT, place_ids=place_ids, settings=_settings(path),
+                created_by=author, filters=filters, view_epci=view_epci)
 
 
 def previous_snapshot(path: str, source: int | str | None) -> Bundle | None:
