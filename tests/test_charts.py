@@ -104,6 +104,13 @@ def test_a_single_year_is_one_tick():
     assert list(axis.tickvals) == [2025] and list(axis.ticktext) == ["2025"]
 
 
+def test_years_mixed_with_words_make_an_ordered_category_axis():
+    mixed = pd.DataFrame({"indicateur": ["Consortiums"] * 3, "appel": [2026, "hors appel", 2025],
+                          "nombre": [1, 2, 3]})
+    axis = charts.indicators_by_year(mixed).layout.xaxis
+    assert axis.type == "category" and list(axis.categoryarray) == [2025, 2026, "hors appel"]
+
+
 def test_amounts_are_grouped_not_abbreviated():
     axis = charts.granted_by_epci(GRANTED).layout.yaxis
     assert axis.separatethousands and axis.exponentformat == "none"  # « 30 000 », not « 30k »

@@ -88,9 +88,21 @@ def french(fig: go.Figure) -> go.Figure:
     return fig.update_layout(separators=SEPARATORS)
 
 
+def _is_year(value: object) -> bool:
+    return formatting.is_finite(value) and float(value).is_integer()
+
+
 def year_axis(fig: go.Figure, years: Iterable, axis: str = "x") -> go.Figure:
-    """Ticks on the whole years present only, written « 2026 » (never « 2 025,5 »)."""
-    shown = sorted({int(y) for y in years if not formatting.is_missing(y)})
+    """Ticks on the whole years present only, written « 2026 » (never « 2 025,5 »).
+
+    A column mixing years and words (« hors appel ») becomes a category axis: the years in
+    order, then the words as they come."""
+    values = [y for y in years if not formatting.is_missing(y)]
+    shown = sorted({int(y) for y in values if _is_year(y)})
+    words = list(dict.fromkeys(y for y in values if not _is_year(y)))
+    if words:
+        return fig.update(layout={f"{axis}axis": {
+            "type": "category", "categoryorder": "array", "categoryarray": [*shown, *words]}})
     return fig.update(layout={f"{axis}axis": {
         "tickmode": "array", "tickvals": shown, "ticktext": [str(y) for y in shown],
         "hoverformat": "d"}})
