@@ -38,6 +38,7 @@ from scipy.spatial import cKDTree
 from observatory import formatting
 from observatory.distances import DistanceProvider, EstimatedRoad, chord_for_km, unit_vectors
 from observatory.errors import UserInputError
+from observatory.formatting import is_missing
 
 DEFAULT_MINUTES = 20.0
 DEFAULT_K = 8  # straight-nearest places examined per commune when travel is not monotonic
@@ -336,6 +337,105 @@ def _suggestions(sites: pd.DataFrame, matrix: sparse.csr_matrix, weights: np.nda
     return out
 
 
+# --- What the page and the CLI print ------------------------------------------------------
+
+METHOD_PLAIN = ("Chaque suggestion est la commune où un nouveau lieu toucherait le plus "
+                "d'habitants encore trop loin, en tenant compte des suggestions précédentes.")
+METHOD_DETAIL = ("Choisir les meilleurs sites ensemble est un problème de « couverture "
+                 "maximale » (Church et ReVelle, 1974) trop long à résoudre exactement sur un "
+                 "territoire entier. Les sites sont donc choisis un par un, chaque fois celui qui "
+                 "ajoute le plus d'habitants (méthode dite gloutonne) : le total obtenu est "
+                 "garanti au moins égal à 63 % (1 − 1/e) du meilleur total possible avec le même "
+                 "nombre de sites (Nemhauser, Wolsey et Fisher, 1978), et en pratique il en est "
+                 "le plus souvent très proche.")
+
+
+def _reach(summary: Summary) -> str:
+    target = "d'un lieu mature" if summary.mature else "d'un lieu"
+    return f"au plus à {threshold_label(summary.threshold_minutes, summary.threshold_km)} {target}"
+
+
+def key_figures(summary: Summary) -> list[tuple[str, str]]:
+    """The page's three key figures (label, French value); the share never contradicts the
+    counts (« > 99,5 % » next to « 493 » habitants beyond the threshold)."""
+    beyond = summary.population_total - summary.population_covered
+    return [("Habitants à portée", formatting.integer(summary.population_covered)),
+            ("Part de la population",
+             formatting.percent(summary.population_covered, summary.population_total)),
+            ("Habitants au-delà du seuil", formatting.integer(beyond))]
+
+
+def shortfall_note(summary: Summary, suggestions: pd.DataFrame | None,
+                   requested: int) -> str | None:
+    """Why fewer sites than ``requested`` are suggested (None when there is nothing to say).
+
+    ``summary`` is the coverage the suggestions were computed from (same threshold, same
+    maturity) and ``suggestions`` the output of ``where_next``.
+    """
+    found = 0 if suggestions is None else len(suggestions)
+    if requested <= 0 or found >= requested:
+        return None
+    beyond = summary.population_total - summary.population_covered
+    reach = _reach(summary)
+    if beyond <= 0:
+        return ("Aucune implantation à suggérer : toute la population du périmètre vit déjà "
+                f"{reach}.")
+    added = 0 if not found else int(suggestions["population_added"].sum())
+    left = beyond - added
+    if left <= 0:
+        verb = "suffit" if found == 1 else "suffisent"
+        return (f"{formatting.count(found, 'site')} {verb} : toute la population du périmètre "
+                f"vivrait alors {reach}.")
+    people = formatting.count(left, "habitant")
+    if not found:
+        return (f"Aucune implantation à suggérer : aucun site candidat n'ajouterait d'habitants "
+                f"({people} au-delà du seuil, à portée d'aucun candidat).")
+    only = "Seul" if found == 1 else "Seuls"
+    return (f"{only} {formatting.count(found, 'site')} : les autres candidats n'ajouteraient "
+            f"personne ({people} encore au-delà du seuil, à portée d'aucun candidat).")
+
+
+def epci_table(summary: Summary) -> pd.DataFrame:
+    """Coverage per EPCI as a French table (« 1 206 », « > 99,5 % »)."""
+    table = summary.by_epci
+    return pd.DataFrame({
+        "EPCI": table["epci_name"].astype(object),
+        "Communes": [formatting.integer(v) for v in table["communes"]],
+        "Habitants": [formatting.integer(v) for v in table["population"]],
+        "À portée": [formatting.integer(v) for v in table["population_covered"]],
+        "Part": [formatting.percent(c, p) for c, p in
+                 zip(table["population_covered"], table["population"], strict=True)],
+    })
+
+
+def far_table(summary: Summary, rows: int = 15, estimated: bool = True) -> pd.DataFrame:
+    """The farthest communes (zones blanches) as a French table: travel in minutes
+    (« 44 min ») or crow-fly kilometres, « aucun lieu » where there is none."""
+    far = summary.zones_blanches.head(rows)
+    column = _measure(far, summary.threshold_km, summary.mature)
+    est = " (estimation)" if estimated and summary.threshold_km is None else ""
+    if summary.threshold_km is not None:
+        header, values = "Distance à vol d'oiseau", [formatting.km(v) for v in far[column]]
+    else:
+        header, values = f"Trajet{est}", [formatting.plain_minutes(v) for v in far[column]]
+    return pd.DataFrame({
+        "Commune": far["name"].astype(object),
+        "Habitants": [formatting.integer(v) for v in far["population"]],
+        header: ["aucun lieu" if is_missing(v) else text
+                 for v, text in zip(far[column], values, strict=True)],
+    })
+
+
+def suggestions_table(suggestions: pd.DataFrame) -> pd.DataFrame:
+    """The suggested sites as a French table."""
+    return pd.DataFrame({
+        "Rang": [formatting.integer(v) for v in suggestions["rank"]],
+        "Commune": suggestions["name"].astype(object),
+        "Habitants ajoutés": [formatting.integer(v) for v in suggestions["population_added"]],
+        "Cumul": [formatting.integer(v) for v in suggestions["population_cumulative"]],
+    })
+
+
 # --- JSON for the CLI ----------------------------------------------------------------------
 
 REPORT_COMMUNE_KEYS = ["insee", "name", "population", "epci_siren", "nearest_place_id",
@@ -347,10 +447,11 @@ REPORT_COMMUNE_KEYS = ["insee", "name", "population", "epci_siren", "nearest_pla
 def report(access: pd.DataFrame, threshold_minutes: float | None = None,
            threshold_km: float | None = None, mature: bool = False,
            suggestions: pd.DataFrame | None = None, *, provider: DistanceProvider,
-           perimeter_only: bool = True) -> dict:
+           perimeter_only: bool = True, requested: int | None = None) -> dict:
     """The JSON-ready coverage report (``observatory coverage --json``); keys are a stable
     interface for scripts: ``population_total``, ``population_covered``, ``share``,
-    ``by_epci``, ``communes``, ``zones_blanches`` (INSEE codes, farthest first), ``suggestions``."""
+    ``by_epci``, ``communes``, ``zones_blanches`` (INSEE codes, farthest first), ``suggestions``
+    and ``suggestions_note`` (why fewer than ``requested`` sites are suggested, or None)."""
     summary = covered(access, threshold_minutes, threshold_km, mature, perimeter_only)
     communes = summary.communes
     return {
@@ -366,6 +467,7 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
         "communes": _records(communes[[c for c in REPORT_COMMUNE_KEYS if c in communes.columns]]),
         "zones_blanches": summary.zones_blanches["insee"].tolist(),
         "suggestions": [] if suggestions is None else _records(suggestions),
+        "suggestions_note": shortfall_note(summary, suggestions, requested or 0),
     }
 
 

@@ -203,32 +203,253 @@ def round_coordinates(geometries):
 
 
 class Legend(MacroElement):
-    """A static legend drawn as a Leaflet control (works in the app and in HTML exports)."""
+    """A static legend drawn as a Leaflet control (works in the app and in HTML exports),
+    placed where it covers no data; it also fits the map to ``bounds``.
+
+    ``plan`` is ``legend_plan``'s answer, [(map width in px, corner), …] by increasing width:
+    in the browser the legend takes the corner of the widest entry not wider than the map;
+    on a narrower map, or when that corner is ``OUTSIDE``, it sits at the top right and the
+    map is fitted with a band as wide as the legend kept free on the right, beside the data.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: 'bottomright'});
+            var map = {{ this._parent.get_name() }};
+            var plan = {{ this.plan | tojson }}, bounds = {{ this.bounds | tojson }};
+            var legend = L.control({position: 'topright'}), position = null;
+            var fitting = false, moved = false;
             legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'olls-legend');
+                var div = L.DomUtil.create('div', 'olls-legend olls-legend-' + position);
                 div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;'
-                    + 'border-radius:4px;font:12px/1.5 sans-serif;'
+                    + 'border-radius:4px;font:12px/1.5 sans-serif;width:max-content;'
                     + 'box-shadow:0 1px 4px rgba(0,0,0,.3)';
                 div.innerHTML = {{ this.html | tojson }};
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            function place() {
+                var width = map.getSize().x, chosen = 'outside';
+                for (var i = 0; i < plan.length; i++) {
+                    if (width >= plan[i][0]) { chosen = plan[i][1]; }
+                }
+                if (chosen !== position) {
+                    position = chosen;
+                    legend.remove();
+                    legend.setPosition(chosen === 'outside' ? 'topright' : chosen);
+                    legend.addTo(map);
+                }
+                var options = {animate: false};
+                if (chosen === 'outside') {
+                    var band = Math.min(legend.getContainer().offsetWidth + 24, width / 2);
+                    options.paddingBottomRight = [band, 0];
+                }
+                fitting = true;
+                map.fitBounds(bounds, options);
+                fitting = false;
+            }
+            // Until someone moves the map, a new size (the page laying the map out) places
+            // the legend again for that width and fits the data again.
+            map.on('dragstart zoomstart', function () { if (!fitting) { moved = true; } });
+            map.on('resize', function () { if (!moved) { place(); } });
+            place();
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, html_text: str):
+    def __init__(self, html_text: str, bounds: tuple[float, float, float, float],
+                 plan: list[tuple[int, str]] | None = None):
         super().__init__()
         self._name = "Legend"
         self.html = inert(html_text)
+        for _, corner in plan or []:
+            if corner not in (*CORNERS, OUTSIDE):
+                raise ValueError(f"unknown legend position: {corner!r}")
+        self.plan = [[int(width), corner] for width, corner in (plan or [(0, OUTSIDE)])]
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
+        self.bounds = [[miny, minx], [maxy, maxx]]
 
 
-def legend_html(territory_name: str, excluded_label: str) -> str:
+class Scale(MacroElement):
+    """The scale bar, in metres and kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 150})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Scale"
+
+
+# --- Where the legend goes -----------------------------------------------------------------
+# Leaflet's corners, in order of preference; the others' controls stack in the same corner
+# (zoom buttons top left, layer switch top right, scale bar bottom left, attribution bottom
+# right), so each corner starts that far (px) from the map's edge.
+CORNERS = ("bottomleft", "topleft", "bottomright", "topright")
+OUTSIDE = "outside"
+CORNER_OFFSET_PX = {"topleft": (10, 88), "topright": (10, 66), "bottomleft": (10, 36),
+                    "bottomright": (10, 30)}
+# The map's width is the browser's (the app stretches it to its column): the corner is chosen
+# for each of these widths, and the browser takes the one for its own (narrower: beside).
+MAP_WIDTHS_PX = (480, 560, 640, 720, 800, 880, 960, 1040, 1120, 1280, 1440, 1680, 1920, 2560)
+EXPORT_HEIGHTS_PX = (600, 800, 1000)  # the HTML export fills the window: heights it may have
+ZOOM_SNAP = 0.25
+LEGEND_CHAR_PX, LEGEND_LINE_PX, LEGEND_PAD_PX = 5.8, 19, 44
+
+
+def legend_size_px(html_text: str) -> tuple[int, int]:
+    """A generous estimate of a legend's size in pixels (12 px sans-serif, one line per
+    ``<br>``): the longest line's characters and the number of lines."""
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in html_text.split("<br>")]
+    longest = max((len(line) for line in lines), default=0)
+    return (round(LEGEND_CHAR_PX * longest + LEGEND_PAD_PX),
+            LEGEND_LINE_PX * len(lines) + 14)
+
+
+def _mercator(lon, lat):
+    """Longitude/latitude to Leaflet's world coordinates in [0, 1] (y grows southwards)."""
+    lat = np.clip(np.asarray(lat, dtype=float), -85.0511, 85.0511)
+    x = (np.asarray(lon, dtype=float) + 180.0) / 360.0
+    y = (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / np.pi) / 2
+    return x, y
+
+
+def _lonlat(x, y):
+    lon = np.asarray(x, dtype=float) * 360.0 - 180.0
+    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * np.asarray(y, dtype=float)))))
+    return lon, lat
+
+
+def corner_box(view: tuple[float, float, float, float], corner: str,
+               legend_px: tuple[float, float], map_px: tuple[float, float],
+               zoom_snap: float = ZOOM_SNAP) -> tuple[float, float, float, float]:
+    """The ground (min lon, min lat, max lon, max lat) a legend of ``legend_px`` covers in
+    ``corner`` once Leaflet has fitted ``view`` into a ``map_px`` map (``fitBounds``: the
+    largest zoom, snapped down to ``zoom_snap``, at which the view fits; same centre)."""
+    width, height = map_px
+    (x0, x1), (y1, y0) = _mercator([view[0], view[2]], [view[1], view[3]])
+    span_x, span_y = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
+    zoom = np.log2(min(width / (256 * span_x), height / (256 * span_y)))
+    if zoom_snap:
+        zoom = np.floor(zoom / zoom_snap + 1e-9) * zoom_snap
+    scale = 256 * 2.0 ** zoom  # pixels per world unit
+    dx, dy = CORNER_OFFSET_PX[corner]
+    w, h = legend_px
+    left = dx if corner.endswith("left") else width - dx - w
+    top = dy if corner.startswith("top") else height - dy - h
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    xs = cx + (np.array([left, left + w]) - width / 2) / scale
+    ys = cy + (np.array([top, top + h]) - height / 2) / scale
+    lons, lats = _lonlat(xs, ys)
+    return float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())
+
+
+def legend_corner(features, view: tuple[float, float, float, float],
+                  legend_px: tuple[float, float], map_px: tuple[float, float]) -> str:
+    """The first corner (``CORNERS`` order) where a legend of ``legend_px`` covers none of
+    ``features`` (shapely geometries: the perimeter's communes, the places…) once ``view``
+    is fitted into a map of ``map_px`` (width, height); ``OUTSIDE`` when every corner would
+    cover some. ``features`` may also be an ``STRtree`` of them (built once per map)."""
+    tree = features if isinstance(features, shapely.STRtree) else _tree(features)
+    if tree is None:
+        return CORNERS[0]
+    for corner in CORNERS:
+        box = shapely.box(*corner_box(view, corner, legend_px, map_px))
+        if tree.query(box, predicate="intersects").size == 0:
+            return corner
+    return OUTSIDE
+
+
+def _tree(features) -> shapely.STRtree | None:
+    geometries = np.asarray([g for g in np.asarray(features, dtype=object).ravel()
+                             if g is not None and not shapely.is_empty(g)], dtype=object)
+    return shapely.STRtree(geometries) if geometries.size else None
+
+
+def legend_plan(features, view: tuple[float, float, float, float],
+                legend_px: tuple[float, float], map_heights_px=(600,),
+                map_widths_px=MAP_WIDTHS_PX) -> list[tuple[int, str]]:
+    """``legend_corner`` at each map width (a corner must be free at every height given):
+    [(width, corner), …] by increasing width, for the legend's script to pick from."""
+    tree = _tree(features)
+    plan = []
+    for width in sorted(map_widths_px):
+        corners = {legend_corner(tree, view, legend_px, (width, height))
+                   for height in map_heights_px}
+        # the same corner at every height, else the legend goes beside the data
+        plan.append((int(width), corners.pop() if len(corners) == 1 else OUTSIDE))
+    return plan
+
+
+def place_legend(m: folium.Map, html_text: str, features, view: tuple[float, ...],
+                 height: int | str) -> Legend:
+    """Add the legend where it covers none of ``features`` (a free corner, or beside the
+    data) and fit the map to ``view`` (every map of the app goes through here)."""
+    heights = (height,) if isinstance(height, (int, float)) else EXPORT_HEIGHTS_PX
+    plan = legend_plan(features, view, legend_size_px(html_text), heights)
+    legend = Legend(html_text, view, plan)
+    legend.add_to(m)
+    return legend
+
+
+def _data_features(communes: gpd.GeoDataFrame, *points: pd.DataFrame | None):
+    """What a legend must not cover: the perimeter's communes and the given points."""
+    inside = communes.geometry[communes["in_perimeter"].fillna(False).astype(bool)].to_numpy()
+    located = []
+    for frame in points:
+        if frame is None or not len(frame):
+            continue
+        lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+        keep = np.isfinite(lon) & np.isfinite(lat)
+        located.append(shapely.points(lon[keep], lat[keep]))
+    return np.concatenate([np.asarray(inside, dtype=object), *located]) if located else inside
+
+
+def _line_swatch(colour: str, dashed: bool = False) -> str:
+    return (f"<span style='display:inline-block;width:18px;border-top:3px "
+            f"{'dashed' if dashed else 'solid'} {esc(colour)};vertical-align:middle;"
+            "margin-right:5px'></span>")
+
+
+# What a line means, by the name of the links layer (``build_map``'s ``links_name``).
+LINK_NOTES = {
+    "Consortiums proposés": "trait : tête de réseau → lieu rattaché",
+    "Tournée": "trait : une étape → la suivante",
+}
+DEFAULT_LINK_NOTE = "trait : chef de file → membre"
+LINK_ENTRIES_SHOWN = 8
+
+
+def links_legend(links: pd.DataFrame | None, name: str, note: str | None = None) -> list[str]:
+    """Legend lines for consortium (or tour) lines: what a line means, then one line per
+    colour with the groups drawn in it (at most ``LINK_ENTRIES_SHOWN``, then how many more)."""
+    if links is None or not len(links):
+        return []
+    note = note or LINK_NOTES.get(name, DEFAULT_LINK_NOTE)
+    colours = (links["colour"] if "colour" in links.columns
+               else pd.Series(PALETTE[0], index=links.index)).fillna(PALETTE[0])
+    groups = (links["group"] if "group" in links.columns
+              else pd.Series(name, index=links.index)).fillna(name)
+    by_colour: dict[str, list[str]] = {}
+    for colour, group in zip(colours, groups, strict=True):
+        named = by_colour.setdefault(str(colour), [])
+        if str(group) not in named:
+            named.append(str(group))
+    lines = [f"<b>{esc(name)}</b>", f"<i>{esc(note)}</i>"]
+    entries = list(by_colour.items())
+    for colour, named in entries[:LINK_ENTRIES_SHOWN]:
+        label = name if len(by_colour) == 1 and len(named) > 3 else ", ".join(named)
+        lines.append(_line_swatch(colour) + esc(label))
+    if len(entries) > LINK_ENTRIES_SHOWN:
+        lines.append(f"… et {formatting.integer(len(entries) - LINK_ENTRIES_SHOWN)} autres")
+    return lines
+
+
+def legend_html(territory_name: str, excluded_label: str, links: pd.DataFrame | None = None,
+                links_name: str = "Consortiums", links_note: str | None = None) -> str:
     def swatch(style: Mapping[str, object], shape: str = "circle") -> str:
         radius = "50%" if shape == "circle" else "2px"
         size = 2 * int(style.get("radius", 6)) if shape == "circle" else 14
@@ -238,8 +459,8 @@ def legend_html(territory_name: str, excluded_label: str) -> str:
                 f"border:2px {border} {style['color']};vertical-align:middle;"
                 "margin-right:5px'></span>")
 
-    return "<br>".join([
-        f"<b>{esc(territory_name)}</b>",
+    lines = [
+        f"<b>{esc(territory_name)}</b>" if territory_name else "",
         swatch(MATURE_STYLE) + "Lieu mature",
         swatch(PLACE_STYLE) + "Autre lieu",
         swatch(EXCLUDED_STYLE, "box") + esc(excluded_label) + " (hors zone de projet)"
@@ -247,7 +468,9 @@ def legend_html(territory_name: str, excluded_label: str) -> str:
         swatch(CONTEXT_STYLE, "box") + "Hors périmètre",
         "<span style='display:inline-block;width:14px;border-top:3px solid #3d3d3d;"
         "vertical-align:middle;margin-right:5px'></span>Limite d'intercommunalité",
-    ]).replace("<br><br>", "<br>")
+        *links_legend(links, links_name, links_note),
+    ]
+    return "<br>".join(line for line in lines if line)
 
 
 def build_map(
@@ -265,16 +488,20 @@ def build_map(
     links_name: str = "Consortiums",
     link_places: pd.DataFrame | None = None,
     base_layers: tuple[dict | None, dict] | None = None,
+    links_note: str | None = None,
 ) -> folium.Map:
     """The territory map: communes as the base, EPCI outlines, the places as one layer.
 
     ``base_layers`` = (communes GeoJSON or None, EPCI outlines GeoJSON), precomputed by
     ``base_geojson`` and cached by the app. Beyond ``COMMUNE_DETAIL_LIMIT`` communes (a region,
     France) the commune polygons are left out and only EPCI outlines are drawn; beyond
-    ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG.
+    ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG. The legend
+    explains the ``links`` when there are some (``links_note``: what a line means) and sits
+    where it covers neither the perimeter nor a place (``place_legend``).
     """
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(places) > CANVAS_LIMIT)
+    Scale().add_to(m)
     m.options["max_zoom"] = 18
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
@@ -322,10 +549,11 @@ def build_map(
             popup=popup,
         ).add_to(m)
 
-    Legend(legend_html(territory_name, excluded_label)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = bounds or view_bounds(communes, places)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    drawn = links if links is not None and len(links) else None
+    place_legend(m, legend_html(territory_name, excluded_label, drawn, links_name, links_note),
+                 _data_features(communes, places, link_places),
+                 bounds or view_bounds(communes, places), height)
     return assert_inert(m)
 
 
@@ -464,8 +692,9 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                      estimated: bool = True) -> folium.Map:
     """Choropleth of the travel time from each commune to the nearest place (``estimated``:
     the provider's times are an estimate, and the legend says so)."""
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(communes) > COMMUNE_DETAIL_LIMIT)
+    Scale().add_to(m)
     m.options["max_zoom"] = 18
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
@@ -516,8 +745,8 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                                                  "fill": True, "fillColor": "#ffffff",
                                                  "fillOpacity": 1, "className": "olls-suggestion"},
                        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
-    Legend(access_legend(target, estimated)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = view_bounds(communes, places)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    place_legend(m, access_legend(target, estimated),
+                 _data_features(communes, places, suggestions),
+                 view_bounds(communes, places), height)
     return assert_inert(m)

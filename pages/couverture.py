@@ -25,12 +25,8 @@ k = right.slider("Nombre d'implantations à suggérer", 0, 10, 3, key="cov_k")
 access = data.access(data.db_path())
 summary = coverage.covered(access, threshold_minutes=threshold, mature=mature)
 cols = st.columns(3)
-cols[0].metric("Habitants à portée", formatting.integer(summary.population_covered),
-               help=summary.sentence)
-cols[1].metric("Part de la population",
-               formatting.percent(summary.population_covered, summary.population_total))
-cols[2].metric("Habitants au-delà du seuil",
-               formatting.integer(summary.population_total - summary.population_covered))
+for col, (label, value) in zip(cols, coverage.key_figures(summary), strict=True):
+    col.metric(label, value, help=summary.sentence if label == "Habitants à portée" else None)
 st.caption(f"{summary.sentence} {provider.label}.")
 
 suggestions = (proximity.where_next(access, ctx.places, config, k=k, threshold=threshold,
@@ -47,27 +43,19 @@ st_folium(folium_map, height=600, use_container_width=True, render=False, return
 left, right = st.columns(2)
 with left:
     st.markdown("**Par intercommunalité**")
-    st.dataframe(summary.by_epci.rename(columns={
-        "epci_name": "EPCI", "communes": "Communes", "population": "Habitants",
-        "population_covered": "À portée", "share": "Part"}).drop(
-        columns=["epci_siren"], errors="ignore"), hide_index=True, width="stretch",
-        column_config={"Part": st.column_config.ProgressColumn(min_value=0, max_value=1,
-                                                               format="percent")})
+    st.dataframe(coverage.epci_table(summary), hide_index=True, width="stretch")
 with right:
     st.markdown("**Communes les plus éloignées (zones blanches)**")
-    far = summary.zones_blanches.head(15)
-    journey = "Trajet (min, est.)" if estimated else "Trajet (min)"
-    st.dataframe(far[["name", "population", column]].rename(columns={
-        "name": "Commune", "population": "Habitants", column: journey}),
-        hide_index=True, width="stretch",
-        column_config={journey: st.column_config.NumberColumn(format="%.0f")})
+    st.dataframe(coverage.far_table(summary, 15, estimated), hide_index=True, width="stretch")
 
-if suggestions is not None and len(suggestions):
+if k:
     st.markdown(f"**Où un nouveau lieu (ou une étape itinérante) toucherait le plus d'habitants "
-                f"aujourd'hui à plus de {threshold} minutes** (méthode gloutonne, au moins 63 % "
-                "de l'optimum garanti)")
-    st.dataframe(suggestions[["rank", "name", "population_added", "population_cumulative"]]
-                 .rename(columns={"rank": "Rang", "name": "Commune",
-                                  "population_added": "Habitants ajoutés",
-                                  "population_cumulative": "Cumul"}),
-                 hide_index=True, width="stretch")
+                f"aujourd'hui à plus de {formatting.minutes(threshold)}**")
+    st.caption(coverage.METHOD_PLAIN)
+    with st.expander("Comment ces suggestions sont calculées"):
+        st.markdown(coverage.METHOD_DETAIL)
+    note = coverage.shortfall_note(summary, suggestions, k)
+    if note:
+        st.info(note)
+    if suggestions is not None and len(suggestions):
+        st.dataframe(coverage.suggestions_table(suggestions), hide_index=True, width="stretch")

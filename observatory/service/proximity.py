@@ -350,7 +350,7 @@ def coverage_report(con, settings: Settings, *, minutes: float | None = None,
                                           provider=distances, unit=unit, mature=mature)
     return coverage_rules.report(rows, threshold_minutes=None if km is not None else threshold,
                                  threshold_km=km, mature=mature, suggestions=picks,
-                                 provider=distances)
+                                 provider=distances, requested=suggest)
 
 
 # --- Indicators ------------------------------------------------------------------------------
