@@ -6,6 +6,7 @@ import json
 import sys
 
 from observatory import auth, cli_common, evolution, exports, files, formatting
+from observatory.filters import PlaceFilters
 from observatory.service import reports
 
 CURRENT = reports.CURRENT
@@ -65,13 +66,26 @@ def operator(args) -> auth.User:
     return auth.User(cli_common.actor(args), auth.ANALYST)
 
 
+def view_filters(args) -> PlaceFilters:
+    """The filters of ``export --current`` (the sidebar's: EPCI, typology, maturity, search)."""
+    return PlaceFilters(typologies=tuple(args.typologie or ()), epci=tuple(args.epci or ()),
+                        mature_only=bool(args.matures), search=(args.recherche or "")[:100])
+
+
 def cmd_export(args) -> int:
+    chosen = view_filters(args)
+    if not args.current and not chosen.is_empty():
+        raise cli_common.CliError("Les filtres (--epci, --typologie, --matures, --recherche) "
+                                  "s'appliquent à la vue actuelle : utilisez --current.")
     files.check_target(args.out, args.force)  # before the work: said at once, not after it
     source = CURRENT if args.current else args.snapshot
     with cli_common.session(args, read_only=True) as con:
+        view = reports.filtered_view(con, chosen)
+        # The report of the current view is established by --by (else the system account).
         made = reports.export(con, args.format, source, user=operator(args),
                               include_contacts=args.include_contacts,
-                              settings=cli_common.settings_for(args))
+                              settings=cli_common.settings_for(args), place_ids=view.place_ids,
+                              filters=view.filters, view_epci=view.view_epci)
     # Never over an existing file without --force, never through a link, mode 0600.
     out = files.write_bytes(args.out, made.data, force=args.force)
     print(f"{exports.FORMATS[args.format].label} écrit : {out} "
@@ -120,6 +134,14 @@ def register(sub, db_option) -> None:
     p.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe")
     p.add_argument("--include-contacts", action="store_true",
                    help="inclure les contacts (données personnelles) : à éviter pour une diffusion")
+    p.add_argument("--by", help="auteur du rapport (défaut : l'utilisateur du système)")
+    view = p.add_argument_group("filtres de la vue actuelle (avec --current, comme la barre "
+                                "latérale ; le rapport les nomme)")
+    view.add_argument("--epci", action="append", metavar="SIREN",
+                      help="intercommunalité (répétable) : les ratios portent sur sa population")
+    view.add_argument("--typologie", action="append", metavar="TYPOLOGIE", help="répétable")
+    view.add_argument("--matures", action="store_true", help="lieux matures seulement")
+    view.add_argument("--recherche", metavar="TEXTE", help="nom du lieu contenant ce texte")
     p.set_defaults(func=cmd_export)
 
 

@@ -8,6 +8,7 @@ through it, so they compare with the same snapshot.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import re
@@ -17,15 +18,17 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from observatory import auth, cli
+from observatory import auth, cli, cli_common, formatting
 from observatory.auth import PermissionDenied
 from observatory.bundle import DISTANCE_METHOD
 from observatory.distances import EstimatedRoad
+from observatory.errors import UserInputError
+from observatory.filters import PlaceFilters
 from observatory.service import core, reports
 from observatory.settings import Settings
 from observatory.snapshots import SnapshotError
 from observatory.store import snapshots as store_snapshots
-from tests.app.conftest import make_app  # noqa: F401 (the AppTest fixture, for the page)
+from tests.app.conftest import make_app, protected  # noqa: F401 (AppTest fixtures, for the page)
 from tests.test_exports import pdf_text
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, 0)
@@ -321,3 +324,114 @@ def test_diff_compares_two_sources(settings, three):
         change = reports.diff(con, three["A"], reports.CURRENT, settings=settings)
     assert (change.before_label, change.after_label) == ("A", reports.LIVE_LABEL)
     assert change.is_empty()
+
+
+# --- a filtered view: its filters, its perimeter and its author reach the report ------------
+
+OLMES = "240900464"  # Communauté de communes du Pays d'Olmes
+OLMES_MATURE = ("Vue filtrée : EPCI CC du Pays d'Olmes ; lieux matures seulement")
+
+
+def flat_text(payload: bytes) -> str:
+    return re.sub(r"\s+", " ", pdf_text(payload))
+
+
+def test_the_author_of_a_report_is_the_analyst_or_the_demonstration_mode():
+    assert reports.report_author(auth.DEMO_USER, demo=True) == "mode démonstration"
+    assert reports.report_author(auth.User("alice", auth.ANALYST), demo=False) == "alice"
+
+
+def test_a_view_is_described_with_the_short_names_of_its_epci(settings):
+    chosen = PlaceFilters(epci=(OLMES,), mature_only=True, search="atelier")
+    with core.session(settings, read_only=True) as con:
+        view = reports.filtered_view(con, chosen)
+        everything = reports.filtered_view(con, PlaceFilters())
+        places = core.current_places(con)
+    assert view.filters == ("EPCI CC du Pays d'Olmes", "lieux matures seulement",
+                            "recherche « atelier »")
+    assert view.view_epci == (OLMES,)
+    expected = places[(places["epci_siren"] == OLMES) & places["mature"].astype(bool)
+                      & places["name"].str.lower().str.contains("atelier")]
+    assert sorted(view.place_ids) == sorted(int(i) for i in expected["id"])
+    assert everything == reports.View(None, (), ())
+
+
+def test_an_epci_outside_the_perimeter_is_refused_in_french(settings):
+    with core.session(settings, read_only=True) as con, pytest.raises(
+            UserInputError, match="EPCI inconnu dans le périmètre : 123456789"):
+        reports.filtered_view(con, PlaceFilters(epci=("123456789",)))
+
+
+def test_the_export_of_a_filtered_view_names_its_filters_perimeter_and_author(settings):
+    with core.session(settings, read_only=True) as con:
+        view = reports.filtered_view(con, PlaceFilters(epci=(OLMES,), mature_only=True))
+        made = reports.export(con, "pdf", reports.CURRENT, user=auth.User("alice", auth.ANALYST),
+                              settings=settings, place_ids=view.place_ids,
+                              filters=view.filters, view_epci=view.view_epci)
+        epci = core_epci(con)
+    text = pdf_text(made.data)
+    cover = re.sub(r"\s+", " ", text.split("\f")[0])
+    assert OLMES_MATURE in cover and "Établi par alice le " in cover
+    population = int(epci.loc[epci["siren"] == OLMES, "population"].iloc[0])
+    per_10k = formatting.decimal(round(len(view.place_ids) / population * 10_000, 2))
+    assert per_10k in text.split("\f")[0].splitlines()
+    assert all(OLMES_MATURE in re.sub(r"\s+", " ", page)
+               for page in text.split("\f")[1:] if page.strip())
+
+
+def core_epci(con) -> pd.DataFrame:
+    from observatory.store import territory
+
+    return territory.epci(con)
+
+
+def test_the_cli_names_its_author_and_takes_the_sidebars_filters(capsys, db_path, tmp_path):
+    payload = cli_export(capsys, db_path, tmp_path, "--current", "--by", "Claire Martin",
+                         "--epci", OLMES, "--matures")
+    cover = flat_text(payload).split("Page 1 /")[0]
+    assert "Établi par Claire Martin le " in cover and OLMES_MATURE in cover
+    unfiltered = flat_text(cli_export(capsys, db_path, tmp_path, "--current"))
+    assert "Vue filtrée" not in unfiltered
+    system = cli_common.actor(argparse.Namespace(by=None))
+    assert f"Établi par {system} le " in unfiltered
+
+
+def test_the_cli_refuses_filters_on_a_snapshot(capsys, db_path, tmp_path, three):
+    out = tmp_path / "refus.pdf"
+    code = cli.main(["export", "--snapshot", str(three["A"]), "--matures", "--format", "pdf",
+                     "--out", str(out), "--db", str(db_path)])
+    _, err = capsys.readouterr()
+    assert code == 1 and "utilisez --current" in err and not out.exists()
+
+
+def test_the_data_page_reports_the_sidebars_filters_in_demonstration_mode(
+        make_app, db_path):  # noqa: F811 (the fixture imported above)
+    at = make_app(db_path, query={"epci": OLMES, "matures": "1"}, page="pages/donnees.py")
+    at.run()
+    # the page says so before the file is made (the caption is markdown-escaped)
+    assert any(OLMES_MATURE in c.value.replace("\\", "") for c in at.caption)
+    at.selectbox(key="export_format").set_value("pdf")
+    at.run()
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cover = flat_text(at.session_state["export_ready"][0]).split("Page 1 /")[0]
+    assert OLMES_MATURE in cover and "Établi en mode démonstration le " in cover
+
+
+def test_the_data_page_reports_the_logged_in_analyst_as_author(
+        make_app, db_path, protected):  # noqa: F811 (the fixture imported above)
+    from tests.app.test_what_pages_show import log_in
+
+    at = make_app(db_path, page="pages/donnees.py")
+    at.run()
+    log_in(at)
+    at.switch_page("pages/donnees.py")
+    at.run()
+    at.selectbox(key="export_format").set_value("pdf")
+    at.run()
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cover = flat_text(at.session_state["export_ready"][0]).split("Page 1 /")[0]
+    assert "Établi par alice le " in cover and "Vue filtrée" not in cover

@@ -21,13 +21,15 @@ import pandas as pd
 from observatory import evolution, exports
 from observatory.auth import User
 from observatory.bundle import DEMO_AUTHOR, DISTANCE_METHOD, Bundle
+from observatory.errors import UserInputError
 from observatory.evolution import Evolution
 from observatory.filters import PlaceFilters
+from observatory.filters import apply as apply_filters
 from observatory.filters import describe as describe_filters
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.snapshots import SnapshotError
-from observatory.store import audit, live
+from observatory.store import audit, live, territory
 from observatory.store import snapshots as store_snapshots
 
 CURRENT = "current"
@@ -40,9 +42,10 @@ LABEL_MAX_CHARS = 120  # a snapshot's label, as the Données page accepts it
 Source = int | str | None
 
 __all__ = ["CURRENT", "DEMO_AUTHOR", "DISTANCE_METHOD", "LIVE_LABEL", "CreatedSnapshot",
-           "ExportFile", "bundle", "catalogue", "create_snapshot", "delete_snapshot",
-           "describe_view", "diff", "export", "export_bundles", "export_filename", "is_current",
-           "live_bundle", "parse_source", "previous_id", "previous_snapshot", "report_author"]
+           "ExportFile", "View", "bundle", "catalogue", "create_snapshot", "delete_snapshot",
+           "describe_view", "diff", "export", "export_bundles", "export_filename",
+           "filtered_view", "is_current", "live_bundle", "parse_source", "previous_id",
+           "previous_snapshot", "report_author"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,32 @@ def describe_view(place_filters: PlaceFilters, epci: pd.DataFrame) -> tuple[str,
     names = {str(siren): exports.common.short_epci(name)
              for siren, name in zip(epci["siren"], epci["name"], strict=True)}
     return tuple(describe_filters(place_filters, names))
+
+
+@dataclass(frozen=True)
+class View:
+    """A filtered view of today's data: the places it keeps, its filters in French and the
+    EPCI its ratios are computed on (the arguments ``export`` and ``live_bundle`` take)."""
+
+    place_ids: tuple[int, ...] | None  # None: every place (no filter)
+    filters: tuple[str, ...]
+    view_epci: tuple[str, ...]
+
+
+def filtered_view(con, place_filters: PlaceFilters) -> View:
+    """The view the sidebar's ``place_filters`` make of today's places (for the CLI, which
+    takes the same filters as options). An EPCI code outside the perimeter is refused."""
+    if place_filters.is_empty():
+        return View(None, (), ())
+    epci = territory.epci(con)
+    known = set(epci.loc[epci["in_perimeter"].astype(bool), "siren"].astype(str))
+    unknown = [code for code in place_filters.epci if code not in known]
+    if unknown:
+        raise UserInputError(f"EPCI inconnu dans le périmètre : {', '.join(unknown)} "
+                             f"(codes SIREN connus : {', '.join(sorted(known))}).")
+    kept = apply_filters(core.current_places(con), place_filters)
+    return View(tuple(int(i) for i in kept["id"]), describe_view(place_filters, epci),
+                tuple(place_filters.epci))
 
 
 def live_bundle(con, *, settings: Settings, label: str = LIVE_LABEL, created_by: str = "",
