@@ -194,6 +194,8 @@ def cmd_coverage(args) -> int:
     for pick in result.get("suggestions") or []:
         print(f"  suggestion {pick['rank']} : {pick['name']} ajouterait "
               f"{formatting.integer(pick['population_added'])} habitants couverts")
+    if result.get("suggestions_note"):
+        print(result["suggestions_note"])
     return errors.EXIT_OK
 
 

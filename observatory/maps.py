@@ -348,15 +348,17 @@ def corner_box(view: tuple[float, float, float, float], corner: str,
 
 
 def legend_corner(features, view: tuple[float, float, float, float],
-                  legend_px: tuple[float, float], map_px: tuple[float, float]) -> str:
+                  legend_px: tuple[float, float], map_px: tuple[float, float],
+                  corners: tuple[str, ...] = CORNERS) -> str:
     """The first corner (``CORNERS`` order) where a legend of ``legend_px`` covers none of
     ``features`` (shapely geometries: the perimeter's communes, the places…) once ``view``
     is fitted into a map of ``map_px`` (width, height); ``OUTSIDE`` when every corner would
-    cover some. ``features`` may also be an ``STRtree`` of them (built once per map)."""
+    cover some. ``features`` may also be an ``STRtree`` of them (built once per map);
+    ``corners`` narrows the choice (in that order of preference)."""
     tree = features if isinstance(features, shapely.STRtree) else _tree(features)
     if tree is None:
-        return CORNERS[0]
-    for corner in CORNERS:
+        return corners[0]
+    for corner in corners:
         box = shapely.box(*corner_box(view, corner, legend_px, map_px))
         if tree.query(box, predicate="intersects").size == 0:
             return corner
@@ -371,25 +373,26 @@ def _tree(features) -> shapely.STRtree | None:
 
 def legend_plan(features, view: tuple[float, float, float, float],
                 legend_px: tuple[float, float], map_heights_px=(600,),
-                map_widths_px=MAP_WIDTHS_PX) -> list[tuple[int, str]]:
+                map_widths_px=MAP_WIDTHS_PX,
+                corners: tuple[str, ...] = CORNERS) -> list[tuple[int, str]]:
     """``legend_corner`` at each map width (a corner must be free at every height given):
     [(width, corner), …] by increasing width, for the legend's script to pick from."""
     tree = _tree(features)
     plan = []
     for width in sorted(map_widths_px):
-        corners = {legend_corner(tree, view, legend_px, (width, height))
-                   for height in map_heights_px}
+        chosen = {legend_corner(tree, view, legend_px, (width, height), corners)
+                  for height in map_heights_px}
         # the same corner at every height, else the legend goes beside the data
-        plan.append((int(width), corners.pop() if len(corners) == 1 else OUTSIDE))
+        plan.append((int(width), chosen.pop() if len(chosen) == 1 else OUTSIDE))
     return plan
 
 
 def place_legend(m: folium.Map, html_text: str, features, view: tuple[float, ...],
-                 height: int | str) -> Legend:
+                 height: int | str, corners: tuple[str, ...] = CORNERS) -> Legend:
     """Add the legend where it covers none of ``features`` (a free corner, or beside the
     data) and fit the map to ``view`` (every map of the app goes through here)."""
     heights = (height,) if isinstance(height, (int, float)) else EXPORT_HEIGHTS_PX
-    plan = legend_plan(features, view, legend_size_px(html_text), heights)
+    plan = legend_plan(features, view, legend_size_px(html_text), heights, corners=corners)
     legend = Legend(html_text, view, plan)
     legend.add_to(m)
     return legend
@@ -489,6 +492,7 @@ def build_map(
     link_places: pd.DataFrame | None = None,
     base_layers: tuple[dict | None, dict] | None = None,
     links_note: str | None = None,
+    legend_corners: tuple[str, ...] | None = None,
 ) -> folium.Map:
     """The territory map: communes as the base, EPCI outlines, the places as one layer.
 
@@ -497,7 +501,8 @@ def build_map(
     France) the commune polygons are left out and only EPCI outlines are drawn; beyond
     ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG. The legend
     explains the ``links`` when there are some (``links_note``: what a line means) and sits
-    where it covers neither the perimeter nor a place (``place_legend``).
+    where it covers neither the perimeter nor a place (``place_legend``), in one of
+    ``legend_corners`` (all by default; the HTML export keeps its title's corner).
     """
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(places) > CANVAS_LIMIT)
@@ -553,7 +558,7 @@ def build_map(
     drawn = links if links is not None and len(links) else None
     place_legend(m, legend_html(territory_name, excluded_label, drawn, links_name, links_note),
                  _data_features(communes, places, link_places),
-                 bounds or view_bounds(communes, places), height)
+                 bounds or view_bounds(communes, places), height, legend_corners or CORNERS)
     return assert_inert(m)
 
 

@@ -138,3 +138,26 @@ def test_coverage_of_a_missing_database_exits_1_in_french(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert "Base introuvable" in err
+
+
+def test_fewer_suggestions_than_asked_say_why_in_text_and_json(capsys, demo_db):
+    result = coverage(capsys, demo_db, "--suggest", "10")
+    found = len(result["suggestions"])
+    assert found < 10  # the demo's few uncovered communes need fewer sites
+    note = result["suggestions_note"]
+    assert note == (f"{found} sites suffisent : toute la population du périmètre vivrait "
+                    "alors au plus à 20 min de trajet d'un lieu.")
+    assert cli.main(["coverage", "--suggest", "10", "--db", str(demo_db)]) == 0
+    out = capsys.readouterr().out
+    assert note in out
+    assert coverage(capsys, demo_db, "--suggest", "1")["suggestions_note"] is None
+
+
+def test_text_output_shares_never_contradict_the_counts(capsys, demo_db):
+    for minutes in ("10", "20", "30", "45"):
+        result = coverage(capsys, demo_db, "--minutes", minutes)
+        beyond = result["population_total"] - result["population_covered"]
+        assert cli.main(["coverage", "--minutes", minutes, "--db", str(demo_db)]) == 0
+        out = capsys.readouterr().out
+        if beyond:
+            assert "(100,0\u00a0%)" not in out

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from observatory import catalogue
+from observatory import catalogue, coverage
 from observatory.coverage import (
     coverage_matrix,
     covered,
@@ -349,3 +349,106 @@ def test_demo_suggestions_add_inhabitants(demo_access):
     assert 1 <= len(picks) <= 3
     assert (picks["population_added"] > 0).all()
     assert (np.diff(picks["population_added"]) <= 0).all()
+
+
+# --- What the page and the CLI print ------------------------------------------------------
+
+def beyond_493_of_123_000() -> pd.DataFrame:
+    """An access table: 493 inhabitants beyond 20 minutes out of 122,993 (99,6 % within)."""
+    return pd.DataFrame({
+        "insee": ["09001", "09002", "09003"], "name": ["Ville", "Bourg", "Hameau"],
+        "population": [100_000, 22_500, 493], "minutes": [3.0, 12.0, 44.4],
+        "epci_siren": ["200000001", "200000001", "200000002"],
+        "epci_name": ["CC Plaine", "CC Plaine", "CC Montagne"],
+        "in_perimeter": [True, True, True]})
+
+
+def test_the_share_never_reads_100_percent_next_to_493_inhabitants_beyond():
+    summary = covered(beyond_493_of_123_000(), threshold_minutes=20)
+    figures = dict(coverage.key_figures(summary))
+    assert figures["Habitants au-delà du seuil"] == "493"
+    assert figures["Part de la population"] == ">\u00a099,5\u00a0%"  # rounding would say 100 %
+    assert figures["Habitants à portée"] == "122\u202f500"
+    assert "(99,6\u00a0%)" in summary.sentence
+
+
+def test_the_epci_table_is_french_and_its_shares_agree_with_its_counts():
+    access = beyond_493_of_123_000().assign(epci_siren="200000001", epci_name="CC Plaine")
+    table = coverage.epci_table(covered(access, threshold_minutes=20))
+    assert table.columns.tolist() == ["EPCI", "Communes", "Habitants", "À portée", "Part"]
+    row = table.iloc[0].to_dict()
+    assert row == {"EPCI": "CC Plaine", "Communes": "3", "Habitants": "122\u202f993",
+                   "À portée": "122\u202f500", "Part": ">\u00a099,5\u00a0%"}
+
+
+def test_the_far_communes_and_the_suggestions_read_in_french():
+    summary = covered(beyond_493_of_123_000(), threshold_minutes=20)
+    far = coverage.far_table(summary)
+    assert far.to_dict(orient="records") == [
+        {"Commune": "Hameau", "Habitants": "493", "Trajet (estimation)": "44\u00a0min"}]
+    picks = pd.DataFrame({"rank": [1, 2], "name": ["Artigues", "Ax"],
+                          "population_added": [943, 263], "population_cumulative": [943, 1206]})
+    table = coverage.suggestions_table(picks)
+    assert table["Cumul"].tolist() == ["943", "1\u202f206"]
+    assert table.columns.tolist() == ["Rang", "Commune", "Habitants ajoutés", "Cumul"]
+
+
+def test_a_commune_without_any_place_reads_aucun_lieu():
+    communes, _ = hand_fixture()
+    access = nearest(communes, pd.DataFrame(columns=["id", "name", "lon", "lat"]), provider=ROAD)
+    far = coverage.far_table(covered(access, threshold_minutes=20), estimated=False)
+    assert set(far["Trajet"]) == {"aucun lieu"}
+
+
+def test_fewer_suggestions_than_asked_say_that_they_suffice():
+    communes, places = hand_fixture()
+    access = nearest(communes, places, provider=ROAD)
+    summary = covered(access, threshold_minutes=20)
+    picks = where_next(access, places, k=3, threshold=20, provider=ROAD)
+    assert len(picks) == 1
+    assert coverage.shortfall_note(summary, picks, 3) == (
+        "1 site suffit : toute la population du périmètre vivrait alors au plus à "
+        "20 min de trajet d'un lieu.")
+    assert coverage.shortfall_note(summary, picks, 1) is None  # as many as asked: nothing to say
+    assert coverage.shortfall_note(summary, None, 0) is None
+
+
+def test_no_suggestion_when_everyone_is_already_within_reach():
+    communes, places = hand_fixture()
+    access = nearest(communes, places, provider=ROAD)
+    summary = covered(access, threshold_minutes=60)
+    picks = where_next(access, places, k=3, threshold=60, provider=ROAD)
+    assert picks.empty
+    assert coverage.shortfall_note(summary, picks, 3) == (
+        "Aucune implantation à suggérer : toute la population du périmètre vit déjà au plus à "
+        "60 min de trajet d'un lieu.")
+
+
+def test_candidates_that_add_nobody_are_named_as_the_reason():
+    communes, places = hand_fixture()
+    access = nearest(communes, places, provider=ROAD)
+    summary = covered(access, threshold_minutes=20)
+    far_away = pd.DataFrame({"id": [7, 8], "name": ["Col", "Loin"], "lon": [1.6, 3.0],
+                             "lat": [43.26, 45.0]})
+    picks = where_next(access, places, k=2, threshold=20, provider=ROAD, candidates=far_away)
+    assert picks["name"].tolist() == ["Col"]
+    assert coverage.shortfall_note(summary, picks, 2).startswith("1 site suffit")
+    alone = where_next(access, places, k=2, threshold=20, provider=ROAD,
+                       candidates=far_away.iloc[[1]])
+    note = coverage.shortfall_note(summary, alone, 2)
+    assert note == ("Aucune implantation à suggérer : aucun site candidat n'ajouterait "
+                    "d'habitants (300 habitants au-delà du seuil, à portée d'aucun candidat).")
+
+
+def test_report_says_why_fewer_suggestions_than_asked():
+    communes, places = hand_fixture()
+    access = nearest(communes, places, provider=ROAD)
+    picks = where_next(access, places, k=3, threshold=20, provider=ROAD)
+    result = report(access, 20, suggestions=picks, provider=ROAD, requested=3)
+    assert result["suggestions_note"].startswith("1 site suffit")
+    assert report(access, 20, provider=ROAD)["suggestions_note"] is None
+
+
+def test_the_method_is_said_plainly_and_precisely_apart():
+    assert "glouton" not in coverage.METHOD_PLAIN and "optimum" not in coverage.METHOD_PLAIN
+    assert "63 %" in coverage.METHOD_DETAIL and "gloutonne" in coverage.METHOD_DETAIL

@@ -58,6 +58,11 @@ def test_title_says_what_and_when(page_html):
     assert "Données de démonstration" in page_html
 
 
+def test_the_scale_is_in_kilometres_and_the_legend_keeps_off_the_title(page_html):
+    assert "imperial: false" in page_html and "L.control.scale()" not in page_html
+    assert "topleft" not in html_map.LEGEND_CORNERS  # the title's corner
+
+
 def test_a_remote_asset_is_refused_rather_than_shipped():
     with pytest.raises(ValueError, match="ressource distante"):
         html_map.inline_assets('<img src="https://tile.example.org/1.png">')
@@ -87,6 +92,10 @@ def open_offline(path: Path) -> dict:
         seen["places"] = page.locator("path.olls-place").count()
         seen["mature"] = page.locator("path.olls-mature").count()
         seen["legend"] = page.locator(".olls-legend").count()
+        seen["legend_box"] = page.locator(".olls-legend").bounding_box()
+        seen["markers"] = [page.locator("path.olls-place").nth(i).bounding_box()
+                           for i in range(seen["places"])]
+        seen["scale"] = page.locator(".leaflet-control-scale-line").all_inner_texts()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "export-carte-html.png"))
         browser.close()
@@ -108,3 +117,9 @@ def test_map_opens_from_a_file_offline_with_every_place(hostile_bundle, tmp_path
     assert seen["mature"] == int(hostile_bundle.places["mature"].sum())
     assert seen["legend"] == 1
     assert seen["outside"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+    legend = seen["legend_box"]
+    for marker in seen["markers"]:  # the legend covers no place
+        x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+        assert not (legend["x"] <= x <= legend["x"] + legend["width"]
+                    and legend["y"] <= y <= legend["y"] + legend["height"]), marker
+    assert len(seen["scale"]) == 1 and seen["scale"][0].endswith(("km", " m"))

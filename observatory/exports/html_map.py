@@ -28,13 +28,16 @@ LINK_TAG = re.compile(r'<link rel="stylesheet" href="([^"]*)"\s*/?>')
 REMOTE = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["\']?(?:https?:)?//',
                     re.IGNORECASE)
 PLACES_LAYER = "Lieux de lien social"
+# The title box sits at the top left: the legend takes another corner (or goes beside the data).
+LEGEND_CORNERS = tuple(c for c in maps.CORNERS if c != "topleft")
 
 
 def build_html(bundle: Bundle, include_contacts: bool = False) -> bytes:
     """The territory map with every place of the bundle, as UTF-8 HTML bytes."""
     bundle = common.prepare(bundle, include_contacts)
     m = maps.build_map(bundle.communes(), bundle.places, territory_name=bundle.territory_name,
-                       excluded_label=common.excluded_label(bundle), height="100%")
+                       excluded_label=common.excluded_label(bundle), height="100%",
+                       legend_corners=LEGEND_CORNERS)
     if include_contacts and "contact" in bundle.places:
         _add_contacts(m, bundle)
     _add_title(m, bundle)
