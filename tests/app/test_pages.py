@@ -409,7 +409,7 @@ def test_tableau_de_bord_counts_all_places_then_one_epci(make_app, app_db):
     assert metric(at, "Lieux matures") == str(int(in_epci["mature"].sum()))
     assert at.query_params.get("epci") == FOIX_VARILHES
     per_epci = dataframe_with(at, "EPCI")
-    assert int(per_epci["Lieux"].sum()) == len(in_epci)
+    assert per_epci["Lieux"].astype(int).sum() == len(in_epci)  # French text: « 7 »
 
 
 # --- Critères et maturité -----------------------------------------------------------------
@@ -420,10 +420,11 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     assert_ok(at)
     assert any(f"**{DEMO_MATURE} lieu(x)** sur {DEMO_PLACES}" in m.value for m in at.markdown)
 
-    at.slider(key="rule_min_mean").set_value(2.5)
+    at.select_slider(key="rule_min_mean").set_value(2.5)  # a select slider: « 2,5 »
     at.run()
     assert_ok(at)
-    [slider] = [s for s in at.slider if s.label == "Moyenne minimale des cinq critères"]
+    [slider] = [s for s in at.select_slider
+                if s.label == "Moyenne minimale des cinq critères"]
     assert slider.value == 2.5
     after = int(metric(at, "Lieux matures avec ces seuils"))
     assert after > DEMO_MATURE
@@ -442,7 +443,7 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     history = dataframe_with(at, "Moyenne minimale")
     assert len(history) == 2
     assert list(history["Par"])[-1] == "Camille"
-    assert float(list(history["Moyenne minimale"])[-1]) == 2.5
+    assert list(history["Moyenne minimale"])[-1] == "2,5"
     # the rule in force is the new one: nothing left to apply
     assert not [b for b in at.button if b.label == "Appliquer cette règle"]
 
