@@ -435,3 +435,20 @@ def test_the_data_page_reports_the_logged_in_analyst_as_author(
     assert not at.exception, [e.value for e in at.exception]
     cover = flat_text(at.session_state["export_ready"][0]).split("Page 1 /")[0]
     assert "Établi par alice le " in cover and "Vue filtrée" not in cover
+
+
+def test_describing_a_view_needs_no_module_imported_beforehand():
+    """A fresh server imports the page's modules only: the description used to reach
+    ``exports.common`` as an attribute never imported there (AttributeError on the page)."""
+    import subprocess
+    import sys
+
+    code = ("import pandas as pd\n"
+            "from observatory.filters import PlaceFilters\n"
+            "from observatory.service import reports\n"
+            "epci = pd.DataFrame({'siren': ['1'], 'name': ['Communauté de communes du X']})\n"
+            "print(reports.describe_view(PlaceFilters(epci=('1',)), epci)[0])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "EPCI CC du X"

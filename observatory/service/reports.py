@@ -23,6 +23,7 @@ from observatory.auth import User
 from observatory.bundle import DEMO_AUTHOR, DISTANCE_METHOD, Bundle
 from observatory.errors import UserInputError
 from observatory.evolution import Evolution
+from observatory.exports.common import short_epci
 from observatory.filters import PlaceFilters
 from observatory.filters import apply as apply_filters
 from observatory.filters import describe as describe_filters
@@ -97,7 +98,7 @@ def report_author(user: User, demo: bool) -> str:
 def describe_view(place_filters: PlaceFilters, epci: pd.DataFrame) -> tuple[str, ...]:
     """The filters of a view in French (``observatory.filters.describe``), the EPCI by their
     short names (« CC du Pays d'Olmes »); ``epci`` has the ``siren`` and ``name`` columns."""
-    names = {str(siren): exports.common.short_epci(name)
+    names = {str(siren): short_epci(name)
              for siren, name in zip(epci["siren"], epci["name"], strict=True)}
     return tuple(describe_filters(place_filters, names))
 
