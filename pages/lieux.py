@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import distances, formatting, privacy
+from observatory import distances, editing, formatting, privacy
 from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
@@ -34,13 +34,19 @@ columns = {"name": "Nom", "commune": "Commune", "epci_name": "Intercommunalité"
            "mature": "Mature", "mean_score": "Moyenne",
            **{c.key: c.short for c in CRITERIA}}
 table = ctx.filtered[["id", *columns]].rename(columns=columns).set_index("id")
-st.dataframe(
-    table, width="stretch", height=min(36 * (len(table) + 1) + 3, 460),
-    column_config={"Ouverture": st.column_config.NumberColumn(format="%d"),
-                   "Mature": st.column_config.CheckboxColumn(),
-                   "Moyenne": st.column_config.NumberColumn(format="%.2f")},
-)
-st.caption(f"{len(table)} lieu(x). Cliquez un en-tête de colonne pour trier.")
+# What a user reads: French figures (« 3,5 »), « oui »/« non », « – » for a missing value.
+# Scores (0 to 4, one decimal) and years (four digits) still sort right as text.
+table["Ouverture"] = table["Ouverture"].map(
+    lambda y: formatting.MISSING if is_missing(y) else str(int(y)))
+table["Mature"] = table["Mature"].map(lambda m: "oui" if m else "non")
+table["Statut"] = table["Statut"].map(lambda v: formatting.MISSING if formatting.is_blank(v)
+                                      else v)
+table["Moyenne"] = table["Moyenne"].map(editing.mean_text)  # never « 3,0 » for 2,96
+for column in (c.short for c in CRITERIA):
+    table[column] = table[column].map(formatting.score)
+st.dataframe(table, width="stretch", height=min(36 * (len(table) + 1) + 3, 460))
+st.caption(f"{formatting.count(len(table), 'lieu', 'lieux')}. "
+           "Cliquez un en-tête de colonne pour trier.")
 
 st.subheader("Fiche d'un lieu")
 ids = ctx.filtered["id"].astype(int).tolist()
@@ -72,12 +78,12 @@ with left:
         st.caption("Position approximative (centre de la commune).")
 with right:
     median = ctx.places[list(CRITERIA_KEYS)].median()
-    st.plotly_chart(charts.radar(place, median, place["name"]), width="stretch")
+    charts.show(charts.radar(place, median, place["name"]))
 
 history = data.evaluation_history(data.db_path(), int(chosen))
 st.markdown(f"**Historique des évaluations** ({len(history)})")
 if len(history) > 1:
-    st.plotly_chart(charts.history(history), width="stretch")
+    charts.show(charts.history(history))
 shown = privacy.for_viewer(history, auth.current_user())  # evaluator names: personal data
 shown = shown[privacy.shown_columns(shown, ["evaluated_on", "evaluator", *CRITERIA_KEYS,
                                             "evidence"])].copy()
@@ -115,7 +121,8 @@ near = distances.neighbours(ctx.places, int(chosen), NEIGHBOUR_RADIUS_KM)
 if near.empty:
     st.caption("Aucun autre lieu dans ce rayon.")
 else:
+    near = near.assign(mature=near["mature"].map({True: "oui", False: "non"}),
+                       distance_km=near["distance_km"].map(formatting.km))
     st.dataframe(near[["name", "commune", "typology", "mature", "distance_km"]].rename(columns={
         "name": "Nom", "commune": "Commune", "typology": "Typologie", "mature": "Mature",
-        "distance_km": "Distance (km)"}), hide_index=True, width="stretch",
-        column_config={"Distance (km)": st.column_config.NumberColumn(format="%.1f")})
+        "distance_km": "Distance"}), hide_index=True, width="stretch")

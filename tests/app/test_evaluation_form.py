@@ -189,3 +189,17 @@ def test_filters_excluding_every_place_say_to_change_the_filters(make_app, app_d
     at = run(make_app(app_db, query={"q": "aucun lieu ne porte ce nom"}, page=LIEUX))
     info = empty_state(at)
     assert "filtres" in info and "vide" not in info
+
+
+def test_the_places_and_neighbours_tables_read_in_french(make_app, app_db):
+    pid = place_where(app_db, mature=True)
+    at = run(make_app(app_db, query={"lieu": str(pid)}, page=LIEUX))
+    [table] = [f.value for f in at.main.dataframe if "Intercommunalité" in f.value.columns]
+    assert set(table["Mature"]) == {"oui", "non"}
+    for column in ("Moyenne", *(c.short for c in CRITERIA)):
+        assert all(re.fullmatch(r"\d,\d\d?|–", v) for v in table[column]), column
+    mean = current(app_db).loc[pid, list(CRITERIA_KEYS)].mean()
+    assert table.loc[pid, "Moyenne"] == f"{mean:.1f}".replace(".", ",")
+    [near] = [f.value for f in at.main.dataframe if "Distance" in f.value.columns]
+    assert set(near["Mature"]) <= {"oui", "non"}
+    assert all(re.fullmatch(r"\d+,\d\u00a0km", d) for d in near["Distance"]), list(near["Distance"])
