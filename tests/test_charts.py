@@ -177,6 +177,8 @@ def test_the_calendar_legend_lists_every_place_with_a_stay():
     legend = {t.name for t in fig.data if t.showlegend is not False}
     assert legend == {"Le Fab", "La Ruche", "L'Atelier", "Le Quai"}
     assert fig.layout.height >= 24 * len(legend)  # tall enough: no entry cut off
+    colours = [t.marker.color for t in fig.data]
+    assert len(set(colours)) == len(colours)  # one colour per place
 
 
 def test_the_calendar_names_months_in_french_and_hovers_say_du_au():

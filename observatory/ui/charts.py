@@ -297,6 +297,11 @@ def stays_span(timeline: pd.DataFrame, margin_days: int = 7) -> tuple[pd.Timesta
     return (first - margin).normalize(), (last + margin).normalize()
 
 
+# One colour per place up to 48 places (the default palette repeats after 10: two places
+# would share a colour in the calendar and its legend).
+PLACE_COLOURS = px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
+
+
 def stays_timeline(timeline: pd.DataFrame, span: tuple | None = None) -> go.Figure:
     """The stays of the itinerant equipment, one row per item, coloured by place.
 
@@ -310,7 +315,8 @@ def stays_timeline(timeline: pd.DataFrame, span: tuple | None = None) -> go.Figu
         au=timeline["last_day"].map(formatting.long_date))
     fig = px.timeline(shown, x_start="start", x_end="end", y="item", color="place",
                       custom_data=["place", "du", "au"], labels={"item": "", "place": "Lieu"},
-                      category_orders={"place": sorted(shown["place"].unique())})
+                      category_orders={"place": sorted(shown["place"].unique())},
+                      color_discrete_sequence=PLACE_COLOURS)
     fig.update_traces(hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>"
                                     "du %{customdata[1]} au %{customdata[2]}<extra></extra>")
     places, items = timeline["place"].nunique(), timeline["item"].nunique()
