@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from observatory import formatting, importing
 from observatory.formatting import is_blank, is_missing
+from observatory.importing.mapping import labels
 from observatory.importing.parsing import MAX_LENGTH
 from observatory.maturity import MaturityRule, explain, is_mature
 from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_MAX, SCORE_MIN, SCORE_STEP
@@ -241,3 +243,47 @@ def latest_evaluation(history: pd.DataFrame) -> LatestEvaluation | None:
     last = history.sort_values(["evaluated_on", "id"]).iloc[-1]
     return LatestEvaluation(pd.Timestamp(last["evaluated_on"]).date(),
                             {k: _score_or_none(last.get(k)) for k in CRITERIA_KEYS})
+
+
+# --- a place's audit trail, as the Lieux page lists it ------------------------------------
+
+AUDIT_LABELS = {**labels("places"), "archived": "Archivé",
+                "location_approximate": "Position approximative",
+                "is_demo": "Donnée de démonstration"}
+PRIVATE_FIELDS = ("contact",)  # personal data: shown only to who may see contacts
+
+
+def audit_value(value: object) -> str:
+    """A stored value in French: « oui »/« non », « – » when empty, lists joined, numbers
+    with a decimal comma (a year as a year: « 2012 »), dates in words."""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if is_blank(value):
+        return formatting.MISSING
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return formatting.long_date(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return formatting.number(value)
+    return str(value)
+
+
+def audit_change(old_values: Mapping[str, object] | None,
+                 new_values: Mapping[str, object] | None, *, show_contact: bool = False) -> str:
+    """One audit entry's changes: « Nom du lieu : « A » → « B »; Archivé : « non » → « oui » »."""
+    old, new = dict(old_values or {}), dict(new_values or {})
+    fields = sorted(set(old) | set(new))
+    return "; ".join(
+        f"{AUDIT_LABELS.get(f, f)} : « {audit_value(old.get(f))} » → « {audit_value(new.get(f))} »"
+        for f in fields if show_contact or f not in PRIVATE_FIELDS)
+
+
+def audit_date(value: object) -> str:
+    """When a change was made: « 21 janvier 2025 à 14 h 05 »."""
+    if is_missing(value):
+        return formatting.MISSING
+    stamp = pd.Timestamp(value)
+    return f"{formatting.long_date(stamp)} à {stamp.hour} h {stamp.minute:02d}"

@@ -151,3 +151,32 @@ def test_an_evaluation_dated_before_the_latest_does_not_replace_it():
     assert latest.replaced_by(dt.date(2024, 3, 1))  # same day: the new one comes last
     assert latest.replaced_by(dt.date(2025, 1, 1))
     assert not latest.replaced_by(dt.date(2023, 12, 31))
+
+
+# --- the audit trail of a place, as the Lieux page lists it (issue 12: no raw values) ---------
+
+def test_an_audit_change_reads_french_labels_and_values():
+    text = editing.audit_change({"archived": False}, {"archived": True})
+    assert text == "Archivé : « non » → « oui »"
+    text = editing.audit_change({"name": "Le Café", "opening_year": None, "lat": 42.96531},
+                                {"name": "Le Café des Possibles", "opening_year": 2012,
+                                 "lat": 42.9653})
+    assert "Nom du lieu : « Le Café » → « Le Café des Possibles »" in text
+    assert "Année d'ouverture : « – » → « 2012 »" in text  # a year, not « 2 012 »
+    assert "Latitude : « 42,96531 » → « 42,9653 »" in text
+    assert "None" not in text and "False" not in text
+
+
+def test_an_audit_change_hides_the_contact_unless_asked_and_lists_thematics():
+    old = {"contact": "marie@example.org", "thematics": ["réemploi", "textile"]}
+    new = {"contact": "", "thematics": []}
+    hidden = editing.audit_change(old, new)
+    assert "marie" not in hidden and "Contact" not in hidden
+    assert "Thématiques : « réemploi, textile » → « – »" in hidden
+    shown = editing.audit_change(old, new, show_contact=True)
+    assert "Contact : « marie@example.org » → « – »" in shown
+
+
+def test_an_audit_date_reads_french():
+    assert editing.audit_date(pd.Timestamp("2025-01-21 14:05:09")) == "21 janvier 2025 à 14 h 05"
+    assert editing.audit_date(None) == "–"

@@ -175,14 +175,13 @@ def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
         return
     rows = []
     for entry in history.itertuples():
-        fields = sorted(set(entry.old_values or {}) | set(entry.new_values or {}))
-        change = "; ".join(f"{f} : « {(entry.old_values or {}).get(f, '')} » → "
-                           f"« {(entry.new_values or {}).get(f, '')} »" for f in fields
-                           if f not in ("contact",) or can_edit)
-        rows.append({"n°": entry.id, "date": entry.changed_at, "par": entry.actor,
-                     "action": ACTIONS.get(entry.action, entry.action), "changements": change})
+        change = editing.audit_change(entry.old_values, entry.new_values,
+                                      show_contact=can_edit)
+        rows.append({"N°": entry.id, "Date": editing.audit_date(entry.changed_at),
+                     "Par": entry.actor,
+                     "Action": ACTIONS.get(entry.action, entry.action), "Changements": change})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    undoable = [r["n°"] for r in rows if r["action"] in ("modification", "import", "annulation",
+    undoable = [r["N°"] for r in rows if r["Action"] in ("modification", "import", "annulation",
                                                            "archivage")]
     if can_edit and undoable:
         left, right = st.columns([2, 1])

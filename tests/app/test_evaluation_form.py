@@ -203,3 +203,19 @@ def test_the_places_and_neighbours_tables_read_in_french(make_app, app_db):
     [near] = [f.value for f in at.main.dataframe if "Distance" in f.value.columns]
     assert set(near["Mature"]) <= {"oui", "non"}
     assert all(re.fullmatch(r"\d+,\d\u00a0km", d) for d in near["Distance"]), list(near["Distance"])
+
+
+def test_the_audit_trail_reads_french_dates_labels_and_values(make_app, app_db):
+    pid = place_where(app_db, mature=True)
+    with db.session(app_db) as con:
+        version = int(places.current(con).set_index("id").loc[pid, "version"])
+        place_cases.archive_place(con, pid, version, actor="Claire")
+        place_cases.restore_place(con, int(place_cases.place_audit(con, pid)["id"].max()),
+                                  version + 1, actor="Claire")
+    at = run(make_app(app_db, query={"lieu": str(pid)}, page=LIEUX))
+    [trail] = [f.value for f in at.main.dataframe if "Changements" in f.value.columns]
+    text = trail.to_string()
+    assert "Archivé : « non » → « oui »" in text
+    assert "False" not in text and "True" not in text and "archived" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert re.search(r"\d{1,2}(er)? \w+ \d{4} à \d{1,2} h \d{2}", text)
