@@ -76,7 +76,8 @@ if view == ONE:
         st.subheader("Composer un consortium")
         chosen = st.multiselect("Partenaires retenus", ranked["id"].tolist(),
                                 format_func=lambda i: label[i], key="partner_chosen",
-                                placeholder="Choisissez un ou plusieurs partenaires dans la liste")
+                                placeholder="Choisissez un ou plusieurs partenaires dans la liste",
+                                select_all=False)
         if chosen:
             members = ctx.places[ctx.places["id"].isin([place_id, *chosen])]
             report = eligibility.check_consortium(

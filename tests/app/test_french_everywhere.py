@@ -114,12 +114,7 @@ def findings(at: AppTest) -> list[str]:
 # Pages being made French by other changes of issue 12 while this test was written: what the
 # scan still found on them is in the reason. Remove a page from here once it passes (the mark
 # is not strict, so a page that already passes is reported as XPASS).
-PENDING = {
-    "pages/lieux.py": "the places table (Mature True/False, scores « 3.5 »), the radar and "
-                      "history charts drawn without charts.show, the nearby places' "
-                      "« Distance (km) » (0.2418…) and Mature columns",
-    "pages/partenaires.py": "the « Partenaires retenus » multiselect shows « Select all »",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("page", [
