@@ -711,8 +711,8 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                                           strict=True)]
     frame["tooltip"] = [
         f"<b>{esc(r.name)}</b><br>{formatting.integer(r.population)} hab.<br>"
-        + (f"≈ {getattr(r, minutes_column):.0f} min" if not is_missing(getattr(
-            r, minutes_column)) else "aucun lieu")
+        + (f"≈ {formatting.plain_minutes(getattr(r, minutes_column))}"
+           if not is_missing(getattr(r, minutes_column)) else "aucun lieu")
         for r in frame.itertuples()]
     if len(frame) > COMMUNE_DETAIL_LIMIT:  # a region or France: one dot per commune, on canvas
         frame = frame[frame["in_perimeter"]]
