@@ -7,6 +7,8 @@ writes nothing until « Je confirme » is ticked, and then writes the evaluation
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from observatory import bootstrap, config
@@ -66,9 +68,17 @@ def test_demoting_a_mature_place_is_warned_and_written_once_confirmed(browser, a
     page.screenshot(path=str(ARTIFACTS / "evaluation-maturity-warning.png"), full_page=True)
 
     form.get_by_text("Je confirme : ce lieu ne sera plus mature.", exact=True).click()
-    page.wait_for_timeout(500)
+    # Ticking reruns the form's fragment: click « Enregistrer » only once that rerun is over
+    # (a click during it can be lost), then read the database, not the toast (which fades).
+    form.get_by_role("checkbox", name="Je confirme : ce lieu ne sera plus mature.").wait_for(
+        state="attached", timeout=30_000)
+    page.wait_for_function("document.querySelector('[data-testid=\"stStatusWidget\"]') === null",
+                           timeout=30_000)
+    page.wait_for_timeout(1_000)
     form.get_by_role("button", name="Enregistrer l'évaluation").click()
-    page.get_by_text("Évaluation enregistrée.").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 30
+    while evaluation_count(path, pid) == count and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
     page.screenshot(path=str(ARTIFACTS / "evaluation-confirmed.png"), full_page=True)
     page.close()
     assert evaluation_count(path, pid) == count + 1
