@@ -75,3 +75,17 @@ def start_app(db_path: Path, tmp_dir: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("L'application n'a pas démarré : voir " + str(tmp_dir / "streamlit.log"))
+
+
+def serve_demo(tmp_path_factory, name: str):
+    """A module fixture's body: a fresh demo database served by the app; yields its URL."""
+    from observatory import bootstrap, config
+    from observatory.territory.config import load_territory_config
+
+    tmp = tmp_path_factory.mktemp(name)
+    path = tmp / "demo.duckdb"
+    bootstrap.init_database(path, load_territory_config(config.territory_path()), with_demo=True)
+    process, url = start_app(path, tmp)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from observatory import bootstrap, config, maps
-from observatory.territory.config import load_territory_config
-from tests.browser.conftest import ARTIFACTS, start_app
+from observatory import maps
+from tests.browser.conftest import ARTIFACTS, serve_demo
 
 # The fill colours of communes with data (every travel class); context communes are grey.
 DATA_FILLS = [colour for _, colour in maps.ACCESS_BINS] + [maps.NO_PLACE_COLOUR]
@@ -39,13 +38,7 @@ UNDER_THE_LEGEND = """([fills]) => {
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("coverage_browser")
-    path = tmp / "demo.duckdb"
-    bootstrap.init_database(path, load_territory_config(config.territory_path()), with_demo=True)
-    process, url = start_app(path, tmp)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    yield from serve_demo(tmp_path_factory, "coverage_browser")
 
 
 def open_coverage(browser, url, width):

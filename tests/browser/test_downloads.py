@@ -7,20 +7,12 @@ import zipfile
 
 import pytest
 
-from observatory import bootstrap, config
-from observatory.territory.config import load_territory_config
-from tests.browser.conftest import ARTIFACTS, start_app
+from tests.browser.conftest import ARTIFACTS, serve_demo
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("downloads")
-    path = tmp / "demo.duckdb"
-    bootstrap.init_database(path, load_territory_config(config.territory_path()), with_demo=True)
-    process, url = start_app(path, tmp)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    yield from serve_demo(tmp_path_factory, "downloads")
 
 
 def download(browser, url: str, fmt_label: str | None, tmp_path) -> bytes:

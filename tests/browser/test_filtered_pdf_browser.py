@@ -8,9 +8,7 @@ import re
 
 import pytest
 
-from observatory import bootstrap, config
-from observatory.territory.config import load_territory_config
-from tests.browser.conftest import ARTIFACTS, start_app
+from tests.browser.conftest import ARTIFACTS, serve_demo
 from tests.test_exports import pdf_text
 
 OLMES = "240900464"  # Communauté de communes du Pays d'Olmes
@@ -19,13 +17,7 @@ FILTERS = "Vue filtrée : EPCI CC du Pays d'Olmes ; lieux matures seulement"
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("filtered_pdf")
-    path = tmp / "demo.duckdb"
-    bootstrap.init_database(path, load_territory_config(config.territory_path()), with_demo=True)
-    process, url = start_app(path, tmp)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    yield from serve_demo(tmp_path_factory, "filtered_pdf")
 
 
 def test_the_pdf_of_a_filtered_view_names_its_filters_perimeter_and_author(browser, app_url,
