@@ -54,10 +54,15 @@ class Cooperation:
     applications: list[tuple[int, dict]] = field(default_factory=list)  # (consortium index, record)
 
 
-def _location(members: list[int], places: pd.DataFrame) -> int:
-    """The first member outside the excluded zone (projects must be located there)."""
+def _location(members: list[int], places: pd.DataFrame) -> int | None:
+    """The first member outside the excluded zone (projects must be located there), or None.
+
+    A group whose members all lie in the excluded zone cannot carry a project of the measure:
+    the demonstration gives it no consortium (a funded project in the Foix agglomeration would
+    show the measure's rule broken on the Appels page and fail its own eligibility check).
+    """
     zone = dict(zip(places["id"], places["in_excluded_zone"], strict=True))
-    return next((m for m in members if not zone.get(m)), members[0])
+    return next((m for m in members if not zone.get(m)), None)
 
 
 def generate(places: pd.DataFrame, seed: int = SEED,
@@ -74,6 +79,8 @@ def generate(places: pd.DataFrame, seed: int = SEED,
     proposal = propose_network(places, max_minutes=35, max_size=4, provider=DEMO_DISTANCES)
     groups = [(head, g["member_id"].astype(int).tolist())
               for head, g in proposal.links.groupby("head_id")]
+    groups = [(head, members) for head, members in groups
+              if _location([int(head), *members], places) is not None]
     out = Cooperation()
     for year in (y for y in range(2023, 2029) if y not in keep):
         out.calls.append({"year": year, "budget": CALL_BUDGET_EUR,

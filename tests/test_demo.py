@@ -244,3 +244,18 @@ def test_demo_cooperation_leaves_out_kept_calls_and_their_applications(loaded):
     assert [c["year"] for c in plan.calls] == [2023, 2025, 2027, 2028]
     assert {record["call_year"] for _, record in plan.applications} <= {2023, 2025}
     assert demo_cooperation.generate(current).calls[3]["year"] == 2026  # unchanged by default
+
+
+def test_every_demo_consortium_is_located_outside_the_excluded_zone(loaded):
+    """The measure funds projects outside the Foix agglomeration: so must the demonstration.
+
+    Before: « Réseau « Le Fil d'Ariane Lab » », funded in 2023, had all its members (so its
+    project) in the agglomeration, and the Appels page charted its grant there.
+    """
+    current, *_ = loaded
+    plan = demo_cooperation.generate(current)
+    zone = dict(zip(current["id"], current["in_excluded_zone"], strict=True))
+    assert len(plan.consortia) == len(demo_cooperation.PLAN)
+    for consortium in plan.consortia:
+        assert consortium.location_place_id in consortium.member_ids
+        assert not zone[consortium.location_place_id], consortium.name
