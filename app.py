@@ -5,7 +5,7 @@ import streamlit as st
 from observatory import settings
 from observatory.auth import PermissionDenied
 from observatory.errors import StoreError
-from observatory.ui import auth, context, fmt, maps, pages, sidebar
+from observatory.ui import auth, context, fmt, maps, pages, sidebar, widget_french
 
 maps.use_local_assets()
 # The tables' built-in CSV download writes formulas (=SUM(…)) as typed; the app's own exports
@@ -13,6 +13,7 @@ maps.use_local_assets()
 st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="Observatoire des lieux de lien social",
                    page_icon="static/favicon.png", layout="wide")
+widget_french.apply()  # the file uploader's « Upload » and « 10MB per file », in French
 try:  # a setting that cannot be read: say which, in French, instead of a traceback
     settings.current()
 except settings.SettingsError as exc:

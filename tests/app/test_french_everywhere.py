@@ -5,8 +5,10 @@ The scan reads what Streamlit sends the browser for each element: text (markdown
 alerts, metrics, labels, help, options), the cells of every table as they will be displayed,
 and the widgets' placeholders (a multiselect without one shows Streamlit's « Choose
 options »). It cannot see what the browser adds by itself and no parameter translates: the
-file uploader's « Drag and drop a file here » / « Upload » / « 10MB per file », the date
-pickers' month names, the toolbars' tooltips; those are listed in the issue's closing note.
+date pickers' month names, the toolbars' tooltips; those are listed in the issue's closing
+note. The file uploader's « Upload » / « 10MB per file » are replaced by French through a style
+sheet (observatory/ui/widget_french.py), which tests/browser/test_widget_french_browser.py
+reads back in a real browser.
 """
 
 from __future__ import annotations
