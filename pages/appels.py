@@ -48,6 +48,7 @@ if auth.allowed("edit"):
         known = calls.set_index("year").loc[year] if year in set(calls["year"]) else None
         with st.form(f"call_form_{year}"):
             budget = st.number_input("Budget (€)", min_value=0.0, step=1000.0,
+                                     format=fmt.WHOLE_EUROS,
                                      value=0.0 if known is None or is_missing(known["budget"])
                                      else float(known["budget"]))
             opens = st.date_input("Ouverture", value=known["opens_on"] if known is not None
@@ -87,8 +88,10 @@ if auth.allowed("edit"):
                 eligibility.MeasureRules(
                     excluded_zone_label=ctx.excluded_label or "la zone exclue")))
             with st.form("application_form"):
-                requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0)
-                granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0)
+                requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0,
+                                            format=fmt.WHOLE_EUROS)
+                granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0,
+                                          format=fmt.WHOLE_EUROS)
                 planned = st.text_area("Équipements prévus",
                                        max_chars=call_figures.PLANNED_MAX_CHARS)
                 status = st.selectbox("Statut", list(APPLICATION_STATUSES),

@@ -54,7 +54,7 @@ if prefill:
 if "c_pick_after_save" in st.session_state:
     st.session_state["c_pick"] = st.session_state.pop("c_pick_after_save")
 options = [NEW, *saved["id"].astype(int).tolist()]
-names = {NEW: "➕ Nouveau consortium",
+names = {NEW: "+ Nouveau consortium",
          **dict(zip(saved["id"].astype(int), saved["name"], strict=True))}
 pick = st.selectbox("Consortium", options, format_func=lambda i: names[i], key="c_pick",
                     placeholder=context.PLACEHOLDER)

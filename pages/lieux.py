@@ -14,7 +14,7 @@ ctx = context.get()
 st.title("Lieux")
 can_edit, see_contacts = auth.allowed("edit"), auth.allowed("see_contacts")
 if can_edit:
-    with st.expander("➕ Ajouter un lieu"):
+    with st.expander("Ajouter un lieu", icon=":material/add_location_alt:"):
         place_forms.place_form(ctx.communes, None, "new_place", show_contact=see_contacts)
 
 if ctx.filtered.empty:

@@ -73,7 +73,7 @@ def test_every_builder_of_the_module_is_checked_here():
     builders = {name for name, value in vars(charts).items()
                 if callable(value) and getattr(value, "__module__", "") == charts.__name__
                 and value.__annotations__.get("return") in (go.Figure, "go.Figure")
-                and name not in ("french", "year_axis", "date_axis", "date_hovers")}
+                and name not in ("french", "year_axis", "date_axis", "date_hovers", "whole_counts")}
     assert builders == set(every_figure())
 
 
@@ -189,3 +189,14 @@ def test_the_calendar_names_months_in_french_and_hovers_say_du_au():
     hovers = {tuple(row) for trace in fig.data for row in trace.customdata}
     assert ("Le Fab", "1er février 2027", "20 février 2027") in hovers  # inclusive last day
     assert all("du %{customdata[1]} au %{customdata[2]}" in t.hovertemplate for t in fig.data)
+
+
+def test_a_count_of_consortia_has_whole_ticks_only():
+    """Two consortia at most a year: ticks 0, 1, 2 — never « 0,5 » or « 1,5 » consortium."""
+    axis = charts.consortia_by_year(YEARS).layout.yaxis
+    assert axis.dtick == 1 and axis.tickformat == "d"
+
+
+def test_the_radar_leaves_room_for_the_criteria_names():
+    margin = every_figure()["radar"].layout.margin
+    assert margin.l >= 100 and margin.r >= 100  # « Dynamique collective » fits on the left

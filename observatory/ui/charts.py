@@ -190,7 +190,8 @@ def radar(place: pd.Series, median: pd.Series, name: str) -> go.Figure:
                                       name=label, line_color=colour, fill=fill))
     fig.update_layout(
         polar={"radialaxis": {"range": [0, SCORE_MAX], "tickvals": list(SCORE_LEVELS)}},
-        legend={"orientation": "h", "y": -0.15}, margin={"t": 30, "b": 30, "l": 40, "r": 40},
+        # Room on both sides for the criteria's names (« Dynamique collective » was cut off).
+        legend={"orientation": "h", "y": -0.15}, margin={"t": 30, "b": 30, "l": 120, "r": 120},
         height=380)
     return french(fig)
 
@@ -264,7 +265,14 @@ def consortia_by_year(counts: pd.DataFrame) -> go.Figure:
                  labels={"call_year": "Appel à projets", "consortia": "Consortiums",
                          "status_label": "Statut"})
     fig.update_layout(height=320, barmode="stack", margin={"t": 20, "b": 20})
-    return year_axis(french(fig), counts["call_year"])
+    return year_axis(whole_counts(french(fig), counts), counts["call_year"])
+
+
+def whole_counts(fig: go.Figure, counts: pd.DataFrame) -> go.Figure:
+    """A count axis with whole ticks only: no « 0,5 consortium » between 0 and 1."""
+    top = counts.groupby("call_year")["consortia"].sum().max() if len(counts) else 0
+    fig.update_yaxes(tickformat="d", dtick=1 if top <= 10 else None, rangemode="tozero")
+    return fig
 
 
 def indicators_by_year(long: pd.DataFrame) -> go.Figure:

@@ -33,7 +33,7 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
     ``label`` names the places (« name — commune »).
     """
     ids = items["id"].astype(int).tolist()
-    names = {NEW: "➕ Nouvel équipement", **item_labels(items)}
+    names = {NEW: "+ Nouvel équipement", **item_labels(items)}
     pick = st.selectbox("Équipement", [NEW, *ids], format_func=names.get, key="eq_pick",
                         placeholder=context.PLACEHOLDER)
     record = (from_row(items.set_index("id").loc[pick].to_dict() | {"id": pick})
@@ -64,9 +64,9 @@ def equipment_editor(items: pd.DataFrame, places: pd.DataFrame, consortia: pd.Da
                                     format_func=lambda y: "—" if y is None else str(y),
                                     placeholder=context.PLACEHOLDER)
         amount = left.number_input("Montant financé (€)", min_value=0.0, step=100.0,
-                                   value=float(record.amount_funded or 0))
+                                   format=fmt.WHOLE_EUROS, value=float(record.amount_funded or 0))
         value = right.number_input("Valeur d'achat (€)", min_value=0.0, step=100.0,
-                                   value=float(record.purchase_value or 0))
+                                   format=fmt.WHOLE_EUROS, value=float(record.purchase_value or 0))
         conditions = list(EQUIPMENT_CONDITIONS)
         condition = left.selectbox("État", conditions,
                                    index=_index(conditions, record.condition),

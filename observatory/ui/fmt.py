@@ -33,3 +33,7 @@ def md(text: object) -> str:
     """User text made inert in Streamlit markdown (no emphasis, links, HTML, entities or
     LaTeX): it reads back as typed."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+# A number_input prints its value with a printf format, whose decimal mark is always a point
+# (« 0.00 »): amounts in euros are typed and shown whole (« 1500 »), with no mark to get wrong.
+WHOLE_EUROS = "%.0f"

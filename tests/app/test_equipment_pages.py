@@ -80,7 +80,7 @@ def test_places_without_equipment_offer_the_form_and_explain_itinerance(make_app
     sql(app_db, "UPDATE equipment SET archived = true")
     at = run(make_app(app_db, page=EQUIPEMENTS))
     assert "Aucun équipement enregistré." in texts(at)
-    assert at.selectbox(key="eq_pick").options == ["➕ Nouvel équipement"]
+    assert at.selectbox(key="eq_pick").options == ["+ Nouvel équipement"]
     for name in (ITINERANCE, TOUR):
         assert NO_ITINERANT in texts(view(at, name))
 

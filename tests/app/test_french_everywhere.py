@@ -90,6 +90,9 @@ def findings(at: AppTest) -> list[str]:
         if kind in ("Multiselect",) or (kind == "Selectbox" and not list(proto.options)):
             if not proto.placeholder:
                 found.append(f"{kind} « {proto.label} » : sans placeholder (texte anglais)")
+        if kind == "NumberInput" and proto.data_type == proto.FLOAT and (
+                not proto.format or re.search(r"\.[1-9]", proto.format)):
+            found.append(f"NumberInput « {proto.label} » : décimale à point (« 0.00 »)")
         if kind == "Multiselect" and proto.select_all != 0:
             found.append(f"Multiselect « {proto.label} » : « Select all » affiché")
         if kind == "Dataframe":
