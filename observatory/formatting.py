@@ -56,6 +56,16 @@ def integer(value: float | int | None) -> str:
     return _group(f"{int(round(float(value))):,}")
 
 
+def travel(value: float | None) -> str:
+    """A travel time or road distance in whole units: 12.4 -> '12'; 0.3 -> '< 1' (a place
+    200 m away is not « 0 min » away); 0 -> '0' (the same spot)."""
+    if is_missing(value):
+        return MISSING
+    if 0 < float(value) < 0.5:
+        return "<" + UNIT_SPACE + "1"
+    return integer(value)
+
+
 def decimal(value: float | None, digits: int = 1) -> str:
     """1234.56 -> '1 234,6' (``digits`` decimals, always shown)."""
     if is_missing(value):
@@ -124,7 +134,7 @@ def minutes(value: float | None) -> str:
         return MISSING
     total = int(round(float(value)))
     if total < 60:
-        return f"{total}{UNIT_SPACE}min"
+        return f"{travel(value)}{UNIT_SPACE}min"
     hours, rest = divmod(total, 60)
     return f"{hours}{UNIT_SPACE}h" + (f"{UNIT_SPACE}{rest:02d}" if rest else "")
 
@@ -133,7 +143,7 @@ def plain_minutes(value: float | None) -> str:
     """A travel time always in minutes: 75 -> '75 min' (tables sorted by time)."""
     if is_missing(value):
         return MISSING
-    return f"{int(round(float(value)))}{UNIT_SPACE}min"
+    return f"{travel(value)}{UNIT_SPACE}min"
 
 
 def _as_date(value: dt.date | dt.datetime | pd.Timestamp | str) -> dt.date:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from observatory.distances import DistanceProvider, pairs_within
 from observatory.errors import UserInputError
-from observatory.formatting import integer, is_missing, number, percent_value
+from observatory.formatting import integer, is_missing, number, percent_value, travel
 from observatory.model import CRITERIA, CRITERIA_KEYS, CRITERIA_WORD
 
 DEFAULT_MAX_MINUTES = 40.0
@@ -174,7 +174,7 @@ def explain(origin, partner, brings: np.ndarray, receives: np.ndarray,
     ``minutes`` and ``road_km`` on the partner; ``brings``/``receives``: the per-criterion
     gaps of ``_complementarity``)."""
     name = str(partner["name"])
-    parts = [f"à {integer(partner['minutes'])} min (≈ {integer(partner['road_km'])} km"
+    parts = [f"à {travel(partner['minutes'])} min (≈ {travel(partner['road_km'])} km"
              + (", estimation)" if estimated else ")")]
     short = []
     if partner["mature"]:

@@ -226,3 +226,15 @@ def test_small_counts_are_written_in_words_and_the_criteria_count_follows_the_li
     assert model.CRITERIA_WORD == f.cardinal(len(model.CRITERIA)) == "cinq"
     monkeypatch.setattr(maturity, "CRITERIA_WORD", "six")
     assert "la moyenne de ses six critères" in maturity.MaturityRule().describe()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.3, f"<{NBSP}1"), (0.6, "1"), (0, "0"),
+                                                 (12.4, "12"), (None, f.MISSING)])
+def test_a_travel_under_half_a_unit_reads_less_than_one(value, expected):
+    assert f.travel(value) == expected
+
+
+def test_a_place_200_m_away_is_not_zero_minutes_away():
+    assert f.minutes(0.24) == f"<{NBSP}1{NBSP}min"
+    assert f.plain_minutes(0.24) == f"<{NBSP}1{NBSP}min"
+    assert f.minutes(0) == f"0{NBSP}min"

@@ -129,8 +129,8 @@ class Partners:
             "Rang": list(range(1, len(r) + 1)),
             "Lieu": [_text(v) for v in r["name"]],
             "Score": [formatting.integer(v) for v in r["score"]],
-            minutes_column: [formatting.integer(v) for v in r["minutes"]],
-            road_column: [formatting.integer(v) for v in r["road_km"]],
+            minutes_column: [formatting.travel(v) for v in r["minutes"]],
+            road_column: [formatting.travel(v) for v in r["road_km"]],
             "Mature": [_YES_NO[bool(v)] for v in r["mature"]],
             f"Peut porter en {self.call_year}": [_YES_NO[bool(v)] for v in r["eligible"]],
             "En bref": [_text(v) for v in r["short_why"]],
@@ -218,8 +218,8 @@ class Network:
         return pd.DataFrame({
             "Tête de réseau": [_text(labels[h]) for h in links["head_id"]],
             "Lieu rattaché": [_text(labels[m]) for m in links["member_id"]],
-            minutes_column: [formatting.integer(v) for v in links["minutes"]],
-            road_column: [formatting.integer(v) for v in links["road_km"]],
+            minutes_column: [formatting.travel(v) for v in links["minutes"]],
+            road_column: [formatting.travel(v) for v in links["road_km"]],
         }, dtype=object)
 
     def to_dict(self) -> dict:
