@@ -89,7 +89,9 @@ with st.container(border=True):
     status = left.selectbox("Statut", list(CONSORTIUM_STATUSES),
                             format_func=CONSORTIUM_STATUSES.get, key="c_status",
                             help="L'indicateur « consortiums constitués » compte les consortiums "
-                                 "déposés, financés ou refusés ; une idée n'y compte pas encore.",
+                                 "déposés, financés ou refusés ; une idée n'y compte pas encore. "
+                                 "Déposé, financé ou refusé, le consortium figure parmi les "
+                                 "candidatures de la page Appels à projets, sans autre saisie.",
                             placeholder=context.PLACEHOLDER)
     author = context.author_input("Votre nom (historique)", "c_author", middle)
     description = st.text_area("Projet (quelques lignes)", key="c_description",

@@ -172,3 +172,45 @@ def test_a_tour_from_a_road_matrix_is_not_called_an_estimate(make_app, app_db, m
     assert "Matrice de distances routières fournie" in texts(at)
     legs = next(f.value for f in at.dataframe if "De" in f.value.columns)
     assert "Route (km)" in legs.columns
+
+
+# --- A submitted consortium is an application ------------------------------------------------
+
+def applications_table(at: AppTest):
+    return next(f.value for f in at.dataframe if "Lieux membres" in f.value.columns)
+
+
+def test_a_consortium_set_to_submitted_shows_among_the_applications_with_its_members(
+        make_app, app_db):
+    consortium, name = sql(app_db, "SELECT id, name FROM consortia WHERE status = 'idea' "
+                                   "AND NOT archived ORDER BY id LIMIT 1")[0]
+    members = [r[0] for r in sql(app_db, "SELECT p.name FROM consortium_members m JOIN places p "
+                                         "ON p.id = m.place_id WHERE m.consortium_id = ? "
+                                         "ORDER BY p.id", [consortium])]
+    at = run(make_app(app_db, page=by_title("Consortiums").path))
+    at.selectbox(key="c_pick").set_value(int(consortium))
+    run(at)
+    at.selectbox(key="c_status").set_value("submitted")
+    at.text_input(key="c_author").input("Karim")
+    run(at)
+    next(b for b in at.button if b.label == "Enregistrer").click()
+    run(at)
+    at.switch_page(APPELS)
+    run(at)
+    shown = applications_table(at)
+    row = shown[shown["Consortium"] == name]
+    assert len(row) == 1 and row["Statut"].iloc[0] == "Déposée"
+    assert row["Lieux membres"].iloc[0] == ", ".join(members)
+    # entering it again on this page updates the same application
+    at.selectbox(key="app_consortium").set_value(int(consortium))
+    run(at)
+    assert "déjà une candidature à cet appel" in texts(at)
+    next(n for n in at.number_input if n.label == "Montant demandé (€)").set_value(15000.0)
+    next(t for t in at.text_input if t.key == "app_author").input("Claire")
+    next(b for b in at.get("form_submit_button")
+         if b.label == "Enregistrer la candidature").click()
+    run(at)
+    assert sql(app_db, "SELECT count(*), max(amount_requested), max(status) FROM applications "
+                       "WHERE consortium_id = ?", [consortium]) == [(1, 15000.0, "submitted")]
+    row = applications_table(at).query("Consortium == @name")
+    assert len(row) == 1
