@@ -156,3 +156,11 @@ def test_a_refused_link_writes_neither_the_consortium_nor_its_application(con, m
             lead_place_id=int(before["lead_place_id"].iloc[0]), call_year=2026,
             status="submitted"), actor=ANALYST)
     assert len(proximity.saved_consortia(con)) == len(before)
+
+
+def test_a_submitted_consortium_set_back_to_an_idea_keeps_its_application_in_preparation(con):
+    new_id = proximity.save_consortium(con, _new(con), actor=ANALYST)
+    proximity.save_consortium(con, _reload(con, new_id, status="submitted"), actor=ANALYST)
+    app_id = _applications(con, new_id)[0][0]
+    proximity.save_consortium(con, _reload(con, new_id, status="idea"), actor=ANALYST)
+    assert _applications(con, new_id) == [(app_id, 2026, "draft", None)]
