@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 from observatory import eligibility, maps, settings
 from observatory.consortia import (
     DESCRIPTION_MAX_CHARS,
+    FORMED_STATUSES,
     NAME_MAX_CHARS,
     ConflictError,
     Consortium,
@@ -124,7 +125,9 @@ with st.container(border=True):
         else:
             st.session_state.pop("c_loaded", None)
             st.session_state["c_pick_after_save"] = new_id
-            st.toast("Consortium enregistré.")
+            st.toast("Consortium enregistré." + (
+                f" Sa candidature à l'appel {call_year} figure dans la page Appels à projets."
+                if status in FORMED_STATUSES else ""))
             st.rerun()
     if pick != NEW and archive.button("Supprimer (archiver)",
                                       disabled=not (can_edit and author.strip())):

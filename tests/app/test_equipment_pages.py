@@ -195,6 +195,7 @@ def test_a_consortium_set_to_submitted_shows_among_the_applications_with_its_mem
     run(at)
     next(b for b in at.button if b.label == "Enregistrer").click()
     run(at)
+    assert "figure dans la page Appels à projets" in texts(at)
     at.switch_page(APPELS)
     run(at)
     shown = applications_table(at)
