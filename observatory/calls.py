@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from observatory.consortia import FORMED_STATUSES
 from observatory.eligibility import CALL_YEARS
 from observatory.errors import UserInputError
 from observatory.formatting import integer, is_missing
@@ -15,6 +16,13 @@ from observatory.model import APPLICATION_STATUSES
 PLANNED_MAX_CHARS = 2000  # « Équipements prévus » of an application
 DEFAULT_OPENS = (2, 1)  # month, day: a call opens on 1 February by default…
 DEFAULT_CLOSES = (4, 30)  # … and closes on 30 April
+
+# A consortium and its application to its call year tell the same story: an idea has at most
+# an application in preparation; a submitted, funded or refused consortium has an application
+# of the same status. Each status of one maps to one status of the other.
+APPLICATION_STATUS_OF = {"idea": "draft", "submitted": "submitted", "funded": "funded",
+                         "refused": "refused"}
+CONSORTIUM_STATUS_OF = {v: k for k, v in APPLICATION_STATUS_OF.items()}
 
 
 class CallError(UserInputError):
@@ -55,6 +63,31 @@ def check_application(record: Mapping) -> None:
                         "caractères.")
     if problems:
         raise CallError(" ".join(problems))
+
+
+def linked_application_status(consortium_status: str, application_status: str | None,
+                              changed: bool) -> str | None:
+    """The status the application of a consortium to its call year must take once the
+    consortium is saved with ``consortium_status``, or None to leave things as they are.
+
+    ``application_status``: the status of its application to that year (None: there is
+    none); ``changed``: the consortium is new, or its status or call year changed. A
+    submitted, funded or refused consortium always has an application (created when
+    missing, so the analyst never enters it twice); an existing application follows the
+    consortium's status only when that status was just set, so that saving an unrelated edit
+    never overwrites what was recorded on the Appels à projets page.
+    """
+    wanted = APPLICATION_STATUS_OF[consortium_status]
+    if application_status is None:
+        return wanted if consortium_status in FORMED_STATUSES else None
+    return wanted if changed and application_status != wanted else None
+
+
+def linked_consortium_status(application_status: str, consortium_status: str) -> str | None:
+    """The status a consortium must take once its application to its own call year is saved
+    with ``application_status`` (None: it already agrees)."""
+    wanted = CONSORTIUM_STATUS_OF[application_status]
+    return None if wanted == consortium_status else wanted
 
 
 def per_call(calls: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ from a ``DistanceProvider`` (``observatory.distances``); nothing here measures o
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Mapping, NamedTuple
@@ -123,6 +125,39 @@ def check_new_stay(existing: pd.DataFrame, new: Stay | Mapping,
                            f"celui prévu à « {name} » du {short_date(other_start)} au "
                            f"{short_date(other_end)}.")
     return reasons
+
+
+# The units of a stop's duration when a planned tour is booked as stays: days in one unit.
+STAY_UNITS = {"days": 1, "weeks": 7}
+STAY_UNIT_LABELS = {"days": "jours", "weeks": "semaines"}
+
+
+def tour_schedule(order: Sequence, start, duration: int, unit: str = "days") -> list[Stay]:
+    """The consecutive stays of a tour: one per place of ``order`` (its visiting order), the
+    first from ``start``, each lasting ``duration`` days or weeks (``unit``: ``days`` or
+    ``weeks``), both ends included, the next one starting the day after.
+
+    A tour that comes back to its start books no stay there again: the item goes home.
+    """
+    order = list(order)
+    if not order:
+        raise TourError("Choisissez au moins un lieu pour réserver la tournée.")
+    if len(set(order)) != len(order):
+        raise TourError("Un même lieu figure plusieurs fois dans la tournée.")
+    if unit not in STAY_UNITS:
+        raise TourError(f"Unité de durée inconnue : {unit}.")
+    first = _day(start)
+    if first is None:
+        raise TourError("Indiquez la date de début de la tournée.")
+    if (isinstance(duration, bool) or not isinstance(duration, int | float | np.integer)
+            or not float(duration).is_integer() or duration < 1):
+        raise TourError("La durée d'une étape est un nombre entier de "
+                        f"{STAY_UNIT_LABELS[unit]}, au moins 1.")
+    days = int(duration) * STAY_UNITS[unit]
+    first = first.date()
+    return [Stay(place_id=place, start=first + dt.timedelta(days=k * days),
+                 end=first + dt.timedelta(days=(k + 1) * days - 1))
+            for k, place in enumerate(order)]
 
 
 def location_on(stays: pd.DataFrame, day, home_place_id):

@@ -21,6 +21,18 @@ saved = data.consortia(path)
 consortium_names = dict(zip(saved["id"].astype(int), saved["name"], strict=True))
 by_id = ctx.places.set_index("id")
 
+
+def _amount(application: dict | None, key: str) -> float:
+    """An amount of the application already entered (0 when none), for the form."""
+    value = None if application is None else application.get(key)
+    return 0.0 if is_missing(value) else float(value)
+
+
+def _text(application: dict | None, key: str) -> str:
+    value = None if application is None else application.get(key)
+    return "" if is_missing(value) else str(value)
+
+
 table = call_figures.per_call(calls, applications)
 cols = st.columns(4)
 cols[0].metric("Candidatures", int(table["applications"].sum()))
@@ -87,15 +99,27 @@ if auth.allowed("edit"):
                 eligibility.location_of(place),
                 eligibility.MeasureRules(
                     excluded_zone_label=ctx.excluded_label or "la zone exclue")))
-            with st.form("application_form"):
-                requested = st.number_input("Montant demandé (€)", min_value=0.0, step=500.0,
-                                            format=fmt.WHOLE_EUROS)
+            linked = applications[(applications["consortium_id"] == consortium_id)
+                                  & (applications["call_year"] == call_year)].head(1)
+            known_app = linked.iloc[0].to_dict() if len(linked) else None
+            if known_app is not None:
+                st.caption("Ce consortium a déjà une candidature à cet appel : l'enregistrer "
+                           "la met à jour (aucun doublon).")
+            with st.form(f"application_form_{consortium_id}_{call_year}"):
+                requested = st.number_input(
+                    "Montant demandé (€)", min_value=0.0, step=500.0, format=fmt.WHOLE_EUROS,
+                    value=_amount(known_app, "amount_requested"))
                 granted = st.number_input("Montant accordé (€)", min_value=0.0, step=500.0,
-                                          format=fmt.WHOLE_EUROS)
+                                          format=fmt.WHOLE_EUROS,
+                                          value=_amount(known_app, "amount_granted"))
                 planned = st.text_area("Équipements prévus",
-                                       max_chars=call_figures.PLANNED_MAX_CHARS)
-                status = st.selectbox("Statut", list(APPLICATION_STATUSES),
+                                       max_chars=call_figures.PLANNED_MAX_CHARS,
+                                       value=_text(known_app, "equipment_planned"))
+                statuses = list(APPLICATION_STATUSES)
+                status = st.selectbox("Statut", statuses,
                                       format_func=APPLICATION_STATUSES.get,
+                                      index=statuses.index(known_app["status"])
+                                      if known_app is not None else 0,
                                       placeholder=context.PLACEHOLDER)
                 app_author = context.author_input("Votre nom (historique)", "app_author")
                 if st.form_submit_button("Enregistrer la candidature"):
@@ -113,12 +137,20 @@ st.subheader(f"Candidatures ({len(applications)})")
 if applications.empty:
     st.info("Aucune candidature enregistrée.")
 else:
+    members = dict(zip(saved["id"].astype(int), saved["member_ids"], strict=True))
+    place_names = dict(zip(ctx.places["id"], ctx.places["name"], strict=True))
     st.dataframe(french_frame(applications.assign(
         consortium=applications["consortium_id"].map(consortium_names),
+        membres=applications["consortium_id"].map(
+            lambda i: ", ".join(place_names.get(m, f"lieu n° {m}") for m in members.get(i, []))),
         statut=applications["status"].map(APPLICATION_STATUSES))[
-        ["call_year", "consortium", "amount_requested", "amount_granted", "equipment_planned",
-         "statut"]], years=["call_year"], money=["amount_requested", "amount_granted"],
+        ["call_year", "consortium", "membres", "amount_requested", "amount_granted",
+         "equipment_planned", "statut"]], years=["call_year"],
+        money=["amount_requested", "amount_granted"],
         headers={
-            "call_year": "Appel", "consortium": "Consortium", "amount_requested": "Demandé (€)",
-            "amount_granted": "Accordé (€)", "equipment_planned": "Équipements prévus",
-            "statut": "Statut"}), hide_index=True, width="stretch")
+            "call_year": "Appel", "consortium": "Consortium", "membres": "Lieux membres",
+            "amount_requested": "Demandé (€)", "amount_granted": "Accordé (€)",
+            "equipment_planned": "Équipements prévus", "statut": "Statut"}),
+        hide_index=True, width="stretch")
+    st.caption("Un consortium passé à « Déposé » sur la page Consortiums figure ici sans "
+               "nouvelle saisie ; « Financée » ou « Refusée » se reporte sur le consortium.")

@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 from observatory import eligibility, maps, settings
 from observatory.consortia import (
     DESCRIPTION_MAX_CHARS,
+    FORMED_STATUSES,
     NAME_MAX_CHARS,
     ConflictError,
     Consortium,
@@ -89,7 +90,9 @@ with st.container(border=True):
     status = left.selectbox("Statut", list(CONSORTIUM_STATUSES),
                             format_func=CONSORTIUM_STATUSES.get, key="c_status",
                             help="L'indicateur « consortiums constitués » compte les consortiums "
-                                 "déposés, financés ou refusés ; une idée n'y compte pas encore.",
+                                 "déposés, financés ou refusés ; une idée n'y compte pas encore. "
+                                 "Déposé, financé ou refusé, le consortium figure parmi les "
+                                 "candidatures de la page Appels à projets, sans autre saisie.",
                             placeholder=context.PLACEHOLDER)
     author = context.author_input("Votre nom (historique)", "c_author", middle)
     description = st.text_area("Projet (quelques lignes)", key="c_description",
@@ -122,7 +125,9 @@ with st.container(border=True):
         else:
             st.session_state.pop("c_loaded", None)
             st.session_state["c_pick_after_save"] = new_id
-            st.toast("Consortium enregistré.")
+            st.toast("Consortium enregistré." + (
+                f" Sa candidature à l'appel {call_year} figure dans la page Appels à projets."
+                if status in FORMED_STATUSES else ""))
             st.rerun()
     if pick != NEW and archive.button("Supprimer (archiver)",
                                       disabled=not (can_edit and author.strip())):

@@ -147,6 +147,12 @@ def _delete_stay(path):
     data.delete_stay(int(one(path, "SELECT min(id) FROM equipment_stays")[0]))
 
 
+def _book_tour(path):
+    item = int(one(path, "SELECT min(id) FROM equipment WHERE NOT archived")[0])
+    data.book_tour(item, [{"place_id": first_place(path)[0], "start": dt.date(2031, 5, 1),
+                           "end": dt.date(2031, 5, 7)}], "tapé dans la page")
+
+
 def _save_call(path):
     data.save_call(2031, 10000.0, dt.date(2031, 2, 1), dt.date(2031, 4, 30), "contrôle")
 
@@ -186,7 +192,8 @@ WRITERS = {
     "archive_consortium": _archive_consortium, "create_snapshot": _create_snapshot,
     "delete_snapshot": _delete_snapshot, "save_equipment (ajout)": _add_equipment,
     "save_equipment (modification)": _edit_equipment, "archive_equipment": _archive_equipment,
-    "add_stay": _add_stay, "delete_stay": _delete_stay, "save_call": _save_call,
+    "add_stay": _add_stay, "delete_stay": _delete_stay, "book_tour": _book_tour,
+    "save_call": _save_call,
     "save_application": _save_application, "import_apply": _import,
     "save_place_form": _edit_place, "save_evaluation_form": _add_evaluation,
     "archive_place": _archive_place,

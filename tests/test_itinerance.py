@@ -407,3 +407,42 @@ def test_the_co2_source_names_ademe_for_the_default_and_the_setting_otherwise():
     assert co2_source(CO2_KG_PER_KM) == CO2_SOURCE and "ADEME" in CO2_SOURCE
     other = co2_source(0.3)
     assert "OBSERVATORY_CO2_KG_PER_KM" in other and "0,3 kg CO2e par km" in other
+
+
+# --- A planned tour booked as consecutive stays -------------------------------------------
+
+def test_a_tour_schedule_books_consecutive_stays_in_the_visiting_order():
+    from observatory.itinerance import tour_schedule
+
+    stays = tour_schedule([7, 3, 5], dt.date(2026, 3, 2), 10)
+    assert [(s.place_id, s.start, s.end) for s in stays] == [
+        (7, dt.date(2026, 3, 2), dt.date(2026, 3, 11)),
+        (3, dt.date(2026, 3, 12), dt.date(2026, 3, 21)),
+        (5, dt.date(2026, 3, 22), dt.date(2026, 3, 31))]
+    for before, after in itertools.pairwise(stays):  # touching, never overlapping
+        assert after.start == before.end + dt.timedelta(days=1)
+        assert check_new_stay(pd.DataFrame([before.__dict__]), after) == []
+
+
+def test_a_tour_schedule_counts_weeks_as_seven_days_across_a_month_end():
+    from observatory.itinerance import tour_schedule
+
+    stays = tour_schedule([1, 2], "2026-01-26", 2, "weeks")
+    assert [(s.start, s.end) for s in stays] == [
+        (dt.date(2026, 1, 26), dt.date(2026, 2, 8)), (dt.date(2026, 2, 9), dt.date(2026, 2, 22))]
+
+
+@pytest.mark.parametrize("order, start, duration, unit, message", [
+    ([], dt.date(2026, 3, 2), 1, "days", "au moins un lieu"),
+    ([1, 1], dt.date(2026, 3, 2), 1, "days", "plusieurs fois"),
+    ([1, 2], None, 1, "days", "date de début"),
+    ([1, 2], dt.date(2026, 3, 2), 0, "days", "nombre entier de jours, au moins 1"),
+    ([1, 2], dt.date(2026, 3, 2), 1.5, "weeks", "nombre entier de semaines"),
+    ([1, 2], dt.date(2026, 3, 2), 1, "months", "Unité de durée inconnue"),
+])
+def test_a_tour_schedule_refuses_what_cannot_be_booked_in_french(order, start, duration, unit,
+                                                                 message):
+    from observatory.itinerance import TourError, tour_schedule
+
+    with pytest.raises(TourError, match=message):
+        tour_schedule(order, start, duration, unit)

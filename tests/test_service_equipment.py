@@ -125,6 +125,58 @@ def test_an_overlapping_stay_is_refused_with_its_reason_and_nothing_is_written(c
     assert (audit_count(con), len(service.stays(con, item_id))) == before
 
 
+def three_places(con) -> list[int]:
+    return [int(r[0]) for r in con.execute(
+        "SELECT id FROM places WHERE NOT archived ORDER BY id LIMIT 3").fetchall()]
+
+
+def test_a_planned_tour_is_booked_as_consecutive_stays_each_audited(con):
+    from observatory.itinerance import tour_schedule
+
+    item_id = service.save_equipment(con, new_item(con, itinerant=True), actor=ANALYST)
+    stops = three_places(con)
+    before = audit_count(con)
+    ids = service.book_tour(con, item_id, tour_schedule(stops, dt.date(2031, 3, 2), 1, "weeks"),
+                            actor="Karim")
+    booked = service.stays(con, item_id)
+    assert booked["id"].tolist() == ids and booked["place_id"].tolist() == stops
+    assert [d.date() for d in booked["start_date"]] == [
+        dt.date(2031, 3, 2), dt.date(2031, 3, 9), dt.date(2031, 3, 16)]
+    assert set(booked["note"]) == {service.TOUR_NOTE}
+    assert audit_count(con) == before + 3
+    assert con.execute("SELECT DISTINCT actor, entity, action FROM audit_log WHERE id > ?",
+                       [before]).fetchall() == [("Karim", "stay", "create")]
+
+
+def test_a_tour_with_one_overlapping_stay_is_refused_whole_naming_the_stay(con):
+    from observatory.itinerance import tour_schedule
+
+    item_id = service.save_equipment(con, new_item(con, itinerant=True), actor=ANALYST)
+    stops = three_places(con)
+    names = dict(zip(stops, ["Le Fab'Ariège", "Café des Ondes", "La Ressourcerie"],
+                     strict=True))
+    service.add_stay(con, item_id, stops[0], dt.date(2031, 3, 10), dt.date(2031, 3, 12),
+                     actor=ANALYST, place_names=names)
+    before = (audit_count(con), len(service.stays(con, item_id)))
+    with pytest.raises(service.StayRefused) as refused:
+        service.book_tour(con, item_id, tour_schedule(stops, dt.date(2031, 3, 2), 1, "weeks"),
+                          actor="Karim", place_names=names)
+    assert refused.value.reasons == [
+        "Étape 2 (« Café des Ondes ») : ce séjour (du 09/03/2031 au 15/03/2031) chevauche "
+        "celui prévu à « Le Fab'Ariège » du 10/03/2031 au 12/03/2031.",
+        "Aucun séjour de la tournée n'a été réservé."]
+    assert (audit_count(con), len(service.stays(con, item_id))) == before  # stop 1 undone
+
+
+def test_an_empty_tour_or_an_unknown_item_books_nothing(con):
+    with pytest.raises(EquipmentError, match="aucun séjour"):
+        service.book_tour(con, int(service.inventory(con)["id"].min()), [], actor=ANALYST)
+    with pytest.raises(EquipmentError, match="introuvable"):
+        service.book_tour(con, 99_999, [{"place_id": first_place(con),
+                                         "start": dt.date(2031, 1, 1),
+                                         "end": dt.date(2031, 1, 2)}], actor=ANALYST)
+
+
 def test_a_stay_of_an_unknown_item_is_refused(con):
     with pytest.raises(EquipmentError, match="introuvable"):
         service.add_stay(con, 99_999, first_place(con), dt.date(2031, 1, 1),
@@ -186,6 +238,10 @@ WRITES = {
         dt.date(2031, 1, 2), **kw),
     "delete_stay": lambda con, **kw: service.delete_stay(
         con, int(service.stays(con)["id"].min()), **kw),
+    "book_tour": lambda con, **kw: service.book_tour(
+        con, int(service.inventory(con)["id"].min()),
+        [{"place_id": first_place(con), "start": dt.date(2031, 1, 1),
+          "end": dt.date(2031, 1, 2)}], **kw),
     "save_call": lambda con, **kw: service.save_call(con, 2031, 1.0, None, None, **kw),
     "save_application": lambda con, **kw: service.save_application(
         con, {"call_year": 2026, "consortium_id": 1, "status": "draft"}, **kw),

@@ -29,6 +29,7 @@ from observatory.errors import UserInputError
 from observatory.formatting import is_missing
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.service import core
+from observatory.service import equipment as equipment_cases
 from observatory.settings import Settings
 from observatory.store import consortia as store_consortia
 from observatory.store import live, territory
@@ -282,13 +283,24 @@ def _actor(actor: str) -> str:
 
 def save_consortium(con, consortium: Consortium, *, actor: str) -> int:
     """Create (no id) or update (with the version check: ``ConflictError`` when someone else
-    saved it since it was read) in one transaction, audited; returns the consortium's id."""
+    saved it since it was read) in one transaction, audited; returns the consortium's id.
+
+    In the same transaction its application to its call year follows
+    (``equipment.link_application``): a consortium set to « Déposé » appears among the
+    applications of the Appels à projets page, linked to the one entered there if any.
+    """
     actor = _actor(actor)
     with core.transaction(con):
         if consortium.id is None:
-            return store_consortia.create(con, consortium, actor)
-        store_consortia.update(con, consortium, actor)
-    return consortium.id
+            before, saved_id = None, store_consortia.create(con, consortium, actor)
+        else:
+            before = store_consortia.status_of(con, consortium.id)
+            store_consortia.update(con, consortium, actor)
+            saved_id = consortium.id
+        equipment_cases.link_application(
+            con, saved_id, consortium.call_year, consortium.status,
+            changed=before != (consortium.status, consortium.call_year), actor=actor)
+    return saved_id
 
 
 def archive_consortium(con, consortium_id: int, *, actor: str) -> None:

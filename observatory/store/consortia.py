@@ -84,6 +84,24 @@ def archive(con: duckdb.DuckDBPyConnection, consortium_id: int, changed_by: str)
     _record(con, consortium_id, "archived", changed_by)
 
 
+def status_of(con: duckdb.DuckDBPyConnection, consortium_id: int) -> tuple[str, int] | None:
+    """The status and call year of a consortium not archived, or None."""
+    row = con.execute("SELECT status, call_year FROM consortia WHERE id = ? AND NOT archived",
+                      [consortium_id]).fetchone()
+    return None if row is None else (row[0], int(row[1]))
+
+
+def set_status(con: duckdb.DuckDBPyConnection, consortium_id: int, status: str,
+               changed_by: str) -> None:
+    """Change only the status (its application was decided), a new version in its history."""
+    done = con.execute("UPDATE consortia SET status = ?, version = version + 1, "
+                       "updated_at = current_timestamp WHERE id = ? AND NOT archived "
+                       "RETURNING id", [status, consortium_id]).fetchall()
+    if not done:
+        raise ConsortiumError(f"Consortium {consortium_id} introuvable.")
+    _record(con, consortium_id, "updated", changed_by)
+
+
 def members_of(con: duckdb.DuckDBPyConnection, consortium_id: int) -> list[int]:
     return [r[0] for r in con.execute(
         "SELECT place_id FROM consortium_members WHERE consortium_id = ? ORDER BY place_id",

@@ -137,6 +137,14 @@ def applications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM applications ORDER BY call_year, id").df()
 
 
+def application_of(con: duckdb.DuckDBPyConnection, consortium_id: int,
+                   call_year: int) -> dict | None:
+    """The application of a consortium to one call year (the first one entered), or None."""
+    found = con.execute("SELECT id FROM applications WHERE consortium_id = ? AND call_year = ? "
+                        "ORDER BY id LIMIT 1", [consortium_id, call_year]).fetchone()
+    return None if found is None else _row(con, "applications", "id", found[0])
+
+
 def save_application(con: duckdb.DuckDBPyConnection, record: dict, *,
                      actor: str) -> int:
     fields = ("call_year", "consortium_id", "amount_requested", "amount_granted",

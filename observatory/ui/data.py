@@ -308,6 +308,14 @@ def add_stay(equipment_id: int, place_id: int, start, end, note: str = "",
                 typed_actor=actor, place_names=place_names)
 
 
+def book_tour(equipment_id: int, schedule: list, actor: str | None = None,
+              place_names: dict | None = None) -> list[int]:
+    """Book a planned tour's consecutive stays, all or none (``StayRefused`` with the
+    reasons naming each overlapped stay)."""
+    return _run("edit", service_equipment.book_tour, equipment_id, schedule,
+                typed_actor=actor, place_names=place_names)
+
+
 def delete_stay(stay_id: int, actor: str | None = None) -> None:
     _run("edit", service_equipment.delete_stay, stay_id, typed_actor=actor)
 

@@ -244,6 +244,8 @@ def tour_view(ctx: PageContext, inv: Inventory) -> None:
         st.error(fmt.md(exc))
         return
     _tour_figures(ctx, inv, tour, stops, provider.is_estimate, provider.label)
+    if auth.require("edit"):
+        _tour_booking(inv, tour)
 
 
 def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops: list,
@@ -273,6 +275,51 @@ def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops
             ["de", "vers", "road_km", "minutes"]], decimals={"road_km": 1, "minutes": 0},
         headers={"de": "De", "vers": "Vers", "road_km": road, "minutes": time}),
         hide_index=True, width="stretch")
+
+
+def _tour_booking(inv: Inventory, tour: itinerance.Tour) -> None:
+    """Book the planned tour as consecutive stays of one itinerant item, previewed first,
+    written all or none (a stay overlapping another refuses the whole tour)."""
+    st.subheader("Réserver la tournée")
+    st.caption("Chaque lieu devient un séjour de l'équipement, dans l'ordre de passage, l'un "
+               "après l'autre ; si un séjour en chevauche un autre déjà prévu, aucun n'est "
+               "réservé.")
+    item_names = item_labels(inv.itinerant)
+    item_id = st.selectbox("Équipement itinérant", list(item_names), format_func=item_names.get,
+                           key="tour_item", placeholder=context.PLACEHOLDER)
+    left, middle, right = st.columns(3)
+    start = left.date_input("Début de la tournée", key="tour_from", format="DD/MM/YYYY")
+    duration = middle.number_input("Durée de chaque étape", min_value=1, max_value=365, value=1,
+                                   step=1, key="tour_duration")
+    unit = right.selectbox("Unité", list(itinerance.STAY_UNIT_LABELS), key="tour_unit",
+                           format_func=itinerance.STAY_UNIT_LABELS.get,
+                           placeholder=context.PLACEHOLDER)
+    try:
+        schedule = itinerance.tour_schedule(tour.order, start, int(duration), unit)
+    except UserInputError as exc:
+        st.error(fmt.md(exc))
+        return
+    preview = pd.DataFrame({"etape": range(1, len(schedule) + 1),
+                            "lieu": [inv.label.get(s.place_id, str(s.place_id))
+                                     for s in schedule],
+                            "start": [s.start for s in schedule],
+                            "end": [s.end for s in schedule]})
+    st.dataframe(french_frame(preview, integers=["etape"], dates=["start", "end"], headers={
+        "etape": "Étape", "lieu": "Lieu", "start": "Du", "end": "Au (inclus)"}),
+        hide_index=True, width="stretch")
+    author = context.author_input("Votre nom (historique)", "tour_author")
+    if st.button("Réserver ces séjours", type="primary", key="tour_book"):
+        try:
+            data.book_tour(item_id, [s.__dict__ for s in schedule], actor=author,
+                           place_names=inv.label)
+        except service.StayRefused as refused:
+            for reason in refused.reasons:
+                st.error(fmt.md(reason))
+        except UserInputError as exc:
+            st.error(fmt.md(exc))
+        else:
+            st.toast(f"Tournée réservée : {integer(len(schedule))} séjours.")
+            st.rerun()
 
 
 SHOW = {INVENTORY: inventory, ITINERANCE: itinerance_view, TOUR: tour_view}

@@ -172,3 +172,115 @@ def test_a_tour_from_a_road_matrix_is_not_called_an_estimate(make_app, app_db, m
     assert "Matrice de distances routières fournie" in texts(at)
     legs = next(f.value for f in at.dataframe if "De" in f.value.columns)
     assert "Route (km)" in legs.columns
+
+
+# --- A submitted consortium is an application ------------------------------------------------
+
+def applications_table(at: AppTest):
+    return next(f.value for f in at.dataframe if "Lieux membres" in f.value.columns)
+
+
+def test_a_consortium_set_to_submitted_shows_among_the_applications_with_its_members(
+        make_app, app_db):
+    consortium, name = sql(app_db, "SELECT id, name FROM consortia WHERE status = 'idea' "
+                                   "AND NOT archived ORDER BY id LIMIT 1")[0]
+    members = [r[0] for r in sql(app_db, "SELECT p.name FROM consortium_members m JOIN places p "
+                                         "ON p.id = m.place_id WHERE m.consortium_id = ? "
+                                         "ORDER BY p.id", [consortium])]
+    at = run(make_app(app_db, page=by_title("Consortiums").path))
+    at.selectbox(key="c_pick").set_value(int(consortium))
+    run(at)
+    at.selectbox(key="c_status").set_value("submitted")
+    at.text_input(key="c_author").input("Karim")
+    run(at)
+    next(b for b in at.button if b.label == "Enregistrer").click()
+    run(at)
+    assert "figure dans la page Appels à projets" in texts(at)
+    at.switch_page(APPELS)
+    run(at)
+    shown = applications_table(at)
+    row = shown[shown["Consortium"] == name]
+    assert len(row) == 1 and row["Statut"].iloc[0] == "Déposée"
+    assert row["Lieux membres"].iloc[0] == ", ".join(members)
+    # entering it again on this page updates the same application
+    at.selectbox(key="app_consortium").set_value(int(consortium))
+    run(at)
+    assert "déjà une candidature à cet appel" in texts(at)
+    next(n for n in at.number_input if n.label == "Montant demandé (€)").set_value(15000.0)
+    next(t for t in at.text_input if t.key == "app_author").input("Claire")
+    next(b for b in at.get("form_submit_button")
+         if b.label == "Enregistrer la candidature").click()
+    run(at)
+    assert sql(app_db, "SELECT count(*), max(amount_requested), max(status) FROM applications "
+                       "WHERE consortium_id = ?", [consortium]) == [(1, 15000.0, "submitted")]
+    row = applications_table(at).query("Consortium == @name")
+    assert len(row) == 1
+
+
+# --- A planned tour booked as stays -----------------------------------------------------------
+
+def booking_form(at: AppTest, item: int, start, duration: int, unit: str) -> AppTest:
+    at.selectbox(key="tour_item").set_value(item)
+    at.date_input(key="tour_from").set_value(start)
+    at.number_input(key="tour_duration").set_value(duration)
+    at.selectbox(key="tour_unit").set_value(unit)
+    return run(at)
+
+
+def first_itinerant(app_db: Path) -> int:
+    return int(sql(app_db, "SELECT min(id) FROM equipment WHERE itinerant AND NOT archived")[0][0])
+
+
+def stays_of(app_db: Path, item: int) -> list[tuple]:
+    return sql(app_db, "SELECT place_id, start_date, end_date, note FROM equipment_stays "
+                       "WHERE equipment_id = ? ORDER BY start_date", [item])
+
+
+def test_a_planned_tour_is_previewed_then_booked_as_consecutive_stays(make_app, app_db):
+    import datetime as dt
+
+    item = first_itinerant(app_db)
+    before = stays_of(app_db, item)
+    at = tour_of_first_consortium(run(make_app(app_db, page=EQUIPEMENTS)), app_db)
+    booking_form(at, item, dt.date(2031, 5, 5), 2, "weeks")
+    preview = next(f.value for f in at.dataframe if "Étape" in f.value.columns)
+    stops = len(preview)
+    assert stops >= 2 and preview["Du"].iloc[0] == "5 mai 2031"
+    assert preview["Au (inclus)"].iloc[0] == "18 mai 2031"
+    assert preview["Du"].iloc[1] == "19 mai 2031"
+    at.text_input(key="tour_author").input("Karim")
+    run(at)
+    next(b for b in at.button if b.label == "Réserver ces séjours").click()
+    run(at)
+    booked = [s for s in stays_of(app_db, item) if s not in before]
+    assert len(booked) == stops and {s[3] for s in booked} == {"tournée"}
+    assert booked[0][1] == dt.date(2031, 5, 5)
+    assert booked[-1][2] == dt.date(2031, 5, 5) + dt.timedelta(days=14 * stops - 1)
+    assert sql(app_db, "SELECT DISTINCT actor FROM audit_log WHERE entity = 'stay' "
+                       "AND action = 'create' AND new_values LIKE '%tournée%'") == [("Karim",)]
+
+
+def test_a_tour_overlapping_a_booked_stay_is_refused_whole_with_the_stay_named(make_app, app_db):
+    item = first_itinerant(app_db)
+    place, start = sql(app_db, "SELECT place_id, start_date FROM equipment_stays "
+                               "WHERE equipment_id = ? ORDER BY start_date LIMIT 1", [item])[0]
+    name = sql(app_db, "SELECT name FROM places WHERE id = ?", [place])[0][0]
+    before = stays_of(app_db, item)
+    at = tour_of_first_consortium(run(make_app(app_db, page=EQUIPEMENTS)), app_db)
+    booking_form(at, item, start, 1, "days")
+    at.text_input(key="tour_author").input("Karim")
+    run(at)
+    next(b for b in at.button if b.label == "Réserver ces séjours").click()
+    run(at)
+    errors = "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for e in at.error)
+    assert "Étape 1 (" in errors and "chevauche celui prévu à « " + name in errors
+    assert "Aucun séjour de la tournée n'a été réservé." in errors
+    assert stays_of(app_db, item) == before
+
+
+def test_a_reader_sees_the_tour_but_cannot_book_it(make_app, app_db, protected):
+    at = tour_of_first_consortium(run(make_app(app_db, page=EQUIPEMENTS)), app_db)
+    assert any("De" in f.value.columns for f in at.dataframe)  # the tour itself is shown
+    assert not [b for b in at.button if b.label == "Réserver ces séjours"]
+    log_in(at)
+    assert [b for b in at.button if b.label == "Réserver ces séjours"]
