@@ -57,8 +57,9 @@ def _print_changes(report) -> None:
 
 def _print_report(report, written, args) -> None:
     if args.json:
-        print(json.dumps({**report.to_dict(), "written": written is not None,
-                          "counts_written": written}, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps({**report.to_dict(), "demo_removal": report.demo_removal,
+                          "written": written is not None, "counts_written": written},
+                         ensure_ascii=False, indent=2, default=str))
         return
     for note in report.notes:  # encoding, header row, twin columns: what was guessed
         print(f"Note : {note}")
@@ -70,9 +71,11 @@ def _print_report(report, written, args) -> None:
         print(f"… et {len(problems) - MAX_SHOWN} autres problèmes (voir --json).")
     if written is None:
         _print_changes(report)
+        removal = importing.demo_removal_text(report.demo_removal)
+        if removal and report.ok:  # --replace-demo: what the write would remove with it
+            print(f"Données de démonstration à retirer dans la même transaction : {removal}.")
     if written is not None:
-        print(f"Écrit : {written['added']} ajout(s), {written['updated']} mise(s) à jour, "
-              f"{written['evaluations']} évaluation(s).")
+        print(f"Écrit : {importing.written_text(written)}")
     elif args.dry_run and report.ok:
         print("Essai à blanc : rien n'a été écrit.")
     else:

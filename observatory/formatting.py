@@ -128,6 +128,15 @@ def km(value: float | None, digits: int = 1) -> str:
     return decimal(value, digits) + UNIT_SPACE + "km"
 
 
+def distance(value: float | None) -> str:
+    """A distance given in km, in metres under 1 km: 0.32 -> '320 m', 1.234 -> '1,2 km'."""
+    if is_missing(value):
+        return MISSING
+    if abs(float(value)) < 0.9995:
+        return integer(1000 * float(value)) + UNIT_SPACE + "m"
+    return km(value)
+
+
 def minutes(value: float | None) -> str:
     """A travel time: 53.4 -> '53 min', 75 -> '1 h 15', 120 -> '2 h'. Under 1 h: minutes only."""
     if is_missing(value):

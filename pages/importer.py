@@ -11,11 +11,17 @@ from observatory.ui.tables import french_frame
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
 NONE = "— (ignorer)"
+DONE = "imp_done"  # the outcome of the import just written, shown once after the rerun
+ROUND = "imp_round"  # imports written in this session: a new one empties the drop zone
 
 ctx = context.get()
 st.title("Importer des données")
 if not auth.require("import"):
     st.stop()
+done = st.session_state.pop(DONE, None)
+if done:
+    st.success(done)
+    st.balloons()
 st.markdown(
     "Formats acceptés : **CSV** (UTF-8, Windows-1252, ISO-8859-15 ou UTF-16, séparateur `,` ou "
     "`;`, comme Excel les écrit ; l'encodage choisi est indiqué), **Excel (.xlsx)** et "
@@ -35,8 +41,10 @@ right.download_button("Modèle Excel", importing.template(kind, "xlsx"),
 
 # Streamlit writes the drop zone in English (« Drag and drop a file here », « Upload »,
 # « 10MB per file »), with no parameter to translate it: the label and the help say it in French.
+round_ = st.session_state.get(ROUND, 0)
 upload = st.file_uploader(
-    "Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"], key=f"imp_file_{kind}",
+    "Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"],
+    key=f"imp_file_{kind}" + (f"_{round_}" if round_ else ""),
     help="Glissez le fichier dans le cadre, ou cliquez sur son bouton pour le choisir. Un seul "
          "fichier CSV, TXT, Excel (.xlsx) ou GeoJSON. " + importing.SIZE_LIMIT_TEXT)
 if upload is None:
@@ -94,6 +102,10 @@ with st.spinner("Vérification du fichier…"):
     report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet,
                                  **options)
 (st.success if report.ok else st.error)(report.summary())
+removal = importing.demo_removal_text(report.demo_removal)
+if removal:  # replacing the demonstration data: say beforehand all that goes with it
+    st.warning(f"Les données de démonstration seront retirées dans la même transaction : "
+               f"{removal}.")
 problems = report.problem_table
 if len(problems):
     st.dataframe(french_frame(problems, keep=["ligne"]), hide_index=True, width="stretch",
@@ -130,6 +142,8 @@ if st.button("Importer", type="primary", disabled=not author.strip() or not repo
     except StoreError as exc:  # the store changed since the check: nothing was written
         st.error(str(exc))
         st.stop()
-    st.success(f"Import terminé : {written['added']} lieu(x) ajouté(s), {written['updated']} mis "
-               f"à jour, {written['evaluations']} évaluation(s).")
-    st.balloons()
+    # The sidebar's counts and the demonstration banner were drawn before this write: run
+    # again (caches already forgotten) so that everything shows the import, and say it there.
+    st.session_state[DONE] = f"Import terminé : {importing.written_text(written)}"
+    st.session_state[ROUND] = round_ + 1
+    st.rerun()

@@ -126,6 +126,13 @@ def test_km(value, expected):
 
 
 @pytest.mark.parametrize("value, expected", [
+    (0.32, f"320{NBSP}m"), (0.0034, f"3{NBSP}m"), (0, f"0{NBSP}m"), (0.9994, f"999{NBSP}m"),
+    (0.9996, f"1,0{NBSP}km"), (1.234, f"1,2{NBSP}km"), (None, "–")])
+def test_a_distance_under_a_kilometre_is_in_metres(value, expected):
+    assert f.distance(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
     (53.4, f"53{NBSP}min"), (0, f"0{NBSP}min"), (59.6, f"1{NBSP}h"), (60, f"1{NBSP}h"),
     (65, f"1{NBSP}h{NBSP}05"), (75, f"1{NBSP}h{NBSP}15"), (120, f"2{NBSP}h")])
 def test_minutes_become_hours_past_an_hour(value, expected):

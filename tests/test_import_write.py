@@ -292,3 +292,35 @@ def test_a_refused_score_rolls_back_the_whole_bulk_write(db_copy):
     with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
         apply(db_copy, report)
     assert table_counts(db_copy) == before
+
+
+# --- replacing the demonstration data -------------------------------------------------------
+
+DEMO_TABLES = {"places": "places WHERE is_demo", "consortia": "consortia WHERE is_demo",
+               "equipment": "equipment WHERE is_demo"}
+
+
+def test_replacing_the_demo_reports_beforehand_and_afterwards_what_it_removes(db_copy):
+    with db.session(db_copy, read_only=True) as con:
+        before = places.demo_counts(con)
+    assert all(before[k] > 0 for k in ("places", "evaluations", "consortia", "applications",
+                                       "equipment", "stays")), before
+    report = preview(db_copy, places_csv(db_copy, 2), replace_demo=True)
+    assert report.ok and report.demo_removal == before
+    assert preview(db_copy, places_csv(db_copy, 2)).demo_removal == {}  # demo kept
+
+    written = apply(db_copy, report, replace_demo=True)
+    assert written == {"added": 2, "updated": 0, "evaluations": 2,
+                       **{f"demo_{k}": n for k, n in before.items()}}
+    with db.session(db_copy, read_only=True) as con:
+        assert places.demo_counts(con) == dict.fromkeys(before, 0)
+        left = {k: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for k, t in DEMO_TABLES.items()}
+    assert left == dict.fromkeys(DEMO_TABLES, 0)
+
+
+def test_delete_demo_counts_what_it_deleted_not_what_was_announced(db_copy):
+    with db.session(db_copy) as con, db.transaction(con):  # one demo stay less since the check
+        con.execute("DELETE FROM equipment_stays WHERE id = (SELECT min(id) FROM equipment_stays)")
+        expected = places.demo_counts(con)
+        assert places.delete_demo(con) == expected

@@ -138,7 +138,9 @@ def test_changes_table_shows_what_a_refused_rename_would_change(referential):
         "L'Établi Partagé", "La Fabrique des Possibles"]
     assert first.loc["Commune", ["avant", "après"]].tolist() == [
         "Esclagne (09115)", "Besset (09052)"]
-    assert "Latitude" in first.index
+    # one change for the pair, saying how far the place would move: the giveaway of a shift
+    assert "Latitude" not in first.index
+    assert first.loc["Coordonnées", "après"].endswith("(déplacé de 10,7\u00a0km)")
 
 
 def test_an_empty_changes_table_keeps_its_columns(referential):

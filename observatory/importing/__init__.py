@@ -51,6 +51,9 @@ from observatory.importing.report import (
     Problem,
     Rename,
     ValidationReport,
+    demo_removal_text,
+    demo_removed,
+    written_text,
 )
 from observatory.importing.templates import template
 from observatory.importing.validation import PLACE_COLUMNS, validate_evaluations, validate_places
@@ -91,7 +94,8 @@ __all__ = [
     "SIZE_LIMIT_TEXT", "mapping_warnings", "read_warnings",
     "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",
     "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",
-    "ValidationReport", "apply_mapping",
+    "ValidationReport", "apply_mapping", "demo_removal_text", "demo_removed",
+    "written_text",
     "fields", "missing_required", "read_table", "sheet_names", "suggest_mapping", "template",
     "unused_headers", "validate_evaluations", "validate_file", "validate_places",
 ]

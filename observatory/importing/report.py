@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from observatory.formatting import count
 from observatory.importing.parsing import Invalid, shorten
 
 ERROR = "erreur"  # blocks the whole import
@@ -268,3 +269,51 @@ def problems_by_row(problems: list[Problem]) -> dict[int, str]:
                 parts.append(f"{n} {word}{'s' if n > 1 else ''}")
         out[row] = ", ".join(parts)
     return out
+
+
+# The parts of the demonstration set an import removes (``store.places.demo_counts``), in
+# the order they are said: key, singular, plural.
+DEMO_PARTS = (
+    ("places", "lieu", "lieux"),
+    ("evaluations", "évaluation", "évaluations"),
+    ("consortia", "consortium", "consortiums"),
+    ("applications", "candidature à un appel à projets", "candidatures à un appel à projets"),
+    ("equipment", "équipement", "équipements"),
+    ("stays", "séjour d'équipement", "séjours d'équipement"),
+)
+
+
+def demo_removal_text(counts: dict[str, int] | None) -> str:
+    """The demonstration data an import removes, in French: « 42 lieux, 96 évaluations,
+    3 consortiums, 1 candidature à un appel à projets, 4 équipements et 9 séjours
+    d'équipement ». Parts with nothing are left out; "" when nothing at all."""
+    counts = counts or {}
+    parts = [count(counts[key], one, many) for key, one, many in DEMO_PARTS if counts.get(key)]
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+DEMO_PREFIX = "demo_"  # the keys of the demonstration data removed, in a write's counts
+
+
+def demo_removed(written: dict[str, int] | None) -> dict[str, int]:
+    """The demonstration data a write removed, from its counts ("demo_places": 42 ->
+    "places": 42)."""
+    return {key[len(DEMO_PREFIX):]: int(n) for key, n in (written or {}).items()
+            if key.startswith(DEMO_PREFIX)}
+
+
+def written_text(written: dict[str, int]) -> str:
+    """What an import wrote, in French: « 2 lieux ajoutés, 1 lieu mis à jour et
+    3 évaluations enregistrées », then, when it replaced the demonstration data, a second
+    sentence saying what was removed with it."""
+    parts = [count(written.get("added", 0), "lieu ajouté", "lieux ajoutés"),
+             count(written.get("updated", 0), "lieu mis à jour", "lieux mis à jour"),
+             count(written.get("evaluations", 0), "évaluation enregistrée",
+                   "évaluations enregistrées")]
+    text = f"{', '.join(parts[:-1])} et {parts[-1]}."
+    removed = demo_removal_text(demo_removed(written))
+    if removed:
+        text += f" Données de démonstration retirées : {removed}."
+    return text

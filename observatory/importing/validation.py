@@ -35,6 +35,7 @@ import pandas as pd
 from observatory.distances import pairs_within
 from observatory.filters import fold
 from observatory.formatting import integer, number, short_date
+from observatory.importing.changes import field_changes
 from observatory.importing.checks import (
     ExistingPlaces,
     check_texts,
@@ -352,7 +353,7 @@ def _preview_row(cells: dict, candidate: Candidate, action: str,
         "statut juridique": place.get("legal_status") or "",
         "année d'ouverture": place.get("opening_year"),
         "notes": _scores_text(evaluation),
-        "changements": _changes_text(record) if record else "",
+        "changements": _changes_text(record, index) if record else "",
     }
 
 
@@ -379,15 +380,23 @@ def _show_field(key: str, value: object, index: CommuneIndex) -> str:
     return _show(value)
 
 
+def _label(key: str) -> str:
+    """A field's French label in the field-by-field changes (the commune for its code)."""
+    return "Commune" if key == "insee" else LABELS.get(key, key)
+
+
+def _field_changes(record: PlaceRecord, index: CommuneIndex) -> list[tuple[str, str, str]]:
+    return field_changes(record.changes, record.place, _label,
+                         lambda key, value: _show_field(key, value, index))
+
+
 def _changes(record: PlaceRecord, existing: ExistingPlaces, index: CommuneIndex,
              action: str) -> list[Change]:
-    """The update of one stored place, field by field (the commune for its code)."""
+    """The update of one stored place, field by field (``importing.changes``)."""
     old = existing.by_id[record.place_id]
     name = str(old.get("name", ""))
-    out = [Change(record.row, action, int(record.place_id), name,
-                  "Commune" if key == "insee" else LABELS.get(key, key),
-                  _show_field(key, before, index), _show_field(key, after, index))
-           for key, (before, after) in record.changes.items()]
+    out = [Change(record.row, action, int(record.place_id), name, label, before, after)
+           for label, before, after in _field_changes(record, index)]
     if record.evaluation:
         last = old.get("last_evaluated_on")
         before = ("aucune" if is_null(last) else
@@ -399,9 +408,9 @@ def _changes(record: PlaceRecord, existing: ExistingPlaces, index: CommuneIndex,
     return out
 
 
-def _changes_text(record: PlaceRecord) -> str:
-    parts = [f"{LABELS.get(k, k)} : {_show(old)} → {_show(new)}"
-             for k, (old, new) in record.changes.items()]
+def _changes_text(record: PlaceRecord, index: CommuneIndex) -> str:
+    parts = [f"{label} : {before} → {after}"
+             for label, before, after in _field_changes(record, index)]
     if record.evaluation and record.place_id is not None:
         parts.append(f"nouvelle évaluation du {short_date(record.evaluation['evaluated_on'])}")
     return " ; ".join(parts)

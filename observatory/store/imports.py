@@ -62,6 +62,7 @@ class StoreState:
     evaluations: pd.DataFrame  # evaluations.history
     fingerprint: str
     replace_demo: bool = False
+    demo: dict = field(default_factory=dict)  # what replacing the demonstration would remove
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class CheckedImport(ValidationReport):
     source: Source | None = None
     fingerprint: str | None = None
     replace_demo: bool = False
+    # When the import replaces the demonstration data: what would be removed with it, as
+    # counted at the check (``store.places.demo_counts``); the write reports what it removed.
+    demo_removal: dict = field(default_factory=dict)
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, replace_demo: bool = False) -> str:
@@ -116,7 +120,8 @@ def read_store(con: duckdb.DuckDBPyConnection, replace_demo: bool = False) -> St
 
 def _read_store(con, replace_demo: bool) -> StoreState:
     return StoreState(territory.communes(con), existing_places(con, replace_demo),
-                      evaluations.history(con), fingerprint(con, replace_demo), replace_demo)
+                      evaluations.history(con), fingerprint(con, replace_demo), replace_demo,
+                      places.demo_counts(con) if replace_demo else {})
 
 
 def validate(state: StoreState, data: bytes, filename: str, kind: str, *,
@@ -149,7 +154,7 @@ def _validate(state: StoreState, source: Source) -> ValidationReport:
 def _checked(report: ValidationReport, source: Source, state: StoreState) -> CheckedImport:
     values = {f.name: getattr(report, f.name) for f in dataclasses.fields(ValidationReport)}
     return CheckedImport(**values, source=source, fingerprint=state.fingerprint,
-                         replace_demo=state.replace_demo)
+                         replace_demo=state.replace_demo, demo_removal=dict(state.demo))
 
 
 def write(session: Callable[[], ContextManager[duckdb.DuckDBPyConnection]],
@@ -181,6 +186,10 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
           replace_demo: bool = False, *, revalidate_here: bool = True) -> dict[str, int]:
     """Write a validated report (call inside a transaction: all of it or nothing).
 
+    Returns the counts written ("added", "updated", "evaluations") and, with
+    ``replace_demo``, those of the demonstration data removed ("demo_places",
+    "demo_evaluations", "demo_consortia"…, keys of ``store.places.demo_counts``).
+
     A report from ``validate``/``preview`` is first re-checked against the store as it is
     now (``StaleImportError`` when the import would differ); any report's updates still
     check each place's version (``ConflictError``). ``revalidate_here=False`` (``write``):
@@ -191,8 +200,7 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
     if isinstance(report, CheckedImport) and report.source is not None:
         report = _recheck(con, report, replace_demo, revalidate_here)
     _pause("re-checked")
-    if replace_demo:
-        places.delete_demo(con)
+    removed = places.delete_demo(con) if replace_demo else {}
     records = report.to_write()
     adds = [r for r in records if isinstance(r, importing.PlaceRecord) and r.action == ADD]
     updates = [r for r in records if isinstance(r, importing.PlaceRecord) and r.action == UPDATE]
@@ -207,7 +215,8 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
     scores += [dict(r.evaluation, place_id=int(r.place_id)) for r in updates if r.evaluation]
     evaluations.create_many(con, scores, actor)
     _pause("evaluations added")
-    return {"added": len(adds), "updated": len(updates), "evaluations": len(scores)}
+    return {"added": len(adds), "updated": len(updates), "evaluations": len(scores),
+            **{f"demo_{key}": n for key, n in removed.items()}}
 
 
 def _recheck(con, report: CheckedImport, replace_demo: bool,

@@ -73,18 +73,42 @@ def demo_count(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM places WHERE is_demo AND NOT archived").fetchone()[0]
 
 
-def delete_demo(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove every demonstration record (call inside a transaction)."""
-    demo_items = "SELECT id FROM equipment WHERE is_demo"
-    demo_consortia = "SELECT id FROM consortia WHERE is_demo"
-    con.execute(f"DELETE FROM equipment_stays WHERE equipment_id IN ({demo_items})")
-    con.execute("DELETE FROM equipment WHERE is_demo")
-    con.execute(f"DELETE FROM applications WHERE consortium_id IN ({demo_consortia})")
-    con.execute(f"DELETE FROM consortium_members WHERE consortium_id IN ({demo_consortia})")
-    con.execute(f"DELETE FROM consortium_history WHERE consortium_id IN ({demo_consortia})")
-    con.execute("DELETE FROM consortia WHERE is_demo")
-    con.execute("DELETE FROM evaluations WHERE place_id IN (SELECT id FROM places WHERE is_demo)")
-    con.execute("DELETE FROM places WHERE is_demo")
+# What the demonstration set is made of, in the order it is removed: (key, table, condition).
+# The keys are those of ``demo_counts`` and ``delete_demo`` (and of
+# ``importing.demo_removal_text``, which says them in French).
+_DEMO_ITEMS = "SELECT id FROM equipment WHERE is_demo"
+_DEMO_CONSORTIA = "SELECT id FROM consortia WHERE is_demo"
+_DEMO_PLACES = "SELECT id FROM places WHERE is_demo"
+_DEMO_PARTS = (
+    ("stays", "equipment_stays", f"equipment_id IN ({_DEMO_ITEMS})"),
+    ("equipment", "equipment", "is_demo"),
+    ("applications", "applications", f"consortium_id IN ({_DEMO_CONSORTIA})"),
+    (None, "consortium_members", f"consortium_id IN ({_DEMO_CONSORTIA})"),
+    (None, "consortium_history", f"consortium_id IN ({_DEMO_CONSORTIA})"),
+    ("consortia", "consortia", "is_demo"),
+    ("evaluations", "evaluations", f"place_id IN ({_DEMO_PLACES})"),
+    ("places", "places", "is_demo"),
+)
+
+
+def demo_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What ``delete_demo`` would remove now: places (archived ones included), their
+    evaluations, consortia, their applications, equipment and its stays."""
+    parts = [(key, table, where) for key, table, where in _DEMO_PARTS if key]
+    row = con.execute("SELECT " + ", ".join(
+        f"(SELECT count(*) FROM {table} WHERE {where})" for _, table, where in parts)).fetchone()
+    return {key: int(n) for (key, _, _), n in zip(parts, row, strict=True)}
+
+
+def delete_demo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Remove every demonstration record (call inside a transaction); returns what was
+    deleted, counted by the deletions themselves (the keys of ``demo_counts``)."""
+    removed = {}
+    for key, table, where in _DEMO_PARTS:
+        (n,) = con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()
+        if key:
+            removed[key] = int(n)
+    return removed
 
 
 EDITABLE = tuple(f for f in PLACE_FIELDS if f != "is_demo")

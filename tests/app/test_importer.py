@@ -66,3 +66,26 @@ def test_the_importer_refuses_a_rename_until_it_is_confirmed_then_imports(make_a
         con.close()
     assert stored.loc[2, "name"] == "La Grande Forge"
     assert stored.loc[1, "typology"] == "Fablab"
+
+
+MOVED = ("Identifiant observatoire;Nom du lieu;Code INSEE;Latitude;Longitude;Typologie\n"
+         "2;Le Bocal à Idées;09194;43,124201;1,875145;Coworking\n").encode("utf-8")
+
+
+def test_a_moved_place_shows_its_coordinates_change_with_the_distance_before_writing(
+        make_app, app_db):
+    at = make_app(app_db, page="pages/importer.py")
+    at.run()
+    at.file_uploader(key="imp_file_places").set_value(("lieux.csv", MOVED, "text/csv"))
+    at.run()
+    at.checkbox(key="imp_replace_demo").uncheck()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (row,) = changes(at).to_dict(orient="records")
+    assert (row["champ"], row["avant"], row["après"]) == (
+        "Coordonnées", "43,114201 / 1,875145", "43,124201 / 1,875145 (déplacé de 1,1\u00a0km)")
+    con = db.connect(app_db, read_only=True)
+    try:
+        assert places.get(con, 2)["lat"] == 43.114201  # nothing written yet
+    finally:
+        con.close()
