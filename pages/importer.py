@@ -39,8 +39,8 @@ right.download_button("Modèle Excel", importing.template(kind, "xlsx"),
                       file_name=f"modele_{kind}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-# Streamlit writes the drop zone in English (« Drag and drop a file here », « Upload »,
-# « 10MB per file »), with no parameter to translate it: the label and the help say it in French.
+# Streamlit writes the drop zone's button and size limit in English with no parameter to
+# translate them: app.py's style sheet (ui/widget_french) shows French in their place.
 round_ = st.session_state.get(ROUND, 0)
 upload = st.file_uploader(
     "Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"],
