@@ -742,11 +742,17 @@ def stop_number_html(number: int) -> str:
             "&nbsp;")
 
 
+STOP_NEAR_SHARE = 0.04  # stops closer than this share of the tour's extent: badges side by side
+STOP_BADGE_STEP_PX = 20
+
+
 def stop_numbers(order: Sequence[int], places: pd.DataFrame) -> list[dict]:
-    """Where each stop's number goes, in visiting order: [{number, place_id, lon, lat}, …]
-    numbered from 1; a place met again (a closed tour's return to its start) keeps its first
-    number; a place unknown to ``places`` or without coordinates is skipped, the others keep
-    their rank."""
+    """Where each stop's number goes, in visiting order: [{number, place_id, lon, lat, shift},
+    …] numbered from 1; a place met again (a closed tour's return to its start) keeps its
+    first number; a place unknown to ``places`` or without coordinates is skipped, the others
+    keep their rank. ``shift``: the first free step to the right among the earlier stops lying
+    so close (``STOP_NEAR_SHARE`` of the tour's extent, which the map is fitted to) that
+    their badges would cover this one; 0 for a stop standing alone."""
     where = places.drop_duplicates("id").set_index("id")[["lon", "lat"]]
     numbered = []
     for number, place_id in enumerate(dict.fromkeys(order), start=1):
@@ -757,7 +763,16 @@ def stop_numbers(order: Sequence[int], places: pd.DataFrame) -> list[dict]:
             continue
         numbered.append({"number": number, "place_id": int(place_id),
                          "lon": round(float(lon), COORD_DECIMALS),
-                         "lat": round(float(lat), COORD_DECIMALS)})
+                         "lat": round(float(lat), COORD_DECIMALS), "shift": 0})
+    if len(numbered) < 2:
+        return numbered
+    lons, lats = (np.array([s[k] for s in numbered]) for k in ("lon", "lat"))
+    x = lons * np.cos(np.radians(lats.mean()))  # degrees of longitude are shorter
+    near = STOP_NEAR_SHARE * max(np.ptp(x), np.ptp(lats), 0.01)
+    for k, stop in enumerate(numbered):
+        close = np.flatnonzero(np.hypot(x[:k] - x[k], lats[:k] - lats[k]) < near)
+        taken = {numbered[j]["shift"] for j in close}
+        stop["shift"] = next(n for n in range(len(numbered)) if n not in taken)
     return numbered
 
 
@@ -772,7 +787,8 @@ def add_stop_numbers(m: folium.Map, order: Sequence[int], places: pd.DataFrame) 
         folium.Marker(
             [stop["lat"], stop["lon"]], interactive=False, keyboard=False,
             icon=folium.DivIcon(html=stop_number_html(stop["number"]).removesuffix("&nbsp;"),
-                                icon_size=(18, 18), icon_anchor=(-6, 24),
+                                icon_size=(18, 18),
+                                icon_anchor=(-6 - STOP_BADGE_STEP_PX * stop["shift"], 24),
                                 class_name="olls-stop"),
         ).add_to(layer)
     layer.add_to(m)

@@ -137,6 +137,19 @@ def test_stops_are_numbered_in_visiting_order_and_the_start_keeps_its_number():
     assert (numbers[0]["lon"], numbers[0]["lat"]) == (1.45, 42.95)
     # a stop unknown to the frame is skipped; the others keep their rank
     assert [s["number"] for s in maps.stop_numbers([2, 99, 1], places)] == [1, 3]
+    assert {s["shift"] for s in numbers} == {0}  # far apart: each badge by its place
+
+
+def test_the_badges_of_stops_almost_at_the_same_place_stand_side_by_side():
+    places = hand_places()
+    near = places.iloc[0][["lon", "lat"]] + 0.002  # about 250 m from place 1
+    places = pd.concat([places, pd.DataFrame([{"id": 5, "name": "Voisin", "lon": near["lon"],
+                                              "lat": near["lat"], "mature": False}])])
+    shifts = {s["place_id"]: s["shift"] for s in maps.stop_numbers([1, 3, 5, 2, 4], places)}
+    assert shifts == {1: 0, 3: 0, 5: 1, 2: 0, 4: 0}
+    m = maps.build_map(hand_communes(), places, bounds=BOUNDS, stop_order=[1, 3, 5, 2, 4])
+    anchors = re.findall(r'"iconAnchor": \[(-?\d+), (-?\d+)\]', page_script(m))
+    assert sorted(set(anchors)) == [("-26", "24"), ("-6", "24")]
 
 
 def test_a_tour_map_carries_the_numbers_and_the_route_in_its_colour():
