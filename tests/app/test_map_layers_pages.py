@@ -14,15 +14,18 @@ from observatory import maps
 from observatory.service import imports, proximity
 from observatory.store import db
 from tests.app.test_equipment_pages import EQUIPEMENTS, sql, tour_of_first_consortium
+from tests.app.test_hostile_text import check_page
 from tests.app.test_pages import (
     CARTE,
     LIEUX,
     assert_ok,
+    map_args,
     map_script,
     places_table,
     read_places,
     toggle,
 )
+from tests.test_template_injection import hostile_db, in_script, tagged
 
 NO_COORDINATES = "L'Atelier sans adresse"
 LEGEND_LINE = "Position approximative (centre de la commune)"
@@ -149,6 +152,17 @@ def test_the_consortium_layer_draws_only_links_between_places_the_filters_show(m
     assert len(ends) == len(within)
     assert all(tuple(end) in points for line in ends for end in line)
     assert any("masqués par les filtres" in c.value for c in at.caption)
+
+
+def test_the_consortium_layer_shows_a_hostile_consortium_name_inert(make_app, demo_db,
+                                                                    tmp_path):
+    path = tmp_path / "hostile.duckdb"
+    hostile_db(demo_db, path)
+    at = run(make_app(path, page=CARTE))
+    toggle(at, CONSORTIA_TOGGLE).set_value(True)
+    run(at)
+    check_page(at, CARTE)  # nothing evaluated, no markup in the page's texts
+    assert in_script(tagged("Consortium")) in map_args(at)["script"]  # link tooltip, legend
 
 
 # --- The tour ------------------------------------------------------------------------------
