@@ -175,3 +175,31 @@ def test_a_tour_map_carries_the_numbers_and_the_route_in_its_colour():
     assert "olls-stop-number" in legend
     assert "olls-stop-number" not in page_script(
         maps.build_map(hand_communes(), places, bounds=BOUNDS))
+
+
+# --- The PDF report's static map -------------------------------------------------------------
+
+def test_the_pdf_map_draws_approximate_places_hollow_and_dashed_and_says_so():
+    from matplotlib.figure import Figure
+
+    from observatory.exports import charts
+
+    def drawn(places):
+        ax = Figure().add_axes((0, 0, 1, 1))
+        charts._draw_places(ax, places)
+        return ax.collections
+
+    collections = drawn(hand_places((True, True, False, False)))
+    approximate = [c for c in collections if c.get_gid() == "olls-approximate"]
+    precise = [c for c in collections if c.get_gid() != "olls-approximate"]
+    assert sum(len(c.get_offsets()) for c in approximate) == 2
+    assert sum(len(c.get_offsets()) for c in precise) == 2
+    for c in approximate:
+        assert c.get_facecolor()[0][3] < 0.5  # hollow
+        assert c.get_linestyle()[0][1] is not None  # dashed ring
+    for c in precise:
+        assert c.get_facecolor()[0][3] == 1 and c.get_linestyle()[0][1] is None
+    assert not any(c.get_gid() == "olls-approximate" for c in drawn(hand_places()))
+    labels = [h.get_label() for h in charts._legend("Agglo", approximate=True)]
+    assert labels.index(maps.APPROXIMATE_LABEL) == labels.index("Autre lieu") + 1
+    assert maps.APPROXIMATE_LABEL not in [h.get_label() for h in charts._legend("Agglo")]
