@@ -19,7 +19,7 @@ import html
 import json
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import folium
 import geopandas as gpd
@@ -38,6 +38,13 @@ MATURE_STYLE = {"radius": 9, "fill": True, "color": "#7a0019", "weight": 3, "fil
                 "fillOpacity": 0.95, "className": "olls-place olls-mature"}
 PLACE_STYLE = {"radius": 6, "fill": True, "color": "#1f3b73", "weight": 1.5, "fillColor": "#4f8fd6",
                "fillOpacity": 0.9, "className": "olls-place"}
+# A place without coordinates of its own sits at its commune's centre: the same colours,
+# hollow and dashed, so nobody reads the centre of the commune as the place's address.
+MATURE_APPROXIMATE_STYLE = {**MATURE_STYLE, "weight": 2.5, "dashArray": "4 3", "fillOpacity": 0.2,
+                            "className": "olls-place olls-mature olls-approximate"}
+PLACE_APPROXIMATE_STYLE = {**PLACE_STYLE, "weight": 2, "dashArray": "3 2", "fillOpacity": 0.15,
+                           "className": "olls-place olls-approximate"}
+APPROXIMATE_LABEL = "Position approximative (centre de la commune)"
 SELECTED_RING = {"radius": 14, "color": "#e4002b", "weight": 3, "fill": False,
                  "className": "olls-selected"}
 PERIMETER_STYLE = {"color": "#8a8a8a", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 0.9}
@@ -138,7 +145,7 @@ def place_popup_html(place: Mapping[str, object]) -> str:
     )
     badge = ("<div style='color:#7a0019;font-weight:bold'>★ Lieu mature</div>"
              if place.get("mature") else "")
-    approx = (" <i>(position approximative)</i>" if place.get("location_approximate") else "")
+    approx = " <i>(position approximative)</i>" if is_approximate(place) else ""
     year = place.get("opening_year")
     return (
         f"<div class='olls-popup' style='min-width:220px'>"
@@ -150,6 +157,42 @@ def place_popup_html(place: Mapping[str, object]) -> str:
     )
 
 
+def place_style(mature: bool, approximate: bool) -> dict:
+    """A place's marker: mature places stand out; approximate positions are hollow, dashed."""
+    if approximate:
+        return MATURE_APPROXIMATE_STYLE if mature else PLACE_APPROXIMATE_STYLE
+    return MATURE_STYLE if mature else PLACE_STYLE
+
+
+def is_approximate(place: Mapping[str, object]) -> bool:
+    """Whether a place sits at its commune's centre (a missing flag reads as « no »)."""
+    value = place.get("location_approximate")
+    return not is_missing(value) and bool(value)
+
+
+def position_label(location_approximate: object) -> str:
+    """A place's position as a table says it: « approximative » (its commune's centre) or
+    « précise »."""
+    return ("approximative" if is_approximate({"location_approximate": location_approximate})
+            else "précise")
+
+
+def has_approximate(places: pd.DataFrame | None) -> bool:
+    """Whether any of these places sits at its commune's centre (no coordinates of its own)."""
+    if places is None or "location_approximate" not in places or places.empty:
+        return False
+    return bool(places["location_approximate"].fillna(False).astype(bool).any())
+
+
+def approximate_legend_line() -> str:
+    """The legend's line for places drawn at their commune's centre."""
+    style = PLACE_APPROXIMATE_STYLE
+    size = 2 * int(style["radius"])
+    return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
+            f"border-radius:50%;background:transparent;border:2px dashed {style['color']};"
+            f"vertical-align:middle;margin-right:5px'></span>{esc(APPROXIMATE_LABEL)}")
+
+
 def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict:
     """One FeatureCollection for all places; every text property is already escaped.
 
@@ -159,7 +202,7 @@ def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict
     with_popup = len(places) <= CANVAS_LIMIT
     features = []
     for place in places.to_dict(orient="records"):
-        style = MATURE_STYLE if place.get("mature") else PLACE_STYLE
+        approximate = is_approximate(place)
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point",
@@ -167,9 +210,11 @@ def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict
                                          round(float(place["lat"]), COORD_DECIMALS)]},
             "properties": {
                 "place_id": int(place["id"]),
-                "tooltip": esc(place["name"]) + (" ★" if place.get("mature") else ""),
+                "tooltip": esc(place["name"]) + (" ★" if place.get("mature") else "")
+                + ("<br><i>position approximative</i>" if approximate else ""),
                 "popup": place_popup_html(place) if with_popup else "",
-                "style": style,
+                "style": place_style(bool(place.get("mature")), approximate),
+                "approximate": approximate,
                 "selected": place["id"] == selected_id,
             },
         })
@@ -452,7 +497,10 @@ def links_legend(links: pd.DataFrame | None, name: str, note: str | None = None)
 
 
 def legend_html(territory_name: str, excluded_label: str, links: pd.DataFrame | None = None,
-                links_name: str = "Consortiums", links_note: str | None = None) -> str:
+                links_name: str = "Consortiums", links_note: str | None = None, *,
+                approximate: bool = False, numbered: bool = False) -> str:
+    """The territory map's legend; ``approximate``: some place shown sits at its commune's
+    centre; ``numbered``: the stops carry their visiting order (a tour)."""
     def swatch(style: Mapping[str, object], shape: str = "circle") -> str:
         radius = "50%" if shape == "circle" else "2px"
         size = 2 * int(style.get("radius", 6)) if shape == "circle" else 14
@@ -466,12 +514,14 @@ def legend_html(territory_name: str, excluded_label: str, links: pd.DataFrame | 
         f"<b>{esc(territory_name)}</b>" if territory_name else "",
         swatch(MATURE_STYLE) + "Lieu mature",
         swatch(PLACE_STYLE) + "Autre lieu",
+        approximate_legend_line() if approximate else "",
         swatch(EXCLUDED_STYLE, "box") + esc(excluded_label) + " (hors zone de projet)"
         if excluded_label else "",
         swatch(CONTEXT_STYLE, "box") + "Hors périmètre",
         "<span style='display:inline-block;width:14px;border-top:3px solid #3d3d3d;"
         "vertical-align:middle;margin-right:5px'></span>Limite d'intercommunalité",
         *links_legend(links, links_name, links_note),
+        stop_number_html(1) + "Ordre de passage de la tournée" if numbered else "",
     ]
     return "<br>".join(line for line in lines if line)
 
@@ -493,6 +543,7 @@ def build_map(
     base_layers: tuple[dict | None, dict] | None = None,
     links_note: str | None = None,
     legend_corners: tuple[str, ...] | None = None,
+    stop_order: Sequence[int] | None = None,
 ) -> folium.Map:
     """The territory map: communes as the base, EPCI outlines, the places as one layer.
 
@@ -503,6 +554,8 @@ def build_map(
     explains the ``links`` when there are some (``links_note``: what a line means) and sits
     where it covers neither the perimeter nor a place (``place_legend``), in one of
     ``legend_corners`` (all by default; the HTML export keeps its title's corner).
+    Places at their commune's centre are drawn hollow and dashed (and the legend says so);
+    ``stop_order`` (place ids, a tour's visiting order) numbers those places 1, 2, 3…
     """
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(places) > CANVAS_LIMIT)
@@ -553,10 +606,12 @@ def build_map(
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
             popup=popup,
         ).add_to(m)
+    numbered = stop_order is not None and add_stop_numbers(m, stop_order, places)
 
     folium.LayerControl(collapsed=True).add_to(m)
     drawn = links if links is not None and len(links) else None
-    place_legend(m, legend_html(territory_name, excluded_label, drawn, links_name, links_note),
+    place_legend(m, legend_html(territory_name, excluded_label, drawn, links_name, links_note,
+                                approximate=has_approximate(places), numbered=numbered),
                  _data_features(communes, places, link_places),
                  bounds or view_bounds(communes, places), height, legend_corners or CORNERS)
     return assert_inert(m)
@@ -654,6 +709,92 @@ def add_links(m: folium.Map, links: pd.DataFrame, places: pd.DataFrame, name: st
     ).add_to(m)
 
 
+def consortium_links(saved: pd.DataFrame) -> pd.DataFrame:
+    """The lines of saved consortia (``proximity.saved_consortia``): one from each lead
+    (``head_id``) to each other member (``member_id``), named after the consortium (``group``)
+    and coloured by its rank in ``saved`` (``colour_for``), as ``build_map``'s ``links``."""
+    rows = [{"head_id": int(row.lead_place_id), "member_id": int(member), "group": row.name,
+             "colour": colour_for(rank)}
+            for rank, row in enumerate(saved.itertuples())
+            for member in row.member_ids if member != row.lead_place_id]
+    return pd.DataFrame(rows, columns=["head_id", "member_id", "group", "colour"])
+
+
+def links_between(links: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """The links whose both ends are among ``places`` (the others would end in nothing)."""
+    shown = set(places["id"])
+    return links[links["head_id"].isin(shown) & links["member_id"].isin(shown)]
+
+
+# --- Tours -----------------------------------------------------------------------------------
+# The route is violet: the excluded zone (EXCLUDED_STYLE, EXCLUDED_OUTLINE) is orange, and an
+# orange route over it could not be told apart from the zone's dashed outline.
+TOUR_COLOUR = "#4b1d8f"
+STOP_NUMBER_STYLE = ("display:inline-block;min-width:18px;height:18px;padding:0 3px;"
+                     "box-sizing:border-box;border-radius:9px;background:" + TOUR_COLOUR + ";"
+                     "color:#fff;border:1.5px solid #fff;font:bold 11px/15px sans-serif;"
+                     "text-align:center;box-shadow:0 1px 3px rgba(0,0,0,.45)")
+
+
+def stop_number_html(number: int) -> str:
+    """A stop's order number as a small round badge (the number is ours, an integer)."""
+    return (f"<span class='olls-stop-number' style='{STOP_NUMBER_STYLE}'>{int(number)}</span>"
+            "&nbsp;")
+
+
+STOP_NEAR_SHARE = 0.04  # stops closer than this share of the tour's extent: badges side by side
+STOP_BADGE_STEP_PX = 20
+
+
+def stop_numbers(order: Sequence[int], places: pd.DataFrame) -> list[dict]:
+    """Where each stop's number goes, in visiting order: [{number, place_id, lon, lat, shift},
+    …] numbered from 1; a place met again (a closed tour's return to its start) keeps its
+    first number; a place unknown to ``places`` or without coordinates is skipped, the others
+    keep their rank. ``shift``: the first free step to the right among the earlier stops lying
+    so close (``STOP_NEAR_SHARE`` of the tour's extent, which the map is fitted to) that
+    their badges would cover this one; 0 for a stop standing alone."""
+    where = places.drop_duplicates("id").set_index("id")[["lon", "lat"]]
+    numbered = []
+    for number, place_id in enumerate(dict.fromkeys(order), start=1):
+        if place_id not in where.index:
+            continue
+        lon, lat = where.loc[place_id]
+        if is_missing(lon) or is_missing(lat):
+            continue
+        numbered.append({"number": number, "place_id": int(place_id),
+                         "lon": round(float(lon), COORD_DECIMALS),
+                         "lat": round(float(lat), COORD_DECIMALS), "shift": 0})
+    if len(numbered) < 2:
+        return numbered
+    lons, lats = (np.array([s[k] for s in numbered]) for k in ("lon", "lat"))
+    x = lons * np.cos(np.radians(lats.mean()))  # degrees of longitude are shorter
+    near = STOP_NEAR_SHARE * max(np.ptp(x), np.ptp(lats), 0.01)
+    for k, stop in enumerate(numbered):
+        close = np.flatnonzero(np.hypot(x[:k] - x[k], lats[:k] - lats[k]) < near)
+        taken = {numbered[j]["shift"] for j in close}
+        stop["shift"] = next(n for n in range(len(numbered)) if n not in taken)
+    return numbered
+
+
+def add_stop_numbers(m: folium.Map, order: Sequence[int], places: pd.DataFrame) -> bool:
+    """Number the stops on the map (a badge above right of each place, not clickable: the
+    place's own marker keeps its tooltip and popup). Whether any number was drawn."""
+    numbers = stop_numbers(order, places)
+    if not numbers:
+        return False
+    layer = folium.FeatureGroup(name=esc("Ordre de passage"))
+    for stop in numbers:
+        folium.Marker(
+            [stop["lat"], stop["lon"]], interactive=False, keyboard=False,
+            icon=folium.DivIcon(html=stop_number_html(stop["number"]).removesuffix("&nbsp;"),
+                                icon_size=(18, 18),
+                                icon_anchor=(-6 - STOP_BADGE_STEP_PX * stop["shift"], 24),
+                                class_name="olls-stop"),
+        ).add_to(layer)
+    layer.add_to(m)
+    return True
+
+
 PALETTE = ("#6a3d9a", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#a6761d", "#1f78b4",
            "#b15928", "#7570b3", "#e6ab02")
 
@@ -680,7 +821,7 @@ def access_colour(minutes: float | None) -> str:
     return next(colour for limit, colour in ACCESS_BINS if minutes <= limit)
 
 
-def access_legend(target: str, estimated: bool = True) -> str:
+def access_legend(target: str, estimated: bool = True, approximate: bool = False) -> str:
     rows, low = [], 0
     for limit, colour in ACCESS_BINS:
         text = f"{low}–{limit:g} min" if limit != float("inf") else f"plus de {low} min"
@@ -688,6 +829,8 @@ def access_legend(target: str, estimated: bool = True) -> str:
                     f"vertical-align:middle;margin-right:5px'></span>{text}")
         low = limit
     title = "Trajet estimé vers" if estimated else "Trajet vers"
+    if approximate:  # some place shown sits at its commune's centre
+        rows.append(approximate_legend_line())
     return f"<b>{title} {esc(target)}</b><br>" + "<br>".join(rows)
 
 
@@ -751,7 +894,7 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                                                  "fillOpacity": 1, "className": "olls-suggestion"},
                        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    place_legend(m, access_legend(target, estimated),
+    place_legend(m, access_legend(target, estimated, has_approximate(places)),
                  _data_features(communes, places, suggestions),
                  view_bounds(communes, places), height)
     return assert_inert(m)

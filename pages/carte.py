@@ -3,8 +3,9 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import catalogue, formatting
-from observatory.ui import auth, context, data, fmt, maps
+from observatory import catalogue, formatting, maps
+from observatory.ui import auth, context, data, fmt
+from observatory.ui import maps as ui_maps
 
 ctx = context.get()
 st.title("Carte des lieux de lien social")
@@ -34,15 +35,24 @@ density = st.toggle("Colorer les intercommunalités par nombre de lieux pour 10 
 per_epci = catalogue.by_epci(ctx.places, ctx.communes) if density else None
 bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filters.epci else None
 
+# The saved consortia as lines from each lead to its members (read only when asked for).
+links, cut = None, 0
+if st.toggle("Afficher les consortiums", key="map_consortia",
+             help="Relie le chef de file de chaque consortium enregistré à ses membres."):
+    every = maps.consortium_links(data.consortia(data.db_path()))
+    links = maps.links_between(every, shown)
+    cut = every.loc[~every.index.isin(links.index), "group"].nunique()
+
 # A place selected elsewhere (a shared link, the Lieux page) is ringed on the map; one picked
 # on the map is not redrawn: a new map would reload and lose the popup and the user's view.
 ring = None if st.session_state.get("selected_on_map") else ctx.selected_id()
 folium_map = context.territory_map(ctx, shown, selected_id=ring, epci_density=per_epci,
-                                   bounds=bounds)
+                                   bounds=bounds, links=links,
+                                   links_name="Consortiums enregistrés")
 state = st_folium(folium_map, height=620, use_container_width=True, render=False,
                   returned_objects=["last_active_drawing"], key="territory_map")
 
-clicked = maps.selected_place_id(state)
+clicked = ui_maps.selected_place_id(state)
 if clicked is not None and clicked != ctx.selected_id():
     context.select_place(clicked)
     st.session_state["selected_on_map"] = True
@@ -53,6 +63,12 @@ st.caption(
     f"nécessaire. {ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : "
     "les projets financés par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un "
     "lieu pour le sélectionner.")
+if links is not None and links.empty and not cut:
+    st.caption("Aucun consortium enregistré à afficher : composez-en un sur la page "
+               "Consortiums.")
+if cut:
+    st.caption(f"{formatting.count(cut, 'consortium a', 'consortiums ont')} des membres masqués "
+               "par les filtres : seuls les liens entre lieux affichés sont tracés.")
 
 selected = ctx.selected_id()
 if selected is not None:

@@ -1,6 +1,5 @@
 """Consortiums: build, check, save and follow the consortia answering the annual call."""
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -161,12 +160,7 @@ else:
         headers={"name": "Nom", "call_year": "Appel", "status_label": "Statut",
                  "lead": "Chef de file", "members": "Membres", "eligible": "Éligible"}),
         hide_index=True, width="stretch")
-    links = pd.DataFrame([
-        {"head_id": row.lead_place_id, "member_id": m, "group": row.name,
-         "colour": maps.colour_for(k)}
-        for k, row in enumerate(saved.itertuples()) for m in row.member_ids
-        if m != row.lead_place_id])
-    folium_map = context.territory_map(ctx, ctx.places, links=links,
+    folium_map = context.territory_map(ctx, ctx.places, links=maps.consortium_links(saved),
                                        links_name="Consortiums enregistrés", height=520)
     st_folium(folium_map, height=520, use_container_width=True, render=False, returned_objects=[],
               key="consortia_map")

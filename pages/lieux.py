@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import distances, editing, formatting, privacy
+from observatory import distances, editing, formatting, maps, privacy
 from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
@@ -29,7 +29,8 @@ if ctx.filtered.empty:
                 "Modifiez ou retirez les filtres dans la barre latérale.")
     st.stop()
 
-columns = {"name": "Nom", "commune": "Commune", "epci_name": "Intercommunalité",
+columns = {"name": "Nom", "commune": "Commune", "location_approximate": "Position",
+           "epci_name": "Intercommunalité",
            "typology": "Typologie", "legal_status": "Statut", "opening_year": "Ouverture",
            "mature": "Mature", "mean_score": "Moyenne",
            **{c.key: c.short for c in CRITERIA}}
@@ -39,6 +40,8 @@ table = ctx.filtered[["id", *columns]].rename(columns=columns).set_index("id")
 table["Ouverture"] = table["Ouverture"].map(
     lambda y: formatting.MISSING if is_missing(y) else str(int(y)))
 table["Mature"] = table["Mature"].map(lambda m: "oui" if m else "non")
+# A place without coordinates of its own sits at its commune's centre (drawn hollow on maps).
+table["Position"] = table["Position"].map(maps.position_label)
 table["Statut"] = table["Statut"].map(lambda v: formatting.MISSING if formatting.is_blank(v)
                                       else v)
 table["Moyenne"] = table["Moyenne"].map(editing.mean_text)  # never « 3,0 » for 2,96

@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from matplotlib import patheffects
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -30,6 +31,7 @@ OTHER = {"color": maps.PLACE_STYLE["fillColor"], "edge": maps.PLACE_STYLE["color
 FONT = {"family": "DejaVu Sans", "size": 8}
 PANELS_PER_ROW = 3  # the score distributions: one panel per criterion and the mean score
 DPI = 200
+APPROXIMATE_FILL = 0.2  # opacity of the fill of a place at its commune's centre (hollow)
 
 
 def _png(figure: Figure) -> bytes:
@@ -73,7 +75,8 @@ def places_map(bundle: Bundle, width_in: float = 7.0, height_in: float = 7.6) ->
     ax.set_axis_off()
     _scale_bar(ax, minx, miny)
     _label_epci(ax, outlines, communes)
-    legend = ax.legend(handles=_legend(common.excluded_label(bundle)), loc="upper center",
+    legend = ax.legend(handles=_legend(common.excluded_label(bundle),
+                                       maps.has_approximate(bundle.places)), loc="upper center",
                        bbox_to_anchor=(0.5, 0.0), ncol=3, prop=FONT, frameon=False)
     for label in legend.get_texts():
         label.set_parse_math(False)
@@ -81,16 +84,27 @@ def places_map(bundle: Bundle, width_in: float = 7.0, height_in: float = 7.6) ->
 
 
 def _draw_places(ax, places: pd.DataFrame) -> None:
+    """Mature places larger, on top; places at their commune's centre (approximate position)
+    hollow with a dashed ring, as on the app's maps."""
     if places.empty:
         return
     points = gpd.GeoSeries(gpd.points_from_xy(places["lon"], places["lat"]),
                            crs="EPSG:4326").to_crs(LAMBERT93)
     mature = places["mature"].fillna(False).astype(bool).to_numpy()
+    approximate = np.array([maps.is_approximate(p) for p in
+                            places.reindex(columns=["location_approximate"]).to_dict("records")],
+                           dtype=bool)
     small = 14 if len(places) < 500 else 4
-    ax.scatter(points.x[~mature], points.y[~mature], s=small, c=OTHER["color"],
-               edgecolors=OTHER["edge"], linewidths=0.5, zorder=3)
-    ax.scatter(points.x[mature], points.y[mature], s=small * 3.5, c=MATURE["color"],
-               edgecolors=MATURE["edge"], linewidths=1.2, marker="o", zorder=4)
+    for is_mature, style, size, width, z in ((False, OTHER, small, 0.5, 3),
+                                             (True, MATURE, small * 3.5, 1.2, 4)):
+        for approx in (False, True):
+            keep = (mature == is_mature) & (approximate == approx)
+            if keep.any():
+                ax.scatter(points.x[keep], points.y[keep], s=size,
+                           c=[to_rgba(style["color"], APPROXIMATE_FILL if approx else 1.0)],
+                           edgecolors=style["edge"], linewidths=max(width, 0.9) if approx
+                           else width, linestyles="--" if approx else "solid", marker="o",
+                           zorder=z, gid="olls-approximate" if approx else None)
 
 
 def _label_epci(ax, outlines: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> None:
@@ -110,7 +124,8 @@ def _scale_bar(ax, x: float, y: float, km: int = 10) -> None:
     ax.text(x + km * 500, y + 1200, f"{km} km", ha="center", fontdict=FONT, zorder=5)
 
 
-def _legend(excluded_label: str) -> list:
+def _legend(excluded_label: str, approximate: bool = False) -> list:
+    """The map's legend; ``approximate``: some place is drawn at its commune's centre."""
     dot = dict(marker="o", linestyle="none")
     handles = [
         Line2D([], [], markerfacecolor=MATURE["color"], markeredgecolor=MATURE["edge"],
@@ -126,6 +141,10 @@ def _legend(excluded_label: str) -> list:
         handles.insert(2, Patch(facecolor=maps.EXCLUDED_STYLE["fillColor"],
                                 edgecolor=maps.EXCLUDED_OUTLINE["color"], linestyle="--",
                                 label=f"{excluded_label} (hors zone de projet)"))
+    if approximate:
+        handles.insert(2, Line2D([], [], markerfacecolor="none", markeredgecolor=OTHER["edge"],
+                                 markersize=6, markeredgewidth=1.0,
+                                 label=maps.APPROXIMATE_LABEL, **dot))
     return handles
 
 

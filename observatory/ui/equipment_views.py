@@ -263,9 +263,10 @@ def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops
     links = pd.DataFrame({"head_id": legs["from_id"], "member_id": legs["to_id"],
                           "minutes": legs["minutes"],
                           "group": [f"Étape {k}" for k in range(1, len(legs) + 1)],
-                          "colour": "#d95f02", "estimated": estimated})
+                          "colour": maps.TOUR_COLOUR, "estimated": estimated})
     folium_map = context.territory_map(ctx, chosen, links=links, links_name="Tournée",
-                                       height=500, bounds=maps.padded_bounds(chosen))
+                                       height=500, bounds=maps.padded_bounds(chosen),
+                                       stop_order=tour.order)
     st_folium(folium_map, height=500, use_container_width=True, render=False, returned_objects=[],
               key="tour_map")
     est = ", est." if estimated else ""
