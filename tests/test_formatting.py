@@ -226,3 +226,14 @@ def test_small_counts_are_written_in_words_and_the_criteria_count_follows_the_li
     assert model.CRITERIA_WORD == f.cardinal(len(model.CRITERIA)) == "cinq"
     monkeypatch.setattr(maturity, "CRITERIA_WORD", "six")
     assert "la moyenne de ses six critères" in maturity.MaturityRule().describe()
+
+
+def test_short_epci_abbreviates_the_kind_of_intercommunality_only():
+    assert f.short_epci("Communauté de communes du Pays d'Olmes") == "CC du Pays d'Olmes"
+    assert (f.short_epci("Communauté d'agglomération L'agglo Foix-Varilhes")
+            == "CA L'agglo Foix-Varilhes")
+    assert f.short_epci("Communauté urbaine de Dunkerque") == "CU de Dunkerque"
+    assert f.short_epci("Métropole Toulouse Métropole") == "Métropole Toulouse Métropole"
+    assert f.short_epci(None) == ""
+    from observatory.exports import common
+    assert common.short_epci is f.short_epci  # defined once, for pages and exports
