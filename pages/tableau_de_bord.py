@@ -32,6 +32,7 @@ cols[3].metric("Habitants de ces communes",
 st.caption(source.POPULATION_NOTE)
 
 per_epci = catalogue.by_epci(shown, ctx.communes)
+per_epci["epci_name"] = per_epci["epci_name"].map(formatting.short_epci)  # as in the filter
 st.subheader("Par intercommunalité")
 st.dataframe(french_frame(
     per_epci[["epci_name", "communes", "population", "places", "mature", "communes_with_place",

@@ -67,3 +67,10 @@ def test_the_pages_state_the_population_vintage_from_the_referential_source(make
     assert any(c.value.endswith(note) for c in at.caption), [c.value for c in at.caption]
     at = run(make_app(app_db, page=by_title("Carte").path))
     assert at.toggle(key="map_density").help == note
+
+
+def test_the_dashboard_names_the_epci_as_the_filter_does(make_app, app_db):
+    at = run(make_app(app_db, page=by_title("Tableau de bord").path))
+    table = next(f.value for f in at.dataframe if "EPCI" in f.value.columns)
+    assert "CC du Pays d'Olmes" in table["EPCI"].tolist()
+    assert not [n for n in table["EPCI"] if n.startswith("Communauté")], table["EPCI"].tolist()
