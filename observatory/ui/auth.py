@@ -274,7 +274,7 @@ def login_box() -> User:
     if mode() == auth.DEMO:  # said once, by demo_notice
         return DEMO_USER
     ignore_client_cache_clearing()
-    users, error = _accounts()
+    _, error = _accounts()
     if error:  # the details are in the server log (see _load) and « observatory user check »
         st.error(UNAVAILABLE, icon=":material/lock:")
         st.stop()
@@ -292,7 +292,7 @@ def login_box() -> User:
             st.text_input("Nom d'utilisateur", key=NAME_KEY, autocomplete="username")
             st.text_input("Mot de passe", type="password", key=PASSWORD_KEY,
                           autocomplete="current-password")
-            st.form_submit_button("Se connecter", on_click=_submit, args=(users,))
+            st.form_submit_button("Se connecter", on_click=_submit)
         problem = st.session_state.pop(PROBLEM_KEY, None)
         if problem:
             st.error(problem)
@@ -300,12 +300,16 @@ def login_box() -> User:
     return user
 
 
-def _submit(users: dict[str, User]) -> None:
+def _submit() -> None:
     """The login form's callback: it runs before the script, so a success shows on this very
-    run, and it may change the fields: the password is emptied, the name kept."""
+    run, and it may change the fields: the password is emptied, the name kept. The accounts
+    are read now (a broken file is refused by login_box on this run)."""
     name = st.session_state.get(NAME_KEY) or ""
     password = st.session_state.get(PASSWORD_KEY) or ""
     st.session_state[PASSWORD_KEY] = ""
+    users, error = _accounts()
+    if error:
+        return
     problem = _attempt(users, name, password) if name.strip() and password else EMPTY
     if problem is not None:
         st.session_state[PROBLEM_KEY] = problem
