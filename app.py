@@ -5,6 +5,7 @@ import streamlit as st
 from observatory import settings
 from observatory.auth import PermissionDenied
 from observatory.errors import StoreError
+from observatory.territory import source
 from observatory.ui import auth, context, fmt, maps, pages, sidebar, widget_french
 
 maps.use_local_assets()
@@ -41,8 +42,8 @@ auth.demo_notice()
 if len(ctx.places) and ctx.places["is_demo"].any():
     st.info(
         "**Données de démonstration** : les lieux affichés sont fictifs (noms inventés, "
-        "placés dans de vraies communes). Le territoire, les communes et les populations sont "
-        "réels. "
+        "placés dans de vraies communes). Le territoire, les communes et leurs populations "
+        f"({source.POPULATION_VINTAGE}) sont réels. "
         "Pour charger l'inventaire réel, ouvrez la page **Importer** (les données de "
         "démonstration peuvent y être remplacées en une fois).",
         icon=":material/info:",

@@ -396,10 +396,10 @@ def shortfall_note(summary: Summary, suggestions: pd.DataFrame | None,
 
 
 def epci_table(summary: Summary) -> pd.DataFrame:
-    """Coverage per EPCI as a French table (« 1 206 », « > 99,5 % »)."""
+    """Coverage per EPCI as a French table (« CC du Pays d'Olmes », « 1 206 », « > 99,5 % »)."""
     table = summary.by_epci
     return pd.DataFrame({
-        "EPCI": table["epci_name"].astype(object),
+        "EPCI": [formatting.short_epci(name) for name in table["epci_name"]],
         "Communes": [formatting.integer(v) for v in table["communes"]],
         "Habitants": [formatting.integer(v) for v in table["population"]],
         "À portée": [formatting.integer(v) for v in table["population_covered"]],

@@ -207,3 +207,17 @@ def is_finite(value: object) -> bool:
     """A number that can be printed as a figure (not missing, not infinite)."""
     return (not is_missing(value) and isinstance(value, numbers.Real)
             and math.isfinite(float(value)))
+
+
+_EPCI_KINDS = (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
+               ("Communauté urbaine", "CU"))
+
+
+def short_epci(name: object) -> str:
+    """'Communauté de communes du Pays d'Olmes' -> 'CC du Pays d'Olmes': the name tables,
+    charts and the filters show (the full official name stays in the data); "" when missing."""
+    text = "" if is_missing(name) else str(name).strip()
+    for long, short in _EPCI_KINDS:
+        if text.startswith(long):
+            return short + text[len(long):]
+    return text

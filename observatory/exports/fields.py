@@ -13,6 +13,7 @@ from observatory.model import (
     EQUIPMENT_CATEGORIES,
     EQUIPMENT_CONDITIONS,
 )
+from observatory.territory import source
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,13 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "in_perimeter": ("Dans le périmètre", "Vrai si l'EPCI fait partie du périmètre."),
         "in_excluded_zone": ("Zone exclue", "Vrai si l'EPCI forme la zone exclue de la mesure."),
         "communes": ("Communes", "Nombre de communes."),
-        "population": ("Population", "Population municipale."),
+        "population": ("Population", source.POPULATION_COLUMN),
         **_COUNTS,
     },
     "communes": {
         "insee": ("Code INSEE", "Code INSEE de la commune."),
         "name": ("Nom", "Nom de la commune."),
-        "population": ("Population", "Population municipale."),
+        "population": ("Population", source.POPULATION_COLUMN),
         "epci_siren": ("SIREN EPCI", "SIREN de l'intercommunalité."),
         "departement": ("Département", "Code du département."),
         "in_perimeter": ("Dans le périmètre", "Vrai si la commune est dans le périmètre."),

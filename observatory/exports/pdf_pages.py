@@ -12,6 +12,7 @@ from observatory.exports import charts, common
 from observatory.exports.pdf_style import BLUE, FONT, MARGIN, TITLE, WIDTH, Report
 from observatory.formatting import decimal, integer, is_missing, long_date, percent
 from observatory.model import CRITERIA, CRITERIA_KEYS, CRITERIA_WORD, SCORE_LEVELS
+from observatory.territory import source
 
 SCORE_HEADERS = [f"C{i}" for i in range(1, len(CRITERIA) + 1)]
 SCORE_LEGEND = " · ".join(f"C{i} {c.label}" for i, c in enumerate(CRITERIA, start=1))
@@ -96,6 +97,7 @@ def epci_table(pdf: Report, bundle: Bundle) -> None:
           *(integer(v) for v in total),
           decimal(density)]],
         [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)
+    pdf.para(source.POPULATION_NOTE, size=8)
 
 
 def map_page(pdf: Report, bundle: Bundle) -> None:

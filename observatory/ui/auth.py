@@ -27,6 +27,8 @@ from observatory.ui import fmt
 
 SESSION_KEY = "_auth_user"
 FAILURES_KEY = "_auth_failures"
+PROBLEM_KEY = "_auth_problem"  # why the last attempt failed, shown once by login_box
+NAME_KEY, PASSWORD_KEY = "auth_name", "auth_password"
 FAILURE_DELAY_S = 1.0  # per failed attempt in this session, capped below: slows guessing by hand
 MAX_DELAY_S = 5.0
 DENIED = "Réservé aux analystes : connectez-vous."
@@ -39,11 +41,15 @@ UNAVAILABLE = ("L'application refuse de démarrer en mode protégé : la configu
                "le journal du serveur.")
 STORE_DOWN = ("Connexion impossible pour le moment : les essais de connexion ne peuvent pas être "
               "enregistrés dans la base. Réessayez dans quelques minutes.")
+EMPTY = "Indiquez un nom d'utilisateur et un mot de passe."
+# The one notice of demonstration mode (the sidebar says nothing else about it). Whether the
+# places are fictional is another matter: app.py's banner, shown in either mode.
 DEMO_NOTICE = (
-    "**Mode démonstration sans authentification** : tout visiteur peut modifier les données. "
-    f"Pour un déploiement, définissez `{auth.USERS_ENV}` (chemin d'un fichier de comptes créé avec "
-    "« observatory user add NOM --role analyst --users-file CHEMIN ») : les visiteurs seront alors "
-    "lecteurs et seuls les analystes connectés pourront modifier, importer ou voir les contacts."
+    "**Mode démonstration** : pas de connexion, chaque visiteur est analyste et peut modifier "
+    f"les données. Pour un déploiement, définissez `{auth.USERS_ENV}` (chemin d'un fichier de "
+    "comptes créé avec « observatory user add NOM --role analyst --users-file CHEMIN ») : les "
+    "visiteurs seront alors lecteurs et seuls les analystes connectés pourront modifier, "
+    "importer ou voir les contacts."
 )
 
 
@@ -205,7 +211,8 @@ def require(action: str) -> bool:
 
 
 def demo_notice() -> None:
-    """The warning that anyone can change the data; draws nothing in protected mode."""
+    """The one notice of demonstration mode (no login, anyone may change the data, how to
+    deploy); draws nothing in protected mode."""
     if mode() == auth.DEMO:  # in the sidebar: the map stays at the top of every page
         st.sidebar.warning(DEMO_NOTICE, icon=":material/lock_open:")
 
@@ -264,11 +271,10 @@ def login_box() -> User:
     Call it once per run from app.py, before the page. In protected mode with an unusable
     accounts file it shows the French reason and stops the app: no deployment without accounts.
     """
-    if mode() == auth.DEMO:
-        st.sidebar.caption("Mode démonstration : pas de connexion, chaque visiteur est analyste.")
+    if mode() == auth.DEMO:  # said once, by demo_notice
         return DEMO_USER
     ignore_client_cache_clearing()
-    users, error = _accounts()
+    _, error = _accounts()
     if error:  # the details are in the server log (see _load) and « observatory user check »
         st.error(UNAVAILABLE, icon=":material/lock:")
         st.stop()
@@ -280,16 +286,30 @@ def login_box() -> User:
             st.rerun()
         return user
     with st.sidebar.expander("Connexion analyste", icon=":material/login:"):
-        with st.form("auth_login", clear_on_submit=True, border=False):
-            name = st.text_input("Nom d'utilisateur", key="auth_name", autocomplete="username")
-            password = st.text_input("Mot de passe", type="password", key="auth_password",
-                                     autocomplete="current-password")
-            submitted = st.form_submit_button("Se connecter")
-        if submitted:
-            problem = _attempt(users, name, password) if name.strip() and password else (
-                "Indiquez un nom d'utilisateur et un mot de passe.")
-            if problem is None:
-                st.rerun()
+        # Not clear_on_submit, which would empty the name too: the callback empties the
+        # password only, so a mistyped password is typed again without the name.
+        with st.form("auth_login", border=False):
+            st.text_input("Nom d'utilisateur", key=NAME_KEY, autocomplete="username")
+            st.text_input("Mot de passe", type="password", key=PASSWORD_KEY,
+                          autocomplete="current-password")
+            st.form_submit_button("Se connecter", on_click=_submit)
+        problem = st.session_state.pop(PROBLEM_KEY, None)
+        if problem:
             st.error(problem)
     st.sidebar.caption("Vous consultez en lecture seule.")
     return user
+
+
+def _submit() -> None:
+    """The login form's callback: it runs before the script, so a success shows on this very
+    run, and it may change the fields: the password is emptied, the name kept. The accounts
+    are read now (a broken file is refused by login_box on this run)."""
+    name = st.session_state.get(NAME_KEY) or ""
+    password = st.session_state.get(PASSWORD_KEY) or ""
+    st.session_state[PASSWORD_KEY] = ""
+    users, error = _accounts()
+    if error:
+        return
+    problem = _attempt(users, name, password) if name.strip() and password else EMPTY
+    if problem is not None:
+        st.session_state[PROBLEM_KEY] = problem

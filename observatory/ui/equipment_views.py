@@ -19,6 +19,7 @@ from observatory.errors import UserInputError
 from observatory.formatting import UNIT_SPACE, decimal, integer, km, long_date, minutes
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 from observatory.service import equipment as service
+from observatory.territory import source
 from observatory.ui import auth, charts, context, data, fmt
 from observatory.ui.context import PageContext
 from observatory.ui.equipment_form import equipment_editor
@@ -152,7 +153,7 @@ def _reach(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None:
     st.markdown(f"**Portée des tournées** : communes et habitants à moins de {reach_minutes} "
                 f"minutes d'une étape de chaque équipement itinérant (sur {integer(population)} "
                 "habitants du périmètre).")
-    st.caption(f"Temps de trajet : {current.provider().label}.")
+    st.caption(f"Temps de trajet : {current.provider().label}. {source.POPULATION_NOTE}")
     st.dataframe(french_frame(reach.drop(columns="equipment_id"), integers=["population"],
                               headers={"name": "Équipement", "stops": "Étapes",
                                        "communes": "Communes à portée",

@@ -8,6 +8,7 @@ import streamlit as st
 from observatory import filters, formatting
 from observatory.editing import SCORE_OPTIONS
 from observatory.model import CRITERIA, SCORE_LEVELS, SCORE_MIN, TYPOLOGIES
+from observatory.ui import fmt
 
 SELECTED = "selected_place"
 PLACE_PARAM = "lieu"
@@ -41,6 +42,16 @@ def _init_from_url(typologies: list[str], epci_codes: list[str], place_ids: set[
         st.session_state[SELECTED] = place
 
 
+def epci_help(epci_names: dict[str, str]) -> str:
+    """The widget's help: each short name the list shows, with the EPCI's full official name."""
+    lines = []
+    for name in epci_names.values():
+        short = formatting.short_epci(name)
+        lines.append(f"- **{fmt.md(short)}** : {fmt.md(name)}" if short != name
+                     else f"- {fmt.md(name)}")
+    return "Noms officiels des intercommunalités :\n\n" + "\n".join(lines)
+
+
 def render(places: pd.DataFrame, epci: pd.DataFrame) -> filters.PlaceFilters:
     """Draw the filters in the sidebar and return them; keeps the URL in step."""
     perimeter = epci[epci["in_perimeter"]]
@@ -53,8 +64,9 @@ def render(places: pd.DataFrame, epci: pd.DataFrame) -> filters.PlaceFilters:
         st.text_input("Rechercher un lieu", key=_KEYS["search"], placeholder="nom du lieu…")
         st.toggle("Lieux matures seulement", key=_KEYS["mature_only"])
         st.multiselect("Intercommunalité (EPCI)", options=list(epci_names),
-                       format_func=lambda s: epci_names.get(s, s), key=_KEYS["epci"],
-                       placeholder="Toutes", select_all=False)
+                       format_func=lambda s: formatting.short_epci(epci_names.get(s, s)),
+                       key=_KEYS["epci"], placeholder="Toutes", select_all=False,
+                       help=epci_help(epci_names))
         st.multiselect("Typologie", options=typologies, key=_KEYS["typologies"],
                        placeholder="Toutes", select_all=False)
         with st.expander("Score minimal par critère"):

@@ -116,8 +116,7 @@ def log_in(at: AppTest, name: str, password: str) -> AppTest:
 def test_demo_mode_makes_every_visitor_an_analyst_and_says_so(script):
     at = run(script)
     assert role(at) == "analyst"
-    assert any("Mode démonstration sans authentification" in w and "OBSERVATORY_USERS" in w
-               for w in texts(at.warning))
+    assert any("Mode démonstration" in w and "OBSERVATORY_USERS" in w for w in texts(at.warning))
     assert "Contact : marie@example.org" in texts(at.markdown)
     assert button(at, "Modifier le lieu")
     assert not at.text_input  # nothing to log in to
@@ -153,6 +152,24 @@ def test_a_wrong_password_keeps_the_visitor_a_reader_with_a_french_error(script,
     at = log_in(run(script), "alice", "pas-le-bon-mot-de-passe")
     assert role(at) == "reader"
     assert "Nom d'utilisateur ou mot de passe incorrect." in texts(at.error)
+
+
+def test_a_failed_login_keeps_the_name_and_empties_only_the_password(script, users_file):
+    at = log_in(run(script), "alice", "pas-le-bon-mot-de-passe")
+    assert "Nom d'utilisateur ou mot de passe incorrect." in texts(at.error)
+    assert at.text_input(key="auth_name").value == "alice"
+    assert at.text_input(key="auth_password").value == ""
+    at.text_input(key="auth_password").input(PASSWORD)  # the name is not typed again
+    button(at, "Se connecter").click()
+    at.run()
+    assert role(at) == "analyst"
+    assert at.error.len == 0  # the refusal is shown once, not after the next attempt
+
+
+def test_an_empty_password_is_asked_for_in_french_and_keeps_the_name(script, users_file):
+    at = log_in(run(script), "alice", "")
+    assert "Indiquez un nom d'utilisateur et un mot de passe." in texts(at.error)
+    assert at.text_input(key="auth_name").value == "alice"
 
 
 def test_an_unknown_name_gets_the_same_message_as_a_wrong_password(script, users_file):
@@ -288,6 +305,6 @@ def test_the_accounts_file_can_come_from_streamlit_secrets(script, users_file, m
 def test_the_real_app_logs_in_an_analyst(make_app, app_db, users_file):
     at = make_app(app_db).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert not any("Mode démonstration sans authentification" in w for w in texts(at.warning))
+    assert not any("Mode démonstration" in w for w in texts(at.warning))
     log_in(at, "alice", PASSWORD)
     assert "Connecté : **alice** (analyste)" in texts(at.sidebar.caption)

@@ -33,6 +33,7 @@ def protected_app(tmp_path_factory):
     auth.ROUNDS = 4  # the server checks whatever cost the hash carries: keep it fast
     try:
         auth.save_user(users, "alice", auth.ANALYST, PASSWORD)
+        auth.save_user(users, "bruno", auth.ANALYST, PASSWORD)  # for the retyping test
     finally:
         auth.ROUNDS = rounds
     before = os.environ.get(auth.USERS_ENV)
@@ -105,4 +106,22 @@ def test_clearing_the_servers_caches_does_not_unlock_a_guessed_account(browser, 
     assert failures(path) == 5  # a refused attempt is not one more failure
     text = log.read_text(encoding="utf-8")
     assert text.count("login failed: name='alice'") == 5 and "login locked: name='alice'" in text
+    page.close()
+
+
+def test_after_a_wrong_password_only_the_password_is_typed_again(browser, protected_app):
+    """Runs after the lock test (file order): « bruno » has a failure count of its own."""
+    url, _, _ = protected_app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_text("Connexion analyste").click(timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    submit(page, "bruno", "pas-le-bon")
+    page.get_by_text("Nom d'utilisateur ou mot de passe incorrect.").wait_for(timeout=30_000)
+    name, password = sidebar.get_by_label("Nom d'utilisateur"), sidebar.get_by_label("Mot de passe")
+    wait_until(lambda: password.input_value() == "", 30)
+    assert name.input_value() == "bruno"
+    password.fill(PASSWORD)
+    sidebar.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Connecté : bruno").wait_for(timeout=30_000)
     page.close()
