@@ -34,8 +34,9 @@ except StoreError as exc:
     st.stop()
 st.session_state["_page_context"] = ctx
 sidebar.reset_button()
-st.sidebar.caption(f"{fmt.md(ctx.territory_name)} · {len(ctx.filtered)} lieu(x) affiché(s) "
-                   f"sur {len(ctx.places)}")
+st.sidebar.caption(f"{fmt.md(ctx.territory_name)} · "
+                   f"{fmt.count(len(ctx.filtered), 'lieu affiché', 'lieux affichés')} "
+                   f"sur {fmt.integer(len(ctx.places))}")
 auth.login_box()  # protected mode with a bad accounts file: error and stop
 auth.demo_notice()
 

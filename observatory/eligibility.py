@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from observatory.formatting import count as plural
 from observatory.formatting import is_missing
 
 CALL_YEARS: tuple[int, ...] = tuple(range(2023, 2029))  # appels à projets 2023–2028
@@ -56,8 +57,8 @@ def check_members(members: pd.DataFrame, rules: MeasureRules) -> Check:
     count = len(members)
     ok = count >= rules.min_members
     return Check("members", f"Consortium d'au moins {rules.min_members} acteurs", ok,
-                 () if ok else (f"Le consortium compte {count} acteur(s) : il en faut au moins "
-                                f"{rules.min_members}.",))
+                 () if ok else (f"Le consortium compte {plural(count, 'acteur')} : il en faut "
+                                f"au moins {rules.min_members}.",))
 
 
 def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) -> Check:
@@ -70,8 +71,9 @@ def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) 
             continue
         age = call_year - int(year)
         if age < rules.min_years_open:
-            reasons.append(f"{_name(member)} a ouvert en {int(year)} : {max(age, 0)} an(s) à "
-                           f"l'appel {call_year}, il en faut au moins {rules.min_years_open}.")
+            reasons.append(f"{_name(member)} a ouvert en {int(year)} : "
+                           f"{plural(max(age, 0), 'an')} à l'appel {call_year}, il en faut au "
+                           f"moins {rules.min_years_open}.")
     return Check("seniority", f"Chaque lieu existe depuis au moins {rules.min_years_open} ans",
                  not reasons, tuple(reasons))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from observatory.formatting import count
 from observatory.model import CRITERIA
 
 
@@ -135,16 +136,18 @@ def summary_lines(evolution: Evolution) -> list[str]:
     """A few French sentences for reports and the CLI."""
     e = evolution
     lines = [f"De « {e.before_label} » à « {e.after_label} » :"]
-    for frame, text in ((e.places_added, "lieu(x) ajouté(s)"),
-                        (e.places_removed, "lieu(x) retiré(s)"),
-                        (e.became_mature, "lieu(x) devenu(s) mature(s)"),
-                        (e.stopped_mature, "lieu(x) qui ne sont plus matures"),
-                        (e.consortia_added, "nouveau(x) consortium(s)"),
-                        (e.equipment_added, "nouvel(s) équipement(s)")):
+    for frame, one, many in (
+            (e.places_added, "lieu ajouté", "lieux ajoutés"),
+            (e.places_removed, "lieu retiré", "lieux retirés"),
+            (e.became_mature, "lieu devenu mature", "lieux devenus matures"),
+            (e.stopped_mature, "lieu qui n'est plus mature", "lieux qui ne sont plus matures"),
+            (e.consortia_added, "nouveau consortium", "nouveaux consortiums"),
+            (e.equipment_added, "nouvel équipement", "nouveaux équipements")):
         named = 0 < len(frame) <= 8
-        lines.append(f"- {len(frame)} {text}"
+        lines.append(f"- {count(len(frame), one, many)}"
                      + (" : " + ", ".join(frame["name"].astype(str)) if named else ""))
-    lines.append(f"- {e.score_changes['id'].nunique() if len(e.score_changes) else 0} lieu(x) "
-                 f"dont au moins un score a changé ({len(e.score_changes)} changement(s))")
+    changed = e.score_changes["id"].nunique() if len(e.score_changes) else 0
+    lines.append(f"- {count(changed, 'lieu', 'lieux')} dont au moins un score a changé "
+                 f"({count(len(e.score_changes), 'changement')})")
     return lines
 

@@ -60,8 +60,8 @@ else:
                     st.rerun()
 
 st.subheader("Exporter")
-sources = {CURRENT: f"Vue actuelle ({formatting.integer(len(ctx.filtered))} lieu(x) selon les "
-                    "filtres)",
+sources = {CURRENT: f"Vue actuelle ({formatting.count(len(ctx.filtered), 'lieu', 'lieux')} "
+                    "selon les filtres)",
            **{int(r.id): f"Instantané « {r.label} » ({formatting.long_date(r.created_at)})"
               for r in catalogue.itertuples()}}
 left, right = st.columns(2)

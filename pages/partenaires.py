@@ -116,8 +116,8 @@ if view == NETWORK:
     cols = st.columns(4)
     cols[0].metric("Consortiums proposés", summary["consortia"])
     cols[1].metric("Lieux rattachés", summary["members"],
-                   help=f"{summary['unassigned']} lieu(x) non mature(s) "
-                        "sans tête de réseau à portée")
+                   help=formatting.count(summary["unassigned"], "lieu non mature",
+                                         "lieux non matures") + " sans tête de réseau à portée")
     cols[2].metric("Trajet total (min)", formatting.integer(summary["total_minutes"]))
     cols[3].metric("Trajet le plus long (min)", formatting.integer(summary["worst_minutes"]))
     links = proposal.links.copy()

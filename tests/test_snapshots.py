@@ -278,12 +278,12 @@ def test_summary_lines_are_french_sentences_naming_the_changes(two_snapshots):
     lines = evolution.summary_lines(evolution.compare(s["a"], s["b"]))
     assert lines[0] == "De « Avant » à « Après » :"
     text = "\n".join(lines)
-    assert "- 1 lieu(x) ajouté(s) : Tiers-lieu tout neuf" in text
-    assert "- 1 lieu(x) retiré(s)" in text
-    assert "- 1 lieu(x) devenu(s) mature(s)" in text
-    assert "- 1 nouveau(x) consortium(s) : Consortium du test" in text
-    assert "- 1 nouvel(s) équipement(s) : Scie à onglet" in text
-    assert "- 1 lieu(x) dont au moins un score a changé" in text
+    assert "- 1 lieu ajouté : Tiers-lieu tout neuf" in text
+    assert "- 1 lieu retiré" in text
+    assert "- 1 lieu devenu mature" in text
+    assert "- 1 nouveau consortium : Consortium du test" in text
+    assert "- 1 nouvel équipement : Scie à onglet" in text
+    assert "- 1 lieu dont au moins un score a changé" in text
 
 
 def test_a_snapshot_compared_with_itself_is_empty(two_snapshots):
@@ -452,7 +452,7 @@ def test_cli_snapshot_diff_text_is_the_french_summary(capsys, db_path):
     code, out, err = run(capsys, "snapshot", "diff", snapshot_id, "current", "--db", db_path)
     assert code == 0, err
     assert out.splitlines()[0] == "De « Bilan » à « Aujourd'hui » :"
-    assert "- 0 lieu(x) ajouté(s)" in out
+    assert "- 0 lieu ajouté" in out
 
 
 @pytest.mark.parametrize("ref", ["999", "abc"])

@@ -15,7 +15,8 @@ def show(report: Eligibility, title: str = "Éligibilité à la mesure 7.1") -> 
                        icon=":material/check_circle:")
         else:
             failed = sum(not c.ok for c in report.checks)
-            st.error(f"**{fmt.md(title)}** : {failed} condition(s) non remplie(s).",
+            failures = fmt.count(failed, "condition non remplie", "conditions non remplies")
+            st.error(f"**{fmt.md(title)}** : {failures}.",
                      icon=":material/cancel:")
         for check in report.checks:
             mark = ":green[✔]" if check.ok else ":red[✘]"

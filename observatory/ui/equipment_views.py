@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 from observatory import itinerance, maps, settings
 from observatory.equipment import item_labels, with_current_place
 from observatory.errors import UserInputError
-from observatory.formatting import UNIT_SPACE, decimal, integer, km, long_date, minutes
+from observatory.formatting import UNIT_SPACE, count, decimal, integer, km, long_date, minutes
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 from observatory.service import equipment as service
 from observatory.territory import source
@@ -134,7 +134,7 @@ def _calendar(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> None
         st.caption("Aucun séjour programmé.")
         return
     span = charts.stays_span(timeline)
-    st.caption(f"{len(timeline)} séjour(s), du {long_date(timeline['start'].min())} au "
+    st.caption(f"{count(len(timeline), 'séjour')}, du {long_date(timeline['start'].min())} au "
                f"{long_date(timeline['last_day'].max())} : le calendrier les montre tous "
                "(faites glisser ou zoomez pour détailler une période).")
     charts.show(charts.stays_timeline(timeline, span))

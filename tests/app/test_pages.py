@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from observatory import catalogue
+from observatory import catalogue, formatting
 from observatory.store import db, evaluations, places, rules
 from observatory.ui.pages import PAGES, PATHS
 
@@ -418,7 +418,8 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     at = make_app(app_db, page=MATURITE)
     at.run()
     assert_ok(at)
-    assert any(f"**{DEMO_MATURE} lieu(x)** sur {DEMO_PLACES}" in m.value for m in at.markdown)
+    assert any(f"**{DEMO_MATURE} lieux** sur {DEMO_PLACES} sont matures" in m.value
+               for m in at.markdown)
 
     at.select_slider(key="rule_min_mean").set_value(2.5)  # a select slider: « 2,5 »
     at.run()
@@ -439,7 +440,8 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     [b for b in at.button if b.label == "Appliquer cette règle"][0].click()
     at.run()
     assert_ok(at)
-    assert any(f"**{after} lieu(x)** sur {DEMO_PLACES}" in m.value for m in at.markdown)
+    assert any(f"**{formatting.count(after, 'lieu', 'lieux')}** sur {DEMO_PLACES}" in m.value
+               for m in at.markdown)
     history = dataframe_with(at, "Moyenne minimale")
     assert len(history) == 2
     assert list(history["Par"])[-1] == "Camille"
@@ -482,7 +484,7 @@ def test_other_pages_explain_an_empty_inventory(make_app, empty_app_db):
         assert any(text in info.value for info in at.info), page
     at.switch_page(MATURITE).run()
     assert_ok(at)
-    assert any("**0 lieu(x)** sur 0" in m.value for m in at.markdown)
+    assert any("**0 lieu** sur 0 est mature" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("case", ["inventaire vide", "filtre sans résultat"])

@@ -72,7 +72,7 @@ def test_a_bad_file_writes_nothing_and_the_fixed_one_imports(browser, app):
     button.click()
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
     # Same interaction: the sidebar counts the imported places, the banner is gone.
-    page.locator(SIDEBAR).get_by_text("2 lieu(x) affiché(s) sur 2").wait_for(timeout=10_000)
+    page.locator(SIDEBAR).get_by_text("2 lieux affichés sur 2").wait_for(timeout=10_000)
     assert page.get_by_text(BANNER).count() == 0
     assert page.get_by_text("Données de démonstration retirées : 42 lieux").count() == 1
     page.screenshot(path=str(ARTIFACTS / "import-done.png"), full_page=True)
@@ -101,7 +101,7 @@ def test_a_bad_file_writes_nothing_and_the_fixed_one_imports(browser, app):
     button.click()
     page.get_by_text("Import terminé : 1 lieu ajouté, 1 lieu mis à jour").wait_for(
         timeout=60_000)
-    page.locator(SIDEBAR).get_by_text("3 lieu(x) affiché(s) sur 3").wait_for(timeout=10_000)
+    page.locator(SIDEBAR).get_by_text("3 lieux affichés sur 3").wait_for(timeout=10_000)
     page.close()
     with db.session(db_path, read_only=True) as con:
         cafe = places.current(con).set_index("name").loc["Café des Possibles"]
