@@ -27,7 +27,7 @@ def existing_data(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "SELECT (SELECT count(*) FROM places WHERE NOT is_demo),"
         " (SELECT count(*) FROM consortia WHERE NOT coalesce(is_demo, false)),"
         " (SELECT count(*) FROM equipment WHERE NOT is_demo),"
-        " (SELECT count(*) FROM calls)").fetchone()
+        " (SELECT count(*) FROM calls WHERE NOT coalesce(is_demo, false))").fetchone()
     labels = ("lieu(x)", "consortium(s)", "équipement(s)", "appel(s) à projets")
     return {label: int(n) for label, n in zip(labels, counts, strict=True) if n}
 
@@ -145,7 +145,7 @@ def _add_cooperation(con: duckdb.DuckDBPyConnection, plan: demo_cooperation.Coop
                            actor=DEMO_AUTHOR)
     for call in plan.calls:
         equipment.save_call(con, call["year"], call["budget"], call["opens_on"],
-                            call["closes_on"], call["notes"], actor=DEMO_AUTHOR)
+                            call["closes_on"], call["notes"], actor=DEMO_AUTHOR, is_demo=True)
     for k, record in plan.applications:
         equipment.save_application(con, dict(record, consortium_id=consortium_ids[k]),
                                    actor=DEMO_AUTHOR)

@@ -58,6 +58,7 @@ def _print_changes(report) -> None:
 def _print_report(report, written, args) -> None:
     if args.json:
         print(json.dumps({**report.to_dict(), "demo_removal": report.demo_removal,
+                          "demo_in_use": report.demo_in_use,
                           "written": written is not None, "counts_written": written},
                          ensure_ascii=False, indent=2, default=str))
         return
@@ -71,6 +72,9 @@ def _print_report(report, written, args) -> None:
         print(f"… et {len(problems) - MAX_SHOWN} autres problèmes (voir --json).")
     if written is None:
         _print_changes(report)
+        in_use = report.demo_in_use_text()
+        if in_use:  # --replace-demo refused: someone's records refer to the demonstration
+            print(f"{in_use} Ou relancez sans --replace-demo pour importer en les gardant.")
         removal = importing.demo_removal_text(report.demo_removal)
         if removal and report.ok:  # --replace-demo: what the write would remove with it
             print(f"Données de démonstration à retirer dans la même transaction : {removal}.")

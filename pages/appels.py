@@ -72,7 +72,12 @@ if auth.allowed("edit"):
             call_author = context.author_input("Votre nom (historique)", "call_author")
             if st.form_submit_button("Enregistrer l'appel"):
                 try:
-                    kept = "" if known is None or is_missing(known["notes"]) else known["notes"]
+                    # Saved by someone, a demonstration call becomes a real one: its
+                    # demonstration note no longer applies.
+                    demo = known is not None and not is_missing(known.get("is_demo")) \
+                        and bool(known.get("is_demo"))
+                    kept = ("" if known is None or demo or is_missing(known["notes"])
+                            else known["notes"])
                     data.save_call(year, budget, opens, closes, kept, actor=call_author)
                 except UserInputError as exc:
                     st.error(fmt.md(exc))

@@ -103,7 +103,11 @@ with st.spinner("Vérification du fichier…"):
                                  **options)
 (st.success if report.ok else st.error)(report.summary())
 removal = importing.demo_removal_text(report.demo_removal)
-if removal:  # replacing the demonstration data: say beforehand all that goes with it
+in_use = report.demo_in_use_text()
+if in_use:  # someone's records refer to the demonstration: removing it would orphan them
+    st.error(fmt.md(in_use) + " Ou décochez « Remplacer les données de démonstration » pour "
+             "importer en les gardant.")
+elif removal:  # replacing the demonstration data: say beforehand all that goes with it
     st.warning(f"Les données de démonstration seront retirées dans la même transaction : "
                f"{removal}.")
 problems = report.problem_table
@@ -132,6 +136,8 @@ st.subheader("3. Import")
 if not report.ok:
     st.info("Cochez les renommages voulus, ou corrigez les erreurs dans votre fichier puis "
             "déposez-le à nouveau : rien n'a été écrit." if pending else
+            "Rien n'a été écrit : les données de démonstration ne peuvent pas encore être "
+            "retirées (voir ci-dessus)." if in_use and report.errors.empty else
             "Corrigez les erreurs dans votre fichier puis déposez-le à nouveau : rien n'a été "
             "écrit.")
     st.stop()

@@ -297,14 +297,15 @@ def test_a_refused_score_rolls_back_the_whole_bulk_write(db_copy):
 # --- replacing the demonstration data -------------------------------------------------------
 
 DEMO_TABLES = {"places": "places WHERE is_demo", "consortia": "consortia WHERE is_demo",
-               "equipment": "equipment WHERE is_demo"}
+               "equipment": "equipment WHERE is_demo", "calls": "calls WHERE is_demo"}
 
 
 def test_replacing_the_demo_reports_beforehand_and_afterwards_what_it_removes(db_copy):
     with db.session(db_copy, read_only=True) as con:
         before = places.demo_counts(con)
     assert all(before[k] > 0 for k in ("places", "evaluations", "consortia", "applications",
-                                       "equipment", "stays")), before
+                                       "equipment", "stays", "calls")), before
+    assert before["calls_kept"] == 0
     report = preview(db_copy, places_csv(db_copy, 2), replace_demo=True)
     assert report.ok and report.demo_removal == before
     assert preview(db_copy, places_csv(db_copy, 2)).demo_removal == {}  # demo kept

@@ -107,6 +107,7 @@ def test_the_cli_says_what_replacing_the_demo_removes_before_and_after(capsys, c
     with db.session(cli_db, read_only=True) as con:
         demo = places.demo_counts(con)
     listed = importing.demo_removal_text(demo)
+    assert demo["calls"] == 6 and "6 appels à projets de démonstration" in listed
     source = tmp_path / "lieux.csv"
     source.write_bytes(rows_csv([{"name": "Café des Possibles", "commune": "Mirepoix",
                                   "typology": "Café/bar associatif"}]))

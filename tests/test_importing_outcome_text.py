@@ -32,3 +32,15 @@ def test_the_written_text_says_the_counts_and_what_went_with_the_demo():
 def test_without_the_demo_the_written_text_is_one_sentence():
     assert importing.written_text({"added": 0, "updated": 3, "evaluations": 5}) == (
         "0 lieu ajouté, 3 lieux mis à jour et 5 évaluations enregistrées.")
+
+
+def test_the_demo_calls_are_listed_and_those_kept_are_said_with_what_to_check():
+    assert importing.demo_removal_text({"places": 42, "calls": 6, "calls_kept": 0}) == (
+        "42 lieux et 6 appels à projets de démonstration")
+    written = {"added": 1, "updated": 0, "evaluations": 0, "demo_places": 42, "demo_calls": 5,
+               "demo_calls_kept": 1}
+    assert importing.written_text(written) == (
+        "1 lieu ajouté, 0 lieu mis à jour et 0 évaluation enregistrée. Données de "
+        "démonstration retirées : 42 lieux et 5 appels à projets de démonstration (1 appel à "
+        "projets de démonstration est conservé, car une candidature ou un équipement saisi "
+        "s'y rattache : vérifiez son budget et ses dates, page Appels à projets).")

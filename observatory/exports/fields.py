@@ -189,6 +189,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "opens_on": ("Ouverture", "Date d'ouverture de l'appel."),
         "closes_on": ("Clôture", "Date de clôture de l'appel."),
         "notes": ("Notes", "Remarques."),
+        "is_demo": ("Démonstration", "Vrai pour une donnée de démonstration (fictive)."),
     },
     "applications": {
         "id": ("Identifiant", "Identifiant de la candidature."),

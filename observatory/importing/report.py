@@ -280,18 +280,32 @@ DEMO_PARTS = (
     ("applications", "candidature à un appel à projets", "candidatures à un appel à projets"),
     ("equipment", "équipement", "équipements"),
     ("stays", "séjour d'équipement", "séjours d'équipement"),
+    ("calls", "appel à projets de démonstration", "appels à projets de démonstration"),
 )
+# The demonstration calls an import keeps: someone's application or item refers to them.
+DEMO_CALLS_KEPT = ("calls_kept", "appel à projets de démonstration est conservé",
+                   "appels à projets de démonstration sont conservés")
 
 
 def demo_removal_text(counts: dict[str, int] | None) -> str:
     """The demonstration data an import removes, in French: « 42 lieux, 96 évaluations,
-    3 consortiums, 1 candidature à un appel à projets, 4 équipements et 9 séjours
-    d'équipement ». Parts with nothing are left out; "" when nothing at all."""
+    3 consortiums, 1 candidature à un appel à projets, 4 équipements, 9 séjours
+    d'équipement et 6 appels à projets de démonstration ». Parts with nothing are left out;
+    "" when nothing at all. The demonstration calls kept are said after: « (1 appel à
+    projets de démonstration est conservé, car une candidature ou un équipement saisi s'y
+    rattache : vérifiez son budget et ses dates, page Appels à projets) »."""
     counts = counts or {}
     parts = [count(counts[key], one, many) for key, one, many in DEMO_PARTS if counts.get(key)]
-    if len(parts) < 2:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " et " + parts[-1]
+    text = "".join(parts) if len(parts) < 2 else ", ".join(parts[:-1]) + " et " + parts[-1]
+    key, one, many = DEMO_CALLS_KEPT
+    kept = counts.get(key, 0)
+    if kept:
+        which = ("une candidature ou un équipement saisi s'y rattache : vérifiez son budget et "
+                 "ses dates" if kept == 1 else "des candidatures ou des équipements saisis s'y "
+                 "rattachent : vérifiez leurs budgets et leurs dates")
+        text += (" " if text else "") + (f"({count(kept, one, many)}, car {which}, "
+                                          "page Appels à projets)")
+    return text
 
 
 DEMO_PREFIX = "demo_"  # the keys of the demonstration data removed, in a write's counts

@@ -122,15 +122,17 @@ def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def save_call(con: duckdb.DuckDBPyConnection, year: int, budget: float | None,
               opens_on: dt.date | None, closes_on: dt.date | None, notes: str = "", *,
-              actor: str) -> None:
+              actor: str, is_demo: bool = False) -> None:
+    """Create or replace the call of ``year``. Only the demonstration loader passes
+    ``is_demo``: a call someone saves is a real call, even one the demonstration created."""
     before = _row(con, "calls", "year", year)
     con.execute("DELETE FROM calls WHERE year = ?", [year])
-    con.execute("INSERT INTO calls VALUES (?, ?, ?, ?, ?)",
-                [year, budget, opens_on, closes_on, notes])
+    con.execute("INSERT INTO calls (year, budget, opens_on, closes_on, notes, is_demo) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [year, budget, opens_on, closes_on, notes, is_demo])
     audit.record(con, actor=actor, entity="call", entity_id=year,
                  action="update" if before else "create", old=before,
                  new={"year": year, "budget": budget, "opens_on": opens_on,
-                      "closes_on": closes_on, "notes": notes})
+                      "closes_on": closes_on, "notes": notes, "is_demo": is_demo})
 
 
 def applications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -63,6 +63,9 @@ class StoreState:
     fingerprint: str
     replace_demo: bool = False
     demo: dict = field(default_factory=dict)  # what replacing the demonstration would remove
+    # Records of someone's that replacing the demonstration would leave pointing at nothing
+    # (``store.places.demo_in_use``, French): the import is then refused.
+    demo_in_use: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,19 @@ class CheckedImport(ValidationReport):
     # When the import replaces the demonstration data: what would be removed with it, as
     # counted at the check (``store.places.demo_counts``); the write reports what it removed.
     demo_removal: dict = field(default_factory=dict)
+    # Records of someone's that refer to the demonstration places or consortia
+    # (``store.places.demo_in_use``, French): removing the demonstration would leave them
+    # pointing at nothing, so the import is refused (``ok`` is false) until they are changed.
+    demo_in_use: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No error in the file, and the demonstration data it replaces can go."""
+        return super().ok and not self.demo_in_use
+
+    def demo_in_use_text(self) -> str:
+        """Why this import cannot replace the demonstration data, in French; "" when it can."""
+        return places.demo_in_use_message(self.demo_in_use) if self.demo_in_use else ""
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, replace_demo: bool = False) -> str:
@@ -121,7 +137,8 @@ def read_store(con: duckdb.DuckDBPyConnection, replace_demo: bool = False) -> St
 def _read_store(con, replace_demo: bool) -> StoreState:
     return StoreState(territory.communes(con), existing_places(con, replace_demo),
                       evaluations.history(con), fingerprint(con, replace_demo), replace_demo,
-                      places.demo_counts(con) if replace_demo else {})
+                      places.demo_counts(con) if replace_demo else {},
+                      tuple(places.demo_in_use(con)) if replace_demo else ())
 
 
 def validate(state: StoreState, data: bytes, filename: str, kind: str, *,
@@ -154,7 +171,8 @@ def _validate(state: StoreState, source: Source) -> ValidationReport:
 def _checked(report: ValidationReport, source: Source, state: StoreState) -> CheckedImport:
     values = {f.name: getattr(report, f.name) for f in dataclasses.fields(ValidationReport)}
     return CheckedImport(**values, source=source, fingerprint=state.fingerprint,
-                         replace_demo=state.replace_demo, demo_removal=dict(state.demo))
+                         replace_demo=state.replace_demo, demo_removal=dict(state.demo),
+                         demo_in_use=list(state.demo_in_use))
 
 
 def write(session: Callable[[], ContextManager[duckdb.DuckDBPyConnection]],
@@ -195,6 +213,8 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
     check each place's version (``ConflictError``). ``revalidate_here=False`` (``write``):
     raise ``_StoreChanged`` instead of validating again inside the transaction.
     """
+    if isinstance(report, CheckedImport) and report.demo_in_use:
+        raise places.DemoInUseError(report.demo_in_use_text() + " Rien n'a été écrit.")
     if not report.ok:
         raise ValueError("L'import contient des erreurs : rien n'a été écrit.")
     if isinstance(report, CheckedImport) and report.source is not None:
@@ -233,6 +253,8 @@ def _recheck(con, report: CheckedImport, replace_demo: bool,
 
 
 def _refuse_if_different(checked: ValidationReport, fresh: ValidationReport) -> None:
+    if isinstance(fresh, CheckedImport) and fresh.demo_in_use:
+        raise places.DemoInUseError(fresh.demo_in_use_text() + " Rien n'a été écrit.")
     if not fresh.ok:
         raise StaleImportError(STALE.format("le fichier contient maintenant des erreurs"))
     differences = _differences(checked, fresh)

@@ -9,8 +9,10 @@ import pandas as pd
 import pyarrow as pa
 
 from observatory.consortia import ConflictError
+from observatory.formatting import short_date
 from observatory.model import CRITERIA_KEYS
 from observatory.store import audit
+from observatory.store.db import StoreError
 
 PLACE_FIELDS = (
     "name", "insee", "lon", "lat", "location_approximate", "typology", "legal_status",
@@ -79,6 +81,15 @@ def demo_count(con: duckdb.DuckDBPyConnection) -> int:
 _DEMO_ITEMS = "SELECT id FROM equipment WHERE is_demo"
 _DEMO_CONSORTIA = "SELECT id FROM consortia WHERE is_demo"
 _DEMO_PLACES = "SELECT id FROM places WHERE is_demo"
+# A demonstration call that a record outside the demonstration set refers to (an application
+# of a consortium someone formed, an item someone entered): removing it would leave that
+# record without its call, so it is kept (counted as "calls_kept"). True before and after the
+# rest of the demonstration set is removed.
+_CALL_IN_USE = (
+    "EXISTS (SELECT 1 FROM applications a WHERE a.call_year = calls.year"
+    f" AND a.consortium_id NOT IN ({_DEMO_CONSORTIA}))"
+    " OR EXISTS (SELECT 1 FROM equipment e WHERE e.call_year = calls.year AND NOT e.is_demo)")
+_DEMO_CALL = "coalesce(calls.is_demo, false)"
 _DEMO_PARTS = (
     ("stays", "equipment_stays", f"equipment_id IN ({_DEMO_ITEMS})"),
     ("equipment", "equipment", "is_demo"),
@@ -86,29 +97,95 @@ _DEMO_PARTS = (
     (None, "consortium_members", f"consortium_id IN ({_DEMO_CONSORTIA})"),
     (None, "consortium_history", f"consortium_id IN ({_DEMO_CONSORTIA})"),
     ("consortia", "consortia", "is_demo"),
+    ("calls", "calls", f"{_DEMO_CALL} AND NOT ({_CALL_IN_USE})"),
     ("evaluations", "evaluations", f"place_id IN ({_DEMO_PLACES})"),
     ("places", "places", "is_demo"),
 )
+_KEPT_CALLS = ("calls_kept", "calls", f"{_DEMO_CALL} AND ({_CALL_IN_USE})")
+
+
+class DemoInUseError(StoreError):
+    """Records entered by someone refer to demonstration places or consortia: removing the
+    demonstration data would leave them pointing at nothing."""
 
 
 def demo_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """What ``delete_demo`` would remove now: places (archived ones included), their
-    evaluations, consortia, their applications, equipment and its stays."""
+    evaluations, consortia, their applications, equipment and its stays, the demonstration
+    calls; and "calls_kept", the demonstration calls it keeps (see ``_CALL_IN_USE``)."""
     parts = [(key, table, where) for key, table, where in _DEMO_PARTS if key]
+    parts.append(_KEPT_CALLS)
     row = con.execute("SELECT " + ", ".join(
         f"(SELECT count(*) FROM {table} WHERE {where})" for _, table, where in parts)).fetchone()
     return {key: int(n) for (key, _, _), n in zip(parts, row, strict=True)}
 
 
+def demo_in_use(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Records outside the demonstration set, not archived, that removing it would leave
+    pointing at nothing (there is no foreign key to stop it), in French: a consortium with a
+    demonstration place as lead, location or member, an item owned by a demonstration place
+    or funded through a demonstration consortium, a stay of an item at a demonstration
+    place. Empty when the demonstration data can go."""
+    found = []
+    rows = con.execute("""
+        SELECT c.name, list_sort(list_distinct(list(p.name)))
+        FROM consortia c
+        JOIN places p ON p.is_demo AND (p.id IN (c.lead_place_id, c.location_place_id)
+             OR p.id IN (SELECT place_id FROM consortium_members m
+                         WHERE m.consortium_id = c.id))
+        WHERE NOT coalesce(c.is_demo, false) AND NOT c.archived
+        GROUP BY c.id, c.name ORDER BY c.name, c.id""").fetchall()
+    found += [f"le consortium « {name} » (lieux de démonstration : "
+              + ", ".join(f"« {n} »" for n in demo) + ")" for name, demo in rows]
+    rows = con.execute("""
+        SELECT e.name, p.name, c.name FROM equipment e
+        LEFT JOIN places p ON p.id = e.owner_place_id AND p.is_demo
+        LEFT JOIN consortia c ON c.id = e.consortium_id AND c.is_demo
+        WHERE NOT e.is_demo AND NOT e.archived AND (p.id IS NOT NULL OR c.id IS NOT NULL)
+        ORDER BY e.name, e.id""").fetchall()
+    for name, owner, consortium in rows:
+        why = [f"détenu par le lieu de démonstration « {owner} »" if owner else "",
+               f"financé par le consortium de démonstration « {consortium} »"
+               if consortium else ""]
+        found.append(f"l'équipement « {name} » ({' et '.join(w for w in why if w)})")
+    rows = con.execute("""
+        SELECT e.name, p.name, s.start_date, s.end_date FROM equipment_stays s
+        JOIN equipment e ON e.id = s.equipment_id AND NOT e.is_demo AND NOT e.archived
+        JOIN places p ON p.id = s.place_id AND p.is_demo
+        ORDER BY e.name, s.start_date, s.id""").fetchall()
+    found += [f"le séjour de l'équipement « {name} » au lieu de démonstration « {place} » "
+              f"du {short_date(start)} au {short_date(end)}" for name, place, start, end in rows]
+    return found
+
+
 def delete_demo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Remove every demonstration record (call inside a transaction); returns what was
-    deleted, counted by the deletions themselves (the keys of ``demo_counts``)."""
+    deleted, counted by the deletions themselves (the keys of ``demo_counts``), with
+    "calls_kept": the demonstration calls kept because a record of someone's refers to them.
+
+    Refused (``DemoInUseError``, nothing deleted) when records of someone's refer to
+    demonstration places or consortia (``demo_in_use``).
+    """
+    in_use = demo_in_use(con)
+    if in_use:
+        raise DemoInUseError(demo_in_use_message(in_use) + " Rien n'a été écrit.")
     removed = {}
     for key, table, where in _DEMO_PARTS:
         (n,) = con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()
         if key:
             removed[key] = int(n)
+    key, table, where = _KEPT_CALLS
+    removed[key] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0])
     return removed
+
+
+def demo_in_use_message(in_use: Sequence[str]) -> str:
+    """Why the demonstration data cannot be removed, in French (``demo_in_use``'s records)."""
+    return ("Les données de démonstration ne peuvent pas être retirées : des données saisies "
+            "s'y rattachent et désigneraient ensuite des lieux ou des consortiums disparus — "
+            + " ; ".join(in_use) + ". Rattachez-les à des lieux réels, archivez-les ou supprimez "
+            "ces séjours (pages Consortiums et Équipements), puis vérifiez à nouveau le "
+            "fichier.")
 
 
 EDITABLE = tuple(f for f in PLACE_FIELDS if f != "is_demo")

@@ -7,7 +7,8 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from observatory import importing
-from observatory.store import db, places
+from observatory.consortia import Consortium
+from observatory.store import consortia, db, places
 
 HEADER = ("Nom du lieu;Commune;Latitude;Longitude;Typologie;Statut juridique;"
           "Année d'ouverture;Communs")
@@ -77,6 +78,7 @@ def test_replacing_the_demo_says_beforehand_and_afterwards_all_that_goes_with_it
         demo = places.demo_counts(con)
     listed = importing.demo_removal_text(demo)
     assert "consortiums" in listed and "séjours d'équipement" in listed
+    assert listed.endswith(" et 6 appels à projets de démonstration"), listed
     at = make_app(app_db, page="pages/importer.py")
     at.run()
     upload(at)
@@ -93,3 +95,26 @@ def test_replacing_the_demo_says_beforehand_and_afterwards_all_that_goes_with_it
                     f"enregistrées. Données de démonstration retirées : {listed}.")
     with db.session(app_db, read_only=True) as con:
         assert places.demo_counts(con) == dict.fromkeys(demo, 0)
+        # the fictional budgets went too: the Appels à projets page shows no call
+        assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 0
+
+
+def test_replacing_the_demo_is_refused_while_a_consortium_someone_formed_uses_its_places(
+        make_app, app_db):
+    with db.session(app_db) as con, db.transaction(con):
+        (d1, d2) = [r[0] for r in con.execute(
+            "SELECT id FROM places WHERE is_demo ORDER BY id LIMIT 2").fetchall()]
+        consortia.create(con, Consortium(name="Réseau de Claire", member_ids=[d1, d2],
+                                         lead_place_id=d1, call_year=2026), "Claire")
+    at = make_app(app_db, page="pages/importer.py")
+    at.run()
+    upload(at)
+    (refused,) = [e.value for e in at.error if "ne peuvent pas être retirées" in e.value]
+    assert "« Réseau de Claire »" in refused and "décochez" in refused
+    assert not [w for w in at.warning if "seront retirées" in w.value]
+    assert not [b for b in at.button if b.label == "Importer"]  # nothing can be written
+    assert [i for i in at.info if "ne peuvent pas encore être retirées" in i.value]
+    at.checkbox(key="imp_replace_demo").uncheck()  # keeping the demonstration: allowed
+    at.run()
+    assert not [e for e in at.error if "ne peuvent pas être retirées" in e.value]
+    assert [b for b in at.button if b.label == "Importer"]

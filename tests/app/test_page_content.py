@@ -250,6 +250,11 @@ def test_appels_a_call_year_shows_its_budget_and_a_new_budget_is_listed(make_app
     per_call = budgets(at)
     assert per_call[changed] == 12_345.0
     assert per_call[first] == budget
+    with db.session(app_db, read_only=True) as con:  # a demonstration call, now a real one
+        assert con.execute("SELECT is_demo, notes FROM calls WHERE year = ?", [int(changed)]
+                           ).fetchone() == (False, "")
+        assert con.execute("SELECT is_demo FROM calls WHERE year = ?", [int(first)]
+                           ).fetchone() == (True,)
 
     widget(at, "selectbox", "Année").set_value(first)  # each year shows its own budget
     run(at)
