@@ -1,7 +1,7 @@
 """Page benchmark: every page of the app on the demonstration data (run by hand).
 
     .venv/bin/python benchmarks/pages.py [--runs 5] [--out /tmp/pages] [--only Lieux …]
-                                         [--profile]
+                                         [--profile] [--browser]
 
 Builds the 42-place demonstration database of the shipped territory (PETR de l'Ariège,
 ``bootstrap.init_database(..., with_demo=True)``, as ``tests/app/conftest.py`` does), then,
@@ -18,6 +18,13 @@ Each figure is the median of ``--runs`` runs (a fresh database copy per first ru
 script prints a Markdown table; targets on an idle 2-core machine: first run < 2 s, rerun
 < 0.5 s. ``--profile`` writes cProfile statistics (cumulative and own time) of one first
 run and one rerun of each measured page to ``--out``.
+
+``--browser`` also opens each page in headless Chromium (Debian's, through Playwright) on a
+real ``streamlit run app.py`` of a fresh copy of the database: the first open right after
+the server started (its first session: Python imports included), then ``--runs`` fresh tabs;
+each time from navigation start until the script has finished (no running indicator), every
+Plotly chart is drawn and every st_folium map has drawn its Leaflet container. This is what
+a person waits for; the AppTest figures are the Python part of it.
 """
 
 from __future__ import annotations
@@ -124,11 +131,12 @@ def measure(page, source: Path, work: Path, runs: int) -> dict:
     for k in range(runs):
         at = _new_app(_fresh_copy(source, work, k), page.path)
         firsts.append(_timed_run(at))
+        drawn = drawn_elements(at)
         for value in (True, False):
             at.toggle(key="f_mature").set_value(value)
             reruns.append(_timed_run(at))
         del at
-    return {"first": firsts, "rerun": reruns}
+    return {"first": firsts, "rerun": reruns, "drawn": drawn}
 
 
 def profile(page, source: Path, work: Path, out: Path) -> Path:
@@ -149,6 +157,69 @@ def profile(page, source: Path, work: Path, out: Path) -> Path:
     return target
 
 
+BROWSER_DONE = """(expected) => {
+    if (document.querySelector('[data-testid="stStatusWidget"]')) { return false; }
+    if (!document.querySelector('[data-testid="stMain"] h1')) { return false; }
+    var charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
+    if (charts < expected.charts) { return false; }
+    var drawn = 0, maps = document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]');
+    for (var i = 0; i < maps.length; i++) {
+        var doc = maps[i].contentDocument;
+        if (doc && doc.querySelector('.leaflet-container')) { drawn += 1; }
+    }
+    return drawn >= expected.maps;
+}"""
+
+
+def drawn_elements(at) -> dict[str, int]:
+    """What the browser must have drawn for this page: its Plotly charts (each draws its
+    ``main-svg`` layers) and its st_folium maps, as AppTest saw them."""
+    maps = [e for e in at.get("component_instance")
+            if "st_folium" in getattr(e.proto, "component_name", "")]
+    return {"charts": len(at.get("plotly_chart")), "maps": len(maps)}
+
+
+def page_url(page) -> str:
+    """The URL path Streamlit gives a page: its file name, ``/`` for the default one."""
+    return "/" if page.default else "/" + Path(page.path).stem
+
+
+def browser_times(pages, drawn: dict[str, dict], source: Path, work: Path,
+                  runs: int) -> dict[str, list[float]]:
+    """Seconds until each page is drawn in Chromium: [first open on a fresh server, …]."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, start_app
+
+    times: dict[str, list[float]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            for page in pages:
+                folder = work / f"server-{Path(page.path).stem}"
+                folder.mkdir(exist_ok=True)
+                process, url = start_app(_fresh_copy(source, folder, 0), folder)
+                try:
+                    times[page.title] = []
+                    for _ in range(runs + 1):
+                        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                        start = time.perf_counter()
+                        tab.goto(url + page_url(page))
+                        tab.wait_for_function(BROWSER_DONE, arg=drawn[page.title], timeout=300_000,
+                                             polling=50)
+                        times[page.title].append(time.perf_counter() - start)
+                        tab.close()
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+                print(f"{page.title}: in Chromium " + ", ".join(
+                    f"{s:.1f}" for s in times[page.title]) + " s (first: fresh server)",
+                    flush=True)
+        finally:
+            browser.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -157,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="page titles to measure (all twelve by default)")
     parser.add_argument("--profile", action="store_true",
                         help="also write cProfile statistics of each measured page")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time each page in headless Chromium on a real server")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -179,27 +252,32 @@ def main(argv: list[str] | None = None) -> int:
         _timed_run(_new_app(_fresh_copy(source, args.out, 0), page.path))
 
     load = Path("/proc/loadavg").read_text().split()[:3]
-    rows = []
+    rows, drawn = [], {}
     for page in pages:
         result = measure(page, source, args.out, args.runs)
         first, rerun = statistics.median(result["first"]), statistics.median(result["rerun"])
         rows.append((page.title, first, rerun))
+        drawn[page.title] = result["drawn"]
         print(f"{page.title}: first runs " + ", ".join(f"{s:.2f}" for s in result["first"])
               + " s; reruns " + ", ".join(f"{s:.2f}" for s in result["rerun"]) + " s",
               flush=True)
         if args.profile:
             print(f"  profile: {profile(page, source, args.out, args.out)}", flush=True)
+    browser = browser_times(pages, drawn, source, args.out, args.runs) if args.browser else {}
     load_after = Path("/proc/loadavg").read_text().split()[:3]
 
     print(f"\nLoad average before: {' '.join(load)}; after: {' '.join(load_after)} "
           f"({os.cpu_count()} CPUs); medians of {args.runs} first runs and "
           f"{2 * args.runs} reruns.\n")
-    print("| Page | First run (s) | Rerun after a filter change (s) |")
-    print("|---|---:|---:|")
+    extra = (" Chromium, fresh server (s) | Chromium, median (s) |" if browser else "")
+    print("| Page | First run (s) | Rerun after a filter change (s) |" + extra)
+    print("|---|---:|---:|" + ("---:|---:|" if browser else ""))
     for title, first, rerun in rows:
         flag_first = "" if first < TARGET_FIRST_S else " ✗"
         flag_rerun = "" if rerun < TARGET_RERUN_S else " ✗"
-        print(f"| {title} | {first:.2f}{flag_first} | {rerun:.2f}{flag_rerun} |")
+        cells = (f" {browser[title][0]:.1f} | {statistics.median(browser[title][1:]):.1f} |"
+                 if browser else "")
+        print(f"| {title} | {first:.2f}{flag_first} | {rerun:.2f}{flag_rerun} |" + cells)
     print(f"\nTargets: first run < {TARGET_FIRST_S:g} s, rerun < {TARGET_RERUN_S:g} s "
           "(✗: missed).")
     return 0
