@@ -61,42 +61,55 @@ def check_members(members: pd.DataFrame, rules: MeasureRules) -> Check:
                                 f"au moins {rules.min_members}.",))
 
 
+def _seniority_reason(member: Mapping[str, object], call_year: int,
+                      rules: MeasureRules) -> str | None:
+    year = member.get("opening_year")
+    if is_missing(year):
+        return (f"{_name(member)} : année d'ouverture inconnue, impossible de vérifier "
+                f"les {rules.min_years_open} ans d'existence.")
+    age = call_year - int(year)
+    if age < rules.min_years_open:
+        return (f"{_name(member)} a ouvert en {int(year)} : {plural(max(age, 0), 'an')} à "
+                f"l'appel {call_year}, il en faut au moins {rules.min_years_open}.")
+    return None
+
+
+def _transition_reason(member: Mapping[str, object]) -> str | None:
+    if member.get("transition_oriented") is not True:
+        return f"{_name(member)} n'est pas indiqué comme orienté vers les transitions."
+    return None
+
+
+def _legal_form_reason(member: Mapping[str, object], rules: MeasureRules) -> str | None:
+    form = member.get("legal_status")
+    allowed = ", ".join(rules.allowed_legal_forms)
+    if is_missing(form) or not form:
+        return f"{_name(member)} : forme juridique non renseignée ({allowed} admises)."
+    if form not in rules.allowed_legal_forms:
+        return f"{_name(member)} : la forme « {form} » n'est pas admise ({allowed})."
+    return None
+
+
+def _reasons(found) -> tuple[str, ...]:
+    return tuple(reason for reason in found if reason is not None)
+
+
 def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) -> Check:
-    reasons = []
-    for member in members.to_dict(orient="records"):
-        year = member.get("opening_year")
-        if is_missing(year):
-            reasons.append(f"{_name(member)} : année d'ouverture inconnue, impossible de vérifier "
-                           f"les {rules.min_years_open} ans d'existence.")
-            continue
-        age = call_year - int(year)
-        if age < rules.min_years_open:
-            reasons.append(f"{_name(member)} a ouvert en {int(year)} : "
-                           f"{plural(max(age, 0), 'an')} à l'appel {call_year}, il en faut au "
-                           f"moins {rules.min_years_open}.")
+    reasons = _reasons(_seniority_reason(m, call_year, rules)
+                       for m in members.to_dict(orient="records"))
     return Check("seniority", f"Chaque lieu existe depuis au moins {rules.min_years_open} ans",
-                 not reasons, tuple(reasons))
+                 not reasons, reasons)
 
 
 def check_transitions(members: pd.DataFrame) -> Check:
-    reasons = [f"{_name(m)} n'est pas indiqué comme orienté vers les transitions."
-               for m in members.to_dict(orient="records")
-               if m.get("transition_oriented") is not True]
+    reasons = _reasons(_transition_reason(m) for m in members.to_dict(orient="records"))
     return Check("transitions", "Chaque lieu est orienté vers les transitions", not reasons,
-                 tuple(reasons))
+                 reasons)
 
 
 def check_legal_forms(members: pd.DataFrame, rules: MeasureRules) -> Check:
-    allowed = ", ".join(rules.allowed_legal_forms)
-    reasons = []
-    for member in members.to_dict(orient="records"):
-        form = member.get("legal_status")
-        if is_missing(form) or not form:
-            reasons.append(f"{_name(member)} : forme juridique non renseignée ({allowed} admises).")
-        elif form not in rules.allowed_legal_forms:
-            reasons.append(f"{_name(member)} : la forme « {form} » n'est pas admise "
-                           f"({allowed}).")
-    return Check("legal_forms", "Formes juridiques admises", not reasons, tuple(reasons))
+    reasons = _reasons(_legal_form_reason(m, rules) for m in members.to_dict(orient="records"))
+    return Check("legal_forms", "Formes juridiques admises", not reasons, reasons)
 
 
 def check_location(location: Mapping[str, object] | None, rules: MeasureRules) -> Check:
@@ -142,13 +155,11 @@ def member_problems(members: pd.DataFrame, call_year: int,
                     rules: MeasureRules = MeasureRules()) -> list[list[str]]:
     """Per member (in order), what would keep it from carrying a project on its own account:
     the rules that concern each place (seniority, transitions, legal form)."""
-    out = []
-    for k in range(len(members)):
-        one = members.iloc[[k]]
-        checks = (check_seniority(one, call_year, rules), check_transitions(one),
-                  check_legal_forms(one, rules))
-        out.append([reason for c in checks for reason in c.reasons])
-    return out
+    # One pass over the records (a one-row frame per member and per rule cost 0.4 s for
+    # 33 suggestions on the Partenaires page).
+    return [list(_reasons((_seniority_reason(m, call_year, rules), _transition_reason(m),
+                           _legal_form_reason(m, rules))))
+            for m in members.to_dict(orient="records")]
 
 
 def location_of(place: Mapping[str, object] | None) -> dict[str, object] | None:

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from observatory import formatting
 from observatory.formatting import is_missing
@@ -219,6 +221,150 @@ def places_geojson(places: pd.DataFrame, selected_id: int | None = None) -> dict
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- The places layer (issue 12: speed) -----------------------------------------------------
+# One folium.GeoJson feature per place cost, at 3,500 places, a Python dict and a popup HTML
+# string each (1.2 MB of JSON), ``inert`` walking all of it, json.dumps twice (once per render)
+# and branca compiling the whole rendered script again as a Jinja template. PlacesLayer sends
+# the same information as columns (one list per field, repeated texts listed once), builds the
+# markers, tooltips and popups in the browser, and adds its script to the page without that
+# second compilation. The escaping is unchanged: every text is ``esc``-aped in Python, the
+# payload passes through ``inert`` and is JSON-encoded HTML-safe (``</script>`` cannot end
+# the script), and ``assert_inert`` still checks the map.
+
+
+def _table_codes(values, text, table: dict[str, int]) -> list[int]:
+    """``values`` as indices into ``table`` (text → index; new texts appended): each
+    distinct value is formatted by ``text`` once, not once per place."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    index = [table.setdefault(text(u), len(table)) for u in uniques]
+    missing = table.setdefault(text(None), len(table))
+    return [index[c] if c >= 0 else missing for c in codes.tolist()]
+
+
+def _year_text(year) -> str:
+    return "" if is_missing(year) else " · ouvert en " + esc(int(year))
+
+
+def places_payload(places: pd.DataFrame, popups: bool = True) -> dict:
+    """The places as columns for ``PlacesLayer``: ids, rounded coordinates, mature flags,
+    escaped names and, with ``popups``, what ``place_popup_html`` shows, each field as
+    indices into one list of escaped texts (``text``)."""
+    def column(key, default=None):
+        return places[key] if key in places.columns else pd.Series(default, index=places.index)
+
+    mature = column("mature", False).fillna(False).astype(bool)
+    approx = column("location_approximate", False).fillna(False).astype(bool)
+    payload = {
+        "place_id": places["id"].astype(int).tolist(),
+        # Rounded as the links' ends are (Python's round, not pandas'): a line meets its marker.
+        "lon": [round(float(v), COORD_DECIMALS) for v in places["lon"]],
+        "lat": [round(float(v), COORD_DECIMALS) for v in places["lat"]],
+        "mature": mature.astype(int).tolist(),
+        "approximate": approx.astype(int).tolist(),
+        # Index into ``styles``: maturity, then hollow and dashed at a commune's centre.
+        "style": (mature.astype(int) + 2 * approx.astype(int)).tolist(),
+        "name": [esc(v) for v in places["name"]],
+        "styles": [PLACE_STYLE, MATURE_STYLE, PLACE_APPROXIMATE_STYLE, MATURE_APPROXIMATE_STYLE],
+    }
+    if popups:
+        table: dict[str, int] = {}
+        payload["popup"] = {
+            "commune": _table_codes(column("commune"), esc, table),
+            "approx": _table_codes(approx, lambda a: " <i>(position approximative)</i>"
+                                   if a else "", table),
+            "typology": _table_codes(column("typology"), esc, table),
+            "year": _table_codes(column("opening_year"), _year_text, table),
+            "scores": [_table_codes(column(c.key), lambda v: esc(formatting.threshold(v)),
+                                    table) for c in CRITERIA],
+        }
+        payload["labels"] = [esc(c.label) for c in CRITERIA]
+        payload["text"] = list(table)
+    return payload
+
+
+class _RenderedScript(Element):
+    """Script text already rendered by its layer's macro, added to the page as it is
+    (branca's ``Element`` would compile it once more as a Jinja template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class PlacesLayer(folium.map.Layer):
+    """The places as one Leaflet feature group of circle markers (canvas when the map prefers
+    it), with the same styles, tooltip (name, ★ when mature) and popup (``place_popup_html``)
+    as before, built by the browser from ``places_payload``. Each marker carries
+    ``feature.properties.place_id``: st_folium returns it when a place is clicked."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (d) {
+            var group = L.featureGroup(), t = d.text, p = d.popup;
+            for (var i = 0; i < d.place_id.length; i++) {
+                var marker = L.circleMarker([d.lat[i], d.lon[i]], d.styles[d.style[i]]);
+                marker.feature = {type: 'Feature', properties: {place_id: d.place_id[i]}};
+                marker.ollsIndex = i;
+                group.addLayer(marker);
+            }
+            group.bindTooltip(function (layer) {
+                var i = layer.ollsIndex;
+                return i === undefined ? '' : d.name[i] + (d.mature[i] ? ' ★' : '')
+                    + (d.approximate[i] ? '<br><i>position approximative</i>' : '');
+            }, {sticky: true});
+            if (p) {
+                group.bindPopup(function (layer) {
+                    var i = layer.ollsIndex, rows = '';
+                    for (var k = 0; k < d.labels.length; k++) {
+                        rows += "<tr><td>" + d.labels[k] + "</td><td style='text-align:right'>"
+                            + "<b>" + t[p.scores[k][i]] + "</b></td></tr>";
+                    }
+                    return "<div class='olls-popup' style='min-width:220px'>"
+                        + "<div style='font-size:1.1em;font-weight:bold'>" + d.name[i] + "</div>"
+                        + (d.mature[i] ? "<div style='color:#7a0019;font-weight:bold'>"
+                                         + "★ Lieu mature</div>" : "")
+                        + "<div>" + t[p.commune[i]] + t[p.approx[i]] + "</div>"
+                        + "<div>" + t[p.typology[i]] + t[p.year[i]] + "</div>"
+                        + "<table style='margin-top:4px'>" + rows + "</table></div>";
+                }, {maxWidth: 320});
+            }
+            return group;
+        })({{ this.payload }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, places: pd.DataFrame, name: str, popups: bool = True):
+        super().__init__(name=esc(name), overlay=True, control=True, show=True)
+        self._name = "PlacesLayer"
+        # One JSON text, made once: both renders (the page, st_folium's script) reuse it.
+        self.payload = htmlsafe_json_dumps(inert(places_payload(places, popups)),
+                                           separators=(",", ":"))
+
+    def render(self, **kwargs):
+        """``Layer.render`` without the second Jinja compilation of the rendered script."""
+        if self.show:
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        self.get_root().script.add_child(
+            _RenderedScript(self._template.module.script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+def selected_geojson(places: pd.DataFrame, selected_id: int | None) -> dict:
+    """The selected place (if shown) as a one-point FeatureCollection, for its ring."""
+    chosen = places[places["id"] == selected_id] if selected_id is not None else places.iloc[:0]
+    return {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"place_id": int(r.id)},
+        "geometry": {"type": "Point", "coordinates": [round(float(r.lon), COORD_DECIMALS),
+                                                      round(float(r.lat), COORD_DECIMALS)]}}
+        for r in chosen.itertuples()]}
 
 
 def communes_geojson(communes: gpd.GeoDataFrame, excluded_label: str) -> dict:
@@ -549,8 +695,9 @@ def build_map(
 
     ``base_layers`` = (communes GeoJSON or None, EPCI outlines GeoJSON), precomputed by
     ``base_geojson`` and cached by the app. Beyond ``COMMUNE_DETAIL_LIMIT`` communes (a region,
-    France) the commune polygons are left out and only EPCI outlines are drawn; beyond
-    ``CANVAS_LIMIT`` places the markers are drawn on a canvas instead of SVG. The legend
+    France) the commune polygons are left out and only EPCI outlines are drawn; the places are
+    one ``PlacesLayer`` (popups built by the browser), drawn on a canvas instead of SVG beyond
+    ``CANVAS_LIMIT`` places. The legend
     explains the ``links`` when there are some (``links_note``: what a line means) and sits
     where it covers neither the perimeter nor a place (``place_legend``), in one of
     ``legend_corners`` (all by default; the HTML export keeps its title's corner).
@@ -589,23 +736,13 @@ def build_map(
     if links is not None and len(links):
         add_links(m, links, places if link_places is None else link_places, links_name)
 
-    data = places_geojson(places, selected_id)
-    selected = [f for f in data["features"] if f["properties"]["selected"]]
-    if selected:
-        _geojson({"type": "FeatureCollection", "features": selected}, name="Lieu sélectionné",
+    selected = selected_geojson(places, selected_id)
+    if selected["features"]:
+        _geojson(selected, name="Lieu sélectionné",
                        marker=folium.CircleMarker(), interactive=False,
                        style_function=lambda f: SELECTED_RING).add_to(m)
-    if data["features"]:  # folium refuses a tooltip on an empty layer
-        popup = (folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=320)
-                 if len(places) <= CANVAS_LIMIT else None)
-        _geojson(
-            data,
-            name="Lieux de lien social",
-            marker=folium.CircleMarker(),
-            style_function=lambda f: f["properties"]["style"],
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-            popup=popup,
-        ).add_to(m)
+    if len(places):
+        PlacesLayer(places, name="Lieux de lien social").add_to(m)
     numbered = stop_order is not None and add_stop_numbers(m, stop_order, places)
 
     folium.LayerControl(collapsed=True).add_to(m)

@@ -287,3 +287,16 @@ def test_the_excluded_zone_is_named_as_the_territory_configures_it():
                                                    "in_excluded_zone": True}, rules)
     assert "hors Agglomération de Foix" in " ".join(c.label for c in result.checks)
     assert "dans Agglomération de Foix" in " ".join(result.reasons)
+
+
+def test_member_problems_says_what_the_consortium_checks_say_of_each_member_alone():
+    members = frame(member("A", legal_status="Entreprise", transition_oriented=None),
+                    member("B"), member("C", opening_year=2025, legal_status=""),
+                    member("D", opening_year=None, transition_oriented=False))
+    alone = []
+    for k in range(len(members)):
+        result = check_consortium(members.iloc[[k]], CALL, ELSEWHERE)
+        alone.append([reason for check in result.checks
+                      if check.key in ("seniority", "transitions", "legal_forms")
+                      for reason in check.reasons])
+    assert member_problems(members, CALL) == alone

@@ -38,14 +38,20 @@ def run(at):
     return at
 
 
+PAYLOAD = re.compile(r'\}\)\((\{"place_id":.*?\})\);')  # maps.PlacesLayer's data
+
+
 def place_features(script: str) -> dict[str, dict]:
-    """The places layer's features by escaped name (their tooltip starts with the name)."""
+    """The places layer's places by escaped name: the style the browser draws each with and
+    the tooltip it writes (as PlacesLayer's script composes them from its payload)."""
+    (payload,) = [json.loads(m) for m in PAYLOAD.findall(script)]
     found = {}
-    for match in re.finditer(r'"features": (\[.*?\]), "type": "FeatureCollection"', script):
-        for feature in json.loads(match.group(1)):
-            props = feature.get("properties", {})
-            if "place_id" in props:
-                found[props["tooltip"].split("<br>")[0].removesuffix(" ★")] = props
+    for i, name in enumerate(payload["name"]):
+        found[name] = {
+            "style": payload["styles"][payload["style"][i]],
+            "tooltip": name + (" ★" if payload["mature"][i] else "")
+            + ("<br><i>position approximative</i>" if payload["approximate"][i] else ""),
+        }
     return found
 
 
@@ -82,6 +88,7 @@ def test_a_place_imported_without_coordinates_is_drawn_apart_on_the_carte(make_a
     assert "olls-approximate" in approximate["style"]["className"]
     assert approximate["style"]["dashArray"]
     assert approximate["tooltip"].endswith("<i>position approximative</i>")
+    assert "(d.approximate[i] ? '<br><i>position approximative</i>' : '')" in script
     assert len(features) == 42
     assert not any("olls-approximate" in f["style"]["className"] for f in features.values())
     assert LEGEND_LINE in legend_text(script)
@@ -150,13 +157,14 @@ def test_the_consortium_layer_draws_only_links_between_places_the_filters_show(m
     script = map_script(run(at))
     collections = [json.loads(m.group(1)) for m in re.finditer(
         r'"features": (\[.*?\]), "type": "FeatureCollection"', script)]
-    points = {tuple(f["geometry"]["coordinates"]) for features in collections for f in features
-              if "place_id" in f.get("properties", {})}
+    (payload,) = [json.loads(m) for m in PAYLOAD.findall(script)]
+    points = set(zip(payload["lon"], payload["lat"], strict=True))
     assert len(points) == len(inside)
     ends = [f["geometry"]["coordinates"] for features in collections for f in features
             if f["geometry"]["type"] == "LineString"]
     assert len(ends) == len(within)
-    assert all(tuple(end) in points for line in ends for end in line)
+    assert all(any(abs(end[0] - lon) < 1e-6 and abs(end[1] - lat) < 1e-6 for lon, lat in points)
+               for line in ends for end in line)  # every line joins two places shown
     assert any("masqués par les filtres" in c.value for c in at.caption)
 
 

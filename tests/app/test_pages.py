@@ -70,8 +70,13 @@ def map_script(at: AppTest) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
 
 
+PLACE_IDS = re.compile(r'"place_id":\[([0-9,]*)\]')  # maps.PlacesLayer's column of ids
+
+
 def place_markers(at: AppTest) -> int:
-    return map_script(at).count('"place_id":')
+    found = PLACE_IDS.findall(map_script(at))
+    assert len(found) <= 1, "one places layer per map"
+    return len(found[0].split(",")) if found and found[0] else 0
 
 
 def places_table(at: AppTest) -> pd.DataFrame:
