@@ -38,7 +38,9 @@ def test_popups_and_tooltips_read_as_place_popup_html(browser, demo_db, tmp_path
     page.wait_for_function(f"document.querySelectorAll('path.olls-place').length == {len(places)}",
                            timeout=30_000)
     expected = {str(int(p["id"])): [maps.place_popup_html(p),
-                                    maps.esc(p["name"]) + (" ★" if p["mature"] else "")]
+                                    maps.esc(p["name"]) + (" ★" if p["mature"] else "")
+                                    + ("<br><i>position approximative</i>"
+                                       if maps.is_approximate(p) else "")]
                 for p in places.to_dict(orient="records")}
     result = page.evaluate(READ_BACK, expected)
     assert result["seen"] == result["want"]
