@@ -324,3 +324,110 @@ def test_an_empty_graph_answers_with_the_estimate_flagged():
     travel = network.matrix(places, places)
     assert travel.estimated.all()
     np.testing.assert_allclose(travel.minutes, EstimatedRoad().matrix(places, places).minutes)
+
+
+# --- stored, chosen in the settings, built by the CLI ----------------------------------------
+
+@pytest.fixture
+def empty_db(tmp_path, territory_config) -> Path:
+    from observatory import bootstrap
+
+    path = tmp_path / "observatory.duckdb"
+    bootstrap.init_database(path, territory_config, with_demo=False)
+    return path
+
+
+def test_cli_routing_build_stores_the_graph_and_prints_french_counts(tmp_path, empty_db,
+                                                                     capsys):
+    from observatory import cli
+    from observatory.settings import Settings
+
+    extract = write_osm(tmp_path / "valley.osm", VALLEY_NODES, VALLEY_WAYS)
+    code = cli.main(["routing", "build", "--osm", str(extract), "--db", str(empty_db),
+                     "--by", "analyste"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "3 voies carrossables lues, 7 nœuds d'origine." in out
+    assert "Graphe enregistré : 4 nœuds, 6 arcs." in out
+    assert "Extrait du 1er mai 2024" in out and ATTRIBUTION in out
+    provider = Settings(db=empty_db, distance="osm").provider()
+    assert isinstance(provider, RoadNetwork) and provider.is_estimate is False
+    assert provider.label == "Réseau routier OpenStreetMap (extrait du 1er mai 2024)"
+    travel = provider.matrix(frame(point(1, 1)), frame(point(2, 2)))
+    assert travel.road_km[0, 0] == pytest.approx(40.6, abs=0.2)
+    np.testing.assert_allclose(provider.graph.minutes, osm.build_graph(extract).minutes)
+
+
+def test_a_new_build_replaces_the_graph_in_one_transaction(tmp_path, empty_db, capsys):
+    from observatory import cli
+    from observatory.service import core, routing
+    from observatory.settings import Settings
+
+    settings = Settings(db=empty_db, distance="osm")
+    first = write_osm(tmp_path / "valley.osm", VALLEY_NODES, VALLEY_WAYS)
+    assert cli.main(["routing", "build", "--osm", str(first), "--db", str(empty_db)]) == 0
+    nodes = {1: (1.0, 43.0), 2: (1.1, 43.0)}
+    second = write_osm(tmp_path / "small.osm", nodes, [([1, 2], {"highway": "primary"})],
+                       stamp="2025-01-02T00:00:00Z")
+    assert cli.main(["routing", "build", "--osm", str(second), "--db", str(empty_db)]) == 0
+    provider = settings.provider()
+    assert provider.graph.node_count == 2 and provider.graph.edge_count == 2
+    assert provider.label.endswith("(extrait du 2 janvier 2025)")
+    # A build that fails midway leaves the previous graph whole.
+    broken = osm.build_graph(first)
+    broken = RoadGraph(broken.lon, broken.lat, broken.source, broken.target,
+                       broken.minutes, -broken.km, broken.meta)  # refused by a CHECK
+    with pytest.raises(Exception):  # noqa: B017 - DuckDB's constraint error, rolled back
+        routing.store(settings, broken, actor="test")
+    with core.session(settings, read_only=True) as con:
+        assert routing.metadata(con)["source_file"] == "small.osm"
+    assert Settings(db=empty_db, distance="osm").provider().graph.node_count == 2
+    capsys.readouterr()
+
+
+def test_osm_without_a_graph_says_how_to_build_it(empty_db, tmp_path):
+    from observatory.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="observatory routing build --osm FICHIER"):
+        Settings(db=empty_db, distance="osm").provider()
+    with pytest.raises(SettingsError, match="observatory routing build --osm FICHIER"):
+        Settings(db=tmp_path / "absent.duckdb", distance="osm").provider()
+    assert Settings.from_env({"OBSERVATORY_DISTANCE": "osm"}).distance == "osm"
+    assert Settings.from_env({}).provider() == EstimatedRoad()  # still the default
+
+
+def test_the_provider_loads_inside_an_open_session_of_either_mode(tmp_path, empty_db):
+    from observatory.service import core, routing
+    from observatory.settings import Settings
+
+    settings = Settings(db=empty_db, distance="osm")
+    routing.store(settings, osm.build_graph(write_osm(tmp_path / "v.osm", VALLEY_NODES,
+                                                      VALLEY_WAYS)), actor="test")
+    for read_only in (False, True):
+        with core.session(settings, read_only=read_only):
+            from observatory import settings as settings_module
+            settings_module._graph_stamp.cache_clear()
+            settings_module._road_network.cache_clear()
+            assert settings.provider().graph.node_count == 4
+
+
+def test_the_cli_refuses_a_missing_extract_in_french(empty_db, tmp_path, capsys):
+    from observatory import cli
+
+    code = cli.main(["routing", "build", "--osm", str(tmp_path / "absent.osm.pbf"),
+                     "--db", str(empty_db)])
+    assert code == 1
+    assert "introuvable" in capsys.readouterr().err
+
+
+def test_who_built_the_graph_is_erased_with_the_person(tmp_path, empty_db):
+    from observatory.erasure import REDACTED
+    from observatory.service import core, places, routing
+    from observatory.settings import Settings
+
+    settings = Settings(db=empty_db)
+    graph = osm.build_graph(write_osm(tmp_path / "v.osm", VALLEY_NODES, VALLEY_WAYS))
+    routing.store(settings, graph, actor="Jeanne Cartographe")
+    places.erase_person(settings, "Jeanne Cartographe", actor="dpo", dry_run=False)
+    with core.session(settings, read_only=True) as con:
+        assert routing.metadata(con)["built_by"] == REDACTED
