@@ -431,3 +431,25 @@ def test_who_built_the_graph_is_erased_with_the_person(tmp_path, empty_db):
     places.erase_person(settings, "Jeanne Cartographe", actor="dpo", dry_run=False)
     with core.session(settings, read_only=True) as con:
         assert routing.metadata(con)["built_by"] == REDACTED
+
+
+def test_a_trip_far_longer_than_its_estimate_is_still_found_exactly(tmp_path):
+    # P and Q 1.1 km apart; the only road is a track round by R (about 33 km at 15 km/h):
+    # far beyond the first Dijkstra's limit (twice the estimate), found by the second run.
+    nodes = {1: (1.0, 43.0), 2: (1.0, 43.01), 3: (1.2, 43.005)}
+    ways = [([1, 3, 2], {"highway": "track"})]
+    network = RoadNetwork(osm.build_graph(write_osm(tmp_path / "t.osm", nodes, ways)))
+    p, q = frame(point(1, 1, nodes)), frame(point(2, 2, nodes))
+    expected = (km(1, 3, nodes) + km(3, 2, nodes)) / 15 * 60
+    assert expected > 2 * EstimatedRoad().matrix(p, q).minutes[0, 0] + 100
+    for travel in (network.matrix(p, q), network.matrix(q, p)):
+        assert travel.minutes[0, 0] == pytest.approx(expected, rel=1e-9)
+        assert not travel.estimated[0, 0]
+    assert network.pairwise(p, q).minutes[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_partner_off_the_network_is_said_estimated_in_its_explanation(valley):
+    places = place_rows(point(1, 1), point(3, 3), {"id": 9, "lon": 1.0, "lat": 42.93})
+    ranked = partners.suggest(places, 1, provider=valley, max_minutes=60).set_index("id")
+    assert not ranked.loc[3, "travel_estimated"] and "estimation" not in ranked.loc[3, "why"]
+    assert ranked.loc[9, "travel_estimated"] and "estimation)" in ranked.loc[9, "why"]
