@@ -9,11 +9,10 @@ and stored by ``observatory.store.routing``; this module only computes on it.
   than ``SNAP_KM`` (2 km) from any node is not on the network: its pairs get the estimate.
 - **Shortest paths.** ``scipy.sparse.csgraph.dijkstra`` on the travel-time graph, from the
   distinct snapped nodes of the smaller side (from the destinations on the reversed graph when
-  they are fewer), first limited to twice the longest estimated trip asked for (a regional
-  graph is much larger than the territory), the roots that left a needed node unreached
-  then run again without limit: exact either way. Road km are those *of the fastest path*,
-  not the shortest distance: the predecessors Dijkstra returns are walked back from every
-  destination at once (one numpy step per edge of the longest path), adding each edge's km.
+  they are fewer), each run over the whole graph (no ``limit``: see ``_from_roots``). Road
+  km are those *of the fastest path*, not the shortest distance: the predecessors Dijkstra
+  returns are walked back from every destination at once (one numpy step per edge of the
+  longest path), adding each edge's km.
 - **Fallback, flagged.** A pair whose points are not on the network, or whose destination
   cannot be reached from the origin (another component, a one-way dead end), gets the
   ``EstimatedRoad`` value and ``Travel.estimated`` is True for it: never an infinity or a zero.
@@ -42,7 +41,6 @@ from observatory.formatting import long_date
 
 SNAP_KM = 2.0  # a point farther than this from every node of the graph is not on the network
 ATTRIBUTION = "© les contributeurs d'OpenStreetMap (ODbL)"
-LIMIT_MARGIN_MINUTES = 15.0  # added to the first Dijkstra's limit (see RoadNetwork._limit)
 MIN_MINUTES = 1e-6  # SciPy's graphs drop explicit zeros: an edge always costs a little
 
 
@@ -154,38 +152,25 @@ class RoadNetwork:
             active = active[current[active] != roots[rows[active]]]
         return total.reshape(ends.shape)
 
-    def _network(self, origin_nodes: np.ndarray, dest_nodes: np.ndarray,
-                 limit: float = np.inf):
-        """Minutes and km on the graph between the distinct nodes (rows: origins).
-
-        ``limit`` (minutes) stops each Dijkstra early; the roots that leave a needed node
-        unreached within it are run again without limit, so the answer stays exact."""
+    def _network(self, origin_nodes: np.ndarray, dest_nodes: np.ndarray):
+        """Minutes and km on the graph between the distinct nodes (rows: origins)."""
         origins, o_inv = np.unique(origin_nodes, return_inverse=True)
         dests, d_inv = np.unique(dest_nodes, return_inverse=True)
         if origins.size <= dests.size:
-            minutes, km = self._from_roots(self._forward, origins, dests, limit, False)
+            minutes, km = self._from_roots(self._forward, origins, dests, False)
         else:  # fewer destinations: Dijkstra from them on the reversed graph
-            minutes, km = self._from_roots(self._backward, dests, origins, limit, True)
+            minutes, km = self._from_roots(self._backward, dests, origins, True)
             minutes, km = minutes.T, km.T
         return minutes, km, o_inv, d_inv
 
-    def _from_roots(self, graph, roots: np.ndarray, ends: np.ndarray, limit: float,
+    def _from_roots(self, graph, roots: np.ndarray, ends: np.ndarray,
                     reversed_graph: bool) -> tuple[np.ndarray, np.ndarray]:
-        dist, pred = dijkstra(graph, indices=roots, return_predecessors=True, limit=limit)
-        again = np.flatnonzero(~np.isfinite(dist[:, ends]).all(axis=1)) if np.isfinite(limit) \
-            else np.zeros(0, dtype=np.int64)
-        if again.size:
-            dist[again], pred[again] = dijkstra(graph, indices=roots[again],
-                                                return_predecessors=True)
+        # No ``limit``: a trip may take far longer by road than its estimate (the ridge), and
+        # a limit of twice the longest estimate gained nothing measurable (benchmarks/).
+        dist, pred = dijkstra(graph, indices=roots, return_predecessors=True)
         km = self._path_km(pred, roots, np.broadcast_to(ends, (roots.size, ends.size)),
                            reversed_graph=reversed_graph)
         return dist[:, ends], km
-
-    @staticmethod
-    def _limit(estimated_minutes: np.ndarray) -> float:
-        """How far each Dijkstra first goes: twice the longest estimated trip asked for (plus
-        a margin). Trips longer by road are found by a second, unlimited run."""
-        return float(2.0 * np.max(estimated_minutes) + LIMIT_MARGIN_MINUTES)
 
     def _combine(self, estimate: Travel, on_net: np.ndarray, minutes: np.ndarray,
                  km: np.ndarray, access_km: np.ndarray) -> Travel:
@@ -205,8 +190,7 @@ class RoadNetwork:
         minutes, km = np.full(shape, np.inf), np.full(shape, np.inf)
         oi, di = np.flatnonzero(o_ok), np.flatnonzero(d_ok)
         if oi.size and di.size:
-            limit = self._limit(estimate.minutes[np.ix_(oi, di)])
-            m, k, o_inv, d_inv = self._network(o_node[oi], d_node[di], limit)
+            m, k, o_inv, d_inv = self._network(o_node[oi], d_node[di])
             minutes[np.ix_(oi, di)] = m[o_inv][:, d_inv]
             km[np.ix_(oi, di)] = k[o_inv][:, d_inv]
         on_net = o_ok[:, None] & d_ok[None, :]
@@ -222,8 +206,7 @@ class RoadNetwork:
         minutes, km = np.full(count, np.inf), np.full(count, np.inf)
         rows = np.flatnonzero(on_net)
         if rows.size:
-            limit = self._limit(estimate.minutes[rows])
-            m, k, o_inv, d_inv = self._network(o_node[rows], d_node[rows], limit)
+            m, k, o_inv, d_inv = self._network(o_node[rows], d_node[rows])
             minutes[rows], km[rows] = m[o_inv, d_inv], k[o_inv, d_inv]
         access_km = np.where(on_net, o_km + d_km, 0.0)
         return self._combine(estimate, on_net, minutes, km, access_km)

@@ -435,7 +435,7 @@ def test_who_built_the_graph_is_erased_with_the_person(tmp_path, empty_db):
 
 def test_a_trip_far_longer_than_its_estimate_is_still_found_exactly(tmp_path):
     # P and Q 1.1 km apart; the only road is a track round by R (about 33 km at 15 km/h):
-    # far beyond the first Dijkstra's limit (twice the estimate), found by the second run.
+    # no bound derived from the estimate may cut the search short.
     nodes = {1: (1.0, 43.0), 2: (1.0, 43.01), 3: (1.2, 43.005)}
     ways = [([1, 3, 2], {"highway": "track"})]
     network = RoadNetwork(osm.build_graph(write_osm(tmp_path / "t.osm", nodes, ways)))
