@@ -12,10 +12,11 @@ makes about 1.4 million raw nodes contracting to about 200,000.
 Then times each step of the real code: reading + contraction (``osm.build_graph``), storing
 (``service.routing.store`` into a fresh database), loading the provider back
 (``Settings(distance="osm").provider()``), a 231 × 42 matrix (communes × places), a 42 × 42
-matrix, and the nearest of 10,000 places for 35,000 points (``nearest_destination``, one
-multi-source Dijkstra). Points are uniform (seeded) in the whole square, and for the two
-matrices also in a 57 km square at its centre: the PETR (3,270 km²) inside its region's
-extract, where the first, limited Dijkstra of each source stays local.
+matrix, the covering matrix of where_next (231 candidate sites × 231 communes within 20 min,
+``pairs_within``: Dijkstra limited to the threshold), and the nearest of 10,000 places for
+35,000 points (``nearest_destination``, one multi-source Dijkstra). Points are uniform
+(seeded) in the whole square, and for the matrices also in a 57 km square at its centre:
+the PETR (3,270 km²) inside its region's extract.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from observatory import bootstrap, osm  # noqa: E402
+from observatory import bootstrap, coverage, osm  # noqa: E402
 from observatory.routing import RoadNetwork  # noqa: E402
 from observatory.service import routing  # noqa: E402
 from observatory.settings import DEFAULT_TERRITORY, Settings  # noqa: E402
@@ -161,6 +162,11 @@ def main() -> None:
         print(f"  estimated pairs {int(travel.estimated.sum())} of {travel.estimated.size}")
         timed(f"matrix 42 × 42 places, {where}",
               lambda p=places: network.matrix(p, p), results)
+    communes = points(231, 1, PETR_SIDE_KM).rename(columns={"id": "insee"})
+    cover = timed("covering matrix 231 sites × 231 communes within 20 min, PETR-sized square",
+                  lambda: coverage.coverage_matrix(communes, communes, 20.0,
+                                                   provider=network), results)
+    print(f"  {cover.nnz:,} pairs within 20 min")
     many, sites = points(35_000, 3), points(10_000, 4)
     pick, near = timed("nearest of 10,000 places for 35,000 points",
                        lambda: network.nearest_destination(many, sites), results)

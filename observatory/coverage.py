@@ -250,6 +250,9 @@ def coverage_matrix(sites: pd.DataFrame, demand: pd.DataFrame, threshold: float,
     si, dj = _located(sites), _located(demand)
     if si.size == 0 or dj.size == 0:
         return sparse.csr_matrix(shape, dtype=np.int64)
+    if unit == "minutes" and hasattr(provider, "pairs_within"):  # a road graph: limited runs
+        j, i, _ = provider.pairs_within(_points(demand, dj), _points(sites, si), threshold)
+        return sparse.csr_matrix((np.ones(i.size, dtype=np.int64), (si[i], dj[j])), shape=shape)
     radius = threshold if unit == "km" else provider.straight_radius_km(threshold)
     pairs = cKDTree(_xyz(sites, si)).sparse_distance_matrix(
         cKDTree(_xyz(demand, dj)), chord_for_km(radius) * (1 + 1e-9), output_type="ndarray")

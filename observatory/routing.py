@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 from observatory.distances import (
     EstimatedRoad,
     Travel,
+    chord_for_km,
     haversine_km,
     unit_vectors,
 )
@@ -41,7 +42,10 @@ from observatory.formatting import long_date
 
 SNAP_KM = 2.0  # a point farther than this from every node of the graph is not on the network
 ATTRIBUTION = "© les contributeurs d'OpenStreetMap (ODbL)"
-MIN_MINUTES = 1e-6  # SciPy's graphs drop explicit zeros: an edge always costs a little
+MIN_MINUTES = 1e-6
+# Dijkstra sources per call: each holds a distance and a predecessor per node (12 bytes), so
+# 32 sources on a 200,000-node graph hold about 77 MB at once.
+ROOTS_PER_RUN = 32  # SciPy's graphs drop explicit zeros: an edge always costs a little
 
 
 @dataclass(frozen=True)
@@ -167,10 +171,13 @@ class RoadNetwork:
                     reversed_graph: bool) -> tuple[np.ndarray, np.ndarray]:
         # No ``limit``: a trip may take far longer by road than its estimate (the ridge), and
         # a limit of twice the longest estimate gained nothing measurable (benchmarks/).
-        dist, pred = dijkstra(graph, indices=roots, return_predecessors=True)
-        km = self._path_km(pred, roots, np.broadcast_to(ends, (roots.size, ends.size)),
-                           reversed_graph=reversed_graph)
-        return dist[:, ends], km
+        minutes, km = [], []
+        for part in np.array_split(roots, -(-roots.size // ROOTS_PER_RUN)):
+            dist, pred = dijkstra(graph, indices=part, return_predecessors=True)
+            minutes.append(dist[:, ends])
+            km.append(self._path_km(pred, part, np.broadcast_to(ends, (part.size, ends.size)),
+                                    reversed_graph=reversed_graph))
+        return np.vstack(minutes), np.vstack(km)
 
     def _combine(self, estimate: Travel, on_net: np.ndarray, minutes: np.ndarray,
                  km: np.ndarray, access_km: np.ndarray) -> Travel:
@@ -272,6 +279,50 @@ class RoadNetwork:
                         np.where(estimated, estimate.minutes, minutes + access.minutes),
                         estimated=estimated)
         return pick, travel
+
+    def pairs_within(self, origins: pd.DataFrame, destinations: pd.DataFrame,
+                     minutes: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (origin position, destination position) whose travel takes at most
+        ``minutes``, and whether that pair's travel is the estimate (where_next's covering
+        matrix). One Dijkstra limited to ``minutes`` from each distinct destination node on
+        the reversed graph; pairs with a point off the network use the estimate (flagged)."""
+        lon_o, lat_o = origins["lon"].to_numpy(float), origins["lat"].to_numpy(float)
+        lon_d, lat_d = destinations["lon"].to_numpy(float), destinations["lat"].to_numpy(float)
+        o_node, o_km, o_ok = self.snap(lon_o, lat_o)
+        d_node, d_km, d_ok = self.snap(lon_d, lat_d)
+        found_i, found_j, flagged = [], [], []
+        oi, di = np.flatnonzero(o_ok), np.flatnonzero(d_ok)
+        if oi.size and di.size:
+            for part in np.array_split(di, -(-di.size // ROOTS_PER_RUN)):
+                roots, inverse = np.unique(d_node[part], return_inverse=True)
+                dist = dijkstra(self._backward, indices=roots, limit=float(minutes))
+                times = dist[inverse][:, o_node[oi]]  # destinations × origins
+                access = self.fallback.from_straight(d_km[part][:, None] + o_km[oi][None, :])
+                jj, ii = np.nonzero(times + access.minutes <= minutes)
+                found_i.append(oi[ii])
+                found_j.append(part[jj])
+                flagged.append(np.zeros(ii.size, dtype=bool))
+        # Pairs with a point off the network: the estimate, within its own radius.
+        off_o, off_d = np.flatnonzero(~o_ok), np.flatnonzero(~d_ok)
+        radius = chord_for_km(self.fallback.straight_radius_km(minutes)) * (1 + 1e-9)
+        for rows, cols in ((off_o, np.arange(len(destinations))), (o_ok.nonzero()[0], off_d)):
+            rows = rows[np.isfinite(lon_o[rows]) & np.isfinite(lat_o[rows])]
+            cols = cols[np.isfinite(lon_d[cols]) & np.isfinite(lat_d[cols])]
+            if not rows.size or not cols.size:
+                continue
+            near = cKDTree(unit_vectors(lon_o[rows], lat_o[rows])).sparse_distance_matrix(
+                cKDTree(unit_vectors(lon_d[cols], lat_d[cols])), radius, output_type="ndarray")
+            i, j = rows[near["i"]], cols[near["j"]]
+            straight = haversine_km(lon_o[i], lat_o[i], lon_d[j], lat_d[j])
+            keep = self.fallback.from_straight(straight).minutes <= minutes
+            found_i.append(i[keep])
+            found_j.append(j[keep])
+            flagged.append(np.ones(int(keep.sum()), dtype=bool))
+        if not found_i:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy(), np.zeros(0, dtype=bool)
+        return (np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64),
+                np.concatenate(flagged))
 
     def _walk(self, predecessors: np.ndarray, start: np.ndarray, roots: np.ndarray) -> np.ndarray:
         """Km from each start node back to its root along a min_only tree of the reversed

@@ -453,3 +453,20 @@ def test_a_partner_off_the_network_is_said_estimated_in_its_explanation(valley):
     ranked = partners.suggest(places, 1, provider=valley, max_minutes=60).set_index("id")
     assert not ranked.loc[3, "travel_estimated"] and "estimation" not in ranked.loc[3, "why"]
     assert ranked.loc[9, "travel_estimated"] and "estimation)" in ranked.loc[9, "why"]
+
+
+def test_the_covering_matrix_on_roads_equals_every_pair_measured(tmp_path):
+    # The valley, an island, and a point far from any road.
+    nodes = {**VALLEY_NODES, 20: (1.5, 43.3), 21: (1.51, 43.3)}
+    ways = [*VALLEY_WAYS, ([20, 21], {"highway": "tertiary"})]
+    network = RoadNetwork(osm.build_graph(write_osm(tmp_path / "i.osm", nodes, ways)))
+    sites = frame(point(1, 1, nodes), point(2, 2, nodes), point(3, 3, nodes),
+                  point(20, 20, nodes), {"id": 99, "lon": 1.0, "lat": 42.93})
+    demand = pd.DataFrame({"insee": ["a", "b", "c", "d", "e", "f"],
+                           "lon": [1.0, 1.0, 0.86, 1.0, 1.505, 1.0],
+                           "lat": [43.003, 43.07, 43.0, 43.17, 43.3, 42.94]})
+    for threshold in (10.0, 20.0, 35.0):
+        found = coverage.coverage_matrix(sites, demand, threshold, provider=network).toarray()
+        travel = network.matrix(demand.assign(id=demand["insee"]), sites)
+        assert (found.astype(bool) == (travel.minutes <= threshold).T).all(), threshold
+    assert found.sum() > 0
