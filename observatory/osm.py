@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,9 @@ def read_ways(path: str | Path) -> Ways:
     """The drivable ways of an ``.osm`` / ``.osm.pbf`` file (French error when unreadable)."""
     import osmium
 
-    refs, lons, lats, starts, speeds, directions = [], [], [], [0], [], []
+    # Typed arrays (8 bytes an item) rather than lists: millions of nodes in a regional extract.
+    refs, lons, lats = array("q"), array("d"), array("d")
+    starts, speeds, directions = array("q", [0]), array("d"), array("b")
     newest = None
     try:
         processor = (osmium.FileProcessor(str(path)).with_locations()
@@ -150,9 +153,11 @@ def read_ways(path: str | Path) -> Ways:
     except RuntimeError as exc:  # libosmium's errors (XML, PBF) come as RuntimeError
         raise UserInputError(f"Le fichier OpenStreetMap {path} n'a pas pu être lu : {exc}") \
             from None
-    return Ways(np.asarray(refs, dtype=np.int64), np.asarray(lons, dtype=float),
-                np.asarray(lats, dtype=float), np.asarray(starts, dtype=np.int64),
-                np.asarray(speeds, dtype=float), np.asarray(directions, dtype=np.int8), newest)
+    return Ways(np.frombuffer(refs, dtype=np.int64).copy(),
+                np.frombuffer(lons, dtype=float).copy(), np.frombuffer(lats, dtype=float).copy(),
+                np.frombuffer(starts, dtype=np.int64).copy(),
+                np.frombuffer(speeds, dtype=float).copy(),
+                np.frombuffer(directions, dtype=np.int8).copy(), newest)
 
 
 def header_timestamp(path: str | Path) -> dt.datetime | None:
