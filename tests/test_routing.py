@@ -470,3 +470,37 @@ def test_the_covering_matrix_on_roads_equals_every_pair_measured(tmp_path):
         travel = network.matrix(demand.assign(id=demand["insee"]), sites)
         assert (found.astype(bool) == (travel.minutes <= threshold).T).all(), threshold
     assert found.sum() > 0
+
+
+# --- every provider says which pairs are estimates; the CLI follows the setting ---------------
+
+def test_every_provider_flags_its_estimated_pairs():
+    from observatory.distances import MatrixFile
+
+    places = frame(point(1, 1), point(2, 2), point(3, 3))
+    assert EstimatedRoad().matrix(places, places).estimated.all()
+    table = pd.DataFrame({"from_id": [1], "to_id": [2], "road_km": [40.0], "minutes": [31.0]})
+    flagged = MatrixFile(table).matrix(places, places).estimated
+    assert not flagged[0, 1] and not flagged[1, 0] and flagged[0, 2] and flagged[2, 2]
+    pair = MatrixFile(table).pairwise(places.iloc[[0, 0]], places.iloc[[1, 2]])
+    assert pair.estimated.tolist() == [False, True]
+
+
+def test_the_coverage_command_computes_on_the_road_network(tmp_path, demo_db, monkeypatch,
+                                                           capsys):
+    import json
+    import shutil
+
+    from observatory import cli
+
+    database = tmp_path / "observatory.duckdb"
+    shutil.copy(demo_db, database)
+    extract = write_osm(tmp_path / "valley.osm", VALLEY_NODES, VALLEY_WAYS)
+    assert cli.main(["routing", "build", "--osm", str(extract), "--db", str(database)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("OBSERVATORY_DISTANCE", "osm")
+    assert cli.main(["coverage", "--json", "--db", str(database)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["distance_method"] == "Réseau routier OpenStreetMap (extrait du 1er mai 2024)"
+    assert report["distance_is_estimate"] is False
+    assert len(report["communes"]) == 231
