@@ -284,7 +284,9 @@ def test_a_pbf_written_by_osmium_reads_like_the_xml(tmp_path):
     xml = osm.build_graph(write_osm(tmp_path / "v.osm", VALLEY_NODES, VALLEY_WAYS))
     pbf = tmp_path / "v.osm.pbf"
     stamp = dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
-    writer = osmium.SimpleWriter(str(pbf))
+    header = osmium.io.Header()
+    header.set("osmosis_replication_timestamp", "2024-06-03T20:21:02Z")  # as Geofabrik's
+    writer = osmium.SimpleWriter(str(pbf), header=header)
     try:
         for nid, (lon, lat) in VALLEY_NODES.items():
             writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, lat), version=1,
@@ -298,7 +300,10 @@ def test_a_pbf_written_by_osmium_reads_like_the_xml(tmp_path):
     assert graph.node_count == xml.node_count and graph.edge_count == xml.edge_count
     np.testing.assert_allclose(graph.lon, xml.lon, atol=1e-7)
     np.testing.assert_allclose(graph.minutes, xml.minutes, rtol=1e-6)
-    assert graph.meta["extract_date"] == xml.meta["extract_date"]
+    # The header's replication date wins over the objects' timestamps.
+    assert graph.meta["extract_date"] == dt.datetime(2024, 6, 3, 20, 21, 2)
+    assert graph.meta["extract_date_source"] == "header"
+    assert RoadNetwork(graph).label.endswith("(extrait du 3 juin 2024)")
 
 
 def test_an_unreadable_or_roadless_file_is_refused_in_french(tmp_path):
