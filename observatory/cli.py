@@ -24,6 +24,7 @@ from observatory import (
     cli_data,
     cli_privacy,
     cli_reports,
+    cli_routing,
     cli_territory,
     config,
     errors,
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_data.register(sub, db_option)
     cli_territory.register(sub, db_option)
     cli_privacy.register(sub, db_option)
+    cli_routing.register(sub, db_option)
     return parser
 
 

@@ -11,6 +11,10 @@ and 10,000 places never make a dense matrix.
   the ``k`` straight-nearest places (k = 8 by default) and keep the best travel among them: a
   place outside those k that would be faster by road is missed, which requires a road more
   than k places "deep" to beat all of them; an accepted approximation, and ``k`` is a parameter.
+  A provider with ``nearest_destination`` (the OpenStreetMap ``RoadNetwork``) answers exactly
+  instead, in one multi-source Dijkstra over the road graph; the communes it could not place on
+  the network get the estimate, flagged in ``travel_estimated`` (and
+  ``mature_travel_estimated``).
 - ``covered``: population within a travel time (or a crow-fly distance) of the nearest place,
   overall and per EPCI, and the zones blanches (the uncovered communes, farthest first).
 - ``where_next``: the maximal covering location problem (Church & ReVelle 1974): choose k sites
@@ -69,12 +73,16 @@ def nearest(communes: pd.DataFrame, places: pd.DataFrame, *, provider: DistanceP
         names = places.drop_duplicates("id").set_index("id")["name"]
         out["nearest_place_name"] = found["place_id"].map(names).astype(object)
     out[["distance_km", "road_km", "minutes"]] = found[["distance_km", "road_km", "minutes"]]
+    if "estimated" in found.columns:
+        out["travel_estimated"] = found["estimated"].astype(bool)
     if "mature" in places.columns:
         mature = places[places["mature"].fillna(False).astype(bool)]
         found = _nearest_travel(out, mature, provider, k)
         out["nearest_mature_id"] = found["place_id"]
         for key in ("distance_km", "road_km", "minutes"):
             out[f"mature_{key}"] = found[key]
+        if "estimated" in found.columns:
+            out["mature_travel_estimated"] = found["estimated"].astype(bool)
     return out
 
 
@@ -110,6 +118,15 @@ def _nearest_travel(origins: pd.DataFrame, places: pd.DataFrame, provider: Dista
                            "distance_km": np.nan, "road_km": np.nan, "minutes": np.nan})
     rows, dest = _located(origins), _located(places)
     if rows.size == 0 or dest.size == 0:
+        return result
+    if hasattr(provider, "nearest_destination"):  # a road graph: one multi-source pass
+        pick, travel = provider.nearest_destination(_points(origins, rows), _points(places, dest))
+        result.loc[rows, "place_id"] = places["id"].to_numpy()[dest[pick]]
+        result.loc[rows, "distance_km"] = np.asarray(travel.straight_km, dtype=float)
+        result.loc[rows, "road_km"] = np.asarray(travel.road_km, dtype=float)
+        result.loc[rows, "minutes"] = np.asarray(travel.minutes, dtype=float)
+        result["estimated"] = True
+        result.loc[rows, "estimated"] = np.asarray(travel.estimated, dtype=bool)
         return result
     k = 1 if _monotonic(provider) else max(1, min(k, dest.size))
     _, idx = cKDTree(_xyz(places, dest)).query(_xyz(origins, rows), k=k)
@@ -233,6 +250,9 @@ def coverage_matrix(sites: pd.DataFrame, demand: pd.DataFrame, threshold: float,
     si, dj = _located(sites), _located(demand)
     if si.size == 0 or dj.size == 0:
         return sparse.csr_matrix(shape, dtype=np.int64)
+    if unit == "minutes" and hasattr(provider, "pairs_within"):  # a road graph: limited runs
+        j, i, _ = provider.pairs_within(_points(demand, dj), _points(sites, si), threshold)
+        return sparse.csr_matrix((np.ones(i.size, dtype=np.int64), (si[i], dj[j])), shape=shape)
     radius = threshold if unit == "km" else provider.straight_radius_km(threshold)
     pairs = cKDTree(_xyz(sites, si)).sparse_distance_matrix(
         cKDTree(_xyz(demand, dj)), chord_for_km(radius) * (1 + 1e-9), output_type="ndarray")

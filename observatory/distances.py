@@ -49,11 +49,18 @@ DEFAULT_SPEED_KMH = 55.0
 
 @dataclass(frozen=True)
 class Travel:
-    """Distances between origins (rows) and destinations (columns)."""
+    """Distances between origins (rows) and destinations (columns).
+
+    ``estimated`` (same shape, boolean) says which values are the estimate (crow-fly ×
+    circuity) rather than measured on roads: all of them for ``EstimatedRoad``, the pairs a
+    matrix lacks or a road graph cannot reach for the others. None: the provider's
+    ``is_estimate`` holds for every pair.
+    """
 
     straight_km: np.ndarray
     road_km: np.ndarray
     minutes: np.ndarray
+    estimated: np.ndarray | None = None
 
 
 class DistanceProvider(Protocol):
@@ -101,7 +108,8 @@ class EstimatedRoad:
     def from_straight(self, straight_km: np.ndarray) -> Travel:
         straight_km = np.asarray(straight_km, dtype=float)
         road = straight_km * self.circuity
-        return Travel(straight_km, road, road / self.speed_kmh * 60.0)
+        return Travel(straight_km, road, road / self.speed_kmh * 60.0,
+                      estimated=np.ones(straight_km.shape, dtype=bool))
 
     def matrix(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> Travel:
         straight = haversine_km(
@@ -146,7 +154,9 @@ class MatrixFile:
         j = known["to_id"].map(col).to_numpy()
         road[i, j] = known["road_km"].to_numpy()
         minutes[i, j] = known["minutes"].to_numpy()
-        return Travel(travel.straight_km, road, minutes)
+        estimated = np.ones(road.shape, dtype=bool)
+        estimated[i, j] = False
+        return Travel(travel.straight_km, road, minutes, estimated=estimated)
 
     def pairwise(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> Travel:
         travel = self.fallback.pairwise(origins, destinations)
@@ -155,7 +165,8 @@ class MatrixFile:
         found = table.reindex(keys)
         road = np.where(found["road_km"].notna(), found["road_km"], travel.road_km)
         minutes = np.where(found["minutes"].notna(), found["minutes"], travel.minutes)
-        return Travel(travel.straight_km, road, minutes)
+        return Travel(travel.straight_km, road, minutes,
+                      estimated=found["minutes"].isna().to_numpy())
 
     def straight_radius_km(self, minutes: float) -> float:
         # No road trip is faster than 90 km/h as the crow flies, nor than the fallback allows.

@@ -96,7 +96,9 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
     """Partners of one place within ``max_minutes``, best first, each with its explanation.
 
     ``places`` needs ``id, name, lon, lat, typology, thematics, mature`` and the five scores.
-    The returned frame adds ``minutes``, ``road_km``, ``straight_km``, one column per term
+    The returned frame adds ``minutes``, ``road_km``, ``straight_km``, ``travel_estimated``
+    (the pair's travel is the estimate: always with ``EstimatedRoad``, where a road graph or a
+    matrix could not answer otherwise), one column per term
     (``t_proximity``…, each in [0, 1]), ``score`` (0–100), ``why`` (French), its clauses
     ``why_parts`` and ``short_why`` (a few words for a table), see ``explain``.
     ``provider`` is the settings' distance provider (``Settings.provider()``): required, so
@@ -113,6 +115,9 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
     cand["minutes"] = minutes[within]
     cand["road_km"] = travel.road_km[0][within]
     cand["straight_km"] = travel.straight_km[0][within]
+    flagged = (np.full(minutes.shape, bool(provider.is_estimate)) if travel.estimated is None
+               else np.asarray(travel.estimated, dtype=bool)[0])
+    cand["travel_estimated"] = flagged[within]  # this pair is the estimate (a road graph's gap)
     if cand.empty:
         return cand.assign(score=pd.Series(dtype=float), why=pd.Series(dtype=str),
                            why_parts=pd.Series(dtype=object), short_why=pd.Series(dtype=str))
@@ -135,7 +140,8 @@ def suggest(places: pd.DataFrame, place_id: int, *, provider: DistanceProvider,
     total = sum(active.values()) or 1.0
     cand["score"] = 100 * sum(cand[f"t_{n}"] * w for n, w in active.items()) / total
     explained = [
-        explain(o, row, brings[k], receives[k], new_equipment[k], provider.is_estimate)
+        explain(o, row, brings[k], receives[k], new_equipment[k],
+                bool(provider.is_estimate or row["travel_estimated"]))
         for k, row in enumerate(cand.to_dict(orient="records"))]
     cand["why_parts"] = [e.parts for e in explained]
     cand["why"] = [e.text for e in explained]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from observatory.distances import DEFAULT_CIRCUITY, DEFAULT_SPEED_KMH, EstimatedRoad, MatrixFile
 from observatory.eligibility import CALL_YEARS
-from observatory.errors import UserInputError
+from observatory.errors import StoreError, UserInputError
 from observatory.itinerance import CO2_KG_PER_KM as DEFAULT_CO2_KG_PER_KM
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +31,10 @@ DEFAULT_TERRITORY = DATA_DIR / "territory" / "territory.toml"
 
 TILES_MODES = ("auto", "on", "off")
 # « estimation »: crow-fly × circuity at an average speed; « matrice »: a CSV of road times
-# (from_id, to_id, road_km, minutes) between places, the estimate filling the pairs it lacks.
-DISTANCE_PROVIDERS = ("estimation", "matrice")
+# (from_id, to_id, road_km, minutes) between places, the estimate filling the pairs it lacks;
+# « osm »: the road network built in the database by `observatory routing build --osm FICHIER`.
+DISTANCE_PROVIDERS = ("estimation", "matrice", "osm")
+ROAD_GRAPH_HINT = "lancez « observatory routing build --osm FICHIER »"
 
 
 class SettingsError(UserInputError):
@@ -94,8 +96,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Online map tiles: `auto` (when the tile server answers), `on`, `off`. Default: auto.",
             _choice(TILES_MODES)),
     Setting("OBSERVATORY_DISTANCE", "distance",
-            "The distance provider: `estimation` (crow-fly × circuity at an average speed) or "
-            "`matrice` (road times from OBSERVATORY_DISTANCE_MATRIX). Default: estimation.",
+            "The distance provider: `estimation` (crow-fly × circuity at an average speed), "
+            "`matrice` (road times from OBSERVATORY_DISTANCE_MATRIX) or `osm` (« réseau routier "
+            "OSM »: shortest paths on the road graph stored by `observatory routing build`, "
+            "see docs/routing.md). Default: estimation.",
             _choice(DISTANCE_PROVIDERS)),
     Setting("OBSERVATORY_DISTANCE_MATRIX", "distance_matrix",
             "CSV of road times between places (from_id,to_id,road_km,minutes), read when "
@@ -167,6 +171,9 @@ class Settings:
             return MatrixFile(_read_matrix(str(self.distance_matrix),
                                                      _mtime(self.distance_matrix)),
                                         fallback=estimate)
+        if self.distance == "osm":
+            return _road_network(str(self.db), _graph_stamp(str(self.db), _mtime(self.db)),
+                                 self.circuity, self.speed_kmh)
         return estimate
 
 
@@ -202,6 +209,47 @@ def _read_matrix(path: str, mtime: int):
                             "distance et durée doivent être des nombres positifs.")
     table[["from_id", "to_id"]] = table[["from_id", "to_id"]].astype(int)
     return table
+
+
+def _read_store(path: str, read):
+    """``read(con)`` on the database file, whatever mode this process already opened it in
+    (DuckDB refuses a second connection of the other mode inside one process)."""
+    from observatory.store import db
+
+    if not Path(path).exists():
+        raise SettingsError(f"OBSERVATORY_DISTANCE=osm : la base {path} n'existe pas. Créez-la "
+                            f"(« observatory init »), puis {ROAD_GRAPH_HINT}.")
+    try:
+        with db.session(path, read_only=True) as con:
+            return read(con)
+    except StoreError:
+        with db.session(path) as con:
+            return read(con)
+
+
+@lru_cache(maxsize=8)
+def _graph_stamp(path: str, mtime: int) -> str:
+    """When the stored road graph was built (re-read when the file changes)."""
+    from observatory.store import routing
+
+    meta = _read_store(path, routing.metadata)
+    if meta is None:
+        raise SettingsError("OBSERVATORY_DISTANCE=osm demande le réseau routier, que la base "
+                            f"{path} ne contient pas encore : {ROAD_GRAPH_HINT}.")
+    return str(meta["built_at"])
+
+
+@lru_cache(maxsize=2)
+def _road_network(path: str, stamp: str, circuity: float, speed_kmh: float):
+    """The road network provider on the stored graph (built once per graph and estimate)."""
+    from observatory.routing import RoadNetwork
+    from observatory.store import routing
+
+    graph = _read_store(path, routing.load)
+    if graph is None:  # removed between the two reads
+        raise SettingsError(f"La base {path} ne contient pas de réseau routier : "
+                            f"{ROAD_GRAPH_HINT}.")
+    return RoadNetwork(graph, fallback=EstimatedRoad(circuity=circuity, speed_kmh=speed_kmh))
 
 
 def current(env: Mapping[str, str] | None = None) -> Settings:

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "observatory"
 PURE = ["model.py", "maturity.py", "filters.py", "distances.py", "catalogue.py", "demo.py",
         "coverage.py", "itinerance.py", "partners.py", "eligibility.py", "indicators.py",
-        "evolution.py", "consortia.py", "equipment.py", "calls.py", "bundle.py", "snapshots.py"]
+        "evolution.py", "consortia.py", "equipment.py", "calls.py", "bundle.py", "snapshots.py",
+        "routing.py", "osm.py"]
 # Modules that may read os.environ themselves, and why. Every other setting is read once, by
 # observatory/settings.py, and passed on as a typed Settings.
 ENVIRON_ALLOWED = {

@@ -172,16 +172,20 @@ def test_the_settings_choose_the_distance_and_the_options_override_them(capsys, 
 def test_a_road_time_matrix_from_the_settings_is_used_and_named(capsys, world, monkeypatch,
                                                                  tmp_path):
     wide = run_json(capsys, cases(world)["partners"])["partners"]
-    far = wide[0]["place_id"]
+    far, near = wide[0]["place_id"], wide[1]["place_id"]
     matrix = tmp_path / "matrice.csv"
-    matrix.write_text(f"from_id,to_id,road_km,minutes\n1,{far},150,180\n", encoding="utf-8")
+    matrix.write_text(f"from_id,to_id,road_km,minutes\n1,{far},150,180\n1,{near},2,3\n",
+                      encoding="utf-8")
     monkeypatch.setenv("OBSERVATORY_DISTANCE", "matrice")
     monkeypatch.setenv("OBSERVATORY_DISTANCE_MATRIX", str(matrix))
     routed = run_json(capsys, cases(world)["partners"])
     assert routed["distance_is_estimate"] is False
     assert routed["distance_method"] == "Matrice de distances routières fournie"
     assert far not in {r["place_id"] for r in routed["partners"]}  # 180 min: out of reach
-    assert "estimation" not in routed["partners"][0]["why"]
+    why = {r["place_id"]: r["why"] for r in routed["partners"]}
+    assert "estimation" not in why[near]  # measured by the matrix
+    # A pair the matrix lacks is the estimate, and its explanation says so.
+    assert all("estimation)" in text for pid, text in why.items() if pid != near)
 
 
 def test_the_call_year_defaults_to_the_settings(capsys, world, monkeypatch):

@@ -182,7 +182,7 @@ def test_the_command_leaves_no_trace_in_the_file_and_a_working_database(person_d
     raw = person_db.read_bytes()
     assert b"Zyxwar" not in raw and b"zyxwar" not in raw and "Zyxwarçon".encode() not in raw
     with db.session(person_db) as con, db.transaction(con):
-        assert db.schema_version(con) == len(db.migrations())
+        assert db.schema_version(con) == db.migrations()[-1][0]
         new_id = places.create(con, {"name": "Nouveau lieu", "insee": "09122", "lon": 1.6,
                                      "lat": 42.96, "typology": "Tiers-lieu"}, "alice")
         assert new_id == 43

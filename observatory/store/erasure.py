@@ -36,6 +36,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "calls": ("notes",),
     "applications": ("equipment_planned",),
     "login_attempts": ("name",),  # a name typed at the login box, account or not
+    "road_graph": ("built_by",),  # who built the road network
 }
 JSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_log": ("old_values", "new_values"),

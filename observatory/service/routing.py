@@ -1,0 +1,70 @@
+"""Road graph use cases: build it from an OpenStreetMap extract, say what is stored.
+
+``observatory routing build`` calls ``build``; the provider itself is built by
+``Settings.provider()`` when ``OBSERVATORY_DISTANCE=osm``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from observatory import formatting, osm
+from observatory.routing import RoadGraph
+from observatory.service import core
+from observatory.settings import Settings
+from observatory.store import audit
+from observatory.store import routing as store_routing
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build stored: the graph's metadata (counts, dates, file, attribution)."""
+
+    meta: dict
+
+    def lines(self) -> list[str]:
+        """French lines for the CLI."""
+        m = self.meta
+        date = formatting.long_date(m.get("extract_date"))
+        where = ("date de réplication de l'en-tête" if m.get("extract_date_source") == "header"
+                 else "dernière modification des routes lues")
+        return [
+            f"Réseau routier construit depuis {m['source_file']} (profil {m['profile']}).",
+            f"Extrait du {date} ({where}).",
+            f"{formatting.count(int(m['ways']), 'voie carrossable', 'voies carrossables')} "
+            f"lue{'s' if int(m['ways']) > 1 else ''}, "
+            f"{formatting.count(int(m['raw_nodes']), 'nœud')} d'origine.",
+            f"Graphe enregistré : {formatting.count(int(m['nodes']), 'nœud')}, "
+            f"{formatting.count(int(m['edges']), 'arc')}.",
+            str(m["attribution"]),
+        ]
+
+
+def build(settings: Settings, osm_file: str | Path, *, actor: str,
+          profile: str = "car") -> BuildReport:
+    """Read and contract the extract, then replace the stored graph in one transaction."""
+    graph = osm.build_graph(osm_file, profile=profile)
+    return BuildReport(store(settings, graph, actor=actor))
+
+
+def store(settings: Settings, graph: RoadGraph, *, actor: str) -> dict:
+    """Replace the stored graph by ``graph`` (one transaction, audited); its metadata."""
+    with core.session(settings) as con, core.transaction(con):
+        before = store_routing.metadata(con)
+        store_routing.replace(con, graph, actor)
+        after = store_routing.metadata(con)
+        audit.record(con, actor=actor, entity="road_graph", entity_id=1,
+                     action="create" if before is None else "update",
+                     old=_summary(before), new=_summary(after))
+    return after
+
+
+def _summary(meta: dict | None) -> dict | None:
+    keys = ("source_file", "extract_date", "profile", "nodes", "edges")
+    return None if meta is None else {k: meta.get(k) for k in keys}
+
+
+def metadata(con) -> dict | None:
+    """The stored graph's metadata, or None when none has been built."""
+    return store_routing.metadata(con)
