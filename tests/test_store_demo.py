@@ -83,7 +83,7 @@ def test_migration_008_flags_the_calls_the_demonstration_wrote_and_only_those(tm
         con.execute("INSERT INTO applications (call_year, consortium_id, status) "
                     "VALUES (2026, ?, 'submitted')", [demo])
 
-        assert db.migrate(con) == ["008_demo_calls.sql"]
+        assert db.migrate(con)[0] == "008_demo_calls.sql"  # then the later ones
         assert call_flags(con) == {2023: True, 2024: False, 2025: False, 2026: True,
                                    2027: True, 2028: True, 2030: False}
 
