@@ -11,7 +11,7 @@ import duckdb
 
 from observatory import catalogue, demo, demo_cooperation
 from observatory.store import audit, consortia, db, equipment, evaluations, places, rules, territory
-from observatory.territory import load
+from observatory.territory import load, source
 from observatory.territory.config import TerritoryConfig
 
 DEMO_AUTHOR = "données de démonstration"
@@ -87,6 +87,10 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         "excluded_zone_label": config.excluded_zone_label,
         "excluded_zone_epci": ",".join(config.excluded_zone_epci),
         "fingerprint": fingerprint,
+        # The vintages the referential was built with (observatory.territory.source).
+        "population_vintage": source.POPULATION_VINTAGE,
+        "geography_vintage": source.GEOGRAPHY_VINTAGE,
+        "referential_sources": source.CITATION,
     }
     with db.transaction(con):
         territory.replace(con, communes, epci, meta)

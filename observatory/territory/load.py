@@ -52,6 +52,10 @@ def prepare(raw: gpd.GeoDataFrame,
     communes["lat"] = inner.y
     communes["area_km2"] = communes.geometry.to_crs(LAMBERT_93).area / 1e6
     communes["population"] = communes["population"].fillna(0).astype("int64")
+    # Postcodes ('|'-separated); a referential built before they were derived has none.
+    if "postcodes" not in communes:
+        communes["postcodes"] = ""
+    communes["postcodes"] = communes["postcodes"].fillna("").astype(str)
     # A few island communes belong to no EPCI (Sein, Ouessant, Bréhat, Yeu): a group of their own.
     lonely = communes["epci_siren"].isna() | (communes["epci_siren"].astype(str).str.strip() == "")
     communes.loc[lonely, "epci_siren"] = "COM" + communes.loc[lonely, "insee"]
