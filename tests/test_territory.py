@@ -170,6 +170,7 @@ def test_the_territory_table_records_the_referential_vintages(stored):
     assert source.POPULATION_VINTAGE == "populations de référence 2023"
     assert meta["geography_vintage"] == source.GEOGRAPHY_VINTAGE
     assert "@etalab/decoupage-administratif 6.0.0" in meta["referential_sources"]
+    assert load.summary(*stored)["population_vintage"] == source.POPULATION_VINTAGE
 
 
 def test_official_names_keep_their_article_and_postcodes_are_stored(communes):

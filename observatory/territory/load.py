@@ -96,6 +96,7 @@ def summary(communes: gpd.GeoDataFrame, epci: pd.DataFrame, meta: dict[str, str]
         "departements": meta.get("departements", "").split(",") if meta.get("departements") else [],
         "communes_total": int(len(communes)),
         "population_total": int(communes["population"].sum()),
+        "population_vintage": meta.get("population_vintage", ""),
         "epci": [
             {
                 "siren": row.siren,
