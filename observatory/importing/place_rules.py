@@ -93,8 +93,7 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
     checker."""
     postcode = _row_postcode(cells, checker)
     insee, named, foreign = _resolve(cells, checker, communes, outside_severity, postcode)
-    if insee and postcode and not (cells.get("postal_code") and not cells.get("insee")
-                                   and not cells.get("commune")):
+    if insee and postcode and (cells.get("insee") or cells.get("commune")):  # not read from it
         check_row_postcode(insee, cells, checker, communes, postcode)
     return insee, named, foreign
 
