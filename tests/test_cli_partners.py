@@ -97,14 +97,16 @@ def test_partners_json_why_states_both_directions(capsys, demo_db, busy_place):
 def test_no_mature_partner_close_by_is_buried_behind_weaker_nearer_places(current):
     # Issue 12: a mature place 21 minutes away came 12th. On the demonstration, for every
     # place, a mature partner within 25 minutes is never ranked below a non-mature one that
-    # is at most 10 minutes nearer, and always comes in the first six.
+    # is at most 10 minutes nearer, and comes in the first six unless only mature places
+    # come before it (drawn on the 2023 populations, the demonstration has a place with
+    # eight mature ones within 25 minutes).
     for pid in current["id"].astype(int):
         ranked = partners.suggest(current, int(pid), provider=ROAD)
         ranks = {int(i): k for k, i in enumerate(ranked["id"], start=1)}
         mature = ranked[ranked["mature"] & (ranked["minutes"] <= 25)]
         for row in mature.itertuples():
-            assert ranks[int(row.id)] <= 6, (pid, row.name)
             above = ranked.iloc[:ranks[int(row.id)] - 1]
+            assert ranks[int(row.id)] <= 6 or above["mature"].all(), (pid, row.name)
             buried = above[~above["mature"] & (above["minutes"] >= row.minutes - 10)]
             assert buried.empty, (pid, row.name, buried["name"].tolist())
 

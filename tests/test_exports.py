@@ -425,3 +425,13 @@ def test_cli_exports_the_data_package_of_a_place_without_transition_flag(sparse_
                      "--out", str(out)]) == 0
     with zipfile.ZipFile(out) as archive:
         assert "lieux.csv" in archive.namelist()
+
+
+def test_the_communes_table_carries_their_postcodes_with_their_source(bundle):
+    package = datapackage.descriptor(bundle, common.export_tables(bundle))
+    (communes,) = [r for r in package["resources"] if r["name"] == "communes"]
+    fields = {f["name"]: f for f in communes["schema"]["fields"]}
+    assert fields["postcodes"]["description"] == source.POSTCODES_COLUMN
+    table = common.export_tables(bundle)["communes"].set_index("insee")
+    assert table.loc["09122", "postcodes"] == "09000"  # Foix
+    assert any(source.DECOUPAGE_PACKAGE in s["title"] for s in package["sources"])

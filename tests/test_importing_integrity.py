@@ -151,41 +151,63 @@ def test_an_empty_changes_table_keeps_its_columns(referential):
 
 
 # --- 2. a postcode in the INSEE column ---------------------------------------------------
+# (the whole rule, with the hostile cases, in tests/test_importing_postcodes.py)
 
 @pytest.mark.parametrize("commune, postcode, designated, named", [
     ("Lavelanet", "09300", "Soula (09300)", "Lavelanet (09160)"),
     ("Lézat-sur-Lèze", "09210", "Montoulieu (09210)", "Lézat-sur-Lèze (09167)"),
     ("Mazères", "09270", "Saint-Martin-d'Oydes (09270)", "Mazères (09185)")])
-def test_a_code_that_designates_another_commune_than_the_name_is_an_error(
+def test_a_code_that_is_also_the_named_communes_postcode_is_read_as_the_postcode(
         referential, commune, postcode, designated, named):
+    """The name decides between the two readings, and says which one it took."""
+    report = check(referential, [{"name": "Le Lieu", "commune": commune, "insee": postcode,
+                                  "typology": "Fablab"}])
+    assert report.ok, report.problem_table.to_string()
+    assert report.records[0].place["insee"] == named.split("(")[1].rstrip(")")
+    (warning,) = report.warnings[report.warnings["colonne"] == "Code INSEE"].to_dict(
+        orient="records")
+    assert designated in warning["problème"] and named in warning["problème"]
+    assert "code postal" in warning["problème"]
+
+
+@pytest.mark.parametrize("commune, postcode, designated", [
+    ("Foix", "09300", "Soula (09300)"),
+    ("Pamiers", "09210", "Montoulieu (09210)")])
+def test_a_code_that_designates_neither_the_named_commune_nor_its_postcode_is_an_error(
+        referential, commune, postcode, designated):
     report = check(referential, [{"name": "Le Lieu", "commune": commune, "insee": postcode,
                                   "typology": "Fablab"}])
     assert not report.ok
     assert report.preview["action"].tolist() == [REJECTED]
     (error,) = errors_of(report).to_dict(orient="records")
-    assert designated in error["problème"] and named in error["problème"]
+    assert designated in error["problème"] and commune in error["problème"]
     assert "code postal" in error["problème"]
-    assert "le code est retenu" not in " ".join(report.problem_table["problème"])
-    assert named.split("(")[1].rstrip(")") in error["suggestion"]
 
 
 def test_a_postcode_of_a_commune_outside_is_not_skipped_as_outside(referential):
-    # 09100 is the postcode of Pamiers and the INSEE code of Couflens (Couserans)
-    report = check(referential, [{"name": "Le Lieu", "commune": "Pamiers", "insee": "09100",
+    # 09100 is the postcode of Pamiers and the INSEE code of Couflens (Couserans): with the
+    # name Foix it is neither, an error (not a row skipped as outside)
+    report = check(referential, [{"name": "Le Lieu", "commune": "Foix", "insee": "09100",
                                   "typology": "Fablab"}], skip_outside=True)
     assert not report.ok
     assert report.preview["action"].tolist() == [REJECTED]
     (error,) = errors_of(report).to_dict(orient="records")
     assert "Couflens (09100)" in error["problème"] and "Pamiers (09225)" in error["problème"]
+    assert "Foix (09122)" in error["problème"]
+    # with Pamiers, the postcode reading holds: a place in the perimeter
+    report = check(referential, [{"name": "Le Lieu", "commune": "Pamiers", "insee": "09100",
+                                  "typology": "Fablab"}], skip_outside=True)
+    assert report.ok and report.records[0].place["insee"] == "09225"
 
 
-def test_a_code_whose_commune_does_not_contain_the_coordinates_is_an_error(referential):
-    # 09300 (postcode of Lavelanet) is Soula; the point is in the centre of Lavelanet
-    report = check(referential, [{"name": "Le Lieu", "insee": "09300", "lat": "42,93361",
-                                  "lon": "1,85267", "typology": "Fablab"}])
+def test_a_code_whose_communes_do_not_contain_the_coordinates_is_an_error(referential):
+    # 09300 is Soula's INSEE code and Lavelanet's postcode; the point is in Pamiers
+    report = check(referential, [{"name": "Le Lieu", "insee": "09300", "lat": "43,1165",
+                                  "lon": "1,6107", "typology": "Fablab"}])
     assert not report.ok
     (error,) = errors_of(report).to_dict(orient="records")
-    assert "Soula (09300)" in error["problème"] and "Lavelanet (09160)" in error["problème"]
+    assert "Soula (09300)" in error["problème"] and "Pamiers (09225)" in error["problème"]
+    assert "Lavelanet (09160)" in error["problème"]  # the other reading is named too
 
 
 def test_a_code_and_a_name_that_agree_are_accepted(referential):
@@ -383,8 +405,11 @@ def test_a_code_equal_to_the_postcode_with_nothing_to_confirm_it_is_pointed_out(
     report = check(referential, [{"name": "Le Lieu", "insee": "09300",
                                   "postal_code": "09300", "typology": "Fablab"}])
     warning = report.warnings[report.warnings["colonne"] == "Code INSEE"].iloc[0]
-    assert warning["problème"] == ("Le code INSEE 09300 (Soula) est aussi le code postal de "
-                                   "la ligne : rien ne confirme la commune.")
+    assert warning["problème"].startswith("09300 est le code INSEE de Soula (09300) et le code "
+                                          "postal de Lavelanet (09160), ")
+    assert warning["problème"].endswith(" : lu comme le code INSEE de Soula (09300), mais "
+                                        "rien sur la ligne ne le confirme.")
+    assert report.records[0].place["insee"] == "09300"
 
 
 def test_cli_says_which_encoding_it_chose(capsys, cli_db, referential, tmp_path):

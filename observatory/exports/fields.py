@@ -131,6 +131,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "lon": ("Longitude", "Longitude WGS84 d'un point intérieur à la commune."),
         "lat": ("Latitude", "Latitude WGS84 d'un point intérieur à la commune."),
         "area_km2": ("Superficie (km²)", "Superficie en kilomètres carrés."),
+        "postcodes": ("Codes postaux", source.POSTCODES_COLUMN),
         "epci_name": ("EPCI", "Nom de l'intercommunalité."),
         **_COUNTS,
     },

@@ -1,4 +1,5 @@
-"""The commune referential seen by an import: names to INSEE codes, points to communes."""
+"""The commune referential seen by an import: names, INSEE codes and postcodes to communes,
+points to communes."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "sain
 def commune_key(name: str) -> str:
     """One key for the ways a commune name is written: 'St Jean du Falga' and
     'SAINT-JEAN-DU-FALGA'; 'Le Mas-d'Azil', 'Mas-d'Azil (Le)' (old INSEE style) and
-    'Mas-d'Azil' (the referential drops leading articles); 'Foix (09)'."""
+    'Mas-d'Azil' (typed without its article); 'Foix (09)'."""
     text = fold(str(name)).strip()
     text = re.sub(r"\(\s*\d{2,3}\s*\)$", "", text).strip()
     text = _ARTICLE.sub(r"\1", text).strip()
@@ -51,6 +52,16 @@ class CommuneIndex:
         self._by_key: dict[str, list[str]] = {}
         for insee, name in zip(communes["insee"], communes["name"], strict=True):
             self._by_key.setdefault(commune_key(name), []).append(insee)
+        # Postcodes ('|'-separated in the referential): one code may serve many communes
+        # (09000: Foix, Soula…), and be another commune's INSEE code (09300: Soula).
+        self._by_postcode: dict[str, list[str]] = {}
+        self._postcodes: dict[str, tuple[str, ...]] = {}
+        if "postcodes" in communes:
+            for insee, codes in zip(communes["insee"], communes["postcodes"], strict=True):
+                own = tuple(c for c in str(codes or "").split("|") if c)
+                self._postcodes[insee] = own
+                for code in own:
+                    self._by_postcode.setdefault(code, []).append(insee)
         self._to_metric = Transformer.from_crs("EPSG:4326", LAMBERT_93, always_xy=True)
         metric = communes.to_crs(LAMBERT_93)
         self._metric = metric.set_index("insee", drop=False).geometry
@@ -71,6 +82,22 @@ class CommuneIndex:
     def by_name(self, name: str) -> list[str]:
         """INSEE codes of the communes with this name (several across départements)."""
         return list(self._by_key.get(commune_key(name), []))
+
+    def by_postcode(self, code: str) -> list[str]:
+        """INSEE codes of the communes served by this postcode (none: not a postcode)."""
+        return list(self._by_postcode.get(code, []))
+
+    def postcodes(self, insee: str) -> tuple[str, ...]:
+        return self._postcodes.get(insee, ())
+
+    def names(self, codes: list[str], limit: int = 4) -> str:
+        """« Foix (09122), Saint-Jean-de-Verges (09255)… et 19 autres » for messages: the
+        most populated first (a postcode's main commune leads)."""
+        if "population" in self.frame:
+            codes = sorted(codes, key=lambda i: (-int(self.frame.at[i, "population"]), i))
+        shown = ", ".join(self.label(i) for i in codes[:limit])
+        rest = len(codes) - limit
+        return shown + (f" et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else "")
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
         keys = difflib.get_close_matches(commune_key(name), list(self._by_key), n=n,

@@ -96,7 +96,8 @@ PLACE_FIELDS = [
     Field("commune", "Commune",
           ("commune", "nomcom", "nom de la commune", "nom commune", "ville", "localité",
            "libellé commune", "cominit"),
-          example="Varilhes", help="Nom de la commune ; obligatoire sans code INSEE."),
+          example="Varilhes", help="Nom de la commune ; obligatoire sans code INSEE, sauf si "
+                                   "le code postal ne dessert qu'elle."),
     Field("insee", "Code INSEE",
           ("code insee", "insee", "code_insee", "inseecom", "code commune",
            "code insee commune", "cog", "codgeo", "depcom"),
@@ -129,7 +130,9 @@ PLACE_FIELDS = [
           example="contact@exemple.org", help="Donnée personnelle : jamais publiée."),
     Field("address", "Adresse", ("adresse", "address", "adresse postale", "rue"),
           stored=False, help="Informative : pas de géocodage hors ligne."),
-    Field("postal_code", "Code postal", ("code postal", "cp", "code_postal"), stored=False),
+    Field("postal_code", "Code postal", ("code postal", "cp", "code_postal"), stored=False,
+          example="09000", help="Désigne la commune s'il ne dessert qu'elle ; sinon, avec le "
+                                "nom de la commune ou les coordonnées."),
     Field("itinerance", "Itinérance", ("itinerance", "itinérant"), stored=False),
     Field("source_updated_on", "Date de mise à jour (source)",
           ("date_maj", "date de mise à jour", "mise à jour"), stored=False),
@@ -291,8 +294,10 @@ def missing_required(mapping: Mapping[str, str | None], kind: str) -> list[str]:
     has = {k for k, v in mapping.items() if v}
     gaps = [f"la colonne « {f.label} » (obligatoire)" for f in fields(kind)
             if f.required and f.key not in has]
-    if kind == "places" and not has & {"insee", "commune"} and not {"lat", "lon"} <= has:
-        gaps.append("une colonne « Code INSEE » ou « Commune » (ou des coordonnées)")
+    if (kind == "places" and not has & {"insee", "commune", "postal_code"}
+            and not {"lat", "lon"} <= has):
+        gaps.append("une colonne « Code INSEE », « Commune » ou « Code postal » (ou des "
+                    "coordonnées)")
     if kind == "evaluations":
         if not has & {"place_id", "name"}:
             gaps.append("une colonne « Identifiant du lieu » ou « Nom du lieu »")

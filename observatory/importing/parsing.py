@@ -187,6 +187,21 @@ def parse_insee(text: str) -> str | None:
     return raw
 
 
+def parse_postcode(text: str) -> str | None:
+    """A French postcode, repaired when Excel ate its zero: '9000' and '9000.0' are 09000;
+    '' is None."""
+    raw = re.sub(r'^="?(.*?)"?$', r"\1", text.strip())
+    raw = re.sub(r"\.0+$", "", raw).replace(" ", "")
+    if not raw:
+        return None
+    if re.fullmatch(r"\d{4}", raw):
+        raw = "0" + raw
+    if not re.fullmatch(r"\d{5}", raw):
+        raise Invalid(f"« {shorten(text, 40)} » n'est pas un code postal (5 chiffres, "
+                      "ex. 09000).")
+    return raw
+
+
 def split_list(text: str) -> list[str]:
     """'numérique|réemploi', 'a ; b', 'a, b' -> a list without blanks or repeats."""
     parts = re.split(r"[|;,\n]", text)

@@ -11,12 +11,19 @@ from observatory.formatting import decimal, number
 from observatory.importing.communes import BORDER_TOLERANCE_M, CommuneIndex
 from observatory.importing.evaluation_rules import parse_evaluation
 from observatory.importing.parsing import (
+    Invalid,
     normalise_website,
     parse_bool,
     parse_decimal,
     parse_insee,
+    parse_postcode,
     parse_year,
     split_list,
+)
+from observatory.importing.postcode_rules import (
+    check_row_postcode,
+    resolve_insee_or_postcode,
+    resolve_postcode,
 )
 from observatory.importing.report import ERROR, WARNING, RowChecker
 from observatory.importing.vocabulary import (
@@ -61,16 +68,11 @@ def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
     place_location(cells, checker, communes, (insee, named), candidate, outside_severity)
     if candidate.conflict:  # a wrong code or wrong coordinates: not a row to skip unseen
         candidate.outside = False
-    if (insee and candidate.centred and not cells.get("commune")
-            and insee == cells.get("postal_code", "").strip().zfill(5)):
-        checker.warn("insee", cells["insee"], f"Le code INSEE {insee} ({communes.name(insee)}) "
-                     "est aussi le code postal de la ligne : rien ne confirme la commune.",
-                     "Vérifiez le code INSEE, ou ajoutez le nom de la commune.")
     values["typology"] = _typology(cells.get("typology", ""), checker)
     values["legal_status"] = _legal_status(cells.get("legal_status", ""), checker)
     _details(cells, checker, today, values)
     provided = {k for k, v in cells.items() if v}
-    if "commune" in provided:
+    if provided & {"commune", "postal_code"}:
         provided.add("insee")
     if "lat" in provided or "lon" in provided:
         provided |= {"lon", "lat", "location_approximate"}
@@ -84,9 +86,32 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
                     outside_severity: str = ERROR) -> tuple[str | None, bool, bool]:
     """(INSEE code, whether the row names a commune, whether it lies in a département not
     loaded). The code, when the name agrees with it; failing a code, the name ('St Girons'
-    finds Saint-Girons). A code and a name that designate two communes are an error naming
-    both: in Ariège 09100…09340 are postcodes of some communes and INSEE codes of others.
-    Problems are recorded on the checker."""
+    finds Saint-Girons, 'Mas-d'Azil' Le Mas-d'Azil); failing both, the postcode column. A
+    postcode, in either code column, is read through the referential's postcodes
+    (``postcode_rules``): in Ariège 09100…09340 are postcodes of some communes and INSEE
+    codes of others, decided by the name or the coordinates. Problems are recorded on the
+    checker."""
+    postcode = _row_postcode(cells, checker)
+    insee, named, foreign = _resolve(cells, checker, communes, outside_severity, postcode)
+    if insee and postcode and (cells.get("insee") or cells.get("commune")):  # not read from it
+        check_row_postcode(insee, cells, checker, communes, postcode)
+    return insee, named, foreign
+
+
+def _row_postcode(cells: Mapping[str, str], checker: RowChecker) -> str | None:
+    """The postcode column, read; an unreadable one is ignored with a warning (it is
+    informative when the row has a commune)."""
+    text = cells.get("postal_code", "")
+    try:
+        return parse_postcode(text) if text else None
+    except Invalid as exc:
+        checker.warn("postal_code", text, exc.message + " Il est ignoré.",
+                     "Écrivez le code postal sur 5 chiffres, ex. 09000.")
+        return None
+
+
+def _resolve(cells: Mapping[str, str], checker: RowChecker, communes: CommuneIndex,
+             outside_severity: str, postcode: str | None) -> tuple[str | None, bool, bool]:
     insee_text, name = cells.get("insee", ""), cells.get("commune", "")
     before = len(checker.problems)
     insee = checker.parse("insee", insee_text, parse_insee) if insee_text else None
@@ -94,6 +119,13 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
         return None, True, False
     matches = communes.by_name(name) if name else []
     if insee:
+        served = communes.by_postcode(insee)
+        if not communes.knows(insee) and served:  # a postcode, not an INSEE code
+            return resolve_postcode(insee, "insee", cells, checker, communes), True, False
+        if communes.knows(insee) and [c for c in served if c != insee]:
+            resolved, decided = resolve_insee_or_postcode(insee, cells, checker, communes)
+            if decided:
+                return resolved, True, False
         if not communes.knows(insee):
             foreign = not communes.loads_departement(insee)
             foreign = foreign and not matches  # a commune of the referential is named
@@ -114,7 +146,11 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
                          "Vérifiez l'orthographe de la commune.")
         return insee, True, False
     if not name:
+        if postcode:
+            return _from_postcode_column(postcode, cells, checker, communes, outside_severity)
         return None, False, False
+    if len(matches) > 1 and postcode:  # namesakes in several départements: the postcode decides
+        matches = [i for i in matches if postcode in communes.postcodes(i)] or matches
     if len(matches) == 1:
         return matches[0], True, False
     if matches:
@@ -129,8 +165,29 @@ def resolve_commune(cells: Mapping[str, str], checker: RowChecker, communes: Com
     return None, True, False
 
 
-def _postcode_hint(insee: str, cells: Mapping[str, str]) -> str:
+def _from_postcode_column(postcode: str, cells: Mapping[str, str], checker: RowChecker,
+                          communes: CommuneIndex, outside_severity: str
+                          ) -> tuple[str | None, bool, bool]:
+    """Neither INSEE code nor name: the postcode column names the commune, if it can."""
+    if communes.by_postcode(postcode):
+        return resolve_postcode(postcode, "postal_code", cells, checker, communes), True, False
+    foreign = not communes.loads_departement(postcode)
+    checker.add("postal_code", cells.get("postal_code", ""), f"Code postal {postcode} absent "
+                f"du référentiel des communes (départements chargés : "
+                f"{communes.departements}).",
+                SKIPPED_HINT if foreign and outside_severity == WARNING
+                else "Vérifiez le code postal, ou indiquez la commune ou son code INSEE.",
+                outside_severity if foreign else ERROR,
+                reason=foreign and outside_severity == WARNING)
+    return None, True, foreign
+
+
+def _postcode_hint(insee: str, cells: Mapping[str, str],
+                   communes: CommuneIndex | None = None) -> str:
     """French postcodes of a commune's main office end in 0, like many INSEE codes."""
+    served = [c for c in communes.by_postcode(insee) if c != insee] if communes else []
+    if served:
+        return f" : {insee} est aussi le code postal de {communes.names(served)}."
     if insee == cells.get("postal_code", "").strip().zfill(5):
         return f" : {insee} est aussi le code postal de la ligne, saisi à la place du code INSEE ?"
     if insee.endswith("0"):
@@ -145,7 +202,7 @@ def _code_and_name_disagree(insee: str, name: str, matches: list[str],
     codes = " ou ".join(matches)
     checker.error("insee", cells.get("insee", ""), f"Le code INSEE {insee} désigne "
                   f"{communes.label(insee)}, mais la commune indiquée est {named}"
-                  + _postcode_hint(insee, cells),
+                  + _postcode_hint(insee, cells, communes),
                   (f"Corrigez le code INSEE (celui de {name} est {codes}) ou la commune."
                    if matches else "Corrigez la commune ou le code INSEE."))
 
@@ -205,7 +262,8 @@ def place_location(cells: Mapping[str, str], checker: RowChecker, communes: Comm
             candidate.conflict = True
             checker.error(COORDINATES, shown, f"Le code INSEE {insee} désigne "
                           f"{communes.label(insee)}, mais les coordonnées tombent dans "
-                          f"{communes.label(located.insee)}" + _postcode_hint(insee, cells),
+                          f"{communes.label(located.insee)}"
+                          + _postcode_hint(insee, cells, communes),
                           f"Corrigez le code INSEE (celui de {communes.name(located.insee)} "
                           f"est {located.insee}) ou les coordonnées.")
         else:

