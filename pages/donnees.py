@@ -40,6 +40,7 @@ if catalogue.empty:
     st.info("Aucun instantané pour l'instant.")
 else:
     listed = privacy.for_viewer(catalogue, auth.current_user())  # « Par »: a person's name
+    listed = listed.assign(created_at=listed["created_at"].map(formatting.date_time))
     st.dataframe(listed[privacy.shown_columns(
         listed, ["id", "label", "created_at", "created_by", "places", "mature"])].rename(
         columns={"id": "N°", "label": "Intitulé", "created_at": "Date", "created_by": "Par",

@@ -151,6 +151,12 @@ def test_long_date_other_days_are_plain_numbers(day, expected):
     assert f.long_date(dt.date(2026, 2, day)) == expected
 
 
+def test_date_time_writes_the_day_in_words_and_the_time():
+    assert f.date_time(dt.datetime(2026, 12, 5, 4, 48, 56)) == "5 décembre 2026 à 04:48"
+    assert f.date_time(pd.Timestamp("2026-12-01 18:05")) == "1er décembre 2026 à 18:05"
+    assert f.date_time(None) == f.MISSING
+
+
 def test_every_month_is_named_in_french():
     assert [f.month_year(dt.date(2026, m, 15)) for m in range(1, 13)] == [
         f"{name} 2026" for name in ("janvier", "février", "mars", "avril", "mai", "juin",

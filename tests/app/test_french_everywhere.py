@@ -190,7 +190,8 @@ def _first_consortium(path) -> int:
 
 
 def test_the_evolutions_and_the_rule_preview_read_french(make_app, app_db):
-    """Évolutions with a snapshot (its tables, the chart of snapshots), and Critères et
+    """Évolutions and Données with a snapshot (its tables, the chart of snapshots, the list of
+    snapshots and their dates), and Critères et
     maturité with a threshold changed (the table of places that change)."""
     import contextlib
     import io
@@ -202,6 +203,8 @@ def test_the_evolutions_and_the_rule_preview_read_french(make_app, app_db):
         assert cli.main(["snapshot", "create", "--db", str(app_db), "--label", "Bilan",
                          "--by", "test"]) == 0
     at = _scanned(make_app(app_db, page=by_title("Évolutions").path))
+    at = _scanned(make_app(app_db, page=by_title("Données").path))  # the list of snapshots
+    assert any("Intitulé" in f.value.columns for f in at.dataframe)
     at = _scanned(make_app(app_db, page=by_title("Critères et maturité").path))
     at.select_slider(key="rule_min_mean").set_value(2.5)
     _scanned(at)
