@@ -167,6 +167,18 @@ def test_no_demo_warning_for_real_data(bundle):
     assert "démonstration" not in text
 
 
+def test_the_map_caption_names_the_excluded_zone_only_where_there_is_one(bundle, text):
+    assert "situés hors de cette zone" in flat(text)
+    tables = dict(bundle.tables)
+    for name in ("communes", "epci"):
+        tables[name] = tables[name].assign(in_excluded_zone=False)
+    elsewhere = replace(bundle, tables=tables,
+                        meta={**bundle.meta, "excluded_zone_label": ""})
+    other = flat(pdf_text(pdf.build_report(elsewhere)))
+    assert "Carte des lieux" in other and "hors du périmètre" in other
+    assert "zone exclue" not in other and "hors de cette zone" not in other
+
+
 def test_first_page_rendered_for_a_human_look(report):
     ARTIFACTS.mkdir(exist_ok=True)
     source = ARTIFACTS / "export-rapport.pdf"

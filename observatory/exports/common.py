@@ -164,6 +164,13 @@ def excluded_label(bundle: Bundle) -> str:
     return bundle.meta.get("excluded_zone_label", "")
 
 
+def has_excluded_zone(bundle: Bundle) -> bool:
+    """Whether the territory has a zone where funded projects may not lie (another territory
+    may have none: its texts then say nothing of one)."""
+    communes = bundle.tables["communes"]
+    return "in_excluded_zone" in communes and bool(communes["in_excluded_zone"].any())
+
+
 def money(value: object) -> str:
     """An amount in euros the French way: 1600 -> « 1 600 € », 0 -> « 0 € » (a no-break space
     before the sign); « – » when missing."""
