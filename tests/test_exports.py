@@ -116,19 +116,38 @@ def test_geopackage_has_places_communes_and_epci_layers_in_lambert93(gpkg_path):
 
 def test_geopackage_places_carry_scores_and_maturity_but_no_contact(gpkg_path):
     places = gpd.read_file(gpkg_path, layer="lieux")
-    assert {"name", "commune", "mean_score", "mature", *CRITERIA_KEYS} <= set(places.columns)
+    criteria = {geo.gis_name("places", key) for key in CRITERIA_KEYS}
+    assert {"nom", "commune", "score_moyen", "mature", *criteria} <= set(places.columns)
     assert "contact" not in places.columns
     assert int(places["mature"].sum()) == 12
-    assert places["thematics"].str.contains("|", regex=False).all()  # lists joined with |
+    assert places["thematiques"].str.contains("|", regex=False).all()  # lists joined with |
+
+
+def test_geopackage_attributes_read_french_in_a_gis(gpkg_path):
+    """The GIS colleague opens the layers in QGIS: French attribute names, no snake_case
+    English (« mean_score », « in_perimeter », « innovative_response »)."""
+    places = gpd.read_file(gpkg_path, layer="lieux")
+    assert {"nom", "code_insee", "typologie", "statut_juridique", "annee_d_ouverture",
+            "creation_de_communs", "reponse_innovante_aux_besoins", "dans_le_perimetre",
+            "position_approximative"} <= set(places.columns)
+    communes = gpd.read_file(gpkg_path, layer="communes")
+    assert {"code_insee", "nom", "superficie_km2", "lieux", "lieux_matures"} <= set(
+        communes.columns)
+    english = {"name", "mean_score", "in_perimeter", "typology", "places", "area_km2",
+               "is_demo", *CRITERIA_KEYS}
+    for layer in ("lieux", "communes", "epci"):
+        columns = set(gpd.read_file(gpkg_path, layer=layer).columns)
+        assert not columns & english, (layer, columns & english)
+        assert all(re.fullmatch(r"[a-z0-9_]+", c) for c in columns), columns
 
 
 def test_geopackage_communes_and_epci_count_places_and_mature_places(gpkg_path):
     communes = gpd.read_file(gpkg_path, layer="communes")
     epci = gpd.read_file(gpkg_path, layer="epci")
-    assert communes["places"].sum() == 42 and communes["mature_places"].sum() == 12
-    assert epci["places"].sum() == 42 and epci["mature_places"].sum() == 12
+    assert communes["lieux"].sum() == 42 and communes["lieux_matures"].sum() == 12
+    assert epci["lieux"].sum() == 42 and epci["lieux_matures"].sum() == 12
     couserans = epci.set_index("siren").loc["200067940"]
-    assert not couserans["in_perimeter"] and couserans["places"] == 0
+    assert not couserans["dans_le_perimetre"] and couserans["lieux"] == 0
 
 
 def test_geojson_places_are_wgs84_points_at_the_places_coordinates(bundle):
