@@ -209,6 +209,40 @@ def test_workbook_readme_describes_every_column_of_every_sheet(workbook):
                 assert (name, cell.value) in readme, (name, cell.value)
 
 
+def _rows(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_workbook_names_the_places_and_consortia_it_refers_to(workbook, hostile_bundle):
+    """The finance officer reads « Le Moulin Solidaire », not « 26 »: every reference to a
+    place, a consortium or an equipment item has its name beside it."""
+    places = hostile_bundle.places
+    names = dict(zip(places["id"], places["name"], strict=True))
+    evaluation = _rows(workbook["Évaluations"])[0]
+    assert evaluation["Nom du lieu"] == names[evaluation["N° du lieu"]]
+    consortium = _rows(workbook["Consortiums"])[0]
+    assert consortium["Lieu chef de file"] == names[consortium["N° du chef de file"]]
+    assert consortium["Membres"].split("|") == [
+        names[int(i)] for i in consortium["N° des membres"].split("|")]
+    member = _rows(workbook["Membres des consortiums"])[0]
+    assert member["Lieu"] == names[member["N° du lieu"]] and member["Consortium"].startswith(
+        "Réseau")
+    item = _rows(workbook["Équipements"])[0]
+    assert item["Lieu propriétaire"] == names[item["N° du lieu propriétaire"]]
+
+
+def test_workbook_shows_no_english_identifier(workbook):
+    """« consortia_formed », « commons »: keys for programs, not for the finance officer."""
+    for sheet in ("Critères", "Indicateurs"):
+        rows = _rows(workbook[sheet])
+        assert "Clé" not in rows[0], sheet
+        assert not any(re.fullmatch(r"[a-z]+(_[a-z]+)+|commons", str(v))
+                       for row in rows for v in row.values()), sheet
+    assert [r["Indicateur"] for r in _rows(workbook["Indicateurs"])] == [
+        "Consortiums constitués", "Équipements mutualisés", "Équipements itinérants"]
+
+
 def test_workbook_keeps_hostile_names_as_text_never_as_formulas(workbook):
     sheet = workbook["Lieux"]
     names = {cell.value: cell for (cell,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2)}
