@@ -52,7 +52,7 @@ from observatory.importing.report import (
     Rename,
     ValidationReport,
 )
-from observatory.importing.templates import template
+from observatory.importing.templates import template, template_filename, territory_example
 from observatory.importing.validation import PLACE_COLUMNS, validate_evaluations, validate_places
 
 
@@ -93,5 +93,6 @@ __all__ = [
     "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",
     "ValidationReport", "apply_mapping",
     "fields", "missing_required", "read_table", "sheet_names", "suggest_mapping", "template",
+    "template_filename", "territory_example",
     "unused_headers", "validate_evaluations", "validate_file", "validate_places",
 ]
