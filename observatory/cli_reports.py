@@ -90,7 +90,7 @@ def cmd_export(args) -> int:
     # Never over an existing file without --force, never through a link, mode 0600.
     out = files.write_bytes(args.out, made.data, force=args.force)
     print(f"{exports.FORMATS[args.format].label} écrit : {out} "
-          f"({formatting.integer(len(made.data))} octets)")
+          f"({formatting.file_size(len(made.data))})")
     return 0
 
 

@@ -61,8 +61,8 @@ else:
                     st.rerun()
 
 st.subheader("Exporter")
-sources = {CURRENT: f"Vue actuelle ({formatting.integer(len(ctx.filtered))} lieu(x) selon les "
-                    "filtres)",
+sources = {CURRENT: f"Vue actuelle ({formatting.count(len(ctx.filtered), 'lieu', 'lieux')} selon "
+                    "les filtres)",
            **{int(r.id): f"Instantané « {r.label} » ({formatting.long_date(r.created_at)})"
               for r in catalogue.itertuples()}}
 left, right = st.columns(2)
@@ -93,7 +93,7 @@ def prepare() -> bytes:
         # The role is checked there: contacts only for those who may export them.
         payload = data.export_file(bundle, kind, include_contacts=include_contacts,
                                    previous=previous)
-        status.update(label=f"Prêt : {formatting.integer(len(payload))} octets",
+        status.update(label=f"Prêt : {formatting.file_size(len(payload))}",
                       state="complete")
     return payload
 

@@ -338,7 +338,8 @@ def test_donnees_a_frozen_snapshot_joins_the_list_and_the_export_sources(make_ap
     at = run(make_app(app_db, page=DONNEES))
     assert snapshot_labels(at) == []
     assert "Aucun instantané pour l'instant." in texts(at)
-    assert len(widget(at, "selectbox", "Données").options) == 1  # the current view only
+    assert widget(at, "selectbox", "Données").options == [  # the current view only
+        f"Vue actuelle ({DEMO_PLACES} lieux selon les filtres)"]
 
     for label in ("Bilan de printemps", "Bilan d'automne"):
         widget(at, "text_input", "Intitulé").input(label)
@@ -365,6 +366,8 @@ def test_donnees_the_chosen_format_names_the_prepared_file(make_app, app_db):
         [download] = [b for b in at.get("download_button")
                       if b.proto.label.startswith("Télécharger observatoire_")]
         extensions.append(Path(download.proto.label).suffix)
+        [ready] = [s.proto.label for s in at.status if s.proto.label.startswith("Prêt")]
+        assert re.fullmatch(r"Prêt : \d+ ko", ready), ready  # not « 550 001 octets »
     assert extensions == [".geojson", ".zip"]
 
 
