@@ -182,7 +182,25 @@ def workbook(hostile_bundle):
 def test_workbook_has_a_readme_then_one_sheet_per_table(workbook):
     assert workbook.sheetnames == [
         "Lisez-moi", "Lieux", "Évaluations", "Critères", "Règles de maturité", "EPCI",
-        "Communes", "Consortiums", "Membres des consortiums", "Équipements", "Indicateurs"]
+        "Communes", "Consortiums", "Membres des consortiums", "Équipements",
+        "Appels à projets", "Candidatures", "Indicateurs"]
+
+
+def test_workbook_carries_the_calls_and_the_amounts_of_each_application(workbook,
+                                                                        hostile_bundle):
+    """The finance officer's sheets: each call's budget, each application's amounts, named."""
+    calls = _rows(workbook["Appels à projets"])
+    assert [c["Année"] for c in calls] == list(range(2023, 2029))
+    assert all(isinstance(c["Budget (€)"], (int, float)) for c in calls)
+    applications = _rows(workbook["Candidatures"])
+    assert applications and all(a["Consortium"] for a in applications)
+    assert {"Montant demandé (€)", "Montant accordé (€)", "Statut"} <= set(applications[0])
+    granted = sum(a["Montant accordé (€)"] or 0 for a in applications)
+    expected = hostile_bundle.tables["applications"]["amount_granted"].fillna(0).sum()
+    assert granted == expected > 0
+    sheet = workbook["Candidatures"]
+    column = {c.value: c.column for c in sheet[1]}
+    assert sheet.cell(row=2, column=column["Montant accordé (€)"]).number_format.endswith('€"')
 
 
 def test_workbook_sheets_have_french_headers_frozen_and_every_row(workbook, bundle):

@@ -31,7 +31,8 @@ NUMBER_FORMATS = {
     **{key: "0.0" for key in CRITERIA_KEYS},
     "mean_score": "0.00", "min_mean": "0.0", "min_each": "0.0",
     "lon": "0.00000", "lat": "0.00000", "area_km2": "#,##0.0", "population": "#,##0",
-    "amount_funded": '#,##0" €"', "purchase_value": '#,##0" €"',
+    "amount_funded": '#,##0" €"', "purchase_value": '#,##0" €"', "budget": '#,##0" €"',
+    "amount_requested": '#,##0" €"', "amount_granted": '#,##0" €"',
 }
 # Tables whose ``key`` column is an English identifier for programs (the data package keeps
 # it): the workbook shows their French label only.
