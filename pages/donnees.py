@@ -105,7 +105,10 @@ if st.button("Préparer le fichier", key="export_build"):
     except PermissionDenied as exc:
         auth.refusal(exc)
     else:
-        st.session_state["export_ready"] = (payload, reports.export_filename(source, kind),
+        label = None if source == CURRENT else str(
+            catalogue.set_index("id").loc[source, "label"])
+        st.session_state["export_ready"] = (payload, reports.export_filename(source, kind,
+                                                                             label=label),
                                             exports.FORMATS[kind].mime,
                                             auth.current_user().name)
 

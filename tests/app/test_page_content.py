@@ -354,6 +354,16 @@ def test_donnees_a_frozen_snapshot_joins_the_list_and_the_export_sources(make_ap
     assert len(sources) == 3
     assert any("Bilan de printemps" in s for s in sources)
 
+    # Its export is named after it: Claire finds « Bilan de printemps » in her downloads.
+    choose(widget(at, "selectbox", "Données"), "Bilan de printemps", range(1, 10))
+    choose(widget(at, "selectbox", "Format"), "GeoJSON", exports.FORMATS)
+    run(at)
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    run(at)
+    [download] = [b.proto.label for b in at.get("download_button")
+                  if b.proto.label.startswith("Télécharger observatoire_")]
+    assert download.startswith("Télécharger observatoire_bilan-de-printemps_"), download
+
 
 def test_donnees_the_chosen_format_names_the_prepared_file(make_app, app_db):
     at = run(make_app(app_db, page=DONNEES))
