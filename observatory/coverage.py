@@ -399,7 +399,9 @@ def epci_table(summary: Summary) -> pd.DataFrame:
     """Coverage per EPCI as a French table (« 1 206 », « > 99,5 % »)."""
     table = summary.by_epci
     return pd.DataFrame({
-        "EPCI": table["epci_name"].astype(object),
+        # Short (« CC Grand-Figeac »): with the full names the table, half the page wide,
+        # hid its figures off to the right.
+        "EPCI": [formatting.short_epci(v) for v in table["epci_name"]],
         "Communes": [formatting.integer(v) for v in table["communes"]],
         "Habitants": [formatting.integer(v) for v in table["population"]],
         "À portée": [formatting.integer(v) for v in table["population_covered"]],

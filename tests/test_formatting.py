@@ -158,6 +158,15 @@ def test_file_size_reads_like_a_file_manager(size, expected):
     assert f.file_size(size) == expected
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("Communauté de communes du Pays d'Olmes", "CC du Pays d'Olmes"),
+    ("Communauté d'agglomération du Grand Cahors", "CA du Grand Cahors"),
+    ("Communauté urbaine de Dunkerque", "CU de Dunkerque"),
+    ("Métropole de Lyon", "Métropole de Lyon"), (None, "")])
+def test_short_epci_abbreviates_the_kind_of_epci_only(name, expected):
+    assert f.short_epci(name) == expected
+
+
 def test_date_time_writes_the_day_in_words_and_the_time():
     assert f.date_time(dt.datetime(2026, 12, 5, 4, 48, 56)) == "5 décembre 2026 à 04:48"
     assert f.date_time(pd.Timestamp("2026-12-01 18:05")) == "1er décembre 2026 à 18:05"

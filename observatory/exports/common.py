@@ -21,6 +21,7 @@ from observatory.exports.fields import (  # noqa: F401
     Table,
 )
 from observatory.formatting import MISSING, UNIT_SPACE, integer, is_missing
+from observatory.formatting import short_epci as formatting_short_epci
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -268,9 +269,4 @@ def ratio_basis(bundle: Bundle) -> str:
 
 def short_epci(name: object) -> str:
     """'Communauté de communes du Pays d'Olmes' -> 'CC du Pays d'Olmes' (for tables)."""
-    text = clean_text(name)
-    for long, short in (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
-                        ("Communauté urbaine", "CU")):
-        if text.startswith(long):
-            return short + text[len(long):]
-    return text
+    return formatting_short_epci(clean_text(name))

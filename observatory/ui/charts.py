@@ -24,7 +24,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from observatory import formatting
-from observatory.exports.common import short_epci
 from observatory.model import CRITERIA, CRITERIA_KEYS, SCORE_LEVELS, SCORE_MAX
 
 MATURE_COLOURS = {"Mature": "#c0392b", "Non mature": "#4f8fd6"}
@@ -239,7 +238,7 @@ def typologies(places: pd.DataFrame) -> go.Figure:
 def _short_epci_names(per_epci: pd.DataFrame) -> pd.DataFrame:
     """« CC du Pays d'Olmes » for « Communauté de communes du Pays d'Olmes »: the long names
     squeezed the bars, and were cut off at the chart's edge."""
-    return per_epci.assign(epci_name=per_epci["epci_name"].map(short_epci))
+    return per_epci.assign(epci_name=per_epci["epci_name"].map(formatting.short_epci))
 
 
 def maturity_by_epci(per_epci: pd.DataFrame) -> go.Figure:
