@@ -97,6 +97,10 @@ def findings(at: AppTest) -> list[str]:
             found.append(f"Multiselect « {proto.label} » : « Select all » affiché")
         if kind == "Dataframe":
             frame = node.value
+            index_names = [n for n in frame.index.names if n is not None]
+            for name in index_names:  # a shown index's name heads its column (« id »)
+                if WORD.search(str(name)) or re.fullmatch(r"[a-z_]+", str(name)):
+                    found.append(f"en-tête d'index brut « {name} »")
             for column in frame.columns:
                 if WORD.search(str(column)) or re.fullmatch(r"[a-z_]+", str(column)):
                     found.append(f"en-tête brut « {column} »")
@@ -143,6 +147,7 @@ def test_the_scan_finds_what_it_is_meant_to_find(make_app, app_db):
         st.markdown("archivé : « False »")
         st.dataframe(pd.DataFrame({"mean_score": [2.2], "Montant": [31800],
                                    "Accordé": [None]}))
+        st.dataframe(pd.DataFrame({"id": [1], "Nom": ["Le Fab"]}).set_index("id"))
         import plotly.graph_objects as go
 
         st.plotly_chart(go.Figure(go.Bar(x=[1], y=[1])))
@@ -151,6 +156,7 @@ def test_the_scan_finds_what_it_is_meant_to_find(make_app, app_db):
     found = "\n".join(findings(at))
     for expected in ("sans placeholder", "« Select all » affiché", "horodatage ISO",
                      "« False »", "en-tête brut « mean_score »", "décimale à point",
+                     "en-tête d'index brut « id »",
                      "sans séparateur de milliers", "valeur manquante brute",
                      "graphique sans la configuration française"):
         assert expected in found, (expected, found)

@@ -418,7 +418,7 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     at = make_app(app_db, page=MATURITE)
     at.run()
     assert_ok(at)
-    assert any(f"**{DEMO_MATURE} lieu(x)** sur {DEMO_PLACES}" in m.value for m in at.markdown)
+    assert any(f"**{DEMO_MATURE} lieux** sur {DEMO_PLACES}" in m.value for m in at.markdown)
 
     at.select_slider(key="rule_min_mean").set_value(2.5)  # a select slider: « 2,5 »
     at.run()
@@ -439,7 +439,7 @@ def test_maturite_lower_threshold_previews_then_saves_the_new_rule(make_app, app
     [b for b in at.button if b.label == "Appliquer cette règle"][0].click()
     at.run()
     assert_ok(at)
-    assert any(f"**{after} lieu(x)** sur {DEMO_PLACES}" in m.value for m in at.markdown)
+    assert any(f"**{after} lieux** sur {DEMO_PLACES}" in m.value for m in at.markdown)
     history = dataframe_with(at, "Moyenne minimale")
     assert len(history) == 2
     assert list(history["Par"])[-1] == "Camille"
