@@ -201,10 +201,14 @@ def test_a_count_of_consortia_has_whole_ticks_only():
 def test_counts_of_places_have_whole_ticks_only():
     """Five places in the Lot: no « 0,5 lieu » on the typologies axis, no « 12,2 lieux
     matures » between two snapshots."""
+    twelve_then_thirteen = SNAPSHOTS.assign(mature=[12, 13])
     for axis in (charts.typologies(PLACES).layout.xaxis,
                  charts.maturity_by_epci(PER_EPCI).layout.xaxis,
-                 charts.mature_over_snapshots(SNAPSHOTS).layout.yaxis):
+                 charts.mature_over_snapshots(SNAPSHOTS).layout.yaxis,
+                 charts.mature_over_snapshots(twelve_then_thirteen).layout.yaxis):
         assert axis.dtick == 1 and axis.tickformat == "d", axis
+    axis = charts.mature_over_snapshots(twelve_then_thirteen).layout.yaxis
+    assert axis.range[0] < 12 and axis.range[1] > 13  # both points, and their names, inside
 
 
 def test_epci_charts_name_the_epci_short():

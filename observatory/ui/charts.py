@@ -285,7 +285,7 @@ def whole_counts(fig: go.Figure, counts: pd.DataFrame) -> go.Figure:
 
 def whole_axis(fig: go.Figure, top: float, axis: str, *, from_zero: bool = True) -> go.Figure:
     """Whole ticks on a count axis (places, consortia): no « 0,5 lieu », no « 12,2 lieux
-    matures »; one tick per unit up to 10."""
+    matures »; one tick per unit when the axis spans 10 or less (``top``: its span)."""
     options = {"tickformat": "d", "dtick": 1 if top <= 10 else None}
     if from_zero:
         options["rangemode"] = "tozero"
@@ -368,6 +368,10 @@ def mature_over_snapshots(history: pd.DataFrame) -> go.Figure:
                    labels={"created_at": "Date", "mature": "Lieux matures", "label": "Instantané"})
            .update_traces(textposition="top center").update_layout(height=340))
     fig.update_xaxes(title_text="")
-    top = history["mature"].max() if len(history) else 0
-    return date_hovers(date_axis(whole_axis(french(fig), top, "y", from_zero=False),
+    # The snapshots' names sit above their points: room for them, not clipped at the edges.
+    fig.update_traces(cliponaxis=False)
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 40})
+    low, high = (history["mature"].min(), history["mature"].max()) if len(history) else (0, 0)
+    fig.update_yaxes(range=[low - 0.5, high + 0.8])
+    return date_hovers(date_axis(whole_axis(french(fig), high - low, "y", from_zero=False),
                                  history["created_at"]))
