@@ -25,9 +25,15 @@ left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
                         max_chars=reports.LABEL_MAX_CHARS)
 author = context.author_input("Votre nom", "snap_author", middle)
+taken = set(catalogue["label"].str.strip()) if not catalogue.empty else set()
+if label.strip() in taken:  # two « Bilan 2026 » could not be told apart on Évolutions
+    st.warning(f"Un instantané s'appelle déjà « {fmt.md(label.strip())} » : donnez à celui-ci "
+               "un autre intitulé (par exemple « " + fmt.md(label.strip()) + " (2) ») pour les "
+               "distinguer dans les comparaisons et les exports.")
 right.write("")
 if right.button("Figer", type="primary",
-                disabled=not (can_snapshot and label.strip() and author.strip())):
+                disabled=not (can_snapshot and label.strip() and author.strip())
+                or label.strip() in taken):
     try:
         new_id = data.create_snapshot(label.strip(), author.strip())
     except PermissionDenied as exc:

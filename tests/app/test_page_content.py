@@ -349,6 +349,12 @@ def test_donnees_a_frozen_snapshot_joins_the_list_and_the_export_sources(make_ap
         run(at)
     listed = table_with(at, "Intitulé", "Lieux")
     assert sorted(listed["Intitulé"]) == ["Bilan d'automne", "Bilan de printemps"]
+    # A third « Bilan de printemps » could not be told from the first: said, and not frozen.
+    widget(at, "text_input", "Intitulé").input("Bilan de printemps")
+    run(at)
+    assert any("Un instantané s'appelle déjà « Bilan de printemps »" in w.value
+               for w in at.warning)
+    assert next(b for b in at.button if b.label == "Figer").disabled
     assert set(listed["Lieux"].astype(int)) == {DEMO_PLACES}
     sources = widget(at, "selectbox", "Données").options
     assert len(sources) == 3
