@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from observatory import formatting
 from observatory.formatting import is_missing
 
 CALL_YEARS: tuple[int, ...] = tuple(range(2023, 2029))  # appels à projets 2023–2028
@@ -56,8 +57,9 @@ def check_members(members: pd.DataFrame, rules: MeasureRules) -> Check:
     count = len(members)
     ok = count >= rules.min_members
     return Check("members", f"Consortium d'au moins {rules.min_members} acteurs", ok,
-                 () if ok else (f"Le consortium compte {count} acteur(s) : il en faut au moins "
-                                f"{rules.min_members}.",))
+                 () if ok else ((f"Le consortium compte {formatting.count(count, 'acteur')}"
+                                 if count else "Le consortium ne compte encore aucun acteur")
+                                + f" : il en faut au moins {rules.min_members}.",))
 
 
 def check_seniority(members: pd.DataFrame, call_year: int, rules: MeasureRules) -> Check:

@@ -169,6 +169,9 @@ def test_consortiums_shows_the_members_of_the_selected_consortium(make_app, app_
     at = run(make_app(app_db, page=CONSORTIUMS))
     assert f"Consortiums enregistrés ({len(saved)})" in texts(at)
     assert widget(at, "multiselect", "Lieux membres (au moins deux)").value == []  # a new one
+    # An empty new consortium: its unmet conditions counted in words, never « condition(s) ».
+    unmet = [e.value for e in at.error if "Éligibilité" in e.value]
+    assert unmet and "(s)" not in unmet[0] and "conditions ne sont pas remplies" in unmet[0]
 
     for row in (first, second):
         widget(at, "selectbox", "Consortium").set_value(int(row["id"]))
