@@ -11,7 +11,9 @@ from observatory.ui import context, data
 ctx = context.get()
 st.title("Couverture du territoire")
 if ctx.places.empty:
-    st.info("Aucun lieu dans l'inventaire : toute la population est hors de portée.")
+    st.info("Aucun lieu dans l'inventaire : la couverture du territoire (temps de trajet de "
+            "chaque commune au lieu le plus proche) se calculera dès le premier lieu. "
+            + context.empty_inventory_advice())
     st.stop()
 
 config = settings.current()
