@@ -173,20 +173,6 @@ def long_date(value: dt.date | dt.datetime | pd.Timestamp | str | None) -> str:
     return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-_EPCI_KINDS = (("Communauté d'agglomération", "CA"), ("Communauté de communes", "CC"),
-               ("Communauté urbaine", "CU"))
-
-
-def short_epci(name: object) -> str:
-    """An EPCI's name where room is short (charts, narrow tables): « Communauté de communes du
-    Pays d'Olmes » -> « CC du Pays d'Olmes », « Communauté d'agglomération … » -> « CA … »."""
-    text = "" if is_missing(name) else str(name).strip()
-    for long, short in _EPCI_KINDS:
-        if text.startswith(long):
-            return short + text[len(long):]
-    return text
-
-
 def file_size(n_bytes: int | None) -> str:
     """A file's size as a reader says it: « 820 octets », « 64 ko », « 1,2 Mo »."""
     if is_missing(n_bytes):
