@@ -43,7 +43,7 @@ folium_map = maps.build_access_map(
 st_folium(folium_map, height=600, use_container_width=True, render=False, returned_objects=[],
           key="coverage_map")
 
-left, right = st.columns(2)
+left, right = st.columns([3, 2])  # the EPCI table has six columns, the far communes three
 with left:
     st.markdown("**Par intercommunalité**")
     st.dataframe(coverage.epci_table(summary), hide_index=True, width="stretch")
