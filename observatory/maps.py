@@ -247,7 +247,14 @@ def _year_text(year) -> str:
     return "" if is_missing(year) else " · ouvert en " + esc(int(year))
 
 
-def places_payload(places: pd.DataFrame, popups: bool = True) -> dict:
+def _contact_text(contact) -> str:
+    """A place's contact as its popup's last line (escaped); "" when there is none."""
+    text = "" if is_missing(contact) else str(contact).strip()
+    return f"<div class='olls-contact'>Contact : {esc(text)}</div>" if text else ""
+
+
+def places_payload(places: pd.DataFrame, popups: bool = True,
+                   contacts: pd.Series | None = None) -> dict:
     """The places as columns for ``PlacesLayer``: ids, rounded coordinates, mature flags,
     escaped names and, with ``popups``, what ``place_popup_html`` shows, each field as
     indices into one list of escaped texts (``text``)."""
@@ -279,6 +286,9 @@ def places_payload(places: pd.DataFrame, popups: bool = True) -> dict:
             "scores": [_table_codes(column(c.key), lambda v: esc(formatting.threshold(v)),
                                     table) for c in CRITERIA],
         }
+        if contacts is not None:  # only when an export explicitly includes them
+            payload["popup"]["contact"] = _table_codes(contacts.reindex(places.index),
+                                                       _contact_text, table)
         payload["labels"] = [esc(c.label) for c in CRITERIA]
         payload["text"] = list(table)
     return payload
@@ -330,7 +340,8 @@ class PlacesLayer(folium.map.Layer):
                                          + "★ Lieu mature</div>" : "")
                         + "<div>" + t[p.commune[i]] + t[p.approx[i]] + "</div>"
                         + "<div>" + t[p.typology[i]] + t[p.year[i]] + "</div>"
-                        + "<table style='margin-top:4px'>" + rows + "</table></div>";
+                        + "<table style='margin-top:4px'>" + rows + "</table>"
+                        + (p.contact ? t[p.contact[i]] : '') + "</div>";
                 }, {maxWidth: 320});
             }
             return group;
@@ -341,8 +352,17 @@ class PlacesLayer(folium.map.Layer):
     def __init__(self, places: pd.DataFrame, name: str, popups: bool = True):
         super().__init__(name=esc(name), overlay=True, control=True, show=True)
         self._name = "PlacesLayer"
+        # Raw texts stay out of the element's attributes (assert_inert scans them): only the
+        # inert JSON below is ever rendered; the closure rebuilds it when contacts are added.
+        self._payload_with = lambda contacts: places_payload(places, popups, contacts)
         # One JSON text, made once: both renders (the page, st_folium's script) reuse it.
         self.payload = htmlsafe_json_dumps(inert(places_payload(places, popups)),
+                                           separators=(",", ":"))
+
+    def add_contacts(self, contacts: pd.Series) -> None:
+        """Each popup ends with the place's contact (``contacts`` indexed like the places):
+        for an export whose author asked for contacts, never for the app's map."""
+        self.payload = htmlsafe_json_dumps(inert(self._payload_with(contacts)),
                                            separators=(",", ":"))
 
     def render(self, **kwargs):

@@ -27,7 +27,6 @@ SCRIPT_TAG = re.compile(r'<script src="([^"]*)"></script>')
 LINK_TAG = re.compile(r'<link rel="stylesheet" href="([^"]*)"\s*/?>')
 REMOTE = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["\']?(?:https?:)?//',
                     re.IGNORECASE)
-PLACES_LAYER = "Lieux de lien social"
 # The title box sits at the top left: the legend takes another corner (or goes beside the data).
 LEGEND_CORNERS = tuple(c for c in maps.CORNERS if c != "topleft")
 
@@ -48,14 +47,10 @@ def build_html(bundle: Bundle, include_contacts: bool = False) -> bytes:
 
 def _add_contacts(m: folium.Map, bundle: Bundle) -> None:
     """Append each place's contact, escaped, to its popup (only when explicitly included)."""
-    contacts = dict(zip(bundle.places["id"].astype(int), bundle.places["contact"], strict=True))
+    contacts = bundle.places["contact"].map(common.clean_text)
     for child in m._children.values():
-        if isinstance(child, folium.GeoJson) and child.layer_name == PLACES_LAYER:
-            for feature in child.data["features"]:
-                contact = common.clean_text(contacts.get(feature["properties"]["place_id"]))
-                if contact:
-                    feature["properties"]["popup"] += (
-                        f"<div class='olls-contact'>Contact : {maps.esc(contact)}</div>")
+        if isinstance(child, maps.PlacesLayer):
+            child.add_contacts(contacts)
 
 
 def _add_title(m: folium.Map, bundle: Bundle) -> None:
