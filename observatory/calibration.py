@@ -1,0 +1,121 @@
+"""Calibration: the estimate (crow-fly × circuity at an average speed) against the road network.
+
+Pure (numpy, pandas): ``compare`` takes the places, the road network and the estimate the
+settings define, and measures every pair of places less than ``MAX_STRAIGHT_KM`` apart as the
+crow flies (a KD-tree finds them: no quadratic loop on a national network) both ways. What an
+analyst reads: the median ratio road / estimate, and the pairs where the estimate is most
+wrong, by the absolute gap in minutes (a few minutes on a short trip matter less than twenty
+on a ridge). Pairs the network could not answer (a place more than 2 km from any road, no
+connection) are left out and counted: comparing the estimate with itself says nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from observatory import formatting
+from observatory.distances import pairs_within
+
+MAX_STRAIGHT_KM = 60.0  # pairs farther apart are not compared (an hour and more by any road)
+WORST = 20
+# Colours of a pair's line on the map, by ratio road / estimate (upper bounds).
+RATIO_BINS: tuple[tuple[float, str, str], ...] = (
+    (0.8, "#2c7bb6", "route plus rapide que l'estimation (ratio < 0,8)"),
+    (1.25, "#7f7f7f", "estimation juste (0,8 à 1,25)"),
+    (1.6, "#fdae61", "route 1,25 à 1,6 fois plus longue"),
+    (2.0, "#f46d43", "route 1,6 à 2 fois plus longue"),
+    (float("inf"), "#a50026", "route plus de 2 fois plus longue"),
+)
+
+
+def ratio_colour(ratio: float) -> str:
+    """The colour of a pair's line: blue where the road is faster than estimated, grey where
+    the estimate holds, orange to dark red the more the road is longer."""
+    return next(colour for limit, colour, _ in RATIO_BINS if ratio < limit)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The pairs compared (``pairs``, most wrong first: ``from_id``, ``to_id``, ``from_name``,
+    ``to_name``, ``straight_km``, ``estimate_minutes``, ``road_minutes``, ``gap_minutes``
+    (road − estimate), ``ratio`` (road / estimate)) and how many pairs the network could not
+    answer (``fallback_pairs``, left out)."""
+
+    pairs: pd.DataFrame
+    fallback_pairs: int
+    max_km: float
+
+    @property
+    def median_ratio(self) -> float | None:
+        return float(self.pairs["ratio"].median()) if len(self.pairs) else None
+
+    def worst(self, n: int = WORST) -> pd.DataFrame:
+        return self.pairs.head(n)
+
+    def sentence(self) -> str:
+        """The headline in French: how many pairs, the median ratio, what was left out."""
+        within = formatting.integer(self.max_km) + formatting.UNIT_SPACE + "km"
+        if not len(self.pairs):
+            text = (f"Aucune paire de lieux à moins de {within} à vol d'oiseau n'a pu être "
+                    "mesurée sur le réseau routier.")
+        else:
+            text = (f"Sur {formatting.count(len(self.pairs), 'paire', 'paires')} de lieux à moins "
+                    f"de {within} à vol d'oiseau, le trajet par la route prend"
+                    f" en médiane {formatting.decimal(self.median_ratio, 2)} fois le temps "
+                    "estimé.")
+        if self.fallback_pairs:
+            text += (f" {formatting.count(self.fallback_pairs, 'paire laissée', 'paires laissées')}"
+                     " de côté faute de route à moins de 2 km ou de liaison routière.")
+        return text
+
+
+def compare(places: pd.DataFrame, network, estimate, *,
+            max_km: float = MAX_STRAIGHT_KM) -> Calibration:
+    """Estimate and road time for every pair of located ``places`` (``id``, ``name``, ``lon``,
+    ``lat``) within ``max_km`` as the crow flies, in both directions; ``network`` is a
+    ``RoadNetwork``, ``estimate`` the ``EstimatedRoad`` of the settings."""
+    located = places[np.isfinite(places["lon"].astype(float))
+                     & np.isfinite(places["lat"].astype(float))].reset_index(drop=True)
+    found = pairs_within(located, max_km)
+    i = np.asarray(found["i"], dtype=np.int64)
+    j = np.asarray(found["j"], dtype=np.int64)
+    i, j = np.concatenate([i, j]), np.concatenate([j, i])  # both directions (one-way streets)
+    origins, destinations = located.iloc[i], located.iloc[j]
+    road = network.pairwise(origins, destinations)
+    guess = estimate.pairwise(origins, destinations)
+    flagged = (np.zeros(i.size, dtype=bool) if road.estimated is None
+               else np.asarray(road.estimated, dtype=bool))
+    pairs = pd.DataFrame({
+        "from_id": origins["id"].to_numpy(), "to_id": destinations["id"].to_numpy(),
+        "from_name": origins["name"].to_numpy(), "to_name": destinations["name"].to_numpy(),
+        "from_lon": origins["lon"].to_numpy(float), "from_lat": origins["lat"].to_numpy(float),
+        "to_lon": destinations["lon"].to_numpy(float),
+        "to_lat": destinations["lat"].to_numpy(float),
+        "straight_km": np.asarray(guess.straight_km, dtype=float),
+        "estimate_minutes": np.asarray(guess.minutes, dtype=float),
+        "road_minutes": np.asarray(road.minutes, dtype=float),
+    })[~flagged]
+    pairs = pairs[pairs["estimate_minutes"] > 0].copy()
+    pairs["gap_minutes"] = pairs["road_minutes"] - pairs["estimate_minutes"]
+    pairs["ratio"] = pairs["road_minutes"] / pairs["estimate_minutes"]
+    pairs["colour"] = [ratio_colour(r) for r in pairs["ratio"]]
+    pairs = pairs.assign(_wrong=pairs["gap_minutes"].abs()).sort_values(
+        ["_wrong", "from_id", "to_id"], ascending=[False, True, True]).drop(columns="_wrong")
+    return Calibration(pairs.reset_index(drop=True), int(flagged.sum()), float(max_km))
+
+
+def worst_table(calibration: Calibration, n: int = WORST) -> pd.DataFrame:
+    """The ``n`` pairs where the estimate is most wrong, as a French table."""
+    worst = calibration.worst(n)
+    return pd.DataFrame({
+        "Lieux": [f"{a} → {b}" for a, b in zip(worst["from_name"], worst["to_name"],
+                                                strict=True)],
+        "Estimation": [formatting.plain_minutes(v) for v in worst["estimate_minutes"]],
+        "Réseau routier": [formatting.plain_minutes(v) for v in worst["road_minutes"]],
+        "Écart": [("+" if round(v) > 0 else "") + formatting.integer(v)
+                  + formatting.UNIT_SPACE + "min" for v in worst["gap_minutes"]],
+        "Ratio": [formatting.decimal(v, 2) for v in worst["ratio"]],
+    }, dtype=object)
