@@ -47,6 +47,8 @@ class Calibration:
     pairs: pd.DataFrame
     fallback_pairs: int
     max_km: float
+    circuity: float  # the estimate compared (the settings')
+    speed_kmh: float
 
     @property
     def median_ratio(self) -> float | None:
@@ -104,7 +106,8 @@ def compare(places: pd.DataFrame, network, estimate, *,
     pairs["colour"] = [ratio_colour(r) for r in pairs["ratio"]]
     pairs = pairs.assign(_wrong=pairs["gap_minutes"].abs()).sort_values(
         ["_wrong", "from_id", "to_id"], ascending=[False, True, True]).drop(columns="_wrong")
-    return Calibration(pairs.reset_index(drop=True), int(flagged.sum()), float(max_km))
+    return Calibration(pairs.reset_index(drop=True), int(flagged.sum()), float(max_km),
+                       float(estimate.circuity), float(estimate.speed_kmh))
 
 
 def worst_table(calibration: Calibration, n: int = WORST) -> pd.DataFrame:
@@ -119,3 +122,19 @@ def worst_table(calibration: Calibration, n: int = WORST) -> pd.DataFrame:
                   + formatting.UNIT_SPACE + "min" for v in worst["gap_minutes"]],
         "Ratio": [formatting.decimal(v, 2) for v in worst["ratio"]],
     }, dtype=object)
+
+
+def map_links(calibration: Calibration, n: int = WORST) -> pd.DataFrame:
+    """The ``n`` worst pairs as lines for ``maps.build_map`` (``links``): coloured by ratio,
+    the colour's meaning as the group (the legend), both times in the tooltip."""
+    worst = calibration.worst(n)
+    meaning = {colour: text for _, colour, text in RATIO_BINS}
+    return pd.DataFrame({
+        "head_id": worst["from_id"].to_numpy(), "member_id": worst["to_id"].to_numpy(),
+        "group": [meaning[c] for c in worst["colour"]], "colour": worst["colour"].to_numpy(),
+        "minutes": worst["road_minutes"].to_numpy(), "estimated": False,
+        "detail": [f"estimation {formatting.plain_minutes(e)}, réseau routier "
+                   f"{formatting.plain_minutes(r)} (ratio {formatting.decimal(q, 2)})"
+                   for e, r, q in zip(worst["estimate_minutes"], worst["road_minutes"],
+                                      worst["ratio"], strict=True)],
+    })

@@ -610,6 +610,8 @@ def _line_swatch(colour: str, dashed: bool = False) -> str:
 
 # What a line means, by the name of the links layer (``build_map``'s ``links_name``).
 LINK_NOTES = {
+    "Estimation et réseau routier": "trait : une paire de lieux, coloré selon le ratio "
+                                    "route / estimation",
     "Consortiums proposés": "trait : tête de réseau → lieu rattaché",
     "Tournée": "trait : une étape → la suivante",
 }
@@ -806,8 +808,9 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame,
                   group_label: str = "Consortium") -> dict:
     """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
 
-    ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes`` and
-    ``estimated`` (True when the minutes come from an estimate, said so in the tooltip).
+    ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes``,
+    ``estimated`` (True when the minutes come from an estimate, said so in the tooltip) and
+    ``detail`` (one more line of text).
     """
     where = places.set_index("id")[["lon", "lat", "name"]]
     features = []
@@ -820,7 +823,8 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame,
         estimate = " (estimation)" if link.get("estimated") is True else ""
         tip = (f"<b>{label}</b><br>{esc(head['name'])} → {esc(member['name'])}"
                + (f"<br>≈ {formatting.minutes(minutes)}{estimate}"
-                  if not is_missing(minutes) else ""))
+                  if not is_missing(minutes) else "")
+               + (f"<br>{esc(link['detail'])}" if not is_missing(link.get("detail")) else ""))
         features.append({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": [

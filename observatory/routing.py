@@ -72,10 +72,12 @@ class RoadGraph:
 
 
 def extract_label(meta: dict) -> str:
-    """« Réseau routier OpenStreetMap (extrait du 1er mai 2024) »."""
+    """« Réseau routier OSM (extrait du 1er mai 2024), © les contributeurs d'OpenStreetMap
+    (ODbL) »: the network, the extract's date and the attribution the ODbL asks for beside
+    every figure computed from it (the label is printed wherever a road time is)."""
     date = meta.get("extract_date")
     when = f" (extrait du {long_date(date)})" if date is not None and not pd.isna(date) else ""
-    return f"Réseau routier OpenStreetMap{when}"
+    return f"Réseau routier OSM{when}, {meta.get('attribution') or ATTRIBUTION}"
 
 
 class RoadNetwork:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from observatory import calibration as calibration_rules
 from observatory import formatting, osm
-from observatory.routing import RoadGraph
+from observatory.distances import EstimatedRoad
+from observatory.routing import RoadGraph, RoadNetwork
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.store import audit
@@ -68,3 +70,24 @@ def _summary(meta: dict | None) -> dict | None:
 def metadata(con) -> dict | None:
     """The stored graph's metadata, or None when none has been built."""
     return store_routing.metadata(con)
+
+
+def road_network(con, settings: Settings) -> RoadNetwork | None:
+    """The stored road network, the settings' estimate filling its gaps; None when no graph
+    has been built. The settings' own provider (cached) when they choose it."""
+    if store_routing.metadata(con) is None:
+        return None
+    if settings.distance == "osm":
+        return settings.provider()
+    return RoadNetwork(store_routing.load(con),
+                       fallback=EstimatedRoad(circuity=settings.circuity,
+                                              speed_kmh=settings.speed_kmh))
+
+
+def calibration(con, settings: Settings, places) -> calibration_rules.Calibration | None:
+    """The settings' estimate against the stored road network for every pair of ``places``
+    (``calibration.compare``); None when no road graph has been built."""
+    network = road_network(con, settings)
+    if network is None:
+        return None
+    return calibration_rules.compare(places, network, network.fallback)
