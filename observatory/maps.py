@@ -988,16 +988,22 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
                          attr="© les contributeurs d'OpenStreetMap").add_to(m)
+    # A commune whose travel a road network could not answer: « (estimation) » beside it.
+    flags = minutes_column.replace("minutes", "travel_estimated")
+    flagged = not estimated and flags in access.columns
     frame = communes[["insee", "name", "population", "in_perimeter", "geometry"]].merge(
-        access[["insee", minutes_column]], on="insee", how="left")
+        access[["insee", minutes_column, *([flags] if flagged else [])]], on="insee", how="left")
+    marks = (frame[flags].fillna(False).astype(bool) if flagged
+             else pd.Series(False, index=frame.index))
     frame["fill"] = [access_colour(v) if inside else "#d9d9d9"
                      for v, inside in zip(frame[minutes_column], frame["in_perimeter"],
                                           strict=True)]
     frame["tooltip"] = [
         f"<b>{esc(r.name)}</b><br>{formatting.integer(r.population)} hab.<br>"
         + (f"≈ {formatting.plain_minutes(getattr(r, minutes_column))}"
+           + (" (estimation)" if mark else "")
            if not is_missing(getattr(r, minutes_column)) else "aucun lieu")
-        for r in frame.itertuples()]
+        for r, mark in zip(frame.itertuples(), marks, strict=True)]
     if len(frame) > COMMUNE_DETAIL_LIMIT:  # a region or France: one dot per commune, on canvas
         frame = frame[frame["in_perimeter"]]
         points = [{"type": "Feature", "properties": {"fill": fill},
