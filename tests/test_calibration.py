@@ -75,3 +75,18 @@ def test_no_pair_says_so(valley):
     assert found.pairs.empty and found.median_ratio is None
     assert found.sentence().startswith("Aucune paire")
     assert calibration.worst_table(found).empty
+
+
+def test_the_map_lines_escape_place_names(valley):
+    from observatory import maps
+
+    named = places("A", "B")
+    named.loc[0, "name"] = "<img src=x onerror=alert(1)>{{ 7*7 }}"
+    found = calibration.compare(named, valley, EstimatedRoad())
+    links = calibration.map_links(found)
+    assert set(links["colour"]) == {"#a50026"}
+    assert links["group"].iloc[0] == "route plus de 2 fois plus longue"
+    data = maps.links_geojson(links, named)
+    tips = " ".join(f["properties"]["tooltip"] for f in data["features"])
+    assert "<img" not in tips and "&lt;img" in tips and "(ratio 2,68)" in tips
+    assert "{{" not in str(maps.inert(data))  # template syntax neutralised too
