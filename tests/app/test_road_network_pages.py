@@ -2,9 +2,9 @@
 every road time, trips that fell back to the estimate marked and counted, and the calibration
 view on « Critères et maturité » (and its empty state without a road graph).
 
-The road graph is built from a small OpenStreetMap file written here: a primary road through
-four neighbouring demonstration places, a ridge-like detour between two of them. Every other
-place is more than 2 km from it, so its trips fall back to the estimate.
+The road graph is built from a small OpenStreetMap file (``tests/road_fixtures.py``): a road
+through four neighbouring demonstration places; every other place is more than 2 km from it,
+so its trips fall back to the estimate.
 """
 
 from __future__ import annotations
@@ -12,40 +12,14 @@ from __future__ import annotations
 import json
 import shutil
 
-import duckdb
-import numpy as np
 import pytest
 
-from observatory.distances import haversine_km
-from observatory.service import routing as service_routing
-from observatory.settings import Settings
-from tests.test_routing import write_osm
-
-LABEL = "Réseau routier OSM (extrait du 1er mai 2024), © les contributeurs d'OpenStreetMap (ODbL)"
+from tests.road_fixtures import LABEL, road_database
 
 
 @pytest.fixture(scope="module")
 def road_db(tmp_path_factory, demo_db):
-    """A copy of the demo database with a road graph through four neighbouring places;
-    returns (path, the ids on the network)."""
-    folder = tmp_path_factory.mktemp("osm")
-    path = folder / "road.duckdb"
-    shutil.copy(demo_db, path)
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute("SELECT id, lon, lat FROM places ORDER BY id").fetchall()
-    ids = np.array([r[0] for r in rows])
-    lon, lat = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    near = np.argsort(haversine_km(lon[0], lat[0], lon, lat))[:4]
-    nodes = {k + 1: (float(lon[p]), float(lat[p])) for k, p in enumerate(near)}
-    # A detour between the first two places: the road goes 0.15° east and back.
-    (lon1, lat1), (lon2, lat2) = nodes[1], nodes[2]
-    nodes[10] = (lon1 + 0.15, lat1)
-    nodes[11] = (lon2 + 0.15, lat2)
-    ways = [([1, 10, 11, 2], {"highway": "primary"}), ([2, 3], {"highway": "secondary"}),
-            ([3, 4], {"highway": "tertiary"})]
-    osm_file = write_osm(folder / "extract.osm", nodes, ways)
-    service_routing.build(Settings(db=path), osm_file, actor="test")
-    return path, [int(ids[p]) for p in near]
+    return road_database(demo_db, tmp_path_factory.mktemp("osm"))
 
 
 @pytest.fixture
