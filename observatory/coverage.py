@@ -493,7 +493,8 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
     """The JSON-ready coverage report (``observatory coverage --json``); keys are a stable
     interface for scripts: ``population_total``, ``population_covered``, ``share``,
     ``by_epci``, ``communes``, ``zones_blanches`` (INSEE codes, farthest first), ``suggestions``
-    and ``suggestions_note`` (why fewer than ``requested`` sites are suggested, or None)."""
+    and ``suggestions_note`` (why fewer than ``requested`` sites are suggested, or None);
+    ``travel_estimated_communes``: communes whose travel a road network could not answer."""
     summary = covered(access, threshold_minutes, threshold_km, mature, perimeter_only)
     communes = summary.communes
     return {
@@ -501,6 +502,7 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
         "mature": mature,
         "distance_method": provider.label,
         "distance_is_estimate": bool(provider.is_estimate),
+        "travel_estimated_communes": estimated_communes(summary),
         "summary": summary.sentence,
         "population_total": summary.population_total,
         "population_covered": summary.population_covered,

@@ -243,6 +243,16 @@ class Network:
             road_column: [formatting.travel(v) for v in links["road_km"]],
         }, dtype=object)
 
+    def estimated_links(self) -> set[tuple[int, int]]:
+        """(head id, member id) of the links that fell back to the estimate (road network
+        only: empty when every figure is the estimate)."""
+        links = self.proposal.links
+        if self.is_estimate or "estimated" not in links:
+            return set()
+        flagged = links[links["estimated"].astype(bool)]
+        return {(int(h), int(m)) for h, m in zip(flagged["head_id"], flagged["member_id"],
+                                                  strict=True)}
+
     def fallback_note(self) -> str:
         """How many proposed links fell back to the estimate (road network only), French."""
         if self.is_estimate or "estimated" not in self.proposal.links:
