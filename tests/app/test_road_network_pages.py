@@ -10,6 +10,7 @@ so its trips fall back to the estimate.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -95,3 +96,17 @@ def test_without_a_road_graph_the_calibration_says_how_to_build_one(app_db, make
     info = " ".join(i.value for i in at.info)
     assert "observatory routing build --osm FICHIER" in info and "docs/routing.md" in info
     assert not any(m.label == "Ratio médian route / estimation" for m in at.metric)
+
+
+def test_a_tour_names_the_network_and_marks_its_estimated_legs(osm_app):
+    from tests.app.test_equipment_pages import EQUIPEMENTS, run, texts, tour_of_first_consortium
+
+    make, _ = osm_app
+    at = tour_of_first_consortium(run(make(EQUIPEMENTS)), os.environ["OBSERVATORY_DB"])
+    assert not at.exception
+    shown = texts(at)
+    assert f"Distances : {LABEL}." in shown
+    legs = next(f.value for f in at.dataframe if "De" in f.value.columns)
+    assert "Trajet (min)" in legs.columns  # not every leg is an estimate
+    marked = [v for v in legs["Trajet (min)"] if "(estimation)" in str(v)]
+    assert marked and "faute de route à moins de 2 km" in shown
