@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import calibration, formatting, privacy
+from observatory import calibration, formatting, maps, privacy
 from observatory.maturity import MaturityRule, compare_rules
 from observatory.model import (
     CRITERIA,
@@ -108,7 +108,11 @@ else:
         st.markdown(f"**Les {formatting.integer(min(calibration.WORST, len(found.pairs)))} "
                     "trajets où l'estimation se trompe le plus**")
         st.dataframe(calibration.worst_table(found), hide_index=True, width="stretch")
-        st_folium(context.territory_map(ctx, ctx.places, links=calibration.map_links(found),
-                                        links_name="Estimation et réseau routier", height=520),
+        links = calibration.map_links(found)
+        ends = set(links["head_id"]) | set(links["member_id"])
+        involved = ctx.places[ctx.places["id"].isin(ends)]
+        st_folium(context.territory_map(ctx, ctx.places, links=links,
+                                        links_name="Estimation et réseau routier", height=520,
+                                        bounds=maps.padded_bounds(involved)),
                   height=520, use_container_width=True, render=False, returned_objects=[],
                   key="calibration_map")
