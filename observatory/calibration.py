@@ -138,3 +138,52 @@ def map_links(calibration: Calibration, n: int = WORST) -> pd.DataFrame:
                    for e, r, q in zip(worst["estimate_minutes"], worst["road_minutes"],
                                       worst["ratio"], strict=True)],
     })
+
+
+def compare_communes(by_estimate: pd.DataFrame, by_road: pd.DataFrame) -> pd.DataFrame:
+    """Each commune's travel to its nearest place by the estimate and by road, most wrong
+    first (``coverage.nearest`` frames of the same communes, one per provider; communes of
+    the perimeter only when ``in_perimeter`` is there). Communes whose road travel fell back
+    to the estimate, or without any place, are left out. Columns: ``insee``, ``name``,
+    ``population``, ``estimate_minutes``, ``road_minutes``, ``gap_minutes``, ``ratio``,
+    ``estimate_place``, ``road_place`` (the nearest place's name by each)."""
+    left = by_estimate
+    if "in_perimeter" in left.columns:
+        left = left[left["in_perimeter"].fillna(False).astype(bool)]
+    road = by_road.set_index("insee")
+    flagged = (road["travel_estimated"].fillna(True).astype(bool)
+               if "travel_estimated" in road.columns else pd.Series(False, index=road.index))
+    out = pd.DataFrame({
+        "insee": left["insee"].to_numpy(), "name": left["name"].to_numpy(),
+        "population": left["population"].to_numpy(),
+        "estimate_minutes": left["minutes"].to_numpy(dtype=float),
+        "road_minutes": road["minutes"].reindex(left["insee"]).to_numpy(dtype=float),
+        "estimate_place": left.get("nearest_place_name", pd.Series(index=left.index)).to_numpy(),
+        "road_place": road.get("nearest_place_name", pd.Series(index=road.index, dtype=object))
+        .reindex(left["insee"]).to_numpy(),
+        "flagged": flagged.reindex(left["insee"]).fillna(True).to_numpy(dtype=bool),
+    })
+    out = out[~out["flagged"] & np.isfinite(out["estimate_minutes"])
+              & np.isfinite(out["road_minutes"]) & (out["estimate_minutes"] > 0)]
+    out = out.drop(columns="flagged")
+    out["gap_minutes"] = out["road_minutes"] - out["estimate_minutes"]
+    out["ratio"] = out["road_minutes"] / out["estimate_minutes"]
+    return (out.assign(_wrong=out["gap_minutes"].abs())
+            .sort_values(["_wrong", "insee"], ascending=[False, True])
+            .drop(columns="_wrong").reset_index(drop=True))
+
+
+def communes_table(communes: pd.DataFrame, n: int = WORST) -> pd.DataFrame:
+    """The ``n`` communes whose nearest place is most wrongly estimated, in French."""
+    worst = communes.head(n)
+    return pd.DataFrame({
+        "Commune": worst["name"].astype(object).to_numpy(),
+        "Habitants": [formatting.integer(v) for v in worst["population"]],
+        "Lieu le plus proche (estimation)": worst["estimate_place"].astype(object).to_numpy(),
+        "Estimation": [formatting.plain_minutes(v) for v in worst["estimate_minutes"]],
+        "Lieu le plus proche (route)": worst["road_place"].astype(object).to_numpy(),
+        "Réseau routier": [formatting.plain_minutes(v) for v in worst["road_minutes"]],
+        "Écart": [("+" if round(v) > 0 else "") + formatting.integer(v)
+                  + formatting.UNIT_SPACE + "min" for v in worst["gap_minutes"]],
+        "Ratio": [formatting.decimal(v, 2) for v in worst["ratio"]],
+    }, dtype=object)

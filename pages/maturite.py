@@ -116,3 +116,8 @@ else:
                                         bounds=maps.padded_bounds(involved)),
                   height=520, use_container_width=True, render=False, returned_objects=[],
                   key="calibration_map")
+    by_commune = data.commune_calibration(data.db_path())
+    if by_commune is not None and len(by_commune):
+        st.markdown(f"**Les {formatting.integer(min(calibration.WORST, len(by_commune)))} "
+                    "communes dont l'accès au lieu le plus proche est le plus mal estimé**")
+        st.dataframe(calibration.communes_table(by_commune), hide_index=True, width="stretch")

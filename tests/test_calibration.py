@@ -90,3 +90,31 @@ def test_the_map_lines_escape_place_names(valley):
     tips = " ".join(f["properties"]["tooltip"] for f in data["features"])
     assert "<img" not in tips and "&lt;img" in tips and "(ratio 2,68)" in tips
     assert "{{" not in str(maps.inert(data))  # template syntax neutralised too
+
+
+def test_communes_behind_the_ridge_come_first(valley):
+    from observatory import coverage
+
+    communes = pd.DataFrame([
+        {"insee": "09001", "name": "Bé", "population": 100, "lon": VALLEY_NODES[2][0],
+         "lat": VALLEY_NODES[2][1], "in_perimeter": True},
+        {"insee": "09002", "name": "Cé", "population": 200, "lon": VALLEY_NODES[3][0],
+         "lat": VALLEY_NODES[3][1], "in_perimeter": True},
+        {"insee": "09003", "name": "Île", "population": 50, "lon": 1.0, "lat": 42.95,
+         "in_perimeter": True},
+        {"insee": "31001", "name": "Dehors", "population": 9, "lon": VALLEY_NODES[4][0],
+         "lat": VALLEY_NODES[4][1], "in_perimeter": False},
+    ])
+    only_a = places("A")
+    found = calibration.compare_communes(
+        coverage.nearest(communes, only_a, provider=valley.fallback),
+        coverage.nearest(communes, only_a, provider=valley))
+    # Bé is 8 km from A across the ridge (11 min estimated, 30 by road); Cé 12 km on a
+    # straight road (17 min estimated, 9 by road); the island and the outside are left out.
+    assert found["name"].tolist() == ["Bé", "Cé"]
+    assert found["gap_minutes"].iloc[0] == pytest.approx(40.6 / 80 * 60 - 8 * 1.3 / 55 * 60,
+                                                          abs=0.5)
+    assert found["gap_minutes"].iloc[1] < 0
+    table = calibration.communes_table(found)
+    assert table["Commune"].tolist() == ["Bé", "Cé"] and table["Écart"].iloc[0].startswith("+")
+    assert table["Lieu le plus proche (route)"].iloc[0] == "A"

@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from observatory import calibration as calibration_rules
-from observatory import formatting, osm
+from observatory import coverage, formatting, osm
 from observatory.distances import EstimatedRoad
 from observatory.routing import RoadGraph, RoadNetwork
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.store import audit
 from observatory.store import routing as store_routing
+from observatory.store import territory as store_territory
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,15 @@ def calibration(con, settings: Settings, places) -> calibration_rules.Calibratio
     if network is None:
         return None
     return calibration_rules.compare(places, network, network.fallback)
+
+
+def commune_calibration(con, settings: Settings, places):
+    """Each commune's nearest place by the settings' estimate and by the stored road network
+    (``calibration.compare_communes``); None when no road graph has been built."""
+    network = road_network(con, settings)
+    if network is None:
+        return None
+    communes = pd.DataFrame(store_territory.communes(con).drop(columns="geometry"))
+    return calibration_rules.compare_communes(
+        coverage.nearest(communes, places, provider=network.fallback),
+        coverage.nearest(communes, places, provider=network))

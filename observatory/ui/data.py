@@ -362,6 +362,16 @@ def _calibration(path: str, chosen: settings.Settings):
     return read(service_routing.calibration, chosen, current_places())
 
 
+def commune_calibration(path: str):
+    """Each commune's nearest place by the estimate and by road (None without a graph)."""
+    return _commune_calibration(path, settings.current())
+
+
+@st.cache_data(show_spinner="Comparaison commune par commune…")
+def _commune_calibration(path: str, chosen: settings.Settings):
+    return read(service_routing.commune_calibration, chosen, current_places())
+
+
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,
                    replace_demo: bool, sheet=None, **options):
     """Validate a file against the store; writes nothing. ``options`` go to

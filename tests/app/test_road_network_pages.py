@@ -80,8 +80,10 @@ def test_calibration_compares_estimate_and_road_pair_by_pair(osm_app):
     at = make("pages/maturite.py").run()
     assert not at.exception
     assert any(m.label == "Ratio médian route / estimation" for m in at.metric)
-    table = at.dataframe[-1].value
+    table = next(f.value for f in at.dataframe if "Lieux" in f.value.columns)
     assert list(table.columns) == ["Lieux", "Estimation", "Réseau routier", "Écart", "Ratio"]
+    by_commune = at.dataframe[-1].value  # commune → nearest place, estimate and road
+    assert "Lieu le plus proche (route)" in by_commune.columns and 1 <= len(by_commune) <= 20
     assert 1 <= len(table) <= 20
     assert "médiane" in _texts(at) and LABEL in _texts(at)
     script = json.loads(at.get("component_instance")[-1].proto.json_args)["script"]
