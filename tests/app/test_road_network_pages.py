@@ -112,3 +112,14 @@ def test_a_tour_names_the_network_and_marks_its_estimated_legs(osm_app):
     assert "Trajet (min)" in legs.columns  # not every leg is an estimate
     marked = [v for v in legs["Trajet (min)"] if "(estimation)" in str(v)]
     assert marked and "faute de route à moins de 2 km" in shown
+
+
+@pytest.mark.parametrize("page", ["pages/partenaires.py", "pages/couverture.py",
+                                  "pages/maturite.py"])
+def test_the_road_network_pages_read_french(osm_app, page):
+    from tests.app.test_french_everywhere import findings
+
+    make, _ = osm_app
+    at = make(page).run()
+    assert not at.exception
+    assert findings(at) == []
