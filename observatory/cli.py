@@ -31,6 +31,7 @@ from observatory import (
     files,
     formatting,
     partners,
+    routing,
 )
 from observatory.cli_common import CliError, db_option, existing_db, session, settings_for
 from observatory.model import CONSORTIUM_STATUSES
@@ -128,6 +129,8 @@ def cmd_partners(args) -> int:
                      "distance_is_estimate": found.is_estimate, "partners": records})
         return errors.EXIT_OK
     print(found.distance_method)
+    if found.fallback_note():
+        print(found.fallback_note())
     for k, r in enumerate(records, start=1):
         print(f"{k:>3}. {r['name']} ({r['commune']}) score {formatting.integer(r['score'])} — "
               f"{r['why']}")
@@ -146,9 +149,14 @@ def cmd_network(args) -> int:
         _print_json(result)
         return errors.EXIT_OK
     print(proposal.distance_method)
+    if proposal.fallback_note():
+        print(proposal.fallback_note())
+    flagged = proposal.estimated_links()
     for g in result["consortia_proposed"]:
-        print(f"{g['head']} : " + ", ".join(f"{m['name']} ({formatting.minutes(m['minutes'])})"
-                                            for m in g["members"]))
+        trips = [routing.flag(formatting.minutes(m["minutes"]), (g["head_id"], m["id"]) in flagged)
+                 for m in g["members"]]
+        print(f"{g['head']} : " + ", ".join(f"{m['name']} ({trip})"
+                                            for m, trip in zip(g["members"], trips, strict=True)))
     print(f"{result['consortia']} consortiums, {result['members']} lieux rattachés, trajet total "
           f"{formatting.plain_minutes(result['total_minutes'])}, le plus long "
           f"{formatting.plain_minutes(result['worst_minutes'])} ({result['unassigned']} sans "
@@ -193,6 +201,9 @@ def cmd_coverage(args) -> int:
         return errors.EXIT_OK
     print(result["summary"])
     print(result["distance_method"])
+    if not result["distance_is_estimate"] and result["travel_estimated_communes"]:
+        print(routing.fallback_note(result["travel_estimated_communes"],
+                                    "commune au trajet estimé", "communes au trajet estimé"))
     names = {row["insee"]: row for row in result["communes"]}
     far = [names[i] for i in result["zones_blanches"][:10]]
     if far:

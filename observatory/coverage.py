@@ -428,16 +428,38 @@ def epci_table(summary: Summary) -> pd.DataFrame:
     })
 
 
+def flag_column(mature: bool) -> str:
+    """The column saying a commune's travel fell back to the estimate (road network)."""
+    return "mature_travel_estimated" if mature else "travel_estimated"
+
+
+def estimated_communes(summary: Summary) -> int:
+    """How many communes of the perimeter (with a place to reach) have a travel time that a
+    road network could not answer, hence the estimate (0 without a road network)."""
+    communes, column = summary.communes, flag_column(summary.mature)
+    if column not in communes.columns or summary.threshold_km is not None:
+        return 0
+    reached = communes[_measure(communes, None, summary.mature)].notna()
+    return int((communes[column].fillna(False).astype(bool) & reached).sum())
+
+
 def far_table(summary: Summary, rows: int = 15, estimated: bool = True) -> pd.DataFrame:
     """The farthest communes (zones blanches) as a French table: travel in minutes
-    (« 44 min ») or crow-fly kilometres, « aucun lieu » where there is none."""
+    (« 44 min ») or crow-fly kilometres, « aucun lieu » where there is none. ``estimated``:
+    every time is the estimate (said in the header); otherwise (a road network) a commune
+    whose travel fell back to the estimate says « (estimation) » beside its minutes."""
     far = summary.zones_blanches.head(rows)
     column = _measure(far, summary.threshold_km, summary.mature)
     est = " (estimation)" if estimated and summary.threshold_km is None else ""
     if summary.threshold_km is not None:
         header, values = "Distance à vol d'oiseau", [formatting.km(v) for v in far[column]]
     else:
-        header, values = f"Trajet{est}", [formatting.plain_minutes(v) for v in far[column]]
+        flags = (far[flag_column(summary.mature)].fillna(False).astype(bool).tolist()
+                 if not estimated and flag_column(summary.mature) in far.columns
+                 else [False] * len(far))
+        header, values = f"Trajet{est}", [
+            formatting.plain_minutes(v) + (" (estimation)" if f else "")
+            for v, f in zip(far[column], flags, strict=True)]
     return pd.DataFrame({
         "Commune": far["name"].astype(object),
         "Habitants": [formatting.integer(v) for v in far["population"]],
@@ -471,7 +493,8 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
     """The JSON-ready coverage report (``observatory coverage --json``); keys are a stable
     interface for scripts: ``population_total``, ``population_covered``, ``share``,
     ``by_epci``, ``communes``, ``zones_blanches`` (INSEE codes, farthest first), ``suggestions``
-    and ``suggestions_note`` (why fewer than ``requested`` sites are suggested, or None)."""
+    and ``suggestions_note`` (why fewer than ``requested`` sites are suggested, or None);
+    ``travel_estimated_communes``: communes whose travel a road network could not answer."""
     summary = covered(access, threshold_minutes, threshold_km, mature, perimeter_only)
     communes = summary.communes
     return {
@@ -479,6 +502,7 @@ def report(access: pd.DataFrame, threshold_minutes: float | None = None,
         "mature": mature,
         "distance_method": provider.label,
         "distance_is_estimate": bool(provider.is_estimate),
+        "travel_estimated_communes": estimated_communes(summary),
         "summary": summary.sentence,
         "population_total": summary.population_total,
         "population_covered": summary.population_covered,

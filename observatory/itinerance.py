@@ -241,6 +241,7 @@ class Leg:
     to_id: Any
     road_km: float
     minutes: float
+    estimated: bool = False  # a road network could not answer this leg: the estimate
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class Tour:
 
     def legs_frame(self) -> pd.DataFrame:
         return pd.DataFrame([leg.__dict__ for leg in self.legs],
-                            columns=["from_id", "to_id", "road_km", "minutes"])
+                            columns=["from_id", "to_id", "road_km", "minutes", "estimated"])
 
 
 def _validate_places(places: pd.DataFrame, start_id) -> None:
@@ -421,6 +422,8 @@ def plan_tour(places: pd.DataFrame, start_id=None, return_to_start: bool = True,
     ids = places["id"].tolist()
     travel = provider.matrix(places, places)
     road, minutes = np.asarray(travel.road_km, float), np.asarray(travel.minutes, float)
+    flagged = (np.full(road.shape, bool(getattr(provider, "is_estimate", True)))
+               if travel.estimated is None else np.asarray(travel.estimated, dtype=bool))
     start = None if start_id is None else ids.index(start_id)
     cost, first, last, inner = _endpoints(road, start, return_to_start)
     exact = len(ids) <= exact_limit
@@ -428,14 +431,17 @@ def plan_tour(places: pd.DataFrame, start_id=None, return_to_start: bool = True,
     order = [k for k in path if k < len(ids)]
     if return_to_start:
         order = order[:-1]
-    return _tour(ids, order, road, minutes, exact, return_to_start, emission_factor, provider)
+    return _tour(ids, order, road, minutes, exact, return_to_start, emission_factor, provider,
+                 flagged)
 
 
-def _tour(ids, order, road, minutes, exact, closed, factor, provider) -> Tour:
+def _tour(ids, order, road, minutes, exact, closed, factor, provider, flagged=None) -> Tour:
     steps = list(pairwise(order))
     if closed and len(order) > 1:
         steps.append((order[-1], order[0]))
-    legs = tuple(Leg(ids[i], ids[j], float(road[i, j]), float(minutes[i, j])) for i, j in steps)
+    legs = tuple(Leg(ids[i], ids[j], float(road[i, j]), float(minutes[i, j]),
+                     bool(flagged[i, j]) if flagged is not None else False)
+                 for i, j in steps)
     total_km = sum(leg.road_km for leg in legs)
     return Tour(order=[ids[k] for k in order], legs=legs, total_km=total_km,
                 total_minutes=sum(leg.minutes for leg in legs), co2_kg=total_km * factor,

@@ -630,6 +630,8 @@ def _line_swatch(colour: str, dashed: bool = False) -> str:
 
 # What a line means, by the name of the links layer (``build_map``'s ``links_name``).
 LINK_NOTES = {
+    "Estimation et réseau routier": "trait : une paire de lieux, coloré selon le ratio "
+                                    "route / estimation",
     "Consortiums proposés": "trait : tête de réseau → lieu rattaché",
     "Tournée": "trait : une étape → la suivante",
 }
@@ -826,8 +828,9 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame,
                   group_label: str = "Consortium") -> dict:
     """Lines from each head (``head_id``) to its members (``member_id``), tooltips escaped.
 
-    ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes`` and
-    ``estimated`` (True when the minutes come from an estimate, said so in the tooltip).
+    ``links`` may carry ``group`` (a name shown in the tooltip), ``minutes``,
+    ``estimated`` (True when the minutes come from an estimate, said so in the tooltip) and
+    ``detail`` (one more line of text).
     """
     where = places.set_index("id")[["lon", "lat", "name"]]
     features = []
@@ -840,7 +843,8 @@ def links_geojson(links: pd.DataFrame, places: pd.DataFrame,
         estimate = " (estimation)" if link.get("estimated") is True else ""
         tip = (f"<b>{label}</b><br>{esc(head['name'])} → {esc(member['name'])}"
                + (f"<br>≈ {formatting.minutes(minutes)}{estimate}"
-                  if not is_missing(minutes) else ""))
+                  if not is_missing(minutes) else "")
+               + (f"<br>{esc(link['detail'])}" if not is_missing(link.get("detail")) else ""))
         features.append({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": [
@@ -1004,16 +1008,22 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap (en ligne)", show=False,
                          attr="© les contributeurs d'OpenStreetMap").add_to(m)
+    # A commune whose travel a road network could not answer: « (estimation) » beside it.
+    flags = minutes_column.replace("minutes", "travel_estimated")
+    flagged = not estimated and flags in access.columns
     frame = communes[["insee", "name", "population", "in_perimeter", "geometry"]].merge(
-        access[["insee", minutes_column]], on="insee", how="left")
+        access[["insee", minutes_column, *([flags] if flagged else [])]], on="insee", how="left")
+    marks = (frame[flags].fillna(False).astype(bool) if flagged
+             else pd.Series(False, index=frame.index))
     frame["fill"] = [access_colour(v) if inside else "#d9d9d9"
                      for v, inside in zip(frame[minutes_column], frame["in_perimeter"],
                                           strict=True)]
     frame["tooltip"] = [
         f"<b>{esc(r.name)}</b><br>{formatting.integer(r.population)} hab.<br>"
         + (f"≈ {formatting.plain_minutes(getattr(r, minutes_column))}"
+           + (" (estimation)" if mark else "")
            if not is_missing(getattr(r, minutes_column)) else "aucun lieu")
-        for r in frame.itertuples()]
+        for r, mark in zip(frame.itertuples(), marks, strict=True)]
     if len(frame) > COMMUNE_DETAIL_LIMIT:  # a region or France: one dot per commune, on canvas
         frame = frame[frame["in_perimeter"]]
         points = [{"type": "Feature", "properties": {"fill": fill},

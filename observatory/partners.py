@@ -312,7 +312,8 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
     frame = places.reset_index(drop=True)
     heads = np.flatnonzero(frame["mature"].to_numpy(dtype=bool))
     members = np.flatnonzero(~frame["mature"].to_numpy(dtype=bool))
-    empty = pd.DataFrame({"head_id": [], "member_id": [], "minutes": [], "road_km": []})
+    empty = pd.DataFrame({"head_id": [], "member_id": [], "minutes": [], "road_km": [],
+                          "estimated": pd.Series(dtype=bool)})
     if len(heads) == 0 or len(members) == 0:
         return NetworkProposal(empty, frame.loc[members, "id"].astype(int).tolist(),
                                frame.loc[heads, "id"].astype(int).tolist())
@@ -327,6 +328,8 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
     ok = travel.minutes <= max_minutes
     member_pos, head_pos = member_pos[ok], head_pos[ok]
     minutes, road_km = travel.minutes[ok], travel.road_km[ok]
+    flagged = (np.full(ok.shape, bool(provider.is_estimate)) if travel.estimated is None
+               else np.asarray(travel.estimated, dtype=bool))[ok]
 
     seats = max_size - 1
     row_of = {pos: r for r, pos in enumerate(members)}
@@ -349,7 +352,8 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
 
     assigned = matched < n_seat_cols
     lookup = pd.DataFrame({"row": rows, "head_col": head_cols, "minutes": minutes,
-                           "road_km": road_km}).drop_duplicates(["row", "head_col"])
+                           "road_km": road_km, "estimated": flagged}).drop_duplicates(
+                               ["row", "head_col"])
     chosen = pd.DataFrame({"row": np.flatnonzero(assigned),
                            "head_col": matched[assigned] // seats})
     chosen = chosen.merge(lookup, on=["row", "head_col"], how="left")
@@ -359,6 +363,7 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
         "member_id": ids[members[chosen["row"].to_numpy()]],
         "minutes": chosen["minutes"].to_numpy(),
         "road_km": chosen["road_km"].to_numpy(),
+        "estimated": chosen["estimated"].to_numpy(dtype=bool),  # this link is the estimate
     }).sort_values(["head_id", "minutes"]).reset_index(drop=True)
     unassigned = sorted(int(ids[members[r]]) for r in np.flatnonzero(~assigned))
     alone = sorted(set(ids[heads].tolist()) - set(links["head_id"].tolist()))

@@ -31,6 +31,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from observatory import formatting
 from observatory.distances import (
     EstimatedRoad,
     Travel,
@@ -72,10 +73,27 @@ class RoadGraph:
 
 
 def extract_label(meta: dict) -> str:
-    """« Réseau routier OpenStreetMap (extrait du 1er mai 2024) »."""
+    """« Réseau routier OSM (extrait du 1er mai 2024), © les contributeurs d'OpenStreetMap
+    (ODbL) »: the network, the extract's date and the attribution the ODbL asks for beside
+    every figure computed from it (the label is printed wherever a road time is)."""
     date = meta.get("extract_date")
     when = f" (extrait du {long_date(date)})" if date is not None and not pd.isna(date) else ""
-    return f"Réseau routier OpenStreetMap{when}"
+    return f"Réseau routier OSM{when}, {meta.get('attribution') or ATTRIBUTION}"
+
+
+def fallback_note(count: int, singular: str = "trajet estimé",
+                  plural: str = "trajets estimés") -> str:
+    """« 3 trajets estimés faute de route à moins de 2 km ou de liaison routière. », or ""
+    when none fell back to the estimate."""
+    if not count:
+        return ""
+    return (f"{formatting.count(int(count), singular, plural)} faute de route à moins de "
+            f"{formatting.number(SNAP_KM)} km ou de liaison routière.")
+
+
+def flag(text: str, estimated: bool) -> str:
+    """A figure of a road network, marked « (estimation) » where it fell back to it."""
+    return f"{text} (estimation)" if estimated else text
 
 
 class RoadNetwork:

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import coverage, formatting, maps, settings
+from observatory import coverage, formatting, maps, routing, settings
 from observatory.service import proximity
 from observatory.territory import source
 from observatory.ui import context, data
@@ -30,7 +30,11 @@ summary = coverage.covered(access, threshold_minutes=threshold, mature=mature)
 cols = st.columns(3)
 for col, (label, value) in zip(cols, coverage.key_figures(summary), strict=True):
     col.metric(label, value, help=summary.sentence if label == "Habitants à portée" else None)
-st.caption(f"{summary.sentence} {provider.label}. {source.POPULATION_NOTE}")
+st.caption(f"{summary.sentence} {provider.label}. "
+           + ("" if estimated else routing.fallback_note(
+               coverage.estimated_communes(summary), "commune au trajet estimé",
+               "communes au trajet estimé") + " ")
+           + source.POPULATION_NOTE)
 
 suggestions = (proximity.where_next(access, ctx.places, config, k=k, threshold=threshold,
                                     mature=mature) if k else None)

@@ -1,8 +1,9 @@
 """Critères et maturité: the criteria, the scale, the rule in force, and trying another one."""
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-from observatory import formatting, privacy
+from observatory import calibration, formatting, maps, privacy
 from observatory.maturity import MaturityRule, compare_rules
 from observatory.model import (
     CRITERIA,
@@ -12,6 +13,8 @@ from observatory.model import (
     SCORE_MIN,
     SCORE_STEP,
 )
+from observatory.routing import extract_label
+from observatory.settings import ROAD_GRAPH_HINT
 from observatory.ui import auth, context, data
 from observatory.ui.tables import french_frame
 
@@ -86,3 +89,38 @@ with st.expander("Historique de la règle"):
                               dates=["set_at"], headers={
         "min_mean": "Moyenne minimale", "min_each": "Plancher", "set_at": "Date",
         "set_by": "Par"}), hide_index=True, width="stretch")
+
+st.subheader("Temps de trajet : l'estimation face au réseau routier")
+found = data.calibration(data.db_path())
+if found is None:
+    st.info("Aucun réseau routier dans la base : les temps de trajet sont estimés (distance à "
+            "vol d'oiseau × détour, à vitesse moyenne). Pour comparer cette estimation aux "
+            f"temps par la route, {ROAD_GRAPH_HINT} avec un extrait OpenStreetMap de la région "
+            "(un fichier .osm.pbf téléchargé une fois, par exemple chez Geofabrik) ; la marche "
+            "à suivre est décrite dans docs/routing.md.")
+else:
+    meta = data.road_graph(data.db_path()) or {}
+    st.caption(f"{extract_label(meta)}. Estimation : distance à vol d'oiseau × "
+               f"{formatting.number(found.circuity)}, à {formatting.number(found.speed_kmh)} "
+               "km/h de moyenne (réglages).")
+    st.metric("Ratio médian route / estimation",
+              formatting.MISSING if found.median_ratio is None
+              else formatting.decimal(found.median_ratio, 2))
+    st.markdown(found.sentence())
+    if len(found.pairs):
+        st.markdown(f"**Les {formatting.integer(min(calibration.WORST, len(found.pairs)))} "
+                    "trajets où l'estimation se trompe le plus**")
+        st.dataframe(calibration.worst_table(found), hide_index=True, width="stretch")
+        links = calibration.map_links(found)
+        ends = set(links["head_id"]) | set(links["member_id"])
+        involved = ctx.places[ctx.places["id"].isin(ends)]
+        st_folium(context.territory_map(ctx, ctx.places, links=links,
+                                        links_name="Estimation et réseau routier", height=520,
+                                        bounds=maps.padded_bounds(involved)),
+                  height=520, use_container_width=True, render=False, returned_objects=[],
+                  key="calibration_map")
+    by_commune = data.commune_calibration(data.db_path())
+    if by_commune is not None and len(by_commune):
+        st.markdown(f"**Les {formatting.integer(min(calibration.WORST, len(by_commune)))} "
+                    "communes dont l'accès au lieu le plus proche est le plus mal estimé**")
+        st.dataframe(calibration.communes_table(by_commune), hide_index=True, width="stretch")

@@ -67,6 +67,8 @@ if view == ONE:
         st.dataframe(table, hide_index=True, width="stretch",
                      height=min(38 * (len(table) + 1), 420),
                      column_config={"En bref": st.column_config.TextColumn(width="large")})
+        if found.fallback_note():
+            st.caption(found.fallback_note())
 
         st.subheader("Pourquoi ces partenaires")
         for k, detail in enumerate(found.details()):
@@ -112,7 +114,7 @@ if view == NETWORK:
     found_network = proximity.network_proposal(ctx.places, config, max_minutes=net_minutes,
                                                max_size=max_size)
     proposal = found_network.proposal
-    st.caption(f"Distances : {provider.label}.")
+    st.caption(f"Distances : {provider.label}. {found_network.fallback_note()}".strip())
     summary = proposal.summary()
     cols = st.columns(4)
     cols[0].metric("Consortiums proposés", summary["consortia"])
@@ -125,7 +127,8 @@ if view == NETWORK:
     heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
     links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
     links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
-    links["estimated"] = estimated
+    links["estimated"] = (links["estimated"].astype(bool) | estimated if "estimated" in links
+                          else estimated)
     folium_map = context.territory_map(ctx, ctx.places, links=links,
                                        links_name="Consortiums proposés", height=560)
     st_folium(folium_map, height=560, use_container_width=True, render=False, returned_objects=[],

@@ -155,6 +155,25 @@ def test_methods_page_names_the_road_time_matrix_the_figures_came_from(bundle):
     assert "estimation" not in methods.casefold()  # not an estimate: not called one
 
 
+def test_methods_page_names_the_osm_network_its_date_and_attribution(demo_db, tmp_path):
+    """A report of today's data with OBSERVATORY_DISTANCE=osm, end to end: the settings'
+    provider labels the bundle, the methods page prints it and says what is estimated."""
+    from observatory.service import core, reports
+    from observatory.settings import Settings
+    from tests.road_fixtures import LABEL, road_database
+
+    path, _ = road_database(demo_db, tmp_path)
+    settings = Settings(db=path, distance="osm")
+    with core.session(settings) as con:
+        live_bundle = reports.live_bundle(con, settings=settings)
+    assert live_bundle.meta["distance_method"] == LABEL
+    methods = methods_text(live_bundle)
+    assert flat(LABEL) in methods
+    assert "© les contributeurs d'OpenStreetMap (ODbL)" in methods
+    assert "réseau routier OpenStreetMap" in methods and "« (estimation) »" in methods
+    assert EstimatedRoad().label not in methods
+
+
 def test_methods_page_of_an_older_snapshot_names_the_estimate_it_was_computed_with(bundle):
     older = replace(bundle, meta={k: v for k, v in bundle.meta.items()
                                   if k != "distance_method"})

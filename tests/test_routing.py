@@ -20,6 +20,8 @@ from observatory.model import CRITERIA_KEYS
 from observatory.routing import ATTRIBUTION, RoadGraph, RoadNetwork
 
 STAMP = "2024-05-01T10:00:00Z"
+# What every page, export and command prints beside a road time: network, date, attribution.
+LABEL = "Réseau routier OSM (extrait du 1er mai 2024), © les contributeurs d'OpenStreetMap (ODbL)"
 
 # Nodes (id: lon, lat). A and B on either side of a ridge, 8 km apart north-south; the only
 # road between them goes round by the east valley (V1, V2), about 40 km. C is 12 km west of A
@@ -268,11 +270,11 @@ def test_the_ridge_changes_the_order_of_a_tour(valley):
     by_road = itinerance.plan_tour(places, provider=valley, **kwargs)
     assert estimated.order == [1, 2, 3]
     assert by_road.order == [1, 3, 2]
-    assert by_road.provider_label.startswith("Réseau routier OpenStreetMap")
+    assert by_road.provider_label == LABEL
 
 
 def test_label_names_the_extract_date(valley):
-    assert valley.label == "Réseau routier OpenStreetMap (extrait du 1er mai 2024)"
+    assert valley.label == LABEL
     assert valley.straight_radius_km(60) >= 80
 
 
@@ -303,7 +305,7 @@ def test_a_pbf_written_by_osmium_reads_like_the_xml(tmp_path):
     # The header's replication date wins over the objects' timestamps.
     assert graph.meta["extract_date"] == dt.datetime(2024, 6, 3, 20, 21, 2)
     assert graph.meta["extract_date_source"] == "header"
-    assert RoadNetwork(graph).label.endswith("(extrait du 3 juin 2024)")
+    assert RoadNetwork(graph).label.startswith("Réseau routier OSM (extrait du 3 juin 2024), ©")
 
 
 def test_an_unreadable_or_roadless_file_is_refused_in_french(tmp_path):
@@ -357,7 +359,7 @@ def test_cli_routing_build_stores_the_graph_and_prints_french_counts(tmp_path, e
     assert "Extrait du 1er mai 2024" in out and ATTRIBUTION in out
     provider = Settings(db=empty_db, distance="osm").provider()
     assert isinstance(provider, RoadNetwork) and provider.is_estimate is False
-    assert provider.label == "Réseau routier OpenStreetMap (extrait du 1er mai 2024)"
+    assert provider.label == LABEL
     travel = provider.matrix(frame(point(1, 1)), frame(point(2, 2)))
     assert travel.road_km[0, 0] == pytest.approx(40.6, abs=0.2)
     np.testing.assert_allclose(provider.graph.minutes, osm.build_graph(extract).minutes)
@@ -377,7 +379,7 @@ def test_a_new_build_replaces_the_graph_in_one_transaction(tmp_path, empty_db, c
     assert cli.main(["routing", "build", "--osm", str(second), "--db", str(empty_db)]) == 0
     provider = settings.provider()
     assert provider.graph.node_count == 2 and provider.graph.edge_count == 2
-    assert provider.label.endswith("(extrait du 2 janvier 2025)")
+    assert provider.label.startswith("Réseau routier OSM (extrait du 2 janvier 2025), ©")
     # A build that fails midway leaves the previous graph whole.
     broken = osm.build_graph(first)
     broken = RoadGraph(broken.lon, broken.lat, broken.source, broken.target,
@@ -506,6 +508,6 @@ def test_the_coverage_command_computes_on_the_road_network(tmp_path, demo_db, mo
     monkeypatch.setenv("OBSERVATORY_DISTANCE", "osm")
     assert cli.main(["coverage", "--json", "--db", str(database)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["distance_method"] == "Réseau routier OpenStreetMap (extrait du 1er mai 2024)"
+    assert report["distance_method"] == LABEL
     assert report["distance_is_estimate"] is False
     assert len(report["communes"]) == 231

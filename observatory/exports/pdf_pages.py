@@ -302,6 +302,13 @@ def distance_method_text(bundle: Bundle) -> str:
         return (f"{label}. Les distances et temps cités par l'observatoire sont des "
                 "estimations, non des itinéraires : en vallée de montagne, la route réelle "
                 "peut être nettement plus longue.")
+    if label.startswith("Réseau routier OSM"):
+        return (f"{label}. Les distances et temps de trajet cités par l'observatoire sont "
+                "calculés sur le réseau routier OpenStreetMap (plus court chemin en temps, "
+                "vitesse moyenne selon le type de route, limitations de vitesse et sens "
+                "uniques respectés). Un lieu ou une commune à plus de 2 km d'une route, ou "
+                "qu'aucune route ne relie, reçoit l'estimation à vol d'oiseau avec un facteur "
+                "de détour routier, signalée « (estimation) ».")
     return (f"{label}. Les distances et temps de trajet cités par l'observatoire sont lus "
             "dans cette source ; un trajet qu'elle ne contient pas est calculé à vol d'oiseau "
             "avec un facteur de détour routier.")

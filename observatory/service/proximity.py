@@ -21,7 +21,7 @@ import pandas as pd
 
 from observatory import consortia as consortia_rules
 from observatory import coverage as coverage_rules
-from observatory import eligibility, formatting, partners
+from observatory import eligibility, formatting, partners, routing
 from observatory import indicators as indicator_rules
 from observatory.consortia import Consortium
 from observatory.distances import DistanceProvider, EstimatedRoad
@@ -73,6 +73,14 @@ def _travel_columns(is_estimate: bool) -> tuple[str, str]:
 _YES_NO = {True: "oui", False: "non"}
 
 
+def _flags(frame: pd.DataFrame, column: str, is_estimate: bool) -> list[bool]:
+    """Which rows to mark « (estimation) »: none when every figure is an estimate (the
+    headers say so), the rows flagged in ``column`` otherwise."""
+    if is_estimate or column not in frame:
+        return [False] * len(frame)
+    return [bool(v) for v in frame[column]]
+
+
 def _rounded(value, digits: int) -> float | None:
     return None if is_missing(value) else round(float(value), digits)
 
@@ -119,18 +127,28 @@ class Partners:
         """The headers of the travel time and road distance (« est. » for an estimate)."""
         return _travel_columns(self.is_estimate)
 
+    def fallback_note(self) -> str:
+        """How many of these trips a road network could not answer (their estimate is
+        shown, marked), in French; "" when none or when every figure is an estimate."""
+        if self.is_estimate or "travel_estimated" not in self.ranked:
+            return ""
+        return routing.fallback_note(int(self.ranked["travel_estimated"].sum()))
+
     def table(self) -> pd.DataFrame:
         """The partners as a user reads them: rank, name, score, travel, whether mature and
         whether it can carry a project of the call year, a short reason, commune, typology;
-        French numbers, « oui »/« non », « – » for what is missing."""
+        French numbers, « oui »/« non », « – » for what is missing. With a road network, a
+        trip that fell back to the estimate says « (estimation) » beside its minutes."""
         minutes_column, road_column = self.columns()
         r = self.ranked
+        flags = _flags(r, "travel_estimated", self.is_estimate)
         communes = r["commune"] if "commune" in r else [None] * len(r)
         return pd.DataFrame({
             "Rang": list(range(1, len(r) + 1)),
             "Lieu": [_text(v) for v in r["name"]],
             "Score": [formatting.integer(v) for v in r["score"]],
-            minutes_column: [formatting.travel(v) for v in r["minutes"]],
+            minutes_column: [routing.flag(formatting.travel(v), f)
+                             for v, f in zip(r["minutes"], flags, strict=True)],
             road_column: [formatting.travel(v) for v in r["road_km"]],
             "Mature": [_YES_NO[bool(v)] for v in r["mature"]],
             f"Peut porter en {self.call_year}": [_YES_NO[bool(v)] for v in r["eligible"]],
@@ -216,12 +234,30 @@ class Network:
         labels = self.names if labels is None else labels
         links = self.proposal.links
         minutes_column, road_column = _travel_columns(self.is_estimate)
+        flags = _flags(links, "estimated", self.is_estimate)
         return pd.DataFrame({
             "Tête de réseau": [_text(labels[h]) for h in links["head_id"]],
             "Lieu rattaché": [_text(labels[m]) for m in links["member_id"]],
-            minutes_column: [formatting.travel(v) for v in links["minutes"]],
+            minutes_column: [routing.flag(formatting.travel(v), f)
+                             for v, f in zip(links["minutes"], flags, strict=True)],
             road_column: [formatting.travel(v) for v in links["road_km"]],
         }, dtype=object)
+
+    def estimated_links(self) -> set[tuple[int, int]]:
+        """(head id, member id) of the links that fell back to the estimate (road network
+        only: empty when every figure is the estimate)."""
+        links = self.proposal.links
+        if self.is_estimate or "estimated" not in links:
+            return set()
+        flagged = links[links["estimated"].astype(bool)]
+        return {(int(h), int(m)) for h, m in zip(flagged["head_id"], flagged["member_id"],
+                                                  strict=True)}
+
+    def fallback_note(self) -> str:
+        """How many proposed links fell back to the estimate (road network only), French."""
+        if self.is_estimate or "estimated" not in self.proposal.links:
+            return ""
+        return routing.fallback_note(int(self.proposal.links["estimated"].sum()))
 
     def to_dict(self) -> dict:
         """JSON-ready (``observatory network --json``)."""

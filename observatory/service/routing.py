@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatory import formatting, osm
-from observatory.routing import RoadGraph
+import pandas as pd
+
+from observatory import calibration as calibration_rules
+from observatory import coverage, formatting, osm
+from observatory.distances import EstimatedRoad
+from observatory.routing import RoadGraph, RoadNetwork
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.store import audit
 from observatory.store import routing as store_routing
+from observatory.store import territory as store_territory
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,36 @@ def _summary(meta: dict | None) -> dict | None:
 def metadata(con) -> dict | None:
     """The stored graph's metadata, or None when none has been built."""
     return store_routing.metadata(con)
+
+
+def road_network(con, settings: Settings) -> RoadNetwork | None:
+    """The stored road network, the settings' estimate filling its gaps; None when no graph
+    has been built. The settings' own provider (cached) when they choose it."""
+    if store_routing.metadata(con) is None:
+        return None
+    if settings.distance == "osm":
+        return settings.provider()
+    return RoadNetwork(store_routing.load(con),
+                       fallback=EstimatedRoad(circuity=settings.circuity,
+                                              speed_kmh=settings.speed_kmh))
+
+
+def calibration(con, settings: Settings, places) -> calibration_rules.Calibration | None:
+    """The settings' estimate against the stored road network for every pair of ``places``
+    (``calibration.compare``); None when no road graph has been built."""
+    network = road_network(con, settings)
+    if network is None:
+        return None
+    return calibration_rules.compare(places, network, network.fallback)
+
+
+def commune_calibration(con, settings: Settings, places):
+    """Each commune's nearest place by the settings' estimate and by the stored road network
+    (``calibration.compare_communes``); None when no road graph has been built."""
+    network = road_network(con, settings)
+    if network is None:
+        return None
+    communes = pd.DataFrame(store_territory.communes(con).drop(columns="geometry"))
+    return calibration_rules.compare_communes(
+        coverage.nearest(communes, places, provider=network.fallback),
+        coverage.nearest(communes, places, provider=network))

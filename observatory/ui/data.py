@@ -31,6 +31,7 @@ from observatory.service import core, proximity, reports
 from observatory.service import equipment as service_equipment
 from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
+from observatory.service import routing as service_routing
 from observatory.settings import current as current_settings
 from observatory.ui import auth as ui_auth
 
@@ -339,6 +340,36 @@ def access(path: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Calcul des temps d'accès…")
 def _access(path: str, chosen: settings.Settings) -> pd.DataFrame:
     return proximity.access(communes(path), current_places(), chosen)
+
+
+def road_graph(path: str) -> dict | None:
+    """The stored road graph's metadata (extract date, attribution), None without one."""
+    return _road_graph(path)
+
+
+@st.cache_data(show_spinner=False)
+def _road_graph(path: str) -> dict | None:
+    return read(service_routing.metadata)
+
+
+def calibration(path: str):
+    """The estimate against the road network, pair by pair (None without a road graph)."""
+    return _calibration(path, settings.current())
+
+
+@st.cache_data(show_spinner="Comparaison de l'estimation et du réseau routier…")
+def _calibration(path: str, chosen: settings.Settings):
+    return read(service_routing.calibration, chosen, current_places())
+
+
+def commune_calibration(path: str):
+    """Each commune's nearest place by the estimate and by road (None without a graph)."""
+    return _commune_calibration(path, settings.current())
+
+
+@st.cache_data(show_spinner="Comparaison commune par commune…")
+def _commune_calibration(path: str, chosen: settings.Settings):
+    return read(service_routing.commune_calibration, chosen, current_places())
 
 
 def import_preview(data: bytes, filename: str, kind: str, mapping: dict | None,

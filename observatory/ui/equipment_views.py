@@ -13,10 +13,19 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import itinerance, maps, settings
+from observatory import itinerance, maps, routing, settings
 from observatory.equipment import item_labels, with_current_place
 from observatory.errors import UserInputError
-from observatory.formatting import UNIT_SPACE, count, decimal, integer, km, long_date, minutes
+from observatory.formatting import (
+    UNIT_SPACE,
+    count,
+    decimal,
+    integer,
+    km,
+    long_date,
+    minutes,
+    travel,
+)
 from observatory.model import EQUIPMENT_CATEGORIES, EQUIPMENT_CONDITIONS
 from observatory.service import equipment as service
 from observatory.territory import source
@@ -257,14 +266,17 @@ def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops
     cols[1].metric(f"Temps de conduite{est}", minutes(tour.total_minutes))
     cols[2].metric("CO₂ estimé", f"{decimal(tour.co2_kg, 1)}{UNIT_SPACE}kg")
     cols[3].metric("Méthode", "exacte" if tour.method == "exact" else "heuristique")
-    st.caption(f"{tour.method_label}. Distances : {provider_label}. "
-               f"{itinerance.co2_source(tour.emission_factor_kg_per_km)}")
     legs = tour.legs_frame()
+    flags = [False] * len(legs) if estimated else legs["estimated"].astype(bool).tolist()
+    st.caption(f"{tour.method_label}. Distances : {provider_label}. "
+               + (routing.fallback_note(sum(flags)) + " " if any(flags) else "")
+               + itinerance.co2_source(tour.emission_factor_kg_per_km))
     chosen = ctx.places[ctx.places["id"].isin(stops)]
     links = pd.DataFrame({"head_id": legs["from_id"], "member_id": legs["to_id"],
                           "minutes": legs["minutes"],
                           "group": [f"Étape {k}" for k in range(1, len(legs) + 1)],
-                          "colour": maps.TOUR_COLOUR, "estimated": estimated})
+                          "colour": maps.TOUR_COLOUR,
+                          "estimated": [estimated or f for f in flags]})
     folium_map = context.territory_map(ctx, chosen, links=links, links_name="Tournée",
                                        height=500, bounds=maps.padded_bounds(chosen),
                                        stop_order=tour.order)
@@ -273,8 +285,10 @@ def _tour_figures(ctx: PageContext, inv: Inventory, tour: itinerance.Tour, stops
     est = ", est." if estimated else ""
     road, time = f"Route (km{est})", f"Trajet (min{est})"
     st.dataframe(french_frame(
-        legs.assign(de=legs["from_id"].map(inv.label), vers=legs["to_id"].map(inv.label))[
-            ["de", "vers", "road_km", "minutes"]], decimals={"road_km": 1, "minutes": 0},
+        legs.assign(de=legs["from_id"].map(inv.label), vers=legs["to_id"].map(inv.label),
+                    minutes=[routing.flag(travel(v), f)
+                             for v, f in zip(legs["minutes"], flags, strict=True)])[
+            ["de", "vers", "road_km", "minutes"]], decimals={"road_km": 1},
         headers={"de": "De", "vers": "Vers", "road_km": road, "minutes": time}),
         hide_index=True, width="stretch")
 
