@@ -67,6 +67,8 @@ class InitReport:
 def _config_fingerprint(config: TerritoryConfig) -> str:
     """Changes whenever the configuration or the referential file's content changes."""
     digest = hashlib.sha256(config.referential.read_bytes())
+    if config.typologies is not None and config.typologies.exists():
+        digest.update(config.typologies.read_bytes())
     for part in (config.name, config.siren, config.excluded_zone_label, *config.departements,
                  "|", *config.perimeter_epci, "|", *config.excluded_zone_epci):
         digest.update(part.encode() + b"\0")
