@@ -51,7 +51,7 @@ if per_class.empty:
                "(densité, zone de montagne).")
 else:
     st.dataframe(commune_types.places_table(per_class), hide_index=True, width="stretch")
-    st.caption(" ".join(commune_types.mountain_sentences(ctx.communes)) + " "
+    st.caption(" ".join(commune_types.mountain_sentences(ctx.communes, ctx.territory_name)) + " "
                + commune_types.NOTE)
 
 left, right = st.columns(2)
