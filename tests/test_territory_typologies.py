@@ -13,6 +13,7 @@ from observatory import bootstrap
 from observatory.store import db, territory
 from observatory.territory import load, typologies
 from observatory.territory.config import TerritoryConfigError, load_territory_config
+from tests.test_territory_join import sources  # noqa: F401  (fixture: stand-in packages)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "territory" / "typologies.csv"
@@ -202,3 +203,60 @@ def test_changing_the_typologies_reloads_the_territory(tmp_path):
         assert not territory.communes(con)["mountain"].any()
     finally:
         con.close()
+
+
+# --- new-territory --grids -------------------------------------------------------------------
+
+def test_new_territory_derives_the_typologies_from_a_grids_folder(tmp_path, capsys, monkeypatch,
+                                                                  request):
+    from observatory import cli
+    from observatory.territory import build, decoupage
+
+    packages = request.getfixturevalue("sources")  # the stand-in packages (09124, 09181)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("offline")
+
+    monkeypatch.setattr(build, "download_wheel", no_network)
+    monkeypatch.setattr(decoupage, "download", no_network)
+    grids = tmp_path / "grids"
+    grids.mkdir()
+    rows = {"montagne": "09124,Le Fossat, 08 - Massif des Pyrénées\n",
+            "densite": "09124,Le Fossat,Bourgs ruraux\n09181,Le Mas-d'Azil,Petites villes\n",
+            "ruralite": "09124,Le Fossat, Les ruralités productives agricoles\n",
+            "centralite": "09181,Le Mas-d'Azil,Centre local d'équipements et de services\n"}
+    for name, body in rows.items():
+        (grids / f"grille_{name}.csv").write_text(
+            f"{BOM}insee_com,lib_com,niveau_{name}\n{body}", encoding="utf-8")
+    db_path = tmp_path / "t.duckdb"
+    assert cli.main(["new-territory", "--name", "Test", "--departements", "09", "--db",
+                     str(db_path), "--dir", str(tmp_path / "t"), "--source", str(packages),
+                     "--grids", str(grids)]) == 0
+    out = capsys.readouterr().out
+    assert "Typologies des communes (densité, zone de montagne…)" in out
+    toml = (tmp_path / "t" / "test.toml").read_text(encoding="utf-8")
+    assert 'typologies = "typologies-09.csv"' in toml
+    con = db.connect(db_path, read_only=True)
+    try:
+        stored = territory.communes(con).set_index("insee")
+    finally:
+        con.close()
+    assert stored.loc["09124", "mountain"] and not stored.loc["09181", "mountain"]
+    assert stored.loc["09181", "density"] == "Petites villes"
+
+
+def test_new_territory_without_grids_says_how_to_add_them(tmp_path, capsys, monkeypatch,
+                                                          request):
+    from observatory import cli
+
+    packages = request.getfixturevalue("sources")
+    assert cli.main(["new-territory", "--name", "Test", "--departements", "09", "--db",
+                     str(tmp_path / "t.duckdb"), "--dir", str(tmp_path / "t"), "--source",
+                     str(packages)]) == 0
+    assert "relancez avec --grids DOSSIER" in capsys.readouterr().out
+    assert "typologies" not in (tmp_path / "t" / "test.toml").read_text(encoding="utf-8")
+    assert cli.main(["new-territory", "--name", "Test", "--departements", "09", "--db",
+                     str(tmp_path / "u.duckdb"), "--dir", str(tmp_path / "u"), "--source",
+                     str(packages), "--grids", str(tmp_path / "nowhere")]) != 0
+    assert "Grilles de typologie illisibles" in capsys.readouterr().err
+    assert not (tmp_path / "u.duckdb").exists() and not (tmp_path / "u").exists()
