@@ -56,10 +56,11 @@ def groups(communes: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
 def by_class(places: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """Per density class and in / out of the mountain zone, for the perimeter's communes:
     ``reading``, ``label``, ``communes``, ``population``, ``places``, ``mature``,
-    ``communes_with_place``, ``population_with_place``. Places count where their commune is.
+    ``communes_with_place``, ``population_with_place``, ``places_per_10k``. Places count where
+    their commune is.
     Empty when the territory has no typologies."""
     columns = ["reading", "label", "communes", "population", "places", "mature",
-               "communes_with_place", "population_with_place"]
+               "communes_with_place", "population_with_place", "places_per_10k"]
     inside = _perimeter(communes)
     if not has_typologies(inside):
         return pd.DataFrame(columns=columns)
@@ -79,7 +80,10 @@ def by_class(places: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
             "communes_with_place": int(len(hosting)),
             "population_with_place": int(hosting["population"].sum()),
         })
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns[:-1])
+    out["places_per_10k"] = (out["places"] / out["population"].where(out["population"] > 0)
+                             * 10_000).round(2).fillna(0.0)
+    return out
 
 
 def coverage_by_class(covered_rows: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:

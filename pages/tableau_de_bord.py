@@ -51,6 +51,10 @@ if per_class.empty:
                "(densité, zone de montagne).")
 else:
     st.dataframe(commune_types.places_table(per_class), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Lieux pour 10 000 habitants, selon le type de commune**")
+        charts.show(charts.density_by_commune_type(per_class))
     st.caption(" ".join(commune_types.mountain_sentences(ctx.communes, ctx.territory_name)) + " "
                + commune_types.NOTE)
 

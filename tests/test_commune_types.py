@@ -32,12 +32,23 @@ def test_places_and_inhabitants_per_density_class_then_mountain_zone():
                                  "Hors zone de montagne"]  # densest first, present classes only
     assert table.loc["Petites villes"].to_dict() == {
         "reading": "Densité", "communes": 1, "population": 10_000, "places": 2, "mature": 1,
-        "communes_with_place": 1, "population_with_place": 10_000}  # E is outside the perimeter
+        "communes_with_place": 1, "population_with_place": 10_000,
+        "places_per_10k": 2.0}  # E is outside the perimeter
     assert table.loc["Rural à habitat très dispersé", ["places", "communes_with_place",
                                                        "population_with_place"]].tolist() == [
         1, 1, 300]
     assert table.loc["Zone de montagne", ["communes", "population", "places", "mature"]
                      ].tolist() == [3, 2_400, 1, 1]
+    assert table.loc["Rural à habitat très dispersé", "places_per_10k"] == 25.0  # 1 for 400
+
+
+def test_the_chart_keeps_the_tables_order():
+    from observatory.ui import charts
+
+    table = commune_types.by_class(PLACES, COMMUNES)
+    fig = charts.density_by_commune_type(table)
+    assert list(fig.layout.yaxis.categoryarray)[::-1] == table["label"].tolist()
+    assert sorted(v for trace in fig.data for v in trace.x) == sorted(table["places_per_10k"])
 
 
 def test_each_reading_adds_up_to_the_perimeter():

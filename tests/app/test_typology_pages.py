@@ -3,6 +3,8 @@ Couverture page, driven through AppTest on copies of the demonstration database.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from observatory import commune_types
@@ -35,6 +37,11 @@ def test_the_dashboard_shows_places_and_inhabitants_per_density_class_and_mounta
     density = table.drop(index=[commune_types.MOUNTAIN, commune_types.NOT_MOUNTAIN])
     assert density["Lieux"].map(number).sum() == 42  # every demonstration place, once
     assert "Rural à habitat très dispersé" in density.index
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (chart,) = [s for s in specs if s["layout"]["xaxis"]["title"]["text"] ==
+                "Lieux pour 10 000 habitants" and any(
+                    commune_types.MOUNTAIN in t["y"] for t in s["data"])]
+    assert sorted(y for t in chart["data"] for y in t["y"]) == sorted(table.index)
     shown = texts(at)
     assert "247 des 325 communes du département 09 sont en zone de montagne" in shown
     assert "153 des 231 communes du périmètre (PETR de l'Ariège)" in shown
