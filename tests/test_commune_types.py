@@ -77,6 +77,8 @@ def test_the_mountain_sentences_are_computed():
     assert sentences == [
         "4 des 5 communes du département 09 sont en zone de montagne (80\u00a0%).",
         "3 des 4 communes du périmètre (PETR de test) sont en zone de montagne (75\u00a0%)."]
+    named = commune_types.mountain_sentences(COMMUNES, departement_names={"09": "de l'Ariège"})
+    assert named[0].startswith("4 des 5 communes de l'Ariège sont en zone de montagne")
     one = COMMUNES.assign(mountain=[False, True, False, False, False])
     assert commune_types.mountain_sentences(one)[0].startswith("1 des 5 communes du "
                                                                "département 09 est en zone")

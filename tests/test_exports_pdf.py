@@ -438,7 +438,7 @@ def test_the_cover_reads_the_network_by_density_class_and_mountain_zone(text, bu
     inside = communes[communes["in_perimeter"]]
     inside_mountain, inside_total = commune_types.mountain_count(inside)
     flat_text = flat(text)
-    assert (f"{mountain} des {total} communes du département 09 sont en zone de montagne"
+    assert (f"{mountain} des {total} communes de l'Ariège sont en zone de montagne"
             in flat_text)
     assert (mountain, total) == (247, 325)
     assert (f"{inside_mountain} des {inside_total} communes du périmètre (PETR de l'Ariège) "

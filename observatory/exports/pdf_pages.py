@@ -112,8 +112,9 @@ def typology_section(pdf: Report, bundle: Bundle) -> None:
     if pdf.will_page_break(75):  # the sentences and the table together, not split
         pdf.add_page()
     pdf.h2("Par type de commune")
-    for sentence in commune_types.mountain_sentences(bundle.tables["communes"],
-                                                     bundle.territory_name):
+    for sentence in commune_types.mountain_sentences(
+            bundle.tables["communes"], bundle.territory_name,
+            commune_types.names_from_meta(bundle.meta)):
         pdf.para(common.clean_text(sentence), size=9)
     french = commune_types.places_table(table)
     pdf.data_table(list(french.columns), french.values.tolist(), [48, 20, 22, 14, 16, 26, 34],

@@ -43,7 +43,7 @@ def test_the_dashboard_shows_places_and_inhabitants_per_density_class_and_mounta
                     commune_types.MOUNTAIN in t["y"] for t in s["data"])]
     assert sorted(y for t in chart["data"] for y in t["y"]) == sorted(table.index)
     shown = texts(at)
-    assert "247 des 325 communes du département 09 sont en zone de montagne" in shown
+    assert "247 des 325 communes de l'Ariège sont en zone de montagne" in shown
     assert "153 des 231 communes du périmètre (PETR de l'Ariège)" in shown
 
 
