@@ -97,9 +97,15 @@ def cmd_places(args) -> int:
         return errors.EXIT_OK
     for r in records:
         mark = "★" if r["mature"] else " "
-        print(f"{r['id']:>5} {mark} {r['name']} — {r['commune']} ({r['typology']}, "
-              f"{r['opening_year']}) moyenne {r['mean_score']}")
-    print(f"{len(records)} lieu(x), dont {sum(r['mature'] for r in records)} mature(s).")
+        details = ", ".join(str(v) for v in (r["typology"], r["opening_year"])
+                            if not formatting.is_blank(v))
+        mean = ("pas encore évalué" if formatting.is_missing(r["mean_score"])
+                else f"moyenne {formatting.score(r['mean_score'])}")
+        print(f"{r['id']:>5} {mark} {r['name']} — {r['commune']}"
+              + (f" ({details})" if details else "") + f" {mean}")
+    mature = sum(bool(r["mature"]) for r in records)
+    print(f"{formatting.count(len(records), 'lieu', 'lieux')}, dont "
+          f"{formatting.count(mature, 'mature')}.")
     return errors.EXIT_OK
 
 

@@ -28,12 +28,13 @@ def cmd_list(args) -> int:
                 "created_by": r.created_by, "places": int(r.places),
                 "mature": None if r.mature is None else int(r.mature), "checksum": r.checksum}
                for r in catalogue.itertuples()]
+    moments = [formatting.date_time(r.created_at) for r in catalogue.itertuples()]
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     elif not records:
         print("Aucun instantané. Créez-en un : observatory snapshot create --label \"Bilan 2026\"")
-    for r in records if not args.json else []:
-        print(f"{r['id']:>4}  {r['created_at'][:16]}  {r['label']}  ({r['places']} lieux, "
+    for r, moment in zip(records, moments, strict=True) if not args.json else []:
+        print(f"{r['id']:>4}  {moment}  {r['label']}  ({r['places']} lieux, "
               f"{r['mature']} matures, par {r['created_by']})")
     return 0
 
@@ -89,7 +90,7 @@ def cmd_export(args) -> int:
     # Never over an existing file without --force, never through a link, mode 0600.
     out = files.write_bytes(args.out, made.data, force=args.force)
     print(f"{exports.FORMATS[args.format].label} écrit : {out} "
-          f"({formatting.integer(len(made.data))} octets)")
+          f"({formatting.file_size(len(made.data))})")
     return 0
 
 

@@ -57,8 +57,9 @@ def check_members(members: pd.DataFrame, rules: MeasureRules) -> Check:
     count = len(members)
     ok = count >= rules.min_members
     return Check("members", f"Consortium d'au moins {rules.min_members} acteurs", ok,
-                 () if ok else (f"Le consortium compte {plural(count, 'acteur')} : il en faut "
-                                f"au moins {rules.min_members}.",))
+                 () if ok else ((f"Le consortium compte {plural(count, 'acteur')}"
+                                 if count else "Le consortium ne compte encore aucun acteur")
+                                + f" : il en faut au moins {rules.min_members}.",))
 
 
 def _seniority_reason(member: Mapping[str, object], call_year: int,

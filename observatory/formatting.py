@@ -173,6 +173,25 @@ def long_date(value: dt.date | dt.datetime | pd.Timestamp | str | None) -> str:
     return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def file_size(n_bytes: int | None) -> str:
+    """A file's size as a reader says it: « 820 octets », « 64 ko », « 1,2 Mo »."""
+    if is_missing(n_bytes):
+        return MISSING
+    if n_bytes < 1024:
+        return count(int(n_bytes), "octet")
+    if n_bytes < 1024 * 1024:
+        return f"{integer(round(n_bytes / 1024))} ko"
+    return f"{decimal(n_bytes / 1024 / 1024, 1)} Mo"
+
+
+def date_time(value: dt.datetime | pd.Timestamp | str | None) -> str:
+    """« 5 décembre 2026 à 04:48 » (a moment: two snapshots of the same day stay apart)."""
+    if is_missing(value):
+        return MISSING
+    moment = pd.Timestamp(value)
+    return f"{long_date(moment)} à {moment:%H:%M}"
+
+
 def short_date(value: dt.date | dt.datetime | pd.Timestamp | str | None) -> str:
     """« 01/12/2026 » (tables, where width matters)."""
     if is_missing(value):

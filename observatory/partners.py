@@ -199,13 +199,14 @@ def explain(origin, partner, brings: np.ndarray, receives: np.ndarray,
                 f"{_score_text(origin[c.key])} chez vous)" for c in strong))
             short.append("plus fort que vous en " + ", ".join(c.short for c in strong))
         else:
-            parts.append(f"{name} n'est plus fort que vous sur aucun critère")
+            # not « n'est plus fort », which also reads « is no longer strong »
+            parts.append(f"{name} ne vous dépasse sur aucun critère")
         if given:
             parts.append(f"vous apportez à {name} : " + ", ".join(
                 f"{c.short} ({_score_text(origin[c.key])} chez vous contre "
                 f"{_score_text(partner[c.key])})" for c in given))
         else:
-            parts.append(f"vous n'êtes plus fort que {name} sur aucun critère")
+            parts.append(f"vous ne dépassez {name} sur aucun critère")
     if partner["typology"] != origin["typology"]:
         parts.append(f"{partner['typology']} qui complète un lieu de type {origin['typology']}")
         short.append(f"autre typologie ({partner['typology']})")

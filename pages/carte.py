@@ -59,11 +59,12 @@ if clicked is not None and clicked != ctx.selected_id():
     st.session_state["selected_on_map"] = True
     st.rerun()
 
+excluded_zone = (f"{ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : "
+                 "les projets financés par la mesure 7.1 doivent être situés hors de cette zone. "
+                 if ctx.communes["in_excluded_zone"].any() else "")
 st.caption(
     f"Fond : contours des communes ({formatting.integer(len(ctx.communes))}), sans connexion "
-    f"nécessaire. {ctx.excluded_label or 'La zone exclue'} est en orange, bordée de tirets : "
-    "les projets financés par la mesure 7.1 doivent être situés hors de cette zone. Cliquez un "
-    "lieu pour le sélectionner.")
+    f"nécessaire. {excluded_zone}Cliquez un lieu pour le sélectionner.")
 if links is not None and links.empty and not cut:
     st.caption("Aucun consortium enregistré à afficher : composez-en un sur la page "
                "Consortiums.")

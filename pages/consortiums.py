@@ -31,7 +31,8 @@ by_id = ctx.places.set_index("id")
 rules = eligibility.MeasureRules(excluded_zone_label=ctx.excluded_label or "la zone exclue")
 
 if len(ctx.places) < 2:
-    st.info("Il faut au moins deux lieux dans l'inventaire pour former un consortium.")
+    st.info("Il faut au moins deux lieux dans l'inventaire pour former un consortium. "
+            + context.empty_inventory_advice())
     st.stop()
 
 

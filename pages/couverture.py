@@ -11,7 +11,9 @@ from observatory.ui import context, data
 ctx = context.get()
 st.title("Couverture du territoire")
 if ctx.places.empty:
-    st.info("Aucun lieu dans l'inventaire : toute la population est hors de portée.")
+    st.info("Aucun lieu dans l'inventaire : la couverture du territoire (temps de trajet de "
+            "chaque commune au lieu le plus proche) se calculera dès le premier lieu. "
+            + context.empty_inventory_advice())
     st.stop()
 
 config = settings.current()
@@ -41,7 +43,7 @@ folium_map = maps.build_access_map(
 st_folium(folium_map, height=600, use_container_width=True, render=False, returned_objects=[],
           key="coverage_map")
 
-left, right = st.columns(2)
+left, right = st.columns([3, 2])  # the EPCI table has six columns, the far communes three
 with left:
     st.markdown("**Par intercommunalité**")
     st.dataframe(coverage.epci_table(summary), hide_index=True, width="stretch")

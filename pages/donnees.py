@@ -25,9 +25,15 @@ left, middle, right = st.columns([2, 2, 1])
 label = left.text_input("Intitulé", value=f"Bilan {dt.date.today().year}", key="snap_label",
                         max_chars=reports.LABEL_MAX_CHARS)
 author = context.author_input("Votre nom", "snap_author", middle)
+taken = set(catalogue["label"].str.strip()) if not catalogue.empty else set()
+if label.strip() in taken:  # two « Bilan 2026 » could not be told apart on Évolutions
+    st.warning(f"Un instantané s'appelle déjà « {fmt.md(label.strip())} » : donnez à celui-ci "
+               "un autre intitulé (par exemple « " + fmt.md(label.strip()) + " (2) ») pour les "
+               "distinguer dans les comparaisons et les exports.")
 right.write("")
 if right.button("Figer", type="primary",
-                disabled=not (can_snapshot and label.strip() and author.strip())):
+                disabled=not (can_snapshot and label.strip() and author.strip())
+                or label.strip() in taken):
     try:
         new_id = data.create_snapshot(label.strip(), author.strip())
     except PermissionDenied as exc:
@@ -40,6 +46,7 @@ if catalogue.empty:
     st.info("Aucun instantané pour l'instant.")
 else:
     listed = privacy.for_viewer(catalogue, auth.current_user())  # « Par »: a person's name
+    listed = listed.assign(created_at=listed["created_at"].map(formatting.date_time))
     st.dataframe(listed[privacy.shown_columns(
         listed, ["id", "label", "created_at", "created_by", "places", "mature"])].rename(
         columns={"id": "N°", "label": "Intitulé", "created_at": "Date", "created_by": "Par",
@@ -92,7 +99,7 @@ def prepare() -> bytes:
         # The role is checked there: contacts only for those who may export them.
         payload = data.export_file(bundle, kind, include_contacts=include_contacts,
                                    previous=previous)
-        status.update(label=f"Prêt : {formatting.integer(len(payload))} octets",
+        status.update(label=f"Prêt : {formatting.file_size(len(payload))}",
                       state="complete")
     return payload
 
@@ -104,7 +111,10 @@ if st.button("Préparer le fichier", key="export_build"):
     except PermissionDenied as exc:
         auth.refusal(exc)
     else:
-        st.session_state["export_ready"] = (payload, reports.export_filename(source, kind),
+        label = None if source == CURRENT else str(
+            catalogue.set_index("id").loc[source, "label"])
+        st.session_state["export_ready"] = (payload, reports.export_filename(source, kind,
+                                                                             label=label),
                                             exports.FORMATS[kind].mime,
                                             auth.current_user().name)
 

@@ -33,10 +33,11 @@ st.markdown(
 kind = st.radio("Que voulez-vous importer ?", list(KINDS), format_func=KINDS.get,
                 horizontal=True, key="imp_kind")
 left, right = st.columns(2)
-left.download_button("Modèle CSV", importing.template(kind, "csv"),
-                     file_name=f"modele_{kind}.csv", mime="text/csv")
-right.download_button("Modèle Excel", importing.template(kind, "xlsx"),
-                      file_name=f"modele_{kind}.xlsx",
+example = importing.territory_example(ctx.communes)  # a commune of this territory
+left.download_button("Modèle CSV", importing.template(kind, "csv", example),
+                     file_name=importing.template_filename(kind, "csv"), mime="text/csv")
+right.download_button("Modèle Excel", importing.template(kind, "xlsx", example),
+                      file_name=importing.template_filename(kind, "xlsx"),
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 # Streamlit writes the drop zone's button and size limit in English with no parameter to

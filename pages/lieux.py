@@ -34,7 +34,9 @@ columns = {"name": "Nom", "commune": "Commune", "location_approximate": "Positio
            "typology": "Typologie", "legal_status": "Statut", "opening_year": "Ouverture",
            "mature": "Mature", "mean_score": "Moyenne",
            **{c.key: c.short for c in CRITERIA}}
-table = ctx.filtered[["id", *columns]].rename(columns=columns).set_index("id")
+table = ctx.filtered[["id", *columns]].rename(columns={"id": "N°", **columns}).set_index("N°")
+# « CC Grand-Figeac »: full EPCI names pushed the scores out of sight.
+table["Intercommunalité"] = table["Intercommunalité"].map(formatting.short_epci)
 # What a user reads: French figures (« 3,5 »), « oui »/« non », « – » for a missing value.
 # Scores (0 to 4, one decimal) and years (four digits) still sort right as text.
 table["Ouverture"] = table["Ouverture"].map(

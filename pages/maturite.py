@@ -42,9 +42,12 @@ st.markdown("**Échelle de notation** (demi-points admis) : " + " · ".join(
 st.subheader("Règle de maturité en vigueur")
 st.markdown(ctx.rule.describe())
 mature_now = int(ctx.places["mature"].sum()) if len(ctx.places) else 0
-st.markdown(f"Avec cette règle, **{formatting.count(mature_now, 'lieu', 'lieux')}** sur "
-            f"{formatting.integer(len(ctx.places))} "
-            + ("est mature." if mature_now < 2 else "sont matures."))
+if ctx.places.empty:
+    st.markdown("L'inventaire est vide : la règle s'appliquera aux lieux dès leur import.")
+else:
+    st.markdown(f"Avec cette règle, **{formatting.count(mature_now, 'lieu', 'lieux')}** sur "
+                f"{formatting.integer(len(ctx.places))} "
+                + ("est mature." if mature_now < 2 else "sont matures."))
 
 st.subheader("Essayer d'autres seuils")
 left, right = st.columns(2)

@@ -13,7 +13,8 @@ BUILDER_PREFILL = "builder_prefill"
 ctx = context.get()
 st.title("Partenaires")
 if len(ctx.places) < 2:
-    st.info("Il faut au moins deux lieux dans l'inventaire pour chercher des partenaires.")
+    st.info("Il faut au moins deux lieux dans l'inventaire pour chercher des partenaires. "
+            + context.empty_inventory_advice())
     st.stop()
 
 config = settings.current()  # the distance provider, the default call year

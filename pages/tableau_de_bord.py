@@ -13,8 +13,14 @@ shown = ctx.filtered
 if not ctx.filters.is_empty():
     st.caption("Les chiffres portent sur les lieux retenus par les filtres de la barre latérale.")
 
+if ctx.places.empty:
+    st.info("Aucun lieu dans l'inventaire : le tableau de bord se remplira avec vos lieux. "
+            + context.empty_inventory_advice())
+    st.stop()
 if shown.empty:
-    st.info("Aucun lieu à analyser : l'inventaire est vide ou les filtres excluent tout.")
+    st.info(f"Aucun lieu à analyser : les filtres excluent les "
+            f"{formatting.count(len(ctx.places), 'lieu', 'lieux')} de l'inventaire. Modifiez ou "
+            "retirez les filtres dans la barre latérale.")
     st.stop()
 
 figures = catalogue.key_figures(shown, ctx.communes)

@@ -73,7 +73,8 @@ def test_every_builder_of_the_module_is_checked_here():
     builders = {name for name, value in vars(charts).items()
                 if callable(value) and getattr(value, "__module__", "") == charts.__name__
                 and value.__annotations__.get("return") in (go.Figure, "go.Figure")
-                and name not in ("french", "year_axis", "date_axis", "date_hovers", "whole_counts")}
+                and name not in ("french", "year_axis", "date_axis", "date_hovers", "whole_counts",
+                                 "whole_axis")}
     assert builders == set(every_figure())
 
 
@@ -195,6 +196,29 @@ def test_a_count_of_consortia_has_whole_ticks_only():
     """Two consortia at most a year: ticks 0, 1, 2 — never « 0,5 » or « 1,5 » consortium."""
     axis = charts.consortia_by_year(YEARS).layout.yaxis
     assert axis.dtick == 1 and axis.tickformat == "d"
+
+
+def test_counts_of_places_have_whole_ticks_only():
+    """Five places in the Lot: no « 0,5 lieu » on the typologies axis, no « 12,2 lieux
+    matures » between two snapshots."""
+    twelve_then_thirteen = SNAPSHOTS.assign(mature=[12, 13])
+    for axis in (charts.typologies(PLACES).layout.xaxis,
+                 charts.maturity_by_epci(PER_EPCI).layout.xaxis,
+                 charts.mature_over_snapshots(SNAPSHOTS).layout.yaxis,
+                 charts.mature_over_snapshots(twelve_then_thirteen).layout.yaxis):
+        assert axis.dtick == 1 and axis.tickformat == "d", axis
+    axis = charts.mature_over_snapshots(twelve_then_thirteen).layout.yaxis
+    assert axis.range[0] < 12 and axis.range[1] > 13  # both points, and their names, inside
+
+
+def test_epci_charts_name_the_epci_short():
+    """« CC Causses et Vallée de la Dordogne », not « Communauté de communes Causses et… »:
+    the full names squeezed the bars and were cut off at the chart's edge."""
+    per_epci = PER_EPCI.assign(epci_name=["Communauté de communes Causses et Vallée de la "
+                                          "Dordogne", "Communauté d'agglomération du Grand Cahors"])
+    for fig in (charts.maturity_by_epci(per_epci), charts.density_by_epci(per_epci)):
+        names = {str(y) for trace in fig.data for y in trace.y}
+        assert names == {"CC Causses et Vallée de la Dordogne", "CA du Grand Cahors"}, names
 
 
 def test_the_radar_leaves_room_for_the_criteria_names():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,8 +97,25 @@ def test_places_text_output_ends_with_the_count(capsys, demo_db):
     assert code == 0
     lines = out.strip().splitlines()
     assert len(lines) == 43
-    assert lines[-1] == "42 lieu(x), dont 12 mature(s)."
+    assert lines[-1] == "42 lieux, dont 12 matures."
     assert sum("★" in line for line in lines[:-1]) == 12
+    assert all(re.search(r" moyenne \d,\d$", line) for line in lines[:-1]), lines[:3]
+
+
+def test_places_text_output_of_a_place_never_evaluated_reads_french(capsys, tmp_path):
+    """A place imported without scores nor opening year: no « moyenne nan », no « None »."""
+    empty_db_copy = tmp_path / "vide.duckdb"
+    assert run(capsys, "init", "--db", str(empty_db_copy))[0] == 0
+    csv = tmp_path / "lieux.csv"
+    csv.write_text("Nom du lieu;Commune;Typologie;Statut juridique\n"
+                   "Le Fournil;Pamiers;Fablab;Association\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", "places", str(csv), "--db", str(empty_db_copy))
+    assert code == 0, err
+    code, out, _ = run(capsys, "places", "--db", str(empty_db_copy))
+    assert code == 0
+    first, last = out.strip().splitlines()
+    assert first.endswith("Le Fournil — Pamiers (Fablab) pas encore évalué"), first
+    assert last == "1 lieu, dont 0 mature."
 
 
 # --- territory -------------------------------------------------------------------------

@@ -88,10 +88,11 @@ def test_partners_json_why_states_both_directions(capsys, demo_db, busy_place):
     for record in ranked:
         why, name = record["why"], record["name"]
         assert "lui apporte" not in why  # the old wording read backwards
+        assert "plus fort que" not in why  # « n'est plus fort » also reads « no longer strong »
         assert (f"{name} est fort là où vous l'êtes moins" in why
-                or f"{name} n'est plus fort que vous sur aucun critère" in why)
+                or f"{name} ne vous dépasse sur aucun critère" in why)
         assert (f"vous apportez à {name} : " in why
-                or f"vous n'êtes plus fort que {name} sur aucun critère" in why)
+                or f"vous ne dépassez {name} sur aucun critère" in why)
 
 
 def test_no_mature_partner_close_by_is_buried_behind_weaker_nearer_places(current):

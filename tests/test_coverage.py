@@ -382,6 +382,16 @@ def test_the_epci_table_is_french_and_its_shares_agree_with_its_counts():
                    "À portée": "122\u202f500", "Part": ">\u00a099,5\u00a0%"}
 
 
+def test_the_epci_table_names_the_epci_short_so_its_figures_show():
+    """Half the page wide, « Communauté de communes Causses et Vallée de la Dordogne » pushed
+    « Habitants », « À portée » and « Part » out of sight."""
+    access = beyond_493_of_123_000().assign(
+        epci_siren="200066371", epci_name="Communauté de communes Causses et Vallée de la "
+                                          "Dordogne")
+    table = coverage.epci_table(covered(access, threshold_minutes=20))
+    assert table["EPCI"].tolist() == ["CC Causses et Vallée de la Dordogne"]
+
+
 def test_the_far_communes_and_the_suggestions_read_in_french():
     summary = covered(beyond_493_of_123_000(), threshold_minutes=20)
     far = coverage.far_table(summary)

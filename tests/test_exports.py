@@ -117,19 +117,38 @@ def test_geopackage_has_places_communes_and_epci_layers_in_lambert93(gpkg_path):
 
 def test_geopackage_places_carry_scores_and_maturity_but_no_contact(gpkg_path):
     places = gpd.read_file(gpkg_path, layer="lieux")
-    assert {"name", "commune", "mean_score", "mature", *CRITERIA_KEYS} <= set(places.columns)
+    criteria = {geo.gis_name("places", key) for key in CRITERIA_KEYS}
+    assert {"nom", "commune", "score_moyen", "mature", *criteria} <= set(places.columns)
     assert "contact" not in places.columns
     assert int(places["mature"].sum()) == 12
-    assert places["thematics"].str.contains("|", regex=False).all()  # lists joined with |
+    assert places["thematiques"].str.contains("|", regex=False).all()  # lists joined with |
+
+
+def test_geopackage_attributes_read_french_in_a_gis(gpkg_path):
+    """The GIS colleague opens the layers in QGIS: French attribute names, no snake_case
+    English (« mean_score », « in_perimeter », « innovative_response »)."""
+    places = gpd.read_file(gpkg_path, layer="lieux")
+    assert {"nom", "code_insee", "typologie", "statut_juridique", "annee_d_ouverture",
+            "creation_de_communs", "reponse_innovante_aux_besoins", "dans_le_perimetre",
+            "position_approximative"} <= set(places.columns)
+    communes = gpd.read_file(gpkg_path, layer="communes")
+    assert {"code_insee", "nom", "superficie_km2", "lieux", "lieux_matures"} <= set(
+        communes.columns)
+    english = {"name", "mean_score", "in_perimeter", "typology", "places", "area_km2",
+               "is_demo", *CRITERIA_KEYS}
+    for layer in ("lieux", "communes", "epci"):
+        columns = set(gpd.read_file(gpkg_path, layer=layer).columns)
+        assert not columns & english, (layer, columns & english)
+        assert all(re.fullmatch(r"[a-z0-9_]+", c) for c in columns), columns
 
 
 def test_geopackage_communes_and_epci_count_places_and_mature_places(gpkg_path):
     communes = gpd.read_file(gpkg_path, layer="communes")
     epci = gpd.read_file(gpkg_path, layer="epci")
-    assert communes["places"].sum() == 42 and communes["mature_places"].sum() == 12
-    assert epci["places"].sum() == 42 and epci["mature_places"].sum() == 12
+    assert communes["lieux"].sum() == 42 and communes["lieux_matures"].sum() == 12
+    assert epci["lieux"].sum() == 42 and epci["lieux_matures"].sum() == 12
     couserans = epci.set_index("siren").loc["200067940"]
-    assert not couserans["in_perimeter"] and couserans["places"] == 0
+    assert not couserans["dans_le_perimetre"] and couserans["lieux"] == 0
 
 
 def test_geojson_places_are_wgs84_points_at_the_places_coordinates(bundle):
@@ -164,7 +183,25 @@ def workbook(hostile_bundle):
 def test_workbook_has_a_readme_then_one_sheet_per_table(workbook):
     assert workbook.sheetnames == [
         "Lisez-moi", "Lieux", "Évaluations", "Critères", "Règles de maturité", "EPCI",
-        "Communes", "Consortiums", "Membres des consortiums", "Équipements", "Indicateurs"]
+        "Communes", "Consortiums", "Membres des consortiums", "Équipements",
+        "Appels à projets", "Candidatures", "Indicateurs"]
+
+
+def test_workbook_carries_the_calls_and_the_amounts_of_each_application(workbook,
+                                                                        hostile_bundle):
+    """The finance officer's sheets: each call's budget, each application's amounts, named."""
+    calls = _rows(workbook["Appels à projets"])
+    assert [c["Année"] for c in calls] == list(range(2023, 2029))
+    assert all(isinstance(c["Budget (€)"], (int, float)) for c in calls)
+    applications = _rows(workbook["Candidatures"])
+    assert applications and all(a["Consortium"] for a in applications)
+    assert {"Montant demandé (€)", "Montant accordé (€)", "Statut"} <= set(applications[0])
+    granted = sum(a["Montant accordé (€)"] or 0 for a in applications)
+    expected = hostile_bundle.tables["applications"]["amount_granted"].fillna(0).sum()
+    assert granted == expected > 0
+    sheet = workbook["Candidatures"]
+    column = {c.value: c.column for c in sheet[1]}
+    assert sheet.cell(row=2, column=column["Montant accordé (€)"]).number_format.endswith('€"')
 
 
 def test_workbook_sheets_have_french_headers_frozen_and_every_row(workbook, bundle):
@@ -189,6 +226,40 @@ def test_workbook_readme_describes_every_column_of_every_sheet(workbook):
         if sheet.max_column > 1:
             for cell in sheet[1]:
                 assert (name, cell.value) in readme, (name, cell.value)
+
+
+def _rows(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_workbook_names_the_places_and_consortia_it_refers_to(workbook, hostile_bundle):
+    """The finance officer reads « Le Moulin Solidaire », not « 26 »: every reference to a
+    place, a consortium or an equipment item has its name beside it."""
+    places = hostile_bundle.places
+    names = dict(zip(places["id"], places["name"], strict=True))
+    evaluation = _rows(workbook["Évaluations"])[0]
+    assert evaluation["Nom du lieu"] == names[evaluation["N° du lieu"]]
+    consortium = _rows(workbook["Consortiums"])[0]
+    assert consortium["Lieu chef de file"] == names[consortium["N° du chef de file"]]
+    assert consortium["Membres"].split("|") == [
+        names[int(i)] for i in consortium["N° des membres"].split("|")]
+    member = _rows(workbook["Membres des consortiums"])[0]
+    assert member["Lieu"] == names[member["N° du lieu"]] and member["Consortium"].startswith(
+        "Réseau")
+    item = _rows(workbook["Équipements"])[0]
+    assert item["Lieu propriétaire"] == names[item["N° du lieu propriétaire"]]
+
+
+def test_workbook_shows_no_english_identifier(workbook):
+    """« consortia_formed », « commons »: keys for programs, not for the finance officer."""
+    for sheet in ("Critères", "Indicateurs"):
+        rows = _rows(workbook[sheet])
+        assert "Clé" not in rows[0], sheet
+        assert not any(re.fullmatch(r"[a-z]+(_[a-z]+)+|commons", str(v))
+                       for row in rows for v in row.values()), sheet
+    assert [r["Indicateur"] for r in _rows(workbook["Indicateurs"])] == [
+        "Consortiums constitués", "Équipements mutualisés", "Équipements itinérants"]
 
 
 def test_workbook_keeps_hostile_names_as_text_never_as_formulas(workbook):

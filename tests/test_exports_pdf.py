@@ -82,6 +82,31 @@ def test_key_figures_and_every_mature_place_are_printed(text, bundle):
         assert name in flat(mature_page), name
 
 
+def test_long_hyphenated_communes_wrap_at_a_hyphen_not_inside_a_word(report, bundle):
+    """« Saint-Pierre-de-Rivière » in a narrow column: « Saint-Pierre-de- / Rivière », never
+    « Saint-Pierre-de-Rivièr / e » (read with -layout: without it, pdftotext joins a line
+    ending with a hyphen to the next one)."""
+    mature_page = next(p for p in pdf_text(report, layout=True).split("\f")
+                       if "Lieux matures (12)" in p)
+    words = set(re.findall(r"[\w']+", mature_page))
+    communes = bundle.places.loc[bundle.places["mature"], "commune"]
+    assert any(len(c) > 20 for c in communes)  # the demo has such a commune among them
+    for commune in communes:
+        for part in re.findall(r"[\w']+", commune):
+            assert part in words, (commune, part)
+
+
+def test_breaking_at_hyphens_keeps_words_whole_and_fits_when_it_can():
+    width = len  # one unit per character
+    assert pdf_style.break_at_hyphens("Saint-Pierre-de-Rivière", 17, width) == (
+        "Saint-Pierre-de-\nRivière")
+    assert pdf_style.break_at_hyphens("Ornolac-Ussat-les-Bains", 10, width) == (
+        "Ornolac-\nUssat-les-\nBains")
+    assert pdf_style.break_at_hyphens("Tiers-lieu multi-activités", 15, width) == (
+        "Tiers-lieu multi-activités")  # each word fits: fpdf2 wraps at the space
+    assert pdf_style.break_at_hyphens("Foix", 2, width) == "Foix"  # no hyphen: left alone
+
+
 def test_pages_are_numbered_n_of_total(report, text):
     total = page_count(report)
     assert total >= 7
@@ -176,6 +201,18 @@ def test_no_demo_warning_for_real_data(bundle):
     places = bundle.places.assign(is_demo=False)
     text = pdf_text(pdf.build_report(with_places(bundle, places)))
     assert "démonstration" not in text
+
+
+def test_the_map_caption_names_the_excluded_zone_only_where_there_is_one(bundle, text):
+    assert "situés hors de cette zone" in flat(text)
+    tables = dict(bundle.tables)
+    for name in ("communes", "epci"):
+        tables[name] = tables[name].assign(in_excluded_zone=False)
+    elsewhere = replace(bundle, tables=tables,
+                        meta={**bundle.meta, "excluded_zone_label": ""})
+    other = flat(pdf_text(pdf.build_report(elsewhere)))
+    assert "Carte des lieux" in other and "hors du périmètre" in other
+    assert "zone exclue" not in other and "hors de cette zone" not in other
 
 
 def test_first_page_rendered_for_a_human_look(report):

@@ -158,6 +158,28 @@ def test_long_date_other_days_are_plain_numbers(day, expected):
     assert f.long_date(dt.date(2026, 2, day)) == expected
 
 
+@pytest.mark.parametrize("size, expected", [(1, "1 octet"), (820, "820 octets"),
+                                            (65_666, "64 ko"), (550_001, "537 ko"),
+                                            (1_258_291, "1,2 Mo")])
+def test_file_size_reads_like_a_file_manager(size, expected):
+    assert f.file_size(size) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Communauté de communes du Pays d'Olmes", "CC du Pays d'Olmes"),
+    ("Communauté d'agglomération du Grand Cahors", "CA du Grand Cahors"),
+    ("Communauté urbaine de Dunkerque", "CU de Dunkerque"),
+    ("Métropole de Lyon", "Métropole de Lyon"), (None, "")])
+def test_short_epci_abbreviates_the_kind_of_epci_only(name, expected):
+    assert f.short_epci(name) == expected
+
+
+def test_date_time_writes_the_day_in_words_and_the_time():
+    assert f.date_time(dt.datetime(2026, 12, 5, 4, 48, 56)) == "5 décembre 2026 à 04:48"
+    assert f.date_time(pd.Timestamp("2026-12-01 18:05")) == "1er décembre 2026 à 18:05"
+    assert f.date_time(None) == f.MISSING
+
+
 def test_every_month_is_named_in_french():
     assert [f.month_year(dt.date(2026, m, 15)) for m in range(1, 13)] == [
         f"{name} 2026" for name in ("janvier", "février", "mars", "avril", "mai", "juin",

@@ -282,3 +282,34 @@ def test_a_sixth_criterion_gets_its_import_column(monkeypatch):
     score_fields = mapping._criterion_fields()
     assert [f.key for f in score_fields] == [c.key for c in (*CRITERIA, sixth)]
     assert score_fields[-1].label == "Attention aux personnes" and score_fields[-1].example
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_template_downloaded_elsewhere_shows_a_commune_of_that_territory(fmt, tmp_path):
+    """The Lot's analyst downloads the template: its example row is in the Lot (the most
+    populated commune of the perimeter), not in Varilhes, Ariège; it reads back as a valid
+    row of that territory, pointed out as the example to delete."""
+    from pathlib import Path
+
+    from observatory import bootstrap
+    from observatory.importing import template_filename, territory_example, validate_file
+    from observatory.store import db
+    from observatory.store import territory as store_territory
+    from observatory.territory.config import load_territory_config
+
+    lot = Path(__file__).resolve().parent / "fixtures" / "territory" / "lot.toml"
+    path = tmp_path / "lot.duckdb"
+    bootstrap.init_database(path, load_territory_config(lot), with_demo=False)
+    with db.session(path, read_only=True) as con:
+        communes = store_territory.communes(con)
+    example = territory_example(communes)
+    assert example["commune"] == "Cahors" and example["insee"] == "46042"
+    data = template("places", fmt, example)
+    table = read_table(data, f"modele.{fmt}")
+    row = table.iloc[0].to_dict()
+    assert row["Commune"] == "Cahors" and row["Code INSEE"] == "46042"
+    assert "Varilhes" not in row.values()
+    report = validate_file(data, f"modele.{fmt}", "places", communes=communes)
+    assert report.ok, report.problem_table
+    assert report.records[0].place["insee"] == "46042"
+    assert template_filename("places", fmt) == f"modele_import_lieux.{fmt}"

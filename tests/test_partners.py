@@ -248,8 +248,8 @@ def test_why_does_not_call_a_non_mature_place_mature():
     assert "mature" not in ranked.loc[0, "why"]
     assert "fort là où" not in ranked.loc[0, "why"]
     # nothing either way: said so, both ways
-    assert "Petit lieu n'est plus fort que vous sur aucun critère" in ranked.loc[0, "why"]
-    assert "vous n'êtes plus fort que Petit lieu sur aucun critère" in ranked.loc[0, "why"]
+    assert "Petit lieu ne vous dépasse sur aucun critère" in ranked.loc[0, "why"]
+    assert "vous ne dépassez Petit lieu sur aucun critère" in ranked.loc[0, "why"]
 
 
 def test_an_unevaluated_place_claims_no_complementarity_and_shows_no_nan():
@@ -331,7 +331,7 @@ def test_the_explanation_of_a_weak_partner_does_not_claim_strengths_it_lacks():
     row = suggest(places_, 1, provider=ROAD).iloc[0]
     why = row["why"]
     # it is stronger nowhere by a point: it says so, and what the place brings it
-    assert "Le Petit Atelier n'est plus fort que vous sur aucun critère" in why
+    assert "Le Petit Atelier ne vous dépasse sur aucun critère" in why
     assert "est fort là où" not in why
     brought = [c.short for c in CRITERIA if row[c.key] <= 2.0]
     assert "vous apportez à Le Petit Atelier : " + ", ".join(
@@ -350,7 +350,7 @@ def test_the_explanation_of_a_strong_partner_names_what_it_brings_and_that_nothi
     assert row["why_parts"][1] == "lieu mature, peut porter le consortium"
     assert row["why_parts"][2] == "La Grange est fort là où vous l'êtes moins : " + ", ".join(
         f"{c.short} (3,5 contre 1 chez vous)" for c in CRITERIA)
-    assert row["why_parts"][3] == "vous n'êtes plus fort que La Grange sur aucun critère"
+    assert row["why_parts"][3] == "vous ne dépassez La Grange sur aucun critère"
     assert row["why"] == " ; ".join(row["why_parts"])
     assert row["short_why"] == ("mature ; plus fort que vous en "
                                 + ", ".join(c.short for c in CRITERIA))
@@ -359,7 +359,7 @@ def test_the_explanation_of_a_strong_partner_names_what_it_brings_and_that_nothi
 def test_a_gap_under_one_point_is_not_named():
     places_ = frame(place(1, "Origine", scores=2.0), place(2, "Voisin", 5, scores=2.5))
     row = suggest(places_, 1, provider=ROAD).iloc[0]
-    assert "Voisin n'est plus fort que vous sur aucun critère" in row["why"]
+    assert "Voisin ne vous dépasse sur aucun critère" in row["why"]
     assert row["short_why"] == "thématiques communes"
     assert row["t_complementarity"] == pytest.approx(0.25)  # scored, though not named
 
@@ -430,9 +430,9 @@ def test_the_partners_table_reads_in_french_and_the_details_are_complete():
         f"1. La Grange — score {table['Score'][0]}", f"2. Jeune lieu — score {table['Score'][1]}"]
     assert details[0]["carry"] == "peut porter un projet en 2026"
     assert details[1]["carry"].startswith("ne peut pas porter un projet en 2026 : ")
-    assert details[1]["parts"][1] == "Jeune lieu n'est plus fort que vous sur aucun critère"
+    assert details[1]["parts"][1] == "Jeune lieu ne vous dépasse sur aucun critère"
     # half a point apart on each criterion: not named, either way
-    assert details[1]["parts"][2] == "vous n'êtes plus fort que Jeune lieu sur aucun critère"
+    assert details[1]["parts"][2] == "vous ne dépassez Jeune lieu sur aucun critère"
     assert " ; ".join(details[0]["parts"]) == found.ranked["why"][0]
 
 

@@ -185,12 +185,24 @@ def test_the_first_snapshots_report_has_no_comparison(capsys, db_path, tmp_path,
                                       str(three["A"]))) is None
 
 
+def test_a_snapshot_export_is_named_after_the_snapshot_s_label():
+    day = dt.date(2026, 12, 5)
+    assert reports.export_filename(4, "pdf", day, label="Bilan 2026") == (
+        "observatoire_bilan-2026_2026-12-05.pdf")
+    assert reports.export_filename(4, "xlsx", day, label="Été ; « définitif »") == (
+        "observatoire_ete-definitif_2026-12-05.xlsx")
+    assert reports.export_filename(4, "pdf", day, label="???") == (
+        "observatoire_instantane-4_2026-12-05.pdf")  # nothing usable in the label
+    assert reports.export_filename(reports.CURRENT, "gpkg", day) == (
+        "observatoire_vue-actuelle_2026-12-05.gpkg")
+
+
 def test_the_export_says_which_snapshot_it_compared_with(settings, three):
     with core.session(settings, read_only=True) as con:
         made = reports.export(con, "pdf", three["C"], user=auth.DEMO_USER, settings=settings,
                               today=dt.date(2026, 12, 1))
         assert made.previous_id == three["B"]
-        assert made.filename == f"observatoire_instantane-{three['C']}_2026-12-01.pdf"
+        assert made.filename == "observatoire_c_2026-12-01.pdf"  # named after its label
         assert made.mime == "application/pdf" and made.data[:4] == b"%PDF"
         other = reports.export(con, "geojson", reports.CURRENT, user=auth.DEMO_USER,
                                settings=settings, today=dt.date(2026, 12, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import zipfile
 
@@ -12,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from observatory import cli, evolution
+from observatory import cli, evolution, formatting
 from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.maturity import MaturityRule
@@ -418,6 +419,17 @@ def test_cli_snapshot_create_then_list_shows_label_author_and_counts(capsys, db_
     assert record["mature"] == 12
     assert len(record["checksum"]) == 64
     dt.datetime.fromisoformat(record["created_at"])
+
+
+def test_cli_snapshot_list_dates_each_snapshot_in_french(capsys, db_path):
+    code, _, err = run(capsys, "snapshot", "create", "--label", "Bilan 2026", "--by", "Camille",
+                       "--db", db_path)
+    assert code == 0, err
+    code, out, _ = run(capsys, "snapshot", "list", "--db", db_path)
+    assert code == 0
+    created = dt.datetime.fromisoformat(listed(capsys, db_path)[0]["created_at"])
+    assert formatting.date_time(created) in out and "Bilan 2026" in out
+    assert not re.search(r"\d{4}-\d\d-\d\d", out), out  # no ISO timestamp
 
 
 def test_cli_snapshot_list_without_json_invites_to_create_one(capsys, db_path):

@@ -84,8 +84,13 @@ def build(bundle: Bundle, fmt: str, include_contacts: bool = False,
     return _module("html_map").build_html(bundle, include_contacts=include_contacts)
 
 
+def slug(text: str) -> str:
+    """« Bilan 2026 (définitif) » -> ``bilan-2026-definitif`` (ASCII, no spaces); "" if
+    nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+
+
 def filename(bundle: Bundle, fmt: str) -> str:
     """A download name such as ``observatoire-bilan-2026.pdf`` (ASCII, no spaces)."""
-    ascii_label = unicodedata.normalize("NFKD", bundle.label).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_label.lower()).strip("-") or "export"
-    return f"observatoire-{slug}{FORMATS[fmt].extension}"
+    return f"observatoire-{slug(bundle.label) or 'export'}{FORMATS[fmt].extension}"

@@ -101,6 +101,51 @@ def export_tables(bundle: Bundle) -> dict[str, pd.DataFrame]:
     return {t.key: tables.get(t.key, pd.DataFrame()) for t in tables_of(bundle)}
 
 
+# Where a table refers to another by identifier, the workbook adds the name beside it:
+# (table, id column) -> (name column, the table named, its name column).
+NAMED_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("evaluations", "place_id"): ("place_name", "places"),
+    ("consortia", "lead_place_id"): ("lead_place_name", "places"),
+    ("consortia", "location_place_id"): ("location_place_name", "places"),
+    ("consortia", "member_ids"): ("member_names", "places"),
+    ("consortium_members", "consortium_id"): ("consortium_name", "consortia"),
+    ("consortium_members", "place_id"): ("place_name", "places"),
+    ("equipment", "owner_place_id"): ("owner_place_name", "places"),
+    ("equipment", "consortium_id"): ("consortium_name", "consortia"),
+    ("equipment_stays", "equipment_id"): ("equipment_name", "equipment"),
+    ("equipment_stays", "place_id"): ("place_name", "places"),
+    ("applications", "consortium_id"): ("consortium_name", "consortia"),
+}
+
+
+def with_names(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with, right after each identifier that points at a place, a consortium or
+    an equipment item, that row's name (« 26 » is nothing to the finance officer; « Le
+    Moulin Solidaire » is). A list of identifiers (``member_ids``) gets the list of names."""
+    names = {key: dict(zip(frame["id"], frame["name"], strict=True))
+             for key, frame in tables.items()
+             if {"id", "name"} <= set(frame.columns)}
+    out = dict(tables)
+    for (table, column), (name_column, target) in NAMED_REFERENCES.items():
+        frame = out.get(table)
+        if frame is None or column not in frame.columns or name_column in frame.columns:
+            continue
+        lookup = names.get(target, {})
+
+        def name_of(value, lookup=lookup):
+            value = join_list(value)
+            if is_missing(value):
+                return None
+            parts = [p for p in str(value).split(LIST_SEPARATOR) if p.strip()]
+            found = [lookup.get(int(float(p)), p) for p in parts]
+            return LIST_SEPARATOR.join(str(n) for n in found)
+
+        frame = frame.copy()
+        frame.insert(frame.columns.get_loc(column) + 1, name_column, frame[column].map(name_of))
+        out[table] = frame
+    return out
+
+
 def tables_of(bundle: Bundle) -> tuple[Table, ...]:
     """The known tables, then any table a newer bundle carries that this module does not
     describe yet (exported as is, under its own name)."""
@@ -170,6 +215,13 @@ def plain_rule(bundle: Bundle) -> str:
 
 def excluded_label(bundle: Bundle) -> str:
     return bundle.meta.get("excluded_zone_label", "")
+
+
+def has_excluded_zone(bundle: Bundle) -> bool:
+    """Whether the territory has a zone where funded projects may not lie (another territory
+    may have none: its texts then say nothing of one)."""
+    communes = bundle.tables["communes"]
+    return "in_excluded_zone" in communes and bool(communes["in_excluded_zone"].any())
 
 
 def money(value: object) -> str:

@@ -31,8 +31,12 @@ NUMBER_FORMATS = {
     **{key: "0.0" for key in CRITERIA_KEYS},
     "mean_score": "0.00", "min_mean": "0.0", "min_each": "0.0",
     "lon": "0.00000", "lat": "0.00000", "area_km2": "#,##0.0", "population": "#,##0",
-    "amount_funded": '#,##0" €"', "purchase_value": '#,##0" €"',
+    "amount_funded": '#,##0" €"', "purchase_value": '#,##0" €"', "budget": '#,##0" €"',
+    "amount_requested": '#,##0" €"', "amount_granted": '#,##0" €"',
 }
+# Tables whose ``key`` column is an English identifier for programs (the data package keeps
+# it): the workbook shows their French label only.
+TECHNICAL_KEYS = ("criteria", "indicators")
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
@@ -40,7 +44,10 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 def build_workbook(bundle: Bundle, include_contacts: bool = False) -> bytes:
     """The whole bundle as an .xlsx file (bytes)."""
     bundle = common.prepare(bundle, include_contacts)
-    tables = common.export_tables(bundle)
+    tables = common.with_names(common.export_tables(bundle))
+    for key in TECHNICAL_KEYS:  # « consortia_formed » means nothing to the finance officer
+        if key in tables:
+            tables[key] = tables[key].drop(columns="key", errors="ignore")
     workbook = Workbook()
     described = common.tables_of(bundle)
     _readme(workbook.active, bundle, tables, described)

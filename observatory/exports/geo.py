@@ -2,14 +2,21 @@
 
 CRS: GeoJSON is WGS84 longitude/latitude (RFC 7946, EPSG:4326); the GeoPackage is in
 **Lambert-93 (EPSG:2154)**, the French reference for measuring in a GIS (the places keep
-their WGS84 ``lon``/``lat`` as attributes). Layers: ``lieux``, ``communes``, ``epci``.
+their WGS84 longitude/latitude as attributes). Layers: ``lieux``, ``communes``, ``epci``.
 Lists (thematics) are ``|``-joined strings; dates are ``YYYY-MM-DD`` strings.
+
+The GeoPackage is opened by people (QGIS): its attributes carry French names derived from the
+columns' French titles (``nom``, ``code_insee``, ``creation_de_communs``, ``score_moyen``,
+``dans_le_perimetre``…: lower case, no accent nor space, so that QGIS expressions need no
+quoting). The GeoJSON, read by scripts, keeps the technical keys of ``places --json``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -57,6 +64,27 @@ def epci_layer(bundle: Bundle) -> gpd.GeoDataFrame:
 BUILDERS = {"places": places_layer, "communes": communes_layer, "epci": epci_layer}
 
 
+def gis_name(table: str, column: str) -> str:
+    """The French attribute name of a column in the GeoPackage: its French title, plain
+    (« Création de communs » -> ``creation_de_communs``, « Superficie (km²) » ->
+    ``superficie_km2``)."""
+    title = common.field_doc(table, column)[0].replace("²", "2")
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or column
+
+
+def gis_names(table: str, columns) -> dict[str, str]:
+    """Technical column -> French attribute name, one name per column (a clash keeps the
+    technical name of the later column)."""
+    names: dict[str, str] = {}
+    for column in columns:
+        if column == "geometry":
+            continue
+        name = gis_name(table, column)
+        names[column] = column if name in names.values() or name == "geometry" else name
+    return names
+
+
 def build_geojson(bundle: Bundle, layer: str = "places", include_contacts: bool = False) -> bytes:
     """One layer as GeoJSON (RFC 7946, WGS84), UTF-8 bytes."""
     if layer not in BUILDERS:
@@ -79,6 +107,7 @@ def build_geopackage(bundle: Bundle, path: str | os.PathLike,
     for key, name in LAYERS.items():
         # Declared types, also for an empty layer: points; polygons all as MultiPolygon.
         kind = {"geometry_type": "Point"} if key == "places" else {"promote_to_multi": True}
-        BUILDERS[key](bundle).to_crs(GPKG_CRS).to_file(
-            path, layer=name, driver="GPKG", engine="pyogrio", **kind)
+        layer = BUILDERS[key](bundle)
+        layer = layer.rename(columns=gis_names(key, layer.columns))
+        layer.to_crs(GPKG_CRS).to_file(path, layer=name, driver="GPKG", engine="pyogrio", **kind)
     return path

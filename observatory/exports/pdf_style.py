@@ -41,6 +41,7 @@ PINK = (255, 235, 235)
 MARGIN = 15.0
 WIDTH = 210.0 - 2 * MARGIN  # usable width, mm
 MAX_CELL = 300  # characters shown in a table cell: a 10,000-character name cannot break a page
+CELL_PADDING_X = 1.2  # mm, left and right of the text in a table cell
 TITLE = "Observatoire des lieux de lien social"
 
 
@@ -211,12 +212,17 @@ class Report(FPDF):
                         align="LEFT", text_align=tuple(align or ["LEFT"] * len(headers)),
                         line_height=size * 0.45, headings_style=heading,
                         borders_layout="HORIZONTAL_LINES", cell_fill_color=LIGHT,
-                        cell_fill_mode="ROWS", padding=(0.9, 1.2), repeat_headings=1) as grid:
+                        cell_fill_mode="ROWS", padding=(0.9, CELL_PADDING_X),
+                        repeat_headings=1) as grid:
             grid.row([common.clean_text(h) for h in headers])
+            rooms = [w * scale - 2 * CELL_PADDING_X - 0.5 for w in widths]
             for index, values in enumerate(rows, start=1):
                 bold = bold_last and index == len(rows)
-                grid.row([_cell(v) for v in values],
+                self.set_font(FONT, style="B" if bold else "", size=size)
+                grid.row([break_at_hyphens(_cell(v), room, self.get_string_width)
+                          for v, room in zip(values, rooms, strict=True)],
                          style=FontFace(emphasis="BOLD") if bold else None)
+            self.set_font(FONT, size=size)
         self.ln(3)
 
     def image_png(self, png: bytes, width: float = WIDTH) -> None:
@@ -227,3 +233,20 @@ class Report(FPDF):
 def _cell(value: object) -> str:
     text = common.clean_text(value)
     return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+
+
+def break_at_hyphens(text: str, room: float, width_of) -> str:
+    """Wrap the words of ``text`` too wide for ``room`` (mm) after one of their hyphens, as
+    French does (« Saint-Pierre-de-⏎Rivière »), where fpdf2 would cut a letter off
+    (« Saint-Pierre-de-Rivièr⏎e »). ``width_of`` measures a string in the current font."""
+    words = []
+    for word in text.split(" "):
+        lines = []
+        while width_of(word) > room and "-" in word[:-1]:
+            cuts = [i + 1 for i, c in enumerate(word[:-1]) if c == "-"]
+            fitting = [i for i in cuts if width_of(word[:i]) <= room]
+            cut = fitting[-1] if fitting else cuts[0]
+            lines.append(word[:cut])
+            word = word[cut:]
+        words.append("\n".join([*lines, word]))
+    return " ".join(words)

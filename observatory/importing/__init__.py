@@ -55,7 +55,7 @@ from observatory.importing.report import (
     demo_removed,
     written_text,
 )
-from observatory.importing.templates import template
+from observatory.importing.templates import template, template_filename, territory_example
 from observatory.importing.validation import PLACE_COLUMNS, validate_evaluations, validate_places
 
 
@@ -97,5 +97,6 @@ __all__ = [
     "ValidationReport", "apply_mapping", "demo_removal_text", "demo_removed",
     "written_text",
     "fields", "missing_required", "read_table", "sheet_names", "suggest_mapping", "template",
+    "template_filename", "territory_example",
     "unused_headers", "validate_evaluations", "validate_file", "validate_places",
 ]

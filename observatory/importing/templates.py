@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
+import pandas as pd
+
+from observatory import formatting
 from observatory.importing.mapping import KIND_LABELS, Field, fields
 from observatory.model import LEGAL_STATUSES, TYPOLOGIES
 
@@ -20,30 +24,55 @@ def template_fields(kind: str) -> list[Field]:
                                                           if f.key == "place_id"]
 
 
-def template(kind: str, fmt: str = "csv") -> bytes:
+def template(kind: str, fmt: str = "csv", example: Mapping[str, str] | None = None) -> bytes:
     """A template to fill: CSV as French Excel writes it (UTF-8 with BOM, ";", decimal
-    commas), or an .xlsx with a help sheet and drop-down lists for closed vocabularies."""
+    commas), or an .xlsx with a help sheet and drop-down lists for closed vocabularies.
+    ``example`` replaces values of the example row by field key (``territory_example``: a
+    commune of the user's own territory rather than Varilhes, Ariège)."""
     if fmt == "csv":
-        return _csv(kind)
+        return _csv(kind, example or {})
     if fmt == "xlsx":
-        return _xlsx(kind)
+        return _xlsx(kind, example or {})
     raise ValueError(f"Format de modèle inconnu : {fmt!r} (attendu : csv ou xlsx).")
 
 
+def territory_example(communes: pd.DataFrame) -> dict[str, str]:
+    """The example row's commune: the most populated commune of the territory's perimeter
+    (its name, code INSEE and centre), so that a template downloaded in the Lot shows a
+    commune of the Lot. Empty when the referential has none."""
+    inside = communes[communes["in_perimeter"]] if "in_perimeter" in communes else communes
+    if inside.empty:
+        inside = communes
+    if inside.empty:
+        return {}
+    row = inside.sort_values(["population", "insee"], ascending=[False, True]).iloc[0]
+    return {"commune": str(row["name"]), "insee": str(row["insee"]),
+            "lat": formatting.decimal(float(row["lat"]), 4),
+            "lon": formatting.decimal(float(row["lon"]), 4)}
+
+
+def _example_row(columns: list[Field], example: Mapping[str, str]) -> list[str]:
+    return [example.get(f.key, f.example) for f in columns]
+
+
 def filename(kind: str, fmt: str) -> str:
+    """« modele_import_lieux.csv », « modele_import_evaluations.xlsx »."""
     return f"modele_import_{KIND_LABELS[kind].replace('é', 'e')}.{fmt}"
 
 
-def _csv(kind: str) -> bytes:
+template_filename = filename
+
+
+def _csv(kind: str, example: Mapping[str, str]) -> bytes:
     columns = template_fields(kind)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([f.label for f in columns])
-    writer.writerow([f.example for f in columns])
+    writer.writerow(_example_row(columns, example))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx(kind: str) -> bytes:
+def _xlsx(kind: str, example: Mapping[str, str]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -54,7 +83,7 @@ def _xlsx(kind: str) -> bytes:
     sheet = workbook.active
     sheet.title = KIND_LABELS[kind].capitalize()
     sheet.append([f.label for f in columns])
-    sheet.append([f.example for f in columns])
+    sheet.append(_example_row(columns, example))
     lists = workbook.create_sheet("Listes")
     for position, field in enumerate(columns, start=1):
         letter = get_column_letter(position)

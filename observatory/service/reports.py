@@ -247,14 +247,18 @@ def export(con, fmt: str, source: Source, *, user: User, include_contacts: bool 
     previous = None if previous_key is None else store_snapshots.read(con, previous_key)
     data = export_bundles(shown, fmt, user=user, include_contacts=include_contacts,
                           previous=previous)
-    return ExportFile(data, export_filename(source, fmt, today), exports.FORMATS[fmt].mime,
-                      previous_key)
+    label = None if source == CURRENT else shown.label
+    return ExportFile(data, export_filename(source, fmt, today, label=label),
+                      exports.FORMATS[fmt].mime, previous_key)
 
 
-def export_filename(source: Source, fmt: str, today: dt.date | None = None) -> str:
+def export_filename(source: Source, fmt: str, today: dt.date | None = None, *,
+                    label: str | None = None) -> str:
     """The download name: ``observatoire_vue-actuelle_2026-12-01.pdf`` for today's data,
-    ``observatoire_instantane-3_2026-12-01.xlsx`` for snapshot 3."""
+    ``observatoire_bilan-2026_2026-12-01.xlsx`` for the snapshot labelled « Bilan 2026 »
+    (``observatoire_instantane-3_…`` for snapshot 3 when its label gives no name)."""
     source = parse_source(source)
-    name = "vue-actuelle" if source == CURRENT else f"instantane-{source}"
+    name = ("vue-actuelle" if source == CURRENT
+            else exports.slug(label or "") or f"instantane-{source}")
     stamp = (today or dt.date.today()).isoformat()
     return f"observatoire_{name}_{stamp}{exports.FORMATS[fmt].extension}"

@@ -24,6 +24,21 @@ def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd
     return items[items["owner_place_id"].isin(place_ids)] if place_ids is not None else items
 
 
+def _calls_and_applications(con: duckdb.DuckDBPyConnection,
+                            consortium_ids: set[int]) -> dict[str, pd.DataFrame]:
+    """The calls for projects (budgets, dates) and the applications of the bundle's consortia
+    (amounts requested and granted): what the finance officer's workbook is for."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_name IN ('calls', 'applications')").fetchone()[0]
+    if exists < 2:
+        return {}
+    calls = con.execute("SELECT * FROM calls ORDER BY year").df()
+    applications = con.execute("SELECT * FROM applications ORDER BY call_year, id").df()
+    applications = applications[applications["consortium_id"].isin(consortium_ids)]
+    return {"calls": calls.reset_index(drop=True),
+            "applications": applications.reset_index(drop=True)}
+
+
 def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
            place_ids: Iterable[int] | None = None, distance_method: str | None = None,
            filters: Sequence[str] = (), view_epci: Sequence[str] = ()) -> Bundle:
@@ -75,6 +90,7 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
         "consortia": saved.reset_index(drop=True),
         "consortium_members": members.astype({"place_id": int}).reset_index(drop=True),
         "equipment": _equipment(con, keep),
+        **_calls_and_applications(con, {int(i) for i in saved["id"]}),
     }
     return Bundle(
         label=label, created_at=dt.datetime.now().replace(microsecond=0), created_by=created_by,

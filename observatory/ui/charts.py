@@ -231,10 +231,18 @@ def typologies(places: pd.DataFrame) -> go.Figure:
                  labels={"typology": "", "lieux": "Nombre de lieux", "maturite": ""})
     fig.update_layout(height=max(300, 28 * counts["typology"].nunique()), barmode="stack",
                       yaxis={"categoryorder": "total ascending"}, margin={"t": 20, "b": 20})
-    return french(fig)
+    top = counts.groupby("typology")["lieux"].sum().max() if len(counts) else 0
+    return whole_axis(french(fig), top, "x")
+
+
+def _short_epci_names(per_epci: pd.DataFrame) -> pd.DataFrame:
+    """« CC du Pays d'Olmes » for « Communauté de communes du Pays d'Olmes »: the long names
+    squeezed the bars, and were cut off at the chart's edge."""
+    return per_epci.assign(epci_name=per_epci["epci_name"].map(formatting.short_epci))
 
 
 def maturity_by_epci(per_epci: pd.DataFrame) -> go.Figure:
+    per_epci = _short_epci_names(per_epci)
     frame = inert(per_epci).assign(non_mature=per_epci["places"] - per_epci["mature"])
     long = frame.melt(id_vars=["epci_name"], value_vars=["mature", "non_mature"],
                       var_name="maturite", value_name="lieux")
@@ -243,10 +251,11 @@ def maturity_by_epci(per_epci: pd.DataFrame) -> go.Figure:
                  color_discrete_map=MATURE_COLOURS,
                  labels={"epci_name": "", "lieux": "Nombre de lieux", "maturite": ""})
     fig.update_layout(height=360, barmode="stack", margin={"t": 20, "b": 20})
-    return french(fig)
+    return whole_axis(french(fig), per_epci["places"].max() if len(per_epci) else 0, "x")
 
 
 def density_by_epci(per_epci: pd.DataFrame) -> go.Figure:
+    per_epci = _short_epci_names(per_epci)
     fig = px.bar(inert(per_epci).sort_values("places_per_10k"), y="epci_name", x="places_per_10k",
                  orientation="h", text="places_per_10k",
                  labels={"epci_name": "", "places_per_10k": "Lieux pour 10 000 habitants"})
@@ -287,7 +296,16 @@ def consortia_by_year(counts: pd.DataFrame) -> go.Figure:
 def whole_counts(fig: go.Figure, counts: pd.DataFrame) -> go.Figure:
     """A count axis with whole ticks only: no « 0,5 consortium » between 0 and 1."""
     top = counts.groupby("call_year")["consortia"].sum().max() if len(counts) else 0
-    fig.update_yaxes(tickformat="d", dtick=1 if top <= 10 else None, rangemode="tozero")
+    return whole_axis(fig, top, "y")
+
+
+def whole_axis(fig: go.Figure, top: float, axis: str, *, from_zero: bool = True) -> go.Figure:
+    """Whole ticks on a count axis (places, consortia): no « 0,5 lieu », no « 12,2 lieux
+    matures »; one tick per unit when the axis spans 10 or less (``top``: its span)."""
+    options = {"tickformat": "d", "dtick": 1 if top <= 10 else None}
+    if from_zero:
+        options["rangemode"] = "tozero"
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**options)
     return fig
 
 
@@ -366,4 +384,10 @@ def mature_over_snapshots(history: pd.DataFrame) -> go.Figure:
                    labels={"created_at": "Date", "mature": "Lieux matures", "label": "Instantané"})
            .update_traces(textposition="top center").update_layout(height=340))
     fig.update_xaxes(title_text="")
-    return date_hovers(date_axis(french(fig), history["created_at"]))
+    # The snapshots' names sit above their points: room for them, not clipped at the edges.
+    fig.update_traces(cliponaxis=False)
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 40})
+    low, high = (history["mature"].min(), history["mature"].max()) if len(history) else (0, 0)
+    fig.update_yaxes(range=[low - 0.5, high + 0.8])
+    return date_hovers(date_axis(whole_axis(french(fig), high - low, "y", from_zero=False),
+                                 history["created_at"]))

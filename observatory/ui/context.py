@@ -91,6 +91,14 @@ def resume_pending_page() -> None:
         st.switch_page(pending["page"], query_params=pending["params"])
 
 
+def empty_inventory_advice() -> str:
+    """What to do when the inventory is empty, for whoever is looking (a page's empty state)."""
+    if auth.allowed("import"):
+        return ("Importez votre inventaire depuis la page **Importer** (un modèle CSV ou Excel "
+                "y est proposé), ou ajoutez un lieu depuis la page **Lieux**.")
+    return "Un ou une analyste peut importer l'inventaire depuis la page **Importer**."
+
+
 def select_place(place_id: int | None) -> None:
     """Select a place for every page (from a list, not the map: the map ring it)."""
     st.session_state[sidebar.SELECTED] = place_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from observatory import formatting
 from observatory.eligibility import Eligibility
 from observatory.ui import fmt
 
@@ -15,8 +16,9 @@ def show(report: Eligibility, title: str = "Éligibilité à la mesure 7.1") -> 
                        icon=":material/check_circle:")
         else:
             failed = sum(not c.ok for c in report.checks)
-            failures = fmt.count(failed, "condition non remplie", "conditions non remplies")
-            st.error(f"**{fmt.md(title)}** : {failures}.",
+            unmet = ("une condition n'est pas remplie" if failed == 1 else
+                     f"{formatting.cardinal(failed)} conditions ne sont pas remplies")
+            st.error(f"**{fmt.md(title)}** : {unmet}.",
                      icon=":material/cancel:")
         for check in report.checks:
             mark = ":green[✔]" if check.ok else ":red[✘]"

@@ -100,6 +100,10 @@ def findings(at: AppTest) -> list[str]:
             found.append(f"Multiselect « {proto.label} » : « Select all » affiché")
         if kind == "Dataframe":
             frame = node.value
+            index_names = [n for n in frame.index.names if n is not None]
+            for name in index_names:  # a shown index's name heads its column (« id »)
+                if WORD.search(str(name)) or re.fullmatch(r"[a-z_]+", str(name)):
+                    found.append(f"en-tête d'index brut « {name} »")
             for column in frame.columns:
                 if WORD.search(str(column)) or re.fullmatch(r"[a-z_]+", str(column)):
                     found.append(f"en-tête brut « {column} »")
@@ -146,6 +150,7 @@ def test_the_scan_finds_what_it_is_meant_to_find(make_app, app_db):
         st.markdown("archivé : « False »")
         st.dataframe(pd.DataFrame({"mean_score": [2.2], "Montant": [31800],
                                    "Accordé": [None]}))
+        st.dataframe(pd.DataFrame({"id": [1], "Nom": ["Le Fab"]}).set_index("id"))
         import plotly.graph_objects as go
 
         st.plotly_chart(go.Figure(go.Bar(x=[1], y=[1])))
@@ -154,6 +159,7 @@ def test_the_scan_finds_what_it_is_meant_to_find(make_app, app_db):
     found = "\n".join(findings(at))
     for expected in ("sans placeholder", "« Select all » affiché", "horodatage ISO",
                      "« False »", "en-tête brut « mean_score »", "décimale à point",
+                     "en-tête d'index brut « id »",
                      "sans séparateur de milliers", "valeur manquante brute",
                      "graphique sans la configuration française"):
         assert expected in found, (expected, found)
@@ -194,7 +200,8 @@ def _first_consortium(path) -> int:
 
 
 def test_the_evolutions_and_the_rule_preview_read_french(make_app, app_db):
-    """Évolutions with a snapshot (its tables, the chart of snapshots), and Critères et
+    """Évolutions and Données with a snapshot (its tables, the chart of snapshots, the list of
+    snapshots and their dates), and Critères et
     maturité with a threshold changed (the table of places that change)."""
     import contextlib
     import io
@@ -206,6 +213,8 @@ def test_the_evolutions_and_the_rule_preview_read_french(make_app, app_db):
         assert cli.main(["snapshot", "create", "--db", str(app_db), "--label", "Bilan",
                          "--by", "test"]) == 0
     at = _scanned(make_app(app_db, page=by_title("Évolutions").path))
+    at = _scanned(make_app(app_db, page=by_title("Données").path))  # the list of snapshots
+    assert any("Intitulé" in f.value.columns for f in at.dataframe)
     at = _scanned(make_app(app_db, page=by_title("Critères et maturité").path))
     at.select_slider(key="rule_min_mean").set_value(2.5)
     _scanned(at)

@@ -38,6 +38,9 @@ def test_the_lot_builds_opens_empty_then_shows_imported_places(tmp_path, monkeyp
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.label == "Lieux affichés" and m.value == "2 / 2" for m in at.metric)
     assert "Département du Lot" in at.sidebar.caption[0].value
+    captions = " ".join(c.value for c in at.main.caption)
+    assert "contours des communes" in captions  # the map's caption is there…
+    assert "zone exclue" not in captions and "orange" not in captions  # …with no zone of Ariège
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])

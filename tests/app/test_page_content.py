@@ -169,6 +169,9 @@ def test_consortiums_shows_the_members_of_the_selected_consortium(make_app, app_
     at = run(make_app(app_db, page=CONSORTIUMS))
     assert f"Consortiums enregistrés ({len(saved)})" in texts(at)
     assert widget(at, "multiselect", "Lieux membres (au moins deux)").value == []  # a new one
+    # An empty new consortium: its unmet conditions counted in words, never « condition(s) ».
+    unmet = [e.value for e in at.error if "Éligibilité" in e.value]
+    assert unmet and "(s)" not in unmet[0] and "conditions ne sont pas remplies" in unmet[0]
 
     for row in (first, second):
         widget(at, "selectbox", "Consortium").set_value(int(row["id"]))
@@ -343,7 +346,8 @@ def test_donnees_a_frozen_snapshot_joins_the_list_and_the_export_sources(make_ap
     at = run(make_app(app_db, page=DONNEES))
     assert snapshot_labels(at) == []
     assert "Aucun instantané pour l'instant." in texts(at)
-    assert len(widget(at, "selectbox", "Données").options) == 1  # the current view only
+    assert widget(at, "selectbox", "Données").options == [  # the current view only
+        f"Vue actuelle ({DEMO_PLACES} lieux selon les filtres)"]
 
     for label in ("Bilan de printemps", "Bilan d'automne"):
         widget(at, "text_input", "Intitulé").input(label)
@@ -353,10 +357,26 @@ def test_donnees_a_frozen_snapshot_joins_the_list_and_the_export_sources(make_ap
         run(at)
     listed = table_with(at, "Intitulé", "Lieux")
     assert sorted(listed["Intitulé"]) == ["Bilan d'automne", "Bilan de printemps"]
+    # A third « Bilan de printemps » could not be told from the first: said, and not frozen.
+    widget(at, "text_input", "Intitulé").input("Bilan de printemps")
+    run(at)
+    assert any("Un instantané s'appelle déjà « Bilan de printemps »" in w.value
+               for w in at.warning)
+    assert next(b for b in at.button if b.label == "Figer").disabled
     assert set(listed["Lieux"].astype(int)) == {DEMO_PLACES}
     sources = widget(at, "selectbox", "Données").options
     assert len(sources) == 3
     assert any("Bilan de printemps" in s for s in sources)
+
+    # Its export is named after it: Claire finds « Bilan de printemps » in her downloads.
+    choose(widget(at, "selectbox", "Données"), "Bilan de printemps", range(1, 10))
+    choose(widget(at, "selectbox", "Format"), "GeoJSON", exports.FORMATS)
+    run(at)
+    next(b for b in at.button if b.label == "Préparer le fichier").click()
+    run(at)
+    [download] = [b.proto.label for b in at.get("download_button")
+                  if b.proto.label.startswith("Télécharger observatoire_")]
+    assert download.startswith("Télécharger observatoire_bilan-de-printemps_"), download
 
 
 def test_donnees_the_chosen_format_names_the_prepared_file(make_app, app_db):
@@ -370,6 +390,8 @@ def test_donnees_the_chosen_format_names_the_prepared_file(make_app, app_db):
         [download] = [b for b in at.get("download_button")
                       if b.proto.label.startswith("Télécharger observatoire_")]
         extensions.append(Path(download.proto.label).suffix)
+        [ready] = [s.proto.label for s in at.status if s.proto.label.startswith("Prêt")]
+        assert re.fullmatch(r"Prêt : \d+ ko", ready), ready  # not « 550 001 octets »
     assert extensions == [".geojson", ".zip"]
 
 

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from observatory import catalogue, formatting
 from observatory.store import db, evaluations, places, rules
-from observatory.ui.pages import PAGES, PATHS
+from observatory.ui.pages import PAGES, PATHS, by_title
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -481,15 +481,37 @@ def test_empty_inventory_offers_to_load_the_demo(make_app, empty_app_db):
 
 
 def test_other_pages_explain_an_empty_inventory(make_app, empty_app_db):
+    """A newcomer on an empty inventory (another territory, first start): each page that needs
+    places says so and says what to do: import them (the Importer page)."""
     at = make_app(empty_app_db, page=LIEUX)
     at.run()
-    for page, text in ((LIEUX, "Aucun lieu à afficher"), (TABLEAU, "Aucun lieu à analyser")):
+    for page, text in ((LIEUX, "Aucun lieu à afficher"), (TABLEAU, "Aucun lieu dans"),
+                       (by_title("Couverture").path, "Aucun lieu dans"),
+                       (by_title("Partenaires").path, "au moins deux lieux"),
+                       (by_title("Consortiums").path, "au moins deux lieux")):
         at.switch_page(page).run()
         assert_ok(at)
-        assert any(text in info.value for info in at.info), page
+        [info] = [i.value for i in at.info if text in i.value]
+        assert "Importer" in info, (page, info)
     at.switch_page(MATURITE).run()
     assert_ok(at)
-    assert any("**0 lieu** sur 0 est mature" in m.value for m in at.markdown)
+    assert any("L'inventaire est vide" in m.value for m in at.markdown)
+    assert not any("lieu(x)" in m.value for m in at.markdown)
+
+
+def test_the_rule_counts_mature_places_in_plain_french(make_app, app_db):
+    at = make_app(app_db, page=MATURITE)
+    at.run()
+    assert_ok(at)
+    assert any(f"**{DEMO_MATURE} lieux** sur {DEMO_PLACES} sont matures" in m.value
+               for m in at.markdown)
+
+
+def test_a_dashboard_whose_filters_exclude_everything_says_to_widen_them(make_app, app_db):
+    at = make_app(app_db, page=TABLEAU, query={"q": "aucun lieu ne porte ce nom"})
+    at.run()
+    assert_ok(at)
+    assert any("les filtres excluent les 42 lieux" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("case", ["inventaire vide", "filtre sans résultat"])
