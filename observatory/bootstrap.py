@@ -11,7 +11,7 @@ import duckdb
 
 from observatory import catalogue, demo, demo_cooperation
 from observatory.store import audit, consortia, db, equipment, evaluations, places, rules, territory
-from observatory.territory import load, source
+from observatory.territory import departements, load, source
 from observatory.territory.config import TerritoryConfig
 
 DEMO_AUTHOR = "données de démonstration"
@@ -67,10 +67,25 @@ class InitReport:
 def _config_fingerprint(config: TerritoryConfig) -> str:
     """Changes whenever the configuration or the referential file's content changes."""
     digest = hashlib.sha256(config.referential.read_bytes())
+    for extra in (config.typologies, _departements_file(config)):
+        if extra is not None and extra.exists():
+            digest.update(extra.read_bytes())
     for part in (config.name, config.siren, config.excluded_zone_label, *config.departements,
                  "|", *config.perimeter_epci, "|", *config.excluded_zone_epci):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _departements_file(config: TerritoryConfig) -> Path:
+    """The départements' names (observatory.territory.departements), beside the referential."""
+    return config.referential.parent / "departements.csv"
+
+
+def _departement_names(config: TerritoryConfig) -> str:
+    path = _departements_file(config)
+    if not path.exists():
+        return ""
+    return departements.to_meta(departements.read_csv(path), config.departements)
 
 
 def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> bool:
@@ -95,6 +110,7 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         "population_vintage": source.POPULATION_VINTAGE if current else "",
         "geography_vintage": source.GEOGRAPHY_VINTAGE if current else "",
         "referential_sources": source.CITATION if current else "",
+        departements.META_KEY: _departement_names(config),
     }
     with db.transaction(con):
         territory.replace(con, communes, epci, meta)

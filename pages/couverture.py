@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from observatory import coverage, formatting, maps, routing, settings
+from observatory import commune_types, coverage, formatting, maps, routing, settings
 from observatory.service import proximity
 from observatory.territory import source
 from observatory.ui import context, data
@@ -54,6 +54,13 @@ with left:
 with right:
     st.markdown("**Communes les plus éloignées (zones blanches)**")
     st.dataframe(coverage.far_table(summary, 15, estimated), hide_index=True, width="stretch")
+
+per_class = commune_types.coverage_by_class(summary.communes, ctx.communes)
+if len(per_class):
+    st.markdown(f"**Habitants à portée selon le type de commune "
+                f"({coverage.threshold_label(threshold, None)})**")
+    st.dataframe(commune_types.coverage_table(per_class), hide_index=True, width="stretch")
+    st.caption(commune_types.NOTE)
 
 if k:
     st.markdown(f"**Où un nouveau lieu (ou une étape itinérante) toucherait le plus d'habitants "

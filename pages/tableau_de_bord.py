@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import catalogue, consortia, formatting, indicators
+from observatory import catalogue, commune_types, consortia, formatting, indicators
 from observatory.territory import source
 from observatory.ui import charts, context, data
 from observatory.ui.tables import french_frame
@@ -49,6 +49,21 @@ st.dataframe(french_frame(
         "places": "Lieux", "mature": "Matures", "communes_with_place": "Communes avec un lieu",
         "places_per_10k": "Lieux / 10 000 hab."}),
     hide_index=True, width="stretch")
+
+st.subheader("Par type de commune")
+per_class = commune_types.by_class(shown, ctx.communes)
+if per_class.empty:
+    st.caption("Le référentiel de ce territoire ne porte pas les typologies des communes "
+               "(densité, zone de montagne).")
+else:
+    st.dataframe(commune_types.places_table(per_class), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Lieux pour 10 000 habitants, selon le type de commune**")
+        charts.show(charts.density_by_commune_type(per_class))
+    st.caption(" ".join(commune_types.mountain_sentences(
+        ctx.communes, ctx.territory_name, commune_types.names_from_meta(ctx.meta))) + " "
+               + commune_types.NOTE)
 
 left, right = st.columns(2)
 with left:

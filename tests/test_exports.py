@@ -506,3 +506,16 @@ def test_the_communes_table_carries_their_postcodes_with_their_source(bundle):
     table = common.export_tables(bundle)["communes"].set_index("insee")
     assert table.loc["09122", "postcodes"] == "09000"  # Foix
     assert any(source.DECOUPAGE_PACKAGE in s["title"] for s in package["sources"])
+
+
+def test_the_communes_table_carries_their_typologies_described_in_french(bundle):
+    package = datapackage.descriptor(bundle, common.export_tables(bundle))
+    (communes,) = [r for r in package["resources"] if r["name"] == "communes"]
+    fields = {f["name"]: f for f in communes["schema"]["fields"]}
+    for name in ("mountain", "massif", "density", "rurality", "centrality"):
+        assert "Observatoire des territoires" in fields[name]["description"] or (
+            "Insee" in fields[name]["description"]), name
+    table = common.export_tables(bundle)["communes"].set_index("insee")
+    assert table.loc["09122", "massif"] == "Massif des Pyrénées"  # Foix
+    assert table.loc["09225", "density"] == "Centres urbains intermédiaires"  # Pamiers
+    assert any("Observatoire des territoires" in s["title"] for s in package["sources"])

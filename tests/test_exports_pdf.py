@@ -482,3 +482,36 @@ def test_an_equipment_category_without_any_amount_shows_a_dash_not_zero(bundle):
         label = common.value_label("equipment", "category", category)
         row = next(line for line in measure.splitlines() if line.strip().startswith(label))
         assert row.rstrip().endswith("–"), row
+
+
+# --- Commune typologies ---------------------------------------------------------------------
+
+def test_the_cover_reads_the_network_by_density_class_and_mountain_zone(text, bundle):
+    from observatory import commune_types
+
+    communes = bundle.tables["communes"]
+    mountain, total = commune_types.mountain_count(communes)
+    inside = communes[communes["in_perimeter"]]
+    inside_mountain, inside_total = commune_types.mountain_count(inside)
+    flat_text = flat(text)
+    assert (f"{mountain} des {total} communes de l'Ariège sont en zone de montagne"
+            in flat_text)
+    assert (mountain, total) == (247, 325)
+    assert (f"{inside_mountain} des {inside_total} communes du périmètre (PETR de l'Ariège) "
+            "sont en zone de montagne") in flat_text
+    table = commune_types.by_class(bundle.places, communes).set_index("label")
+    row = table.loc["Zone de montagne"]
+    expected = (f"Zone de montagne {row.communes} {formatting.integer(row.population)} "
+                f"{row.places} {row.mature} {row.communes_with_place} ")
+    assert expected.replace("\u202f", " ") in flat_text.replace("\u202f", " ")
+    assert "Rural à habitat très dispersé" in flat_text
+    assert "grille communale de densité de l'Insee" in flat_text  # under the table
+    assert "Observatoire des territoires" in flat_text.split("Sources et licences")[-1]
+
+
+def test_a_territory_without_typologies_prints_no_typology_section(bundle):
+    bare = replace(bundle, tables={**bundle.tables, "communes": bundle.tables["communes"].assign(
+        mountain=None, massif=None, density=None, rurality=None, centrality=None)})
+    shown = flat(pdf_text(exports.build(bare, "pdf")))
+    assert "Par type de commune" not in shown
+    assert "sont en zone de montagne" not in shown and "Hors zone de montagne" not in shown

@@ -283,7 +283,9 @@ def test_changing_the_excluded_zone_label_reloads_the_territory(tmp_path, territ
     text = (territory_config.source.read_text(encoding="utf-8")
             .replace('label = "Agglomération de Foix"', 'label = "Agglo de Foix"')
             .replace('referential = "communes.parquet"',
-                     f'referential = "{REFERENTIAL.as_posix()}"'))
+                     f'referential = "{REFERENTIAL.as_posix()}"')
+            .replace('typologies = "typologies.csv"',
+                     f'typologies = "{(REFERENTIAL.parent / "typologies.csv").as_posix()}"'))
     edited = tmp_path / "territory.toml"
     edited.write_text(text, encoding="utf-8")
     bootstrap.init_database(path, load_territory_config(edited))

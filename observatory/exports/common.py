@@ -27,7 +27,7 @@ from observatory.formatting import (  # noqa: F401  (short_epci: re-exported for
     is_missing,
     short_epci,
 )
-from observatory.territory import source
+from observatory.territory import source, typologies
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +40,8 @@ DEMO_WARNING = ("Données de démonstration : les noms des lieux, leurs scores e
 SOURCES = (
     ("Communes, populations, intercommunalités",
      source.CITATION, ETALAB),
+    ("Typologies des communes (densité, zone de montagne)", typologies.SOURCE,
+     typologies.LICENCE),
     ("Lieux, évaluations, consortiums, équipements",
      "Inventaire et évaluations tenus par l'équipe du territoire dans l'observatoire", ETALAB),
 )

@@ -133,6 +133,16 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "lat": ("Latitude", "Latitude WGS84 d'un point intérieur à la commune."),
         "area_km2": ("Superficie (km²)", "Superficie en kilomètres carrés."),
         "postcodes": ("Codes postaux", source.POSTCODES_COLUMN),
+        "mountain": ("Zone de montagne", "Vrai si la commune est en zone de montagne (loi "
+                     "Montagne ; ANCT, Observatoire des territoires)."),
+        "massif": ("Massif", "Massif de la zone de montagne (ANCT, Observatoire des "
+                   "territoires)."),
+        "density": ("Densité", "Classe de la grille communale de densité de l'Insee (7 "
+                    "niveaux)."),
+        "rurality": ("Ruralité", "Typologie des ruralités (ANCT, Observatoire des "
+                     "territoires)."),
+        "centrality": ("Centralité", "Niveau de centralité d'équipements et de services (ANCT, "
+                       "Observatoire des territoires)."),
         "epci_name": ("EPCI", "Nom de l'intercommunalité."),
         **_COUNTS,
     },

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from observatory import commune_types
 from observatory.bundle import DEMO_AUTHOR, Bundle
 from observatory.distances import EstimatedRoad
 from observatory.exports import charts, common
@@ -50,6 +51,7 @@ def cover(pdf: Report, bundle: Bundle) -> None:
     pdf.tiles(key_tiles(bundle))
     pdf.h2("Par intercommunalité")
     epci_table(pdf, bundle)
+    typology_section(pdf, bundle)
 
 
 def author_line(bundle: Bundle) -> str:
@@ -98,6 +100,26 @@ def epci_table(pdf: Report, bundle: Bundle) -> None:
           decimal(density)]],
         [72, 20, 24, 18, 18, 28], align=["LEFT"] + ["RIGHT"] * 5, bold_last=True)
     pdf.para(source.POPULATION_NOTE, size=8)
+
+
+def typology_section(pdf: Report, bundle: Bundle) -> None:
+    """Places and inhabitants per density class and in the mountain zone, with the mountain
+    sentences (« 247 des 325 communes du département 09 sont en zone de montagne »), computed
+    from the bundle's communes; nothing for a territory without typologies."""
+    table = commune_types.by_class(bundle.places, common.perimeter_communes(bundle))
+    if table.empty:
+        return
+    if pdf.will_page_break(75):  # the sentences and the table together, not split
+        pdf.add_page()
+    pdf.h2("Par type de commune")
+    for sentence in commune_types.mountain_sentences(
+            bundle.tables["communes"], bundle.territory_name,
+            commune_types.names_from_meta(bundle.meta)):
+        pdf.para(common.clean_text(sentence), size=9)
+    french = commune_types.places_table(table)
+    pdf.data_table(list(french.columns), french.values.tolist(), [48, 20, 22, 14, 16, 26, 34],
+                   align=["LEFT"] + ["RIGHT"] * 6, size=7.5)
+    pdf.para(commune_types.NOTE, size=8)
 
 
 def map_page(pdf: Report, bundle: Bundle) -> None:

@@ -7,16 +7,20 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+#: The communes' typologies (migration 011); NULL when the territory has none.
+TYPOLOGY_COLUMNS = ["mountain", "massif", "density", "rurality", "centrality"]
 COMMUNE_COLUMNS = [
     "insee", "name", "population", "epci_siren", "departement",
     "in_perimeter", "in_excluded_zone", "lon", "lat", "area_km2", "postcodes",
+    *TYPOLOGY_COLUMNS,
 ]
 
 
 def replace(con: duckdb.DuckDBPyConnection, communes: gpd.GeoDataFrame, epci: pd.DataFrame,
             meta: dict[str, str]) -> None:
     """Replace the whole referential (call inside a transaction)."""
-    rows = communes[COMMUNE_COLUMNS].copy()
+    rows = communes.reindex(columns=COMMUNE_COLUMNS).copy()  # typologies may be absent
+    rows["mountain"] = rows["mountain"].astype("boolean")
     rows["geometry_wkb"] = shapely.to_wkb(communes.geometry.values)
     con.execute("DELETE FROM communes")
     con.execute("DELETE FROM epci")

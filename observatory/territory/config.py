@@ -26,6 +26,8 @@ class TerritoryConfig:
     excluded_zone_label: str = ""
     excluded_zone_epci: tuple[str, ...] = ()
     siren: str = ""
+    # The communes' typologies (observatory.territory.typologies); None: the territory has none.
+    typologies: Path | None = None
     source: Path | None = field(default=None, compare=False)
 
 
@@ -46,6 +48,7 @@ def load_territory_config(path: Path) -> TerritoryConfig:
             f"Le fichier de territoire {path} doit définir « {exc.args[0]} »."
         ) from exc
     zone = raw.get("excluded_zone", {})
+    typologies = raw.get("typologies")
     return TerritoryConfig(
         name=name,
         siren=str(raw.get("siren", "")),
@@ -54,5 +57,6 @@ def load_territory_config(path: Path) -> TerritoryConfig:
         perimeter_epci=tuple(str(s) for s in raw.get("perimeter_epci", [])),
         excluded_zone_label=str(zone.get("label", "")),
         excluded_zone_epci=tuple(str(s) for s in zone.get("epci", [])),
+        typologies=(path.parent / str(typologies)).resolve() if typologies else None,
         source=path,
     )

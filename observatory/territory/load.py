@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from observatory.territory import typologies
 from observatory.territory.config import TerritoryConfig, TerritoryConfigError
 
 REQUIRED = ("insee", "name", "population", "epci_siren", "epci_name", "departement", "geometry")
@@ -56,6 +57,7 @@ def prepare(raw: gpd.GeoDataFrame,
     if "postcodes" not in communes:
         communes["postcodes"] = ""
     communes["postcodes"] = communes["postcodes"].fillna("").astype(str)
+    communes = attach_typologies(communes, config)
     # A few island communes belong to no EPCI (Sein, Ouessant, Bréhat, Yeu): a group of their own.
     lonely = communes["epci_siren"].isna() | (communes["epci_siren"].astype(str).str.strip() == "")
     communes.loc[lonely, "epci_siren"] = "COM" + communes.loc[lonely, "insee"]
@@ -69,6 +71,29 @@ def prepare(raw: gpd.GeoDataFrame,
         .rename(columns={"epci_siren": "siren", "epci_name": "name"})
     )
     return communes, epci
+
+
+def attach_typologies(communes: gpd.GeoDataFrame, config: TerritoryConfig) -> gpd.GeoDataFrame:
+    """The communes with their typologies (``typologies.COLUMNS``) joined on the INSEE code.
+
+    Without a typologies file the columns are empty (None): the pages then say the territory
+    has none. A commune missing from the file is outside the mountain zone, with empty levels,
+    as in the grids themselves."""
+    columns = [c for c in typologies.COLUMNS if c != "insee"]
+    communes = communes.drop(columns=[c for c in columns if c in communes.columns])
+    if config.typologies is None:
+        return communes.assign(**{c: None for c in columns})
+    if not config.typologies.exists():
+        raise TerritoryConfigError(
+            f"Fichier des typologies de communes introuvable : {config.typologies}. "
+            "Générez-le avec « python -m observatory.territory.typologies » ou retirez la "
+            "ligne « typologies » du fichier de territoire.")
+    table = typologies.read_csv(config.typologies)
+    out = communes.merge(table, on="insee", how="left")
+    out["mountain"] = out["mountain"].fillna(False).astype(bool)
+    for column in ("massif", "density", "rurality", "centrality"):
+        out[column] = out[column].fillna("")
+    return out
 
 
 def perimeter(communes: gpd.GeoDataFrame) -> gpd.GeoSeries:

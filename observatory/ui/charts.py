@@ -264,6 +264,22 @@ def density_by_epci(per_epci: pd.DataFrame) -> go.Figure:
     return french(fig)
 
 
+def density_by_commune_type(per_class: pd.DataFrame) -> go.Figure:
+    """Places per 10,000 inhabitants per density class and mountain zone, in the table's order
+    (``commune_types.by_class``)."""
+    frame = inert(per_class)
+    fig = px.bar(frame, y="label", x="places_per_10k", orientation="h", text="places_per_10k",
+                 color="reading", color_discrete_map={"Densité": "#08689c",
+                                                      "Montagne": "#6d8f3a"},
+                 labels={"label": "", "places_per_10k": "Lieux pour 10 000 habitants",
+                         "reading": ""})
+    fig.update_traces(texttemplate="%{text:.1f}")
+    fig.update_layout(height=max(300, 34 * len(frame)), margin={"t": 20, "b": 20},
+                      yaxis={"categoryorder": "array", "categoryarray": list(frame["label"])[::-1]},
+                      showlegend=False)
+    return french(fig)
+
+
 STATUS_COLOURS = {"Idée": "#bdbdbd", "Déposé": "#4f8fd6", "Financé": "#2e7d32", "Refusé": "#c0392b"}
 
 
