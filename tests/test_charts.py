@@ -60,6 +60,9 @@ def every_figure() -> dict[str, go.Figure]:
         "typologies": charts.typologies(PLACES),
         "maturity_by_epci": charts.maturity_by_epci(PER_EPCI),
         "density_by_epci": charts.density_by_epci(PER_EPCI),
+        "density_by_commune_type": charts.density_by_commune_type(pd.DataFrame({
+            "label": ["Petites villes", "Zone de montagne"], "places_per_10k": [4.3, 3.2],
+            "reading": ["Densité", "Montagne"]})),
         "consortia_by_year": charts.consortia_by_year(YEARS),
         "indicators_by_year": charts.indicators_by_year(INDICATORS),
         "granted_by_epci": charts.granted_by_epci(GRANTED),
