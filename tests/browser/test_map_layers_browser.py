@@ -35,11 +35,16 @@ def app_url(tmp_path_factory):
     process.wait(timeout=20)
 
 
-def one_map(page) -> None:
-    """Wait until the rerun's new map has replaced the old one (both exist for a moment)."""
+def one_map(page, selector: str) -> None:
+    """Wait until the rerun's map is the only one left (both exist for a moment, and the old
+    one can stand alone before the new one is added) and shows ``selector``."""
     page.wait_for_function(
-        "document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]').length === 1",
-        timeout=60_000)
+        """(selector) => {
+            const maps = document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]');
+            if (maps.length !== 1) { return false; }
+            const inside = maps[0].contentDocument;
+            return !!inside && inside.querySelectorAll(selector).length > 0;
+        }""", arg=selector, timeout=60_000)
 
 
 def open_page(browser, url):
@@ -63,8 +68,7 @@ def test_the_carte_draws_the_consortia_on_demand_and_approximate_places_apart(br
     assert frame.locator("path.olls-link").count() == 0
 
     page.get_by_text("Afficher les consortiums", exact=True).click()
-    page.wait_for_timeout(500)
-    one_map(page)
+    one_map(page, "path.olls-link")
     frame.locator("path.olls-link").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # the new map lays itself out and places its legend
     assert frame.locator("path.olls-link").count() == links  # the demonstration consortia
@@ -82,8 +86,7 @@ def test_a_tour_numbers_its_stops_on_a_violet_route(browser, app_url):
     page.get_by_role("combobox", name="Partir des membres d'un consortium").click(
         timeout=60_000)
     page.get_by_role("option").nth(1).click()  # the first consortium (0 is « — »)
-    page.wait_for_timeout(500)
-    one_map(page)
+    one_map(page, ".olls-stop-number")
     frame = page.frame_locator(MAP)
     frame.locator(".olls-stop-number").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
