@@ -184,16 +184,8 @@ def _stay_editor(ctx: PageContext, inv: Inventory, itinerant: pd.DataFrame) -> N
     end = right.date_input("Au (inclus)", key="it_to", format="DD/MM/YYYY")
     author = context.author_input("Votre nom (historique)", "it_author")
     if st.button("Ajouter le séjour", type="primary"):
-        try:
-            data.add_stay(item_id, place_id, start, end, actor=author, place_names=inv.label)
-        except service.StayRefused as refused:
-            for reason in refused.reasons:
-                st.error(fmt.md(reason))
-        except UserInputError as exc:
-            st.error(fmt.md(exc))
-        else:
-            st.toast("Séjour ajouté.")
-            st.rerun()
+        _write_stays(lambda: data.add_stay(item_id, place_id, start, end, actor=author,
+                                           place_names=inv.label), "Séjour ajouté.")
     if own.empty:
         return
     st.dataframe(french_frame(own.assign(lieu=own["place_id"].map(inv.label))[
@@ -325,17 +317,23 @@ def _tour_booking(inv: Inventory, tour: itinerance.Tour) -> None:
         hide_index=True, width="stretch")
     author = context.author_input("Votre nom (historique)", "tour_author")
     if st.button("Réserver ces séjours", type="primary", key="tour_book"):
-        try:
-            data.book_tour(item_id, [s.__dict__ for s in schedule], actor=author,
-                           place_names=inv.label)
-        except service.StayRefused as refused:
-            for reason in refused.reasons:
-                st.error(fmt.md(reason))
-        except UserInputError as exc:
-            st.error(fmt.md(exc))
-        else:
-            st.toast(f"Tournée réservée : {integer(len(schedule))} séjours.")
-            st.rerun()
+        _write_stays(lambda: data.book_tour(item_id, [s.__dict__ for s in schedule],
+                                            actor=author, place_names=inv.label),
+                     f"Tournée réservée : {integer(len(schedule))} séjours.")
 
 
 SHOW = {INVENTORY: inventory, ITINERANCE: itinerance_view, TOUR: tour_view}
+
+
+def _write_stays(write, done: str) -> None:
+    """Run a stay booking (one stay or a whole tour): each refusal in French, or ``done``."""
+    try:
+        write()
+    except service.StayRefused as refused:
+        for reason in refused.reasons:
+            st.error(fmt.md(reason))
+    except UserInputError as exc:
+        st.error(fmt.md(exc))
+    else:
+        st.toast(done)
+        st.rerun()
