@@ -10,8 +10,18 @@ from pathlib import Path
 import duckdb
 
 from observatory import catalogue, demo, demo_cooperation
-from observatory.store import audit, consortia, db, equipment, evaluations, places, rules, territory
-from observatory.territory import departements, load, source
+from observatory.store import (
+    audit,
+    consortia,
+    context_places,
+    db,
+    equipment,
+    evaluations,
+    places,
+    rules,
+    territory,
+)
+from observatory.territory import departements, load, programmes, source
 from observatory.territory.config import TerritoryConfig
 
 DEMO_AUTHOR = "données de démonstration"
@@ -67,7 +77,7 @@ class InitReport:
 def _config_fingerprint(config: TerritoryConfig) -> str:
     """Changes whenever the configuration or the referential file's content changes."""
     digest = hashlib.sha256(config.referential.read_bytes())
-    for extra in (config.typologies, _departements_file(config)):
+    for extra in (config.typologies, config.programmes, _departements_file(config)):
         if extra is not None and extra.exists():
             digest.update(extra.read_bytes())
     for part in (config.name, config.siren, config.excluded_zone_label, *config.departements,
@@ -112,10 +122,30 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         "referential_sources": source.CITATION if current else "",
         departements.META_KEY: _departement_names(config),
     }
+    context = _programme_places(config)
     with db.transaction(con):
         territory.replace(con, communes, epci, meta)
+        context_places.replace(con, context)
         evaluations.seed_criteria(con)
     return True
+
+
+def _programme_places(config: TerritoryConfig):
+    """The territory's places of national programmes (``programmes`` in its configuration),
+    None when it names none; a named file that is missing or unreadable stops the load."""
+    if config.programmes is None:
+        return None
+    if not config.programmes.exists():
+        raise load.TerritoryConfigError(
+            f"Fichier des lieux des programmes nationaux introuvable : {config.programmes}. "
+            "Générez-le avec « python -m observatory.territory.programmes » ou retirez la "
+            "ligne « programmes » du fichier de territoire.")
+    try:
+        return programmes.read_csv(config.programmes)
+    except ValueError as exc:
+        raise load.TerritoryConfigError(
+            f"Fichier des lieux des programmes nationaux illisible ({config.programmes}) : "
+            f"{exc}") from exc
 
 
 def add_demo(con: duckdb.DuckDBPyConnection, actor: str, *, into_existing: bool = False) -> int:

@@ -28,6 +28,8 @@ class TerritoryConfig:
     siren: str = ""
     # The communes' typologies (observatory.territory.typologies); None: the territory has none.
     typologies: Path | None = None
+    # The places of national programmes (observatory.territory.programmes); None: none shown.
+    programmes: Path | None = None
     source: Path | None = field(default=None, compare=False)
 
 
@@ -49,6 +51,7 @@ def load_territory_config(path: Path) -> TerritoryConfig:
         ) from exc
     zone = raw.get("excluded_zone", {})
     typologies = raw.get("typologies")
+    programmes = raw.get("programmes")
     return TerritoryConfig(
         name=name,
         siren=str(raw.get("siren", "")),
@@ -58,5 +61,6 @@ def load_territory_config(path: Path) -> TerritoryConfig:
         excluded_zone_label=str(zone.get("label", "")),
         excluded_zone_epci=tuple(str(s) for s in zone.get("epci", [])),
         typologies=(path.parent / str(typologies)).resolve() if typologies else None,
+        programmes=(path.parent / str(programmes)).resolve() if programmes else None,
         source=path,
     )
