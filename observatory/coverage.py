@@ -25,6 +25,8 @@ and 10,000 places never make a dense matrix.
   then are filtered by travel, into a sparse matrix: the build is O(pairs) and each greedy
   step costs one argmax plus the columns it newly covers. ``exact_cover`` brute-forces small
   instances (tests use it to check the guarantee).
+- ``with_service_points``: the access where other service points (the France services) count
+  as places: each commune keeps the nearer of its nearest place and its nearest point.
 - ``report``: the JSON-ready dict behind ``observatory coverage --json``.
 """
 
@@ -156,6 +158,13 @@ class Summary:
     communes: pd.DataFrame  # the access rows considered, with a boolean ``covered``
     by_epci: pd.DataFrame  # epci_siren, epci_name, communes, population, population_covered, share
     zones_blanches: pd.DataFrame  # uncovered communes, farthest first (no place at all on top)
+    also: str = ""  # other service points counted as places (« d'une France services »)
+
+    @property
+    def target(self) -> str:
+        """What the inhabitants are near (« d'un lieu mature ou d'une France services »)."""
+        target = "d'un lieu mature" if self.mature else "d'un lieu"
+        return f"{target} ou {self.also}" if self.also else target
 
     @property
     def share(self) -> float:
@@ -164,7 +173,7 @@ class Summary:
     @property
     def sentence(self) -> str:
         """The key figure in one French sentence, for the page, the CLI and the reports."""
-        target = "d'un lieu mature" if self.mature else "d'un lieu"
+        target = self.target
         return (f"{formatting.integer(self.population_covered)} habitants sur "
                 f"{formatting.integer(self.population_total)} "
                 f"({formatting.percent(self.population_covered, self.population_total, 1)}) "
@@ -221,9 +230,68 @@ def covered(access: pd.DataFrame, threshold_minutes: float | None = None,
     rows["covered"] = (rows[column] <= limit).fillna(False).astype(bool)
     blank = rows[~rows["covered"]].sort_values([column, "population"], ascending=[False, False],
                                                 na_position="first")
+    also = ""
+    if ALSO_COLUMN in rows.columns and len(rows):
+        also = str(rows[ALSO_COLUMN].iloc[0])
     return Summary(minutes, km, mature, int(rows["population"].sum()),
                    int(rows.loc[rows["covered"], "population"].sum()),
-                   rows.reset_index(drop=True), _by_epci(rows), blank.reset_index(drop=True))
+                   rows.reset_index(drop=True), _by_epci(rows), blank.reset_index(drop=True),
+                   also)
+
+
+def headline(summary: Summary) -> str:
+    """« Population à moins de 20 min de trajet d'un lieu ou d'une France services »."""
+    return (f"Population à moins de "
+            f"{threshold_label(summary.threshold_minutes, summary.threshold_km)} "
+            f"{summary.target}")
+
+
+# --- Other service points counted as places --------------------------------------------------
+
+ALSO_COLUMN = "also_target"
+FRANCE_SERVICES_TARGET = "d'une France services"
+_TRAVEL = ("distance_km", "road_km", "minutes")
+
+
+def with_service_points(access: pd.DataFrame, points_access: pd.DataFrame,
+                        target: str = FRANCE_SERVICES_TARGET) -> pd.DataFrame:
+    """``access`` (``nearest`` against the places) where the service points of
+    ``points_access`` (``nearest`` of the same communes against those points, same provider)
+    count as places: each commune keeps the nearer of the two, for the nearest place and for
+    the nearest mature place alike. ``served_by`` says which won (``lieu`` or ``point``);
+    ``nearest_place_id`` and ``nearest_place_name`` name the point when it won (its id as
+    ``points_access`` gives it); ``target`` (« d'une France services ») goes into the
+    summary's sentences. Without points, the access is unchanged but for those columns."""
+    out = access.copy()
+    other = points_access.set_index("insee").reindex(out["insee"])
+    mine = out["minutes"].to_numpy(dtype=float)
+    theirs = other["minutes"].to_numpy(dtype=float)
+    wins = np.nan_to_num(theirs, nan=np.inf) < np.nan_to_num(mine, nan=np.inf)
+    for key in _TRAVEL:
+        out[key] = np.where(wins, other[key].to_numpy(dtype=float),
+                            out[key].to_numpy(dtype=float))
+    if "nearest_place_name" in out.columns and "nearest_place_name" in other.columns:
+        out["nearest_place_name"] = np.where(wins, other["nearest_place_name"].to_numpy(),
+                                             out["nearest_place_name"].to_numpy())
+    out["nearest_place_id"] = pd.array(np.where(
+        wins, other["nearest_place_id"].to_numpy(dtype=object),
+        out["nearest_place_id"].to_numpy(dtype=object)), dtype="Int64")
+    if "travel_estimated" in out.columns and "travel_estimated" in other.columns:
+        out["travel_estimated"] = np.where(wins, other["travel_estimated"].fillna(False),
+                                           out["travel_estimated"]).astype(bool)
+    out["served_by"] = np.where(wins, "point", "lieu")
+    if "mature_minutes" in out.columns:
+        mature = out["mature_minutes"].to_numpy(dtype=float)
+        better = np.nan_to_num(theirs, nan=np.inf) < np.nan_to_num(mature, nan=np.inf)
+        for key in _TRAVEL:
+            out[f"mature_{key}"] = np.where(better, other[key].to_numpy(dtype=float),
+                                            out[f"mature_{key}"].to_numpy(dtype=float))
+        if "mature_travel_estimated" in out.columns and "travel_estimated" in other.columns:
+            out["mature_travel_estimated"] = np.where(
+                better, other["travel_estimated"].fillna(False),
+                out["mature_travel_estimated"]).astype(bool)
+    out[ALSO_COLUMN] = target
+    return out
 
 
 def _by_epci(rows: pd.DataFrame) -> pd.DataFrame:
@@ -371,8 +439,8 @@ METHOD_DETAIL = ("Choisir les meilleurs sites ensemble est un problème de « co
 
 
 def _reach(summary: Summary) -> str:
-    target = "d'un lieu mature" if summary.mature else "d'un lieu"
-    return f"au plus à {threshold_label(summary.threshold_minutes, summary.threshold_km)} {target}"
+    return (f"au plus à {threshold_label(summary.threshold_minutes, summary.threshold_km)} "
+            f"{summary.target}")
 
 
 def key_figures(summary: Summary) -> list[tuple[str, str]]:

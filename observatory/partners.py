@@ -368,3 +368,36 @@ def propose_network(places: pd.DataFrame, *, provider: DistanceProvider,
     unassigned = sorted(int(ids[members[r]]) for r in np.flatnonzero(~assigned))
     alone = sorted(set(ids[heads].tolist()) - set(links["head_id"].tolist()))
     return NetworkProposal(links, unassigned, alone)
+
+
+# --- Fabriques de territoire as network heads ------------------------------------------------
+
+FABRIQUE_LABEL = "Fabrique de territoire"
+
+
+def fabrique_name(name: object) -> str:
+    """How a Fabrique heading a proposed consortium is named: never mistaken for a place of
+    the inventory (« Fabrique de territoire : Écorce »)."""
+    return f"{FABRIQUE_LABEL} : {name}"
+
+
+def with_fabriques(places: pd.DataFrame, fabriques: pd.DataFrame) -> pd.DataFrame:
+    """The places plus the Fabriques de territoire as candidate heads of
+    ``propose_network``: each Fabrique (``id``, ``name``, ``lon``, ``lat``, as the programme
+    places) joins as a mature row with its id **negated** (no place id is negative, and a
+    distance matrix keyed by place ids cannot mistake it) and its name prefixed
+    (``fabrique_name``); ``is_fabrique`` tells them apart. Fabriques are heads only: never
+    members, never scored."""
+    out = places.copy()
+    out["is_fabrique"] = False
+    located = fabriques[fabriques["lon"].notna() & fabriques["lat"].notna()]
+    if located.empty:
+        return out
+    heads = pd.DataFrame({"id": -located["id"].astype(int).to_numpy(),
+                          "name": [fabrique_name(n) for n in located["name"]],
+                          "lon": located["lon"].to_numpy(dtype=float),
+                          "lat": located["lat"].to_numpy(dtype=float),
+                          "mature": True, "is_fabrique": True})
+    if "commune" in located.columns and "commune" in out.columns:
+        heads["commune"] = located["commune"].to_numpy()
+    return pd.concat([out, heads], ignore_index=True)

@@ -30,6 +30,7 @@ from observatory.formatting import is_missing
 from observatory.model import CONSORTIUM_STATUSES
 from observatory.service import core
 from observatory.service import equipment as equipment_cases
+from observatory.service import programmes as programme_cases
 from observatory.settings import Settings
 from observatory.store import consortia as store_consortia
 from observatory.store import live, territory
@@ -221,8 +222,11 @@ class Network:
     is_estimate: bool
 
     def groups(self) -> list[dict]:
+        """The proposed consortia, JSON-ready; ``head_kind`` is ``fabrique`` for a Fabrique
+        de territoire heading one (its ``head_id`` is then its programme id negated)."""
         links = self.proposal.links
         return [{"head_id": int(h), "head": self.names[h],
+                 "head_kind": "fabrique" if int(h) < 0 else "lieu",
                  "members": [{"id": int(m.member_id), "name": self.names[m.member_id],
                               "minutes": round(float(m.minutes), 1),
                               "road_km": round(float(m.road_km), 1)} for m in g.itertuples()]}
@@ -269,18 +273,28 @@ class Network:
 
 def network_proposal(places: pd.DataFrame, settings: Settings, *,
                      max_minutes: float = partners.DEFAULT_MAX_MINUTES,
-                     max_size: int = DEFAULT_MAX_SIZE) -> Network:
-    """Mature places head consortia of non-mature places within ``max_minutes``."""
+                     max_size: int = DEFAULT_MAX_SIZE,
+                     fabriques: pd.DataFrame | None = None) -> Network:
+    """Mature places head consortia of non-mature places within ``max_minutes``; with
+    ``fabriques`` (the territory's Fabriques de territoire, as programme places) they are
+    candidate heads too (``partners.with_fabriques``: negative ids, names saying
+    « Fabrique de territoire »)."""
     distances = provider(settings)
+    if fabriques is not None and len(fabriques):
+        places = partners.with_fabriques(places, fabriques)
     proposal = partners.propose_network(places, provider=distances, max_minutes=max_minutes,
                                         max_size=max_size)
     names = dict(zip(places["id"].astype(int), places["name"], strict=True))
     return Network(proposal, names, distances.label, bool(distances.is_estimate))
 
 
-def network(con, settings: Settings, **options) -> Network:
-    """``network_proposal`` over the current places of the store."""
-    return network_proposal(core.current_places(con), settings, **options)
+def network(con, settings: Settings, *, with_fabriques: bool = False, **options) -> Network:
+    """``network_proposal`` over the current places of the store (and, ``with_fabriques``,
+    the territory's Fabriques de territoire as candidate heads)."""
+    heads = None
+    if with_fabriques:
+        heads = programme_cases.fabriques(programme_cases.programme_places(con))
+    return network_proposal(core.current_places(con), settings, fabriques=heads, **options)
 
 
 # --- Saved consortia -------------------------------------------------------------------------
@@ -378,10 +392,12 @@ def where_next(access_rows: pd.DataFrame, places: pd.DataFrame, settings: Settin
 
 
 def coverage_report(con, settings: Settings, *, minutes: float | None = None,
-                    km: float | None = None, mature: bool = False, suggest: int = 0) -> dict:
+                    km: float | None = None, mature: bool = False, suggest: int = 0,
+                    france_services: bool = False) -> dict:
     """The coverage report of ``observatory coverage --json``: within ``minutes`` of travel
     (default 20) or ``km`` as the crow flies of a place (or a mature place), and ``suggest``
-    sites where a new place would reach the most inhabitants still beyond it."""
+    sites where a new place would reach the most inhabitants still beyond it;
+    ``france_services``: the territory's France services count as places."""
     if minutes is not None and km is not None:
         raise UserInputError("Choisissez un seuil en minutes ou en kilomètres, pas les deux.")
     if suggest < 0:
@@ -389,6 +405,9 @@ def coverage_report(con, settings: Settings, *, minutes: float | None = None,
     communes, current = territory.communes(con), core.current_places(con)
     distances = provider(settings)
     rows = coverage_rules.nearest(communes, current, provider=distances)
+    if france_services:
+        rows = programme_cases.access_with_france_services(
+            rows, communes, programme_cases.programme_places(con), settings)
     unit = "km" if km is not None else "minutes"
     threshold = km if km is not None else (coverage_rules.DEFAULT_MINUTES if minutes is None
                                            else minutes)
