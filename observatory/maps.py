@@ -32,6 +32,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from observatory import formatting
+from observatory import programmes as programme_rules
 from observatory.formatting import is_missing
 from observatory.model import CRITERIA
 
@@ -666,9 +667,11 @@ def links_legend(links: pd.DataFrame | None, name: str, note: str | None = None)
 
 def legend_html(territory_name: str, excluded_label: str, links: pd.DataFrame | None = None,
                 links_name: str = "Consortiums", links_note: str | None = None, *,
-                approximate: bool = False, numbered: bool = False) -> str:
+                approximate: bool = False, numbered: bool = False,
+                programme_lines: Sequence[str] = ()) -> str:
     """The territory map's legend; ``approximate``: some place shown sits at its commune's
-    centre; ``numbered``: the stops carry their visiting order (a tour)."""
+    centre; ``numbered``: the stops carry their visiting order (a tour);
+    ``programme_lines``: the programme layers drawn (``add_programme_layers``)."""
     def swatch(style: Mapping[str, object], shape: str = "circle") -> str:
         radius = "50%" if shape == "circle" else "2px"
         size = 2 * int(style.get("radius", 6)) if shape == "circle" else 14
@@ -690,6 +693,7 @@ def legend_html(territory_name: str, excluded_label: str, links: pd.DataFrame | 
         "vertical-align:middle;margin-right:5px'></span>Limite d'intercommunalité",
         *links_legend(links, links_name, links_note),
         stop_number_html(1) + "Ordre de passage de la tournée" if numbered else "",
+        *programme_lines,
     ]
     return "<br>".join(line for line in lines if line)
 
@@ -712,6 +716,7 @@ def build_map(
     links_note: str | None = None,
     legend_corners: tuple[str, ...] | None = None,
     stop_order: Sequence[int] | None = None,
+    programme_places: pd.DataFrame | None = None,
 ) -> folium.Map:
     """The territory map: communes as the base, EPCI outlines, the places as one layer.
 
@@ -725,6 +730,8 @@ def build_map(
     ``legend_corners`` (all by default; the HTML export keeps its title's corner).
     Places at their commune's centre are drawn hollow and dashed (and the legend says so);
     ``stop_order`` (place ids, a tour's visiting order) numbers those places 1, 2, 3…
+    ``programme_places`` (France services, Fabriques, Manufactures) are drawn as context
+    layers with their own symbols and legend lines (``add_programme_layers``).
     """
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(places) > CANVAS_LIMIT)
@@ -766,12 +773,14 @@ def build_map(
     if len(places):
         PlacesLayer(places, name="Lieux de lien social").add_to(m)
     numbered = stop_order is not None and add_stop_numbers(m, stop_order, places)
+    programme_lines = add_programme_layers(m, programme_places)
 
     folium.LayerControl(collapsed=True).add_to(m)
     drawn = links if links is not None and len(links) else None
     place_legend(m, legend_html(territory_name, excluded_label, drawn, links_name, links_note,
-                                approximate=has_approximate(places), numbered=numbered),
-                 _data_features(communes, places, link_places),
+                                approximate=has_approximate(places), numbered=numbered,
+                                programme_lines=programme_lines),
+                 _data_features(communes, places, link_places, programme_places),
                  bounds or view_bounds(communes, places), height, legend_corners or CORNERS)
     return assert_inert(m)
 
@@ -998,9 +1007,11 @@ def access_legend(target: str, estimated: bool = True, approximate: bool = False
 def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: pd.DataFrame,
                      *, minutes_column: str, target: str, suggestions: pd.DataFrame | None = None,
                      online_tiles: bool = False, height: int = 600,
-                     estimated: bool = True) -> folium.Map:
+                     estimated: bool = True,
+                     programme_places: pd.DataFrame | None = None) -> folium.Map:
     """Choropleth of the travel time from each commune to the nearest place (``estimated``:
-    the provider's times are an estimate, and the legend says so)."""
+    the provider's times are an estimate, and the legend says so); ``programme_places`` as
+    context layers (``add_programme_layers``)."""
     m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=ZOOM_SNAP,
                    prefer_canvas=len(communes) > COMMUNE_DETAIL_LIMIT)
     Scale().add_to(m)
@@ -1060,8 +1071,102 @@ def build_access_map(communes: gpd.GeoDataFrame, access: pd.DataFrame, places: p
                                                  "fill": True, "fillColor": "#ffffff",
                                                  "fillOpacity": 1, "className": "olls-suggestion"},
                        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
+    programme_lines = add_programme_layers(m, programme_places)
     folium.LayerControl(collapsed=True).add_to(m)
-    place_legend(m, access_legend(target, estimated, has_approximate(places)),
-                 _data_features(communes, places, suggestions),
+    legend = access_legend(target, estimated, has_approximate(places))
+    place_legend(m, "<br>".join([legend, *programme_lines]),
+                 _data_features(communes, places, suggestions, programme_places),
                  view_bounds(communes, places), height)
     return assert_inert(m)
+
+
+# --- Places of national programmes (context layers) ------------------------------------------
+# Not lieux de lien social: squares, triangles and diamonds, never the places' circles.
+PROGRAMME_COLOURS = {"france_services": "#00796b", "itinerant": "#00796b", "fabrique": "#6a1b9a",
+                     "manufacture": "#8d4b00"}
+_SYMBOL_BASE = "display:inline-block;vertical-align:middle;box-sizing:border-box;"
+PROGRAMME_SYMBOLS = {
+    "france_services": (f"{_SYMBOL_BASE}width:13px;height:13px;background:#00796b;"
+                        "border:1.5px solid #fff;box-shadow:0 0 0 1px #00796b"),
+    "itinerant": (f"{_SYMBOL_BASE}width:13px;height:13px;background:#fff;"
+                  "border:2.5px dashed #00796b;border-radius:4px"),
+    "fabrique": (f"{_SYMBOL_BASE}width:0;height:0;border-left:8px solid transparent;"
+                 "border-right:8px solid transparent;border-bottom:14px solid #6a1b9a"),
+    "manufacture": (f"{_SYMBOL_BASE}width:11px;height:11px;background:#8d4b00;"
+                    "border:1.5px solid #fff;transform:rotate(45deg);"
+                    "box-shadow:0 0 0 1px #8d4b00"),
+}
+#: Layer order and names: the France services that travel get a layer (and a symbol) of
+#: their own.
+PROGRAMME_LAYERS = (
+    ("france_services", programme_rules.LAYER_LABELS["france_services"]),
+    ("itinerant", programme_rules.ITINERANT_LABEL),
+    ("fabrique", programme_rules.LAYER_LABELS["fabrique"]),
+    ("manufacture", programme_rules.LAYER_LABELS["manufacture"]),
+)
+
+
+def programme_symbol_html(key: str) -> str:
+    """A programme's symbol (our constant CSS, no data), for the map and the legend."""
+    return (f"<span class='olls-programme-symbol olls-programme-{key}' "
+            f"style='{PROGRAMME_SYMBOLS[key]};margin-right:5px'></span>")
+
+
+def programme_layer_key(programme: object, fmt: object) -> str:
+    """Which layer a programme place goes to: ``itinerant`` for a France services bus or
+    itinerant service, its programme otherwise."""
+    return "itinerant" if programme_rules.is_itinerant(programme, fmt) else str(programme)
+
+
+def programme_tooltip(place: Mapping[str, object]) -> str:
+    """A programme place's tooltip: name, kind and format, commune, address, source; every
+    value escaped."""
+    kind = programme_rules.kind_label(place.get("programme"), place.get("format"))
+    fmt = programme_rules.format_label(place.get("format"))
+    where = ", ".join(esc(v) for v in (place.get("address"), place.get("commune"))
+                      if not formatting.is_blank(v))
+    vintage = place.get("vintage")
+    return (f"<b>{esc(place.get('name'))}</b><br>{esc(kind)}"
+            + (f" ({esc(fmt)})" if fmt and kind != programme_rules.ITINERANT_LABEL else "")
+            + (f"<br>{where}" if where else "")
+            + (" <i>(centre de la commune)</i>" if place.get("position") == "commune" else "")
+            + "<br><i>Programme national, hors inventaire"
+            + (f" · ANCT, {esc(vintage)}" if not formatting.is_blank(vintage) else "")
+            + "</i>")
+
+
+def programme_geojson(frame: pd.DataFrame) -> dict:
+    """The programme places as points with their (escaped) tooltip."""
+    features = []
+    for place in frame.to_dict(orient="records"):
+        if is_missing(place.get("lon")) or is_missing(place.get("lat")):
+            continue
+        features.append({"type": "Feature", "properties": {"tooltip": programme_tooltip(place)},
+                         "geometry": {"type": "Point", "coordinates": [
+                             round(float(place["lon"]), COORD_DECIMALS),
+                             round(float(place["lat"]), COORD_DECIMALS)]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def add_programme_layers(m: folium.Map, frame: pd.DataFrame | None) -> list[str]:
+    """Draw the programme places (one layer per symbol, ``PROGRAMME_LAYERS``), not
+    clickable as places; the legend lines of the layers drawn."""
+    if frame is None or frame.empty:
+        return []
+    keys = [programme_layer_key(p, f) for p, f in zip(frame["programme"],
+                                                      frame.get("format", [None] * len(frame)),
+                                                      strict=True)]
+    lines = []
+    for key, label in PROGRAMME_LAYERS:
+        data = programme_geojson(frame[[k == key for k in keys]])
+        if not data["features"]:
+            continue
+        icon = folium.DivIcon(html=programme_symbol_html(key).replace("margin-right:5px", ""),
+                              icon_size=(16, 16), icon_anchor=(8, 8),
+                              class_name=f"olls-programme olls-programme-layer-{key}")
+        _geojson(data, name=label, marker=folium.Marker(icon=icon),
+                 tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)).add_to(m)
+        lines.append(programme_symbol_html(key) + esc(label))
+    if lines:
+        lines.insert(0, "<b>Programmes nationaux (hors inventaire)</b>")
+    return lines

@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from observatory import catalogue, formatting, maps
 from observatory.territory import source
-from observatory.ui import auth, context, data, fmt
+from observatory.ui import auth, context, data, fmt, programme_layers
 from observatory.ui import maps as ui_maps
 
 ctx = context.get()
@@ -44,12 +44,16 @@ if st.toggle("Afficher les consortiums", key="map_consortia",
     links = maps.links_between(every, shown)
     cut = every.loc[~every.index.isin(links.index), "group"].nunique()
 
+# Context layers: the places of national programmes (not in the inventory), off by default.
+programme_places = programme_layers.choose("map_programmes")
+
 # A place selected elsewhere (a shared link, the Lieux page) is ringed on the map; one picked
 # on the map is not redrawn: a new map would reload and lose the popup and the user's view.
 ring = None if st.session_state.get("selected_on_map") else ctx.selected_id()
 folium_map = context.territory_map(ctx, shown, selected_id=ring, epci_density=per_epci,
                                    bounds=bounds, links=links,
-                                   links_name="Consortiums enregistrés")
+                                   links_name="Consortiums enregistrés",
+                                   programme_places=programme_places)
 state = st_folium(folium_map, height=620, use_container_width=True, render=False,
                   returned_objects=["last_active_drawing"], key="territory_map")
 

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from observatory import commune_types, coverage, formatting, maps, routing, settings
 from observatory.service import proximity
 from observatory.territory import source
-from observatory.ui import context, data
+from observatory.ui import context, data, programme_layers
 
 ctx = context.get()
 st.title("Couverture du territoire")
@@ -25,8 +25,15 @@ threshold = left.slider("Seuil (minutes de trajet" + (" estimées)" if estimated
 mature = middle.toggle("Vers un lieu mature seulement", key="cov_mature")
 k = right.slider("Nombre d'implantations à suggérer", 0, 10, 3, key="cov_k")
 
-access = data.access(data.db_path())
+with_france_services = st.toggle(
+    "Compter les France services comme points de service", key="cov_france_services",
+    help="Une commune est alors à portée si un lieu ou une France services (liste nationale "
+         "d'août 2024) est à moins du seuil.",
+    disabled=data.programme_places(data.db_path()).empty)
+access = (data.access_with_france_services(data.db_path()) if with_france_services
+          else data.access(data.db_path()))
 summary = coverage.covered(access, threshold_minutes=threshold, mature=mature)
+st.markdown(f"**{coverage.headline(summary)}**")
 cols = st.columns(3)
 for col, (label, value) in zip(cols, coverage.key_figures(summary), strict=True):
     col.metric(label, value, help=summary.sentence if label == "Habitants à portée" else None)
@@ -39,11 +46,14 @@ st.caption(f"{summary.sentence} {provider.label}. "
 suggestions = (proximity.where_next(access, ctx.places, config, k=k, threshold=threshold,
                                     mature=mature) if k else None)
 column = "mature_minutes" if mature else "minutes"
+programme_places = programme_layers.choose("cov_programmes")
+target = "le lieu mature le plus proche" if mature else "le lieu le plus proche"
 folium_map = maps.build_access_map(
     ctx.communes, access, ctx.places[ctx.places["mature"]] if mature else ctx.places,
-    minutes_column=column, target="le lieu mature le plus proche" if mature
-    else "le lieu le plus proche", suggestions=suggestions, online_tiles=data.online_tiles(),
-    estimated=estimated)
+    minutes_column=column, target=target + (" ou la France services la plus proche"
+                                            if with_france_services else ""),
+    suggestions=suggestions, online_tiles=data.online_tiles(), estimated=estimated,
+    programme_places=programme_places)
 st_folium(folium_map, height=600, use_container_width=True, render=False, returned_objects=[],
           key="coverage_map")
 

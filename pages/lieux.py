@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from observatory import distances, editing, formatting, maps, privacy
+from observatory import distances, editing, formatting, maps, privacy, programmes, settings
 from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
+from observatory.service import proximity
 from observatory.ui import auth, charts, context, data, fmt, place_forms
 
 NEIGHBOUR_RADIUS_KM = 15
@@ -131,3 +132,13 @@ else:
     st.dataframe(near[["name", "commune", "typology", "mature", "distance_km"]].rename(columns={
         "name": "Nom", "commune": "Commune", "typology": "Typologie", "mature": "Mature",
         "distance_km": "Distance"}), hide_index=True, width="stretch")
+
+st.markdown(f"**Lieux des programmes à moins de "
+            f"{formatting.minutes(programmes.NEAR_MINUTES)}** (France services, Fabriques de "
+            "territoire, Manufactures de proximité : hors inventaire)")
+programme_near = data.programmes_near(data.db_path(), int(chosen))
+if programme_near.empty:
+    st.caption(programmes.empty_sentence())
+else:
+    st.dataframe(programmes.near_table(programme_near), hide_index=True, width="stretch")
+    st.caption(f"Trajets : {proximity.provider(settings.current()).label}.")

@@ -31,6 +31,7 @@ from observatory.service import core, proximity, reports
 from observatory.service import equipment as service_equipment
 from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
+from observatory.service import programmes as programme_cases
 from observatory.service import routing as service_routing
 from observatory.settings import current as current_settings
 from observatory.ui import auth as ui_auth
@@ -340,6 +341,35 @@ def access(path: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Calcul des temps d'accès…")
 def _access(path: str, chosen: settings.Settings) -> pd.DataFrame:
     return proximity.access(communes(path), current_places(), chosen)
+
+
+@st.cache_data(show_spinner=False)
+def programme_places(path: str) -> pd.DataFrame:
+    """The territory's places of national programmes (France services, Fabriques,
+    Manufactures), loaded with the territory."""
+    return read(programme_cases.programme_places)
+
+
+def access_with_france_services(path: str) -> pd.DataFrame:
+    """``access`` where the France services count as places (the Couverture option)."""
+    return _access_with_france_services(path, settings.current())
+
+
+@st.cache_data(show_spinner="Calcul des temps d'accès aux France services…")
+def _access_with_france_services(path: str, chosen: settings.Settings) -> pd.DataFrame:
+    return programme_cases.access_with_france_services(
+        _access(path, chosen), communes(path), programme_places(path), chosen)
+
+
+def programmes_near(path: str, place_id: int) -> pd.DataFrame:
+    """The programme places within 15 minutes of a place, by the settings' provider."""
+    return _programmes_near(path, int(place_id), settings.current())
+
+
+@st.cache_data(show_spinner=False)
+def _programmes_near(path: str, place_id: int, chosen: settings.Settings) -> pd.DataFrame:
+    return programme_cases.near_place(current_places(), programme_places(path), chosen,
+                                      place_id)
 
 
 def road_graph(path: str) -> dict | None:
