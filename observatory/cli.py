@@ -143,7 +143,7 @@ def cmd_network(args) -> int:
     settings = _distance_settings(args)
     with session(args, read_only=True) as con:
         proposal = proximity.network(con, settings, max_minutes=args.max_minutes,
-                                     max_size=args.max_size)
+                                     max_size=args.max_size, with_fabriques=args.fabriques)
     result = proposal.to_dict()
     if args.json:
         _print_json(result)
@@ -195,7 +195,8 @@ def cmd_coverage(args) -> int:
     settings = _distance_settings(args)
     with session(args, read_only=True) as con:
         result = proximity.coverage_report(con, settings, minutes=args.minutes, km=args.km,
-                                           mature=args.mature, suggest=args.suggest)
+                                           mature=args.mature, suggest=args.suggest,
+                                           france_services=args.france_services)
     if args.json:
         _print_json(result)
         return errors.EXIT_OK
@@ -289,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     _distance_options(p)
     p.add_argument("--max-size", type=int, default=proximity.DEFAULT_MAX_SIZE,
                    help="taille maximale (tête comprise)")
+    p.add_argument("--fabriques", action="store_true",
+                   help="proposer aussi les Fabriques de territoire comme têtes de réseau")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_network)
 
@@ -307,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mature", action="store_true", help="distance au lieu mature le plus proche")
     p.add_argument("--suggest", type=int, default=0, metavar="K",
                    help="proposer K communes où un nouveau lieu couvrirait le plus d'habitants")
+    p.add_argument("--france-services", action="store_true",
+                   help="compter les France services comme points de service")
     _estimate_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_coverage)

@@ -5,8 +5,8 @@ from streamlit_folium import st_folium
 
 from observatory import eligibility, formatting, maps, partners, settings
 from observatory.eligibility import CALL_YEARS
-from observatory.service import proximity
-from observatory.ui import context, eligibility_view, fmt
+from observatory.service import programmes, proximity
+from observatory.ui import context, data, eligibility_view, fmt
 
 BUILDER_PREFILL = "builder_prefill"
 
@@ -111,8 +111,19 @@ if view == NETWORK:
         5, 120, int(partners.DEFAULT_MAX_MINUTES), step=5, key="network_max_minutes")
     max_size = right.slider("Taille maximale d'un consortium (tête comprise)", 2, 10,
                             proximity.DEFAULT_MAX_SIZE, key="network_max_size")
+    fabriques = programmes.fabriques(data.programme_places(data.db_path()))
+    with_fabriques = st.checkbox(
+        "Proposer les Fabriques de territoire comme têtes de réseau", value=False,
+        key="network_fabriques", disabled=fabriques.empty,
+        help="Les Fabriques de territoire du programme national (ANCT, septembre 2024) "
+             "deviennent des têtes de réseau possibles, à côté des lieux matures ; elles ne "
+             "font pas partie de l'inventaire." if len(fabriques)
+             else "Aucune Fabrique de territoire sur ce territoire.")
+    fabrique_heads = fabriques if with_fabriques else None
     found_network = proximity.network_proposal(ctx.places, config, max_minutes=net_minutes,
-                                               max_size=max_size)
+                                               max_size=max_size, fabriques=fabrique_heads)
+    if with_fabriques:  # a Fabrique heads with a negative id, named « Fabrique de territoire : »
+        label = {**label, **{h: n for h, n in found_network.names.items() if h < 0}}
     proposal = found_network.proposal
     st.caption(f"Distances : {provider.label}. {found_network.fallback_note()}".strip())
     summary = proposal.summary()
@@ -125,12 +136,14 @@ if view == NETWORK:
     cols[3].metric("Trajet le plus long (min)", formatting.integer(summary["worst_minutes"]))
     links = proposal.links.copy()
     heads = {h: k for k, h in enumerate(sorted(links["head_id"].unique()))}
-    links["group"] = links["head_id"].map(lambda h: f"Autour de {by_id.loc[h, 'name']}")
+    links["group"] = links["head_id"].map(lambda h: f"Autour de {found_network.names[h]}")
     links["colour"] = links["head_id"].map(lambda h: maps.colour_for(heads[h]))
     links["estimated"] = (links["estimated"].astype(bool) | estimated if "estimated" in links
                           else estimated)
-    folium_map = context.territory_map(ctx, ctx.places, links=links,
-                                       links_name="Consortiums proposés", height=560)
+    folium_map = context.territory_map(
+        ctx, ctx.places, links=links, links_name="Consortiums proposés", height=560,
+        link_places=partners.with_fabriques(ctx.places, fabriques) if with_fabriques else None,
+        programme_places=fabrique_heads)
     st_folium(folium_map, height=560, use_container_width=True, render=False, returned_objects=[],
               key="network_map")
     if len(links):
