@@ -15,7 +15,7 @@ PACKAGE = ROOT / "observatory"
 PURE = ["model.py", "maturity.py", "filters.py", "distances.py", "catalogue.py", "demo.py",
         "coverage.py", "itinerance.py", "partners.py", "eligibility.py", "indicators.py",
         "evolution.py", "consortia.py", "equipment.py", "calls.py", "bundle.py", "snapshots.py",
-        "routing.py", "osm.py"]
+        "routing.py", "osm.py", "programmes.py"]
 # Modules that may read os.environ themselves, and why. Every other setting is read once, by
 # observatory/settings.py, and passed on as a typed Settings.
 ENVIRON_ALLOWED = {

@@ -285,7 +285,10 @@ def test_changing_the_excluded_zone_label_reloads_the_territory(tmp_path, territ
             .replace('referential = "communes.parquet"',
                      f'referential = "{REFERENTIAL.as_posix()}"')
             .replace('typologies = "typologies.csv"',
-                     f'typologies = "{(REFERENTIAL.parent / "typologies.csv").as_posix()}"'))
+                     f'typologies = "{(REFERENTIAL.parent / "typologies.csv").as_posix()}"')
+            .replace('programmes = "programme_places.csv"',
+                     'programmes = '
+                     f'"{(REFERENTIAL.parent / "programme_places.csv").as_posix()}"'))
     edited = tmp_path / "territory.toml"
     edited.write_text(text, encoding="utf-8")
     bootstrap.init_database(path, load_territory_config(edited))
