@@ -4,6 +4,7 @@ their map layers (escaped), and their load with the territory."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -254,3 +255,38 @@ def test_a_named_programme_file_that_is_missing_stops_the_load_in_french(tmp_pat
     with pytest.raises(Exception, match="lieux des programmes nationaux introuvable"):
         bootstrap.init_database(tmp_path / "o.duckdb",
                                 load_territory_config(folder / "territory.toml"))
+
+
+# --- the command line ----------------------------------------------------------------------
+
+def run_cli(capsys, monkeypatch, *args: str) -> dict:
+    from observatory import cli
+
+    monkeypatch.delenv("OBSERVATORY_DB", raising=False)
+    code = cli.main([*args, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_coverage_france_services_counts_more_inhabitants(capsys, monkeypatch, demo_db):
+    alone = run_cli(capsys, monkeypatch, "coverage", "--db", str(demo_db))
+    both = run_cli(capsys, monkeypatch, "coverage", "--db", str(demo_db), "--france-services")
+    assert both["population_covered"] > alone["population_covered"]
+    assert both["summary"].endswith("d'un lieu ou d'une France services.")
+    assert not alone["summary"].endswith("France services.")
+
+
+def test_network_fabriques_names_them_as_heads_and_keeps_the_schema(capsys, monkeypatch,
+                                                                    demo_db):
+    import jsonschema
+
+    plain = run_cli(capsys, monkeypatch, "network", "--db", str(demo_db))
+    assert {g["head_kind"] for g in plain["consortia_proposed"]} == {"lieu"}
+    asked = run_cli(capsys, monkeypatch, "network", "--db", str(demo_db), "--fabriques")
+    fabriques = [g for g in asked["consortia_proposed"] if g["head_kind"] == "fabrique"]
+    assert fabriques and all(g["head_id"] < 0 for g in fabriques)
+    assert all(g["head"].startswith("Fabrique de territoire : ") for g in fabriques)
+    schema = json.loads((TERRITORY_TOML.parents[2] / "docs" / "schemas" / "network.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(asked, schema)
