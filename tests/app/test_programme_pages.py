@@ -136,3 +136,19 @@ def test_the_network_proposal_takes_the_fabriques_as_heads_only_when_asked(make_
     assert bool(fabriques) is ticked
     if ticked:
         assert "olls-programme-layer-fabrique" in map_script(at)
+
+
+HOSTILE = "<img src=x onerror=alert(1)>{{ 7*7 }}"
+
+
+def test_a_programme_name_written_as_html_is_shown_as_text_on_the_carte(make_app, app_db):
+    con = db.connect(app_db)
+    try:
+        con.execute("UPDATE context_places SET name = ? WHERE source_id = '2952'", [HOSTILE])
+    finally:
+        con.close()
+    at = run(make_app(app_db, page=CARTE))
+    checkbox(at, "France services").check()
+    script = map_script(run(at))
+    assert "<img src=x" not in script and "{{ 7*7 }}" not in script
+    assert "&lt;img src=x onerror=alert(1)&gt;&#123;&#123; 7*7 &#125;&#125;" in script
