@@ -46,7 +46,9 @@ st.caption(f"{summary.sentence} {provider.label}. "
 suggestions = (proximity.where_next(access, ctx.places, config, k=k, threshold=threshold,
                                     mature=mature) if k else None)
 column = "mature_minutes" if mature else "minutes"
-programme_places = programme_layers.choose("cov_programmes")
+# Counted as service points, the France services are drawn whatever their box says.
+programme_places = programme_layers.choose(
+    "cov_programmes", also=("france_services",) if with_france_services else ())
 target = "le lieu mature le plus proche" if mature else "le lieu le plus proche"
 folium_map = maps.build_access_map(
     ctx.communes, access, ctx.places[ctx.places["mature"]] if mature else ctx.places,

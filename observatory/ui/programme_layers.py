@@ -14,9 +14,10 @@ HELP = ("Lieux des programmes nationaux de l'ANCT (liste des France services d'a
         "contexte, hors inventaire, jamais évalués.")
 
 
-def choose(key: str) -> pd.DataFrame | None:
+def choose(key: str, also: tuple[str, ...] = ()) -> pd.DataFrame | None:
     """Draw one checkbox per programme (keys ``{key}_{programme}``) and return the ticked
-    programmes' places, None when none is ticked (or the territory has none)."""
+    programmes' places, and those of ``also`` (drawn whatever the boxes say: the France
+    services when the coverage counts them); None when there are none."""
     every = data.programme_places(data.db_path())
     if every.empty:
         st.caption("Aucun lieu des programmes nationaux (France services, Fabriques de "
@@ -25,5 +26,5 @@ def choose(key: str) -> pd.DataFrame | None:
     columns = st.columns(len(programmes.PROGRAMMES))
     chosen = [p for p, column in zip(programmes.PROGRAMMES, columns, strict=True)
               if column.checkbox(programmes.LAYER_LABELS[p], key=f"{key}_{p}", value=False,
-                                 help=HELP)]
+                                 help=HELP) or p in also]
     return programmes.of_programmes(every, chosen) if chosen else None

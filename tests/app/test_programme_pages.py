@@ -64,6 +64,10 @@ def test_the_couverture_counts_the_france_services_when_asked(make_app, app_db):
     after = int(metric(at, "Habitants à portée").replace("\u202f", "").replace(" ", ""))
     assert after > before  # the demonstration places leave some communes a France services reaches
     assert any("d'un lieu ou d'une France services." in c.value for c in at.caption)
+    script = map_script(at)  # counted, the France services are drawn, box ticked or not
+    assert checkbox(at, "France services").value is False
+    assert "olls-programme-layer-france_services" in script
+    assert "France services" in legend_text(script)
 
 
 def test_the_couverture_map_draws_the_programme_layers_when_ticked(make_app, app_db):
