@@ -133,12 +133,14 @@ else:
         "name": "Nom", "commune": "Commune", "typology": "Typologie", "mature": "Mature",
         "distance_km": "Distance"}), hide_index=True, width="stretch")
 
-st.markdown(f"**Lieux des programmes à moins de "
-            f"{formatting.minutes(programmes.NEAR_MINUTES)}** (France services, Fabriques de "
-            "territoire, Manufactures de proximité : hors inventaire)")
-programme_near = data.programmes_near(data.db_path(), int(chosen))
-if programme_near.empty:
-    st.caption(programmes.empty_sentence())
-else:
-    st.dataframe(programmes.near_table(programme_near), hide_index=True, width="stretch")
-    st.caption(f"Trajets : {proximity.provider(settings.current()).label}.")
+# The programme places (context, not the inventory); a territory without any skips this.
+if not data.programme_places(data.db_path()).empty:
+    st.markdown(f"**Lieux des programmes à moins de "
+                f"{formatting.minutes(programmes.NEAR_MINUTES)}** (France services, Fabriques "
+                "de territoire, Manufactures de proximité : hors inventaire)")
+    programme_near = data.programmes_near(data.db_path(), int(chosen))
+    if programme_near.empty:
+        st.caption(programmes.empty_sentence())
+    else:
+        st.dataframe(programmes.near_table(programme_near), hide_index=True, width="stretch")
+        st.caption(f"Trajets : {proximity.provider(settings.current()).label}.")

@@ -41,8 +41,13 @@ def test_the_lot_builds_opens_empty_then_shows_imported_places(tmp_path, monkeyp
     captions = " ".join(c.value for c in at.main.caption)
     assert "contours des communes" in captions  # the map's caption is there…
     assert "zone exclue" not in captions and "orange" not in captions  # …with no zone of Ariège
+    # The Lot has no programme places: the Carte says so, no box to tick.
+    assert "Aucun lieu des programmes nationaux" in captions
+    assert not [c for c in at.checkbox if c.label == "France services"]
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
+        if page.endswith("lieux.py"):  # nor a section « à moins de 15 min » in a profile
+            assert not any("Lieux des programmes" in m.value for m in at.markdown)
     st.cache_data.clear()
     st.cache_resource.clear()
