@@ -12,6 +12,7 @@ from observatory.ui import data
 HELP = ("Lieux des programmes nationaux de l'ANCT (liste des France services d'août 2024, "
         "Fabriques de territoire et Manufactures de proximité de septembre 2024) : un "
         "contexte, hors inventaire, jamais évalués.")
+COUNTED_HELP = "Affichées tant qu'elles sont comptées comme points de service."
 
 
 def choose(key: str, also: tuple[str, ...] = ()) -> pd.DataFrame | None:
@@ -24,7 +25,13 @@ def choose(key: str, also: tuple[str, ...] = ()) -> pd.DataFrame | None:
                    "territoire, Manufactures de proximité) n'est chargé pour ce territoire.")
         return None
     columns = st.columns(len(programmes.PROGRAMMES))
-    chosen = [p for p, column in zip(programmes.PROGRAMMES, columns, strict=True)
-              if column.checkbox(programmes.LAYER_LABELS[p], key=f"{key}_{p}", value=False,
-                                 help=HELP) or p in also]
+    chosen = []
+    for programme, column in zip(programmes.PROGRAMMES, columns, strict=True):
+        label = programmes.LAYER_LABELS[programme]
+        if programme in also:  # ticked and locked while counted (a key of its own)
+            column.checkbox(label, key=f"{key}_{programme}_counted", value=True,
+                            disabled=True, help=COUNTED_HELP)
+            chosen.append(programme)
+        elif column.checkbox(label, key=f"{key}_{programme}", value=False, help=HELP):
+            chosen.append(programme)
     return programmes.of_programmes(every, chosen) if chosen else None

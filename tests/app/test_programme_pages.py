@@ -64,8 +64,9 @@ def test_the_couverture_counts_the_france_services_when_asked(make_app, app_db):
     after = int(metric(at, "Habitants à portée").replace("\u202f", "").replace(" ", ""))
     assert after > before  # the demonstration places leave some communes a France services reaches
     assert any("d'un lieu ou d'une France services." in c.value for c in at.caption)
-    script = map_script(at)  # counted, the France services are drawn, box ticked or not
-    assert checkbox(at, "France services").value is False
+    script = map_script(at)  # counted, the France services are drawn (box ticked, locked)
+    (box,) = [c for c in at.checkbox if c.label == "France services"]
+    assert box.value is True and box.disabled
     assert "olls-programme-layer-france_services" in script
     assert "France services" in legend_text(script)
 
