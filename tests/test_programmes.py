@@ -290,3 +290,25 @@ def test_network_fabriques_names_them_as_heads_and_keeps_the_schema(capsys, monk
     schema = json.loads((TERRITORY_TOML.parents[2] / "docs" / "schemas" / "network.json")
                         .read_text(encoding="utf-8"))
     jsonschema.validate(asked, schema)
+
+
+# --- by the road network ---------------------------------------------------------------------
+
+def test_behind_the_ridge_a_fabrique_is_not_within_15_minutes_by_road(tmp_path):
+    """The estimate puts B 8 km from A (10 min) and C 12 km (16 min); by road B is 40 km round
+    by the valley and C a straight primary road: the provider decides, both ways."""
+    from observatory import osm
+    from observatory.routing import RoadNetwork
+    from tests.test_routing import VALLEY_NODES, VALLEY_WAYS, write_osm
+
+    valley = RoadNetwork(osm.build_graph(write_osm(tmp_path / "v.osm", VALLEY_NODES,
+                                                   VALLEY_WAYS)))
+    (a_lon, a_lat), (b_lon, b_lat) = VALLEY_NODES[1], VALLEY_NODES[2]
+    (c_lon, c_lat) = VALLEY_NODES[3]
+    frame = programme_frame([(1, "fabrique", None, "Derrière la crête", b_lon, b_lat),
+                             (2, "france_services", "fixe", "Sur la route", c_lon, c_lat)])
+    origin = {"id": 1, "lon": a_lon, "lat": a_lat}
+    assert programmes.within(origin, frame, ROAD)["name"].tolist() == ["Derrière la crête"]
+    by_road = programmes.within(origin, frame, valley)
+    assert by_road["name"].tolist() == ["Sur la route"]
+    assert not by_road["estimated"].iloc[0]
