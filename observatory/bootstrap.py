@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import catalogue, demo, demo_cooperation
+from observatory import catalogue, demo, demo_cooperation, formatting
 from observatory.store import (
     audit,
     consortia,
@@ -32,14 +32,24 @@ class NotEmpty(db.StoreError):
 
 
 def existing_data(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """What the database holds besides demonstration data (French labels, non-zero counts)."""
+    """What the database holds besides demonstration data (non-zero counts by kind)."""
     counts = con.execute(
         "SELECT (SELECT count(*) FROM places WHERE NOT is_demo),"
         " (SELECT count(*) FROM consortia WHERE NOT coalesce(is_demo, false)),"
         " (SELECT count(*) FROM equipment WHERE NOT is_demo),"
         " (SELECT count(*) FROM calls WHERE NOT coalesce(is_demo, false))").fetchone()
-    labels = ("lieu(x)", "consortium(s)", "équipement(s)", "appel(s) à projets")
-    return {label: int(n) for label, n in zip(labels, counts, strict=True) if n}
+    kinds = ("places", "consortia", "equipment", "calls")
+    return {kind: int(n) for kind, n in zip(kinds, counts, strict=True) if n}
+
+
+_NOUNS = {"places": ("lieu", "lieux"), "consortia": ("consortium", "consortiums"),
+          "equipment": ("équipement", "équipements"),
+          "calls": ("appel à projets", "appels à projets")}
+
+
+def existing_data_text(existing: dict[str, int]) -> str:
+    """« 3 lieux, 1 consortium »: what ``existing_data`` found, in French."""
+    return ", ".join(formatting.count(n, *_NOUNS[kind]) for kind, n in existing.items())
 
 
 def system_user() -> str:
@@ -161,7 +171,7 @@ def add_demo(con: duckdb.DuckDBPyConnection, actor: str, *, into_existing: bool 
         return 0
     existing = existing_data(con)
     if existing and not into_existing:
-        held = ", ".join(f"{n} {label}" for label, n in existing.items())
+        held = existing_data_text(existing)
         raise NotEmpty(f"La base contient déjà des données ({held}) : les données de "
                        "démonstration ne sont chargées que dans une base vide. Rien n'a été "
                        "modifié.")

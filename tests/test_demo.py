@@ -204,7 +204,7 @@ def call_2026(con) -> tuple:
 def test_demo_data_is_refused_in_a_database_holding_data_of_its_own(with_real_call):
     with db.session(with_real_call) as con:
         with pytest.raises(bootstrap.NotEmpty,
-                           match=r"1 appel\(s\) à projets.*Rien n'a été modifié"):
+                           match=r"\(1 appel à projets\).*Rien n'a été modifié"):
             bootstrap.add_demo(con, "claire")
         assert call_2026(con) == (123456.0, dt.date(2026, 3, 1), dt.date(2026, 5, 31),
                                   "Appel réel du PETR")
@@ -259,3 +259,8 @@ def test_every_demo_consortium_is_located_outside_the_excluded_zone(loaded):
     for consortium in plan.consortia:
         assert consortium.location_place_id in consortium.member_ids
         assert not zone[consortium.location_place_id], consortium.name
+
+
+def test_data_already_held_is_counted_in_written_out_french():
+    assert bootstrap.existing_data_text({"places": 3, "consortia": 1}) == "3 lieux, 1 consortium"
+    assert bootstrap.existing_data_text({"calls": 2}) == "2 appels à projets"

@@ -99,7 +99,7 @@ def test_the_demonstration_writes_its_calls_flagged_and_saving_one_makes_it_real
         assert places.demo_counts(con)["calls"] == 5
         # demonstration calls are not data of the database's own (init --demo is not refused)
         con.execute("DELETE FROM calls WHERE year = 2025")
-        assert "appel(s) à projets" not in bootstrap.existing_data(con)
+        assert "calls" not in bootstrap.existing_data(con)
 
 
 # --- delete_demo and its counts -----------------------------------------------------------
