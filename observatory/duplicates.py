@@ -223,7 +223,7 @@ def find_pairs(records: Sequence[Record], neighbours: Mapping[str, set[str]] | N
     candidates = _candidates(records, neighbours)
     pairs = []
     for i, j in sorted(candidates):
-        a, b = records[i], records[j]
+        a, b = sorted((records[i], records[j]), key=_rank)
         if only_incoming and not (a.incoming or b.incoming):
             continue
         if frozenset((a.key, b.key)) in dismissed_keys or a.key == b.key:
@@ -232,6 +232,12 @@ def find_pairs(records: Sequence[Record], neighbours: Mapping[str, set[str]] | N
         if found.score >= threshold:
             pairs.append(found)
     return sorted(pairs, key=lambda p: (-p.score, str(p.a.name), str(p.b.name)))
+
+
+def _rank(r: Record) -> tuple:
+    """Stored places first, by id; then incoming rows by their row number."""
+    number = r.key if isinstance(r.key, int) else int(re.sub(r"\D", "", str(r.key)) or 0)
+    return (r.incoming, number, str(r.key))
 
 
 def _candidates(records: Sequence[Record],

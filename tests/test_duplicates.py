@@ -7,7 +7,7 @@ from shapely.geometry import box
 
 from observatory import duplicates as d
 
-VERNIOLLE, FOIX, VARILHES = "09334", "09122", "09324"
+VERNIOLLE, FOIX, VARILHES = "09332", "09122", "09324"
 LAVELANET, LAROQUE = "09160", "09157"
 
 
@@ -37,7 +37,8 @@ def test_identifiers_are_compared_in_one_form():
 
 
 def test_the_same_coworking_listed_twice_in_the_cget_file_is_proposed_with_its_reason():
-    """CGET 2019 lists « CapWork » and « Cap Work » at Verniolle (INSEE 09334)."""
+    """CGET 2019 lists « CapWork » and « Cap Work » at Verniolle (INSEE 09332; 09334 is
+    Val-de-Sos)."""
     first = rec("ligne 2", "CapWork", VERNIOLLE, "Verniolle", 1.64812, 43.08170)
     second = rec("ligne 3", "Cap Work", VERNIOLLE, "Verniolle", 1.64830, 43.08200)
     [pair] = d.find_pairs([first, second])
