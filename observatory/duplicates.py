@@ -444,10 +444,10 @@ MOVED_LABELS = {"consortium_members_dropped": ("appartenance en double retirée"
 
 
 def moved_text(moved: Mapping[str, Sequence]) -> str:
-    """« 3 évaluations, 1 séjour d'équipement » (what a merge moved); « rien d'autre »."""
+    """« 3 évaluations, 1 séjour d'équipement » (what a merge moved); « aucun élément »."""
     parts = [formatting.count(len(v), *MOVED_LABELS.get(k, (k, k)))
              for k, v in moved.items() if len(v)]
-    return ", ".join(parts) or "rien d'autre"
+    return ", ".join(parts) or "aucun élément"
 
 
 def merge_summary(old_values: Mapping[str, object] | None,
@@ -462,3 +462,44 @@ def merge_summary(old_values: Mapping[str, object] | None,
     if choices:
         text += " ; valeurs reprises : " + ", ".join(MERGE_LABELS.get(c, c) for c in choices)
     return text
+
+
+def value_text(place: Mapping[str, object], choice: str,
+               commune_names: Mapping[str, str] | None = None) -> str:
+    """A merge choice's value as the analyst reads it, in French (« – » when missing)."""
+    value = merge_value(place, choice)
+    if choice == "coordinates":
+        lon, lat, approximate = value
+        if not (formatting.is_finite(lon) and formatting.is_finite(lat)):
+            return formatting.MISSING
+        text = f"{formatting.number(lat, 5)} ; {formatting.number(lon, 5)}"
+        return text + (" (centre de la commune)" if approximate else "")
+    if choice == "insee" and value:
+        name = (commune_names or {}).get(str(value))
+        return f"{name} ({value})" if name else str(value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or formatting.MISSING
+    if formatting.is_blank(value):
+        return formatting.MISSING
+    if choice == "opening_year":
+        return str(int(value))
+    return str(value)
+
+
+def comparison(first: Mapping[str, object], second: Mapping[str, object],
+               commune_names: Mapping[str, str] | None = None, *,
+               show_contact: bool = False) -> list[dict[str, str]]:
+    """The two places field by field (« Champ », the two values, « Diffère » oui / –), for
+    the side-by-side view; the contact only for those who may see it."""
+    differing = set(differing_fields(first, second))
+    rows = []
+    for choice in MERGE_FIELDS:
+        if choice in PRIVATE and not show_contact:
+            continue
+        rows.append({"Champ": MERGE_LABELS[choice],
+                     "first": value_text(first, choice, commune_names),
+                     "second": value_text(second, choice, commune_names),
+                     "Diffère": "oui" if choice in differing else formatting.MISSING})
+    return rows

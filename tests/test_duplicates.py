@@ -144,3 +144,26 @@ def test_a_merge_is_summed_up_in_french_for_the_history():
          "moved": {"evaluations": [1, 2], "equipment_stays": [5], "equipment": []}})
     assert text == ("fusion avec « Cap Work » (n° 12, supprimé) ; déplacés : 2 évaluations, "
                     "1 séjour d'équipement ; valeurs reprises : Position, Site web")
+
+
+def test_the_side_by_side_view_reads_french_and_marks_the_differences():
+    first = {"name": "CapWork", "insee": VERNIOLLE, "lon": 1.64812, "lat": 43.0817,
+             "location_approximate": False, "typology": "Coworking", "opening_year": 2015,
+             "transition_oriented": True, "thematics": ["numérique", "emploi"],
+             "website": None, "contact": "Claire"}
+    second = dict(first, name="Cap Work", location_approximate=True, opening_year=2012.0,
+                  transition_oriented=None, contact="Karim")
+    rows = d.comparison(first, second, {VERNIOLLE: "Verniolle"})
+    table = {r["Champ"]: (r["first"], r["second"], r["Diffère"]) for r in rows}
+    assert "Contact" not in table  # personal data: only for those who may see it
+    assert table["Nom"] == ("CapWork", "Cap Work", "oui")
+    assert table["Commune"] == ("Verniolle (09332)", "Verniolle (09332)", "–")
+    assert table["Position"] == ("43,0817 ; 1,64812", "43,0817 ; 1,64812 (centre de la commune)",
+                                 "oui")
+    assert table["Année d'ouverture"] == ("2015", "2012", "oui")
+    assert table["Transitions"] == ("oui", "–", "oui")
+    assert table["Thématiques"] == ("numérique, emploi", "numérique, emploi", "–")
+    assert table["Site web"] == ("–", "–", "–")
+    shown = d.comparison(first, second, show_contact=True)
+    assert shown[-1] == {"Champ": "Contact", "first": "Claire", "second": "Karim",
+                         "Diffère": "oui"}

@@ -230,7 +230,7 @@ def test_the_import_preview_lists_the_rows_that_are_probably_a_stored_place_or_e
     found = {(str(p.a.key), str(p.b.key)) for p in pairs}
     assert found == {(str(kept), "ligne 2"), ("ligne 4", "ligne 5")}
     table = service.import_table(pairs)
-    row = table[table["ligne"] == "2"].iloc[0]
+    row = table[table["ligne"] == 2].iloc[0]
     assert row["probablement le même que"] == f"CapWork (n° {kept})"
     assert row["raison"].startswith("noms identiques une fois normalisés (capwork)")
     assert "La Brouette" not in set(table["lieu importé"])

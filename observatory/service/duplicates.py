@@ -79,7 +79,7 @@ def import_table(pairs: Iterable[rules.Pair]) -> pd.DataFrame:
     rows = []
     for p in pairs:
         new, other = (p.a, p.b) if p.a.incoming else (p.b, p.a)
-        rows.append({"ligne": str(new.key).removeprefix("ligne "), "lieu importé": new.name,
+        rows.append({"ligne": int(str(new.key).removeprefix("ligne ")), "lieu importé": new.name,
                      "commune": new.commune or new.insee,
                      "probablement le même que": (f"ligne {str(other.key).removeprefix('ligne ')}"
                                                   f" du fichier : {other.name}" if other.incoming

@@ -361,6 +361,10 @@ def _changes_since(con: duckdb.DuckDBPyConnection, place_id: int, version: int) 
     history = audit.history(con, "place", place_id, limit=50)
     lines = []
     for row in history.itertuples():
+        if row.action == "merge":  # its values are a whole record, not field changes
+            lines.append(f"fusion avec un autre lieu (par {row.actor}, "
+                         f"{row.changed_at:%d/%m %H:%M})")
+            continue
         for field, new in (row.new_values or {}).items():
             old = (row.old_values or {}).get(field)
             lines.append(f"{field} : « {old} » → « {new} » "
