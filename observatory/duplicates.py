@@ -93,7 +93,7 @@ class Pair:
 
 def tokens(text: object) -> list[str]:
     """Lower case, no accents, punctuation as spaces: « L'Atelier-Café ! » -> l atelier cafe."""
-    folded = fold(str(text or "")).replace("&", " et ").replace("œ", "oe")
+    folded = fold(_text(text)).replace("&", " et ").replace("œ", "oe")
     return re.findall(r"[a-z0-9]+", folded)
 
 
@@ -132,13 +132,18 @@ def _without(words: list[str], sequence: list[str]) -> list[str]:
     return words
 
 
+def _text(value: object) -> str:
+    """A cell as text; "" when missing (None, NaN from a DataFrame, blank)."""
+    return "" if formatting.is_blank(value) else str(value)
+
+
 def digits(text: object) -> str:
-    return re.sub(r"\D", "", str(text or ""))
+    return re.sub(r"\D", "", _text(text))
 
 
 def phone_key(text: object) -> str:
     """A French phone number's last nine digits (« 05 61 00 00 00 », « +33 5 61… » alike)."""
-    found = re.search(r"(?:\+33|0033|0)\s*[1-9](?:[\s.-]*\d{2}){4}", str(text or ""))
+    found = re.search(r"(?:\+33|0033|0)\s*[1-9](?:[\s.-]*\d{2}){4}", _text(text))
     return digits(found.group(0))[-9:] if found else ""
 
 
@@ -150,7 +155,7 @@ def siret_key(text: object) -> str:
 
 def website_key(text: object) -> str:
     """« https://www.CapWork.fr/ » -> capwork.fr (scheme, www, trailing slash aside)."""
-    value = str(text or "").strip().lower()
+    value = _text(text).strip().lower()
     value = re.sub(r"^[a-z]+://", "", value)
     value = re.sub(r"^www\d?\.", "", value)
     return value.split("?")[0].split("#")[0].rstrip("/")
@@ -161,11 +166,12 @@ def record(key: object, values: Mapping[str, object], commune: str = "", *,
     """A ``Record`` from a place's fields (``store.places`` keys; ``phone`` and ``siret`` when
     the source has them; a phone number in ``contact`` counts)."""
     lon, lat = values.get("lon"), values.get("lat")
+    approximate = values.get("location_approximate")
     precise = (formatting.is_finite(lon) and formatting.is_finite(lat)
-               and not bool(values.get("location_approximate")))
+               and not (False if formatting.is_missing(approximate) else bool(approximate)))
     phone = phone_key(values.get("phone")) or phone_key(values.get("contact"))
-    return Record(key=key, name=str(values.get("name") or ""),
-                  insee=str(values.get("insee") or ""), commune=str(commune or ""),
+    return Record(key=key, name=_text(values.get("name")),
+                  insee=_text(values.get("insee")), commune=_text(commune),
                   lon=float(lon) if precise else None, lat=float(lat) if precise else None,
                   approximate=not precise, website=website_key(values.get("website")),
                   phone=phone, siret=siret_key(values.get("siret")), incoming=incoming)

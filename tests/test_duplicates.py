@@ -167,3 +167,14 @@ def test_the_side_by_side_view_reads_french_and_marks_the_differences():
     shown = d.comparison(first, second, show_contact=True)
     assert shown[-1] == {"Champ": "Contact", "first": "Claire", "second": "Karim",
                          "Diffère": "oui"}
+
+
+def test_missing_cells_of_a_table_are_not_identifiers():
+    """Places read into a DataFrame have NaN for a missing website: never « même site web »."""
+    nan = float("nan")
+    a = d.record(1, {"name": "CapWork", "insee": VERNIOLLE, "lon": 1.6481, "lat": 43.0817,
+                     "website": nan, "contact": nan, "location_approximate": nan}, "Verniolle")
+    b = d.record(2, {"name": "Cap Work", "insee": VERNIOLLE, "lon": 1.6483, "lat": 43.0817,
+                     "website": None, "contact": None}, "Verniolle")
+    assert (a.website, a.phone, a.approximate) == ("", "", False)
+    assert "site web" not in d.score_pair(a, b).reason
