@@ -22,16 +22,18 @@ des Coteaux »).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from observatory import formatting
-from observatory.distances import haversine_km
+from observatory.distances import EARTH_RADIUS_KM
 from observatory.filters import fold
 
 THRESHOLD = 60  # a pair scoring at least this is proposed
@@ -47,7 +49,9 @@ DISTANCE_POINTS = ((50, 30), (200, 25), (1000, 18), (3000, 10))
 # Names whose own words (those not shared) are less similar than this are capped: generic
 # common words (« France services », « Coworking ») do not make two places one.
 DISTINCT_WORDS, DISTINCT_CAP = 50, 60
-_PREFILTER = 55  # name similarity under which a pair without shared identifier is not scored
+# Name similarity under which a pair without shared identifier is not scored: without an
+# identifier, a pair needs 30 points from its names (sim 70) to reach the threshold.
+_PREFILTER = 65
 
 ARTICLES = frozenset({"le", "la", "les", "l", "du", "de", "des", "d", "au", "aux", "et", "a",
                       "en", "un", "une"})
@@ -101,9 +105,14 @@ def name_tokens(name: object, commune: object = "") -> list[str]:
     """The words that tell a place's name apart: articles and prefixes dropped, and the name
     of ``commune`` when given (« Tiers-lieu La Fabrique de Foix », Foix -> ["fabrique"]).
     Never empty when the name has a word: a name made only of such words keeps them."""
+    return list(_name_tokens(_text(name), _text(commune)))
+
+
+@lru_cache(maxsize=65536)
+def _name_tokens(name: str, commune: str) -> tuple[str, ...]:
     words = tokens(name)
     if not words:
-        return []
+        return ()
     kept = list(words)
     changed = True
     while changed and kept:
@@ -119,7 +128,7 @@ def name_tokens(name: object, commune: object = "") -> list[str]:
     if town:
         kept = _without(kept, town) or kept
     meaningful = [w for w in kept if w not in ARTICLES]
-    return meaningful or kept or words
+    return tuple(meaningful or kept or words)
 
 
 def _without(words: list[str], sequence: list[str]) -> list[str]:
@@ -318,16 +327,18 @@ def name_similarity(a: Record, b: Record) -> tuple[float, str, str]:
     ca, cb = "".join(ta), "".join(tb)
     if ca and ca == cb:
         return 100.0, " ".join(ta), " ".join(tb)
-    return float(_name_score(ta, tb)), " ".join(ta), " ".join(tb)
+    return float(_name_score(ta, tb, bool(town))), " ".join(ta), " ".join(tb)
 
 
-def _name_score(ta: list[str], tb: list[str]) -> float:
+def _name_score(ta: list[str], tb: list[str], same_commune: bool = True) -> float:
     """Similarity of two normalised names: without spaces (« cap work » = « capwork »), and,
     when one name's words are all in the other, nearly as close as identical (« fabrique »,
     « fabrique coteaux »); two names that each have words of their own (« france services
-    lavelanet », « france services laroque olmes ») are compared word order aside only."""
+    lavelanet », « france services laroque olmes ») are compared word order aside only.
+    One shared word is not enough across two communes (« moulin », « coworking du moulin »)."""
     ca, cb, pa, pb = "".join(ta), "".join(tb), " ".join(ta), " ".join(tb)
-    if set(ta) <= set(tb) or set(tb) <= set(ta):
+    subset = set(ta) <= set(tb) or set(tb) <= set(ta)
+    if subset and (same_commune or min(len(set(ta)), len(set(tb))) > 1):
         return max(fuzz.ratio(ca, cb), 0.9 * fuzz.token_set_ratio(pa, pb))
     similar = max(fuzz.ratio(ca, cb), fuzz.token_sort_ratio(pa, pb))
     # The words each name has of its own are what tell them apart: « lavelanet » and
@@ -381,10 +392,19 @@ def _place(a: Record, b: Record, neighbours: Mapping[str, set[str]]) -> tuple[fl
         reasons.append(f"communes voisines ({a.commune or a.insee} et {b.commune or b.insee})")
     if a.approximate or b.approximate:
         return commune_points, reasons
-    metres = float(haversine_km(a.lon, a.lat, b.lon, b.lat)) * 1000
+    metres = _metres(a.lon, a.lat, b.lon, b.lat)
     distance_points = next((p for limit, p in DISTANCE_POINTS if metres <= limit), 0)
     reasons.append(formatting.distance(metres / 1000))
     return max(commune_points, distance_points), reasons
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (``distances.haversine_km`` for one pair, without numpy's
+    overhead)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2000 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
 # --- merging ----------------------------------------------------------------------------------

@@ -178,3 +178,14 @@ def test_missing_cells_of_a_table_are_not_identifiers():
                      "website": None, "contact": None}, "Verniolle")
     assert (a.website, a.phone, a.approximate) == ("", "", False)
     assert "site web" not in d.score_pair(a, b).reason
+
+
+def test_one_shared_word_is_not_enough_across_two_communes():
+    neighbours = {FOIX: {VERNIOLLE}, VERNIOLLE: {FOIX}}
+    moulin = rec(1, "Le Moulin", FOIX, "Foix", 1.6053, 42.9653)
+    coworking = rec(2, "Coworking du Moulin", VERNIOLLE, "Verniolle", 1.6100, 42.9700)
+    assert d.score_pair(moulin, coworking, neighbours).score < d.THRESHOLD
+    # In one commune, « La Fabrique » may well be « La Fabrique des Coteaux »: proposed.
+    fabrique = rec(3, "La Fabrique", FOIX, "Foix")
+    coteaux = rec(4, "La Fabrique des Coteaux", FOIX, "Foix")
+    assert d.score_pair(fabrique, coteaux).score >= d.THRESHOLD
