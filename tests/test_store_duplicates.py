@@ -234,3 +234,31 @@ def test_the_import_preview_lists_the_rows_that_are_probably_a_stored_place_or_e
     assert row["probablement le même que"] == f"CapWork (n° {kept})"
     assert row["raison"].startswith("noms identiques une fois normalisés (capwork)")
     assert "La Brouette" not in set(table["lieu importé"])
+
+
+def test_a_stale_undo_writes_nothing(con, capwork):
+    kept, removed, _ = capwork
+    service.merge_places(con, kept, removed, ["coordinates"], versions(con, kept, removed),
+                         actor="Claire")
+    merge_id = con.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    loaded = places.get(con, kept)["version"]
+    places.update(con, kept, {"website": "https://capwork.org"}, loaded, "Karim")
+    before, before_audit = dump(con), audit_count(con)
+    with pytest.raises(ConflictError, match="modifié par quelqu'un d'autre"):
+        place_cases.restore_place(con, merge_id, loaded, actor="Claire")
+    assert dump(con) == before and audit_count(con) == before_audit
+
+
+def test_the_right_to_erasure_reaches_the_decisions_and_the_merged_record(con, capwork):
+    from observatory.store import erasure
+
+    kept, removed, other = capwork
+    service.dismiss_pair(con, kept, other, actor="Claire Dupont")
+    service.merge_places(con, kept, removed, [], versions(con, kept, removed), actor="Karim")
+    report = erasure.erase_person(con, "Claire", actor="dpo", dry_run=False)
+    assert report.changed["duplicate_decisions.decided_by"] == 1
+    assert con.execute("SELECT decided_by FROM duplicate_decisions").fetchone()[0] != (
+        "Claire Dupont")
+    merge_row = con.execute("SELECT old_values FROM audit_log WHERE action = 'merge'"
+                            ).fetchone()[0]
+    assert "Claire" not in merge_row  # the removed place's contact, inside the record
