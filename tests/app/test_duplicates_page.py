@@ -170,3 +170,20 @@ def test_the_importer_warns_of_rows_that_are_probably_a_stored_place(make_app, a
     assert table["ligne"].tolist() == [2]
     assert table["probablement le même que"].tolist() == [f"CapWork (n° {kept})"]
     assert button(at, "Importer")  # a warning, not a block
+
+
+def test_a_reader_sees_the_pairs_but_neither_contacts_nor_buttons(make_app, app_db, protected):
+    kept, removed = add_capwork(app_db)
+    con = db.connect(app_db)
+    try:
+        con.execute("UPDATE places SET contact = 'Claire, 05 61 02 03 04' WHERE id = ?",
+                    [removed])
+    finally:
+        con.close()
+    at = ok(make_app(app_db, page=DOUBLONS))
+    assert len(at.dataframe[0].value) == 1
+    side = at.dataframe[1].value
+    assert "Contact" not in set(side["Champ"])
+    assert not [b for b in at.button if b.label in ("Fusionner ces deux lieux",
+                                                     "Pas un doublon")]
+    assert any("Seul un compte d'analyste" in c.value for c in at.caption)
