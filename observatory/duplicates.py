@@ -356,7 +356,8 @@ def score_pair(a: Record, b: Record, neighbours: Mapping[str, set[str]] | None =
     reasons: list[str] = []
     similar, na, nb = name_similarity(a, b)
     if similar >= 100:
-        reasons.append(f"noms identiques une fois normalisés ({na})")
+        shown = na if na == nb else na.replace(" ", "")  # « cap work » = « capwork »
+        reasons.append(f"noms identiques une fois normalisés ({shown})")
     elif similar > NAME_FLOOR:
         reasons.append(f"noms proches ({formatting.integer(round(similar))} %) : "
                        f"« {na} » et « {nb} »")

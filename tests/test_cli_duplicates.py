@@ -55,3 +55,22 @@ def test_a_score_outside_0_to_100_is_refused_in_french(demo_db, capsys):
         cli.main(["duplicates", "--min-score", "120", "--db", str(demo_db)])
     assert stop.value.code == errors.EXIT_INVALID
     assert "le score va de 0 à 100" in capsys.readouterr().err
+
+
+def test_a_dry_run_import_warns_of_probable_duplicates_before_writing(with_duplicate, tmp_path,
+                                                                      capsys):
+    source = tmp_path / "cget.csv"
+    source.write_text("Nom du lieu;Code INSEE;Latitude;Longitude;Typologie\n"
+                      "Tiers-lieu CapWork;09332;43,08190;1,64820;Coworking\n"
+                      "Café La Brouette;09332;43,08300;1,64900;Café/bar associatif\n",
+                      encoding="utf-8")
+    code = cli.main(["import", "places", str(source), "--dry-run", "--db", str(with_duplicate)])
+    out = capsys.readouterr().out
+    assert code == errors.EXIT_OK
+    assert "Doublons probables (avertissement : l'import n'est pas bloqué" in out
+    lines = [line for line in out.splitlines()
+             if line.startswith("ligne 2 « Tiers-lieu CapWork »")]
+    assert len(lines) == 2, out  # CapWork and Cap Work, both stored
+    for line in lines:
+        assert "score" in line and "noms identiques une fois normalisés (capwork)" in line, line
+    assert "Brouette" not in out.split("Doublons probables")[1]
