@@ -95,10 +95,12 @@ st.session_state[seen_key] = current
 st.subheader("Décider")
 names = {first_id: f"n° {first_id} « {first['name']} »",
          second_id: f"n° {second_id} « {second['name']} »"}
-kept = st.radio("Lieu conservé (il garde son numéro ; l'autre est supprimé, son historique, "
-                "ses évaluations, consortiums, équipements et sources passent au lieu conservé)",
-                [first_id, second_id], format_func=lambda i: fmt.md(names[i]),
-                key=f"dup_kept_{first_id}_{second_id}")
+kept = st.radio("Lieu conservé", [first_id, second_id], format_func=lambda i: fmt.md(names[i]),
+                key=f"dup_kept_{first_id}_{second_id}",
+                help="Il garde son numéro. L'autre lieu est supprimé : ses évaluations, "
+                     "consortiums, équipements, séjours et identifiants de source passent au "
+                     "lieu conservé. La fusion s'annule depuis l'historique des modifications "
+                     "du lieu conservé (page « Lieux »).")
 removed = second_id if kept == first_id else first_id
 differing = [f for f in duplicates.differing_fields(first, second)
              if see_contacts or f not in duplicates.PRIVATE]
