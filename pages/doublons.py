@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from observatory import duplicates, formatting
+from observatory import duplicates, formatting, merging
 from observatory.errors import ConflictError
 from observatory.ui import auth, context, data, fmt
 
@@ -66,7 +66,7 @@ first, second = found[first_id], found[second_id]
 st.markdown(f"**Score {pair.score} sur 100** : {fmt.md(pair.reason)}.")
 see_contacts = auth.allowed("see_contacts")
 communes = dict(zip(ctx.communes["insee"], ctx.communes["name"], strict=True))
-rows = duplicates.comparison(first, second, communes, show_contact=see_contacts)
+rows = merging.comparison(first, second, communes, show_contact=see_contacts)
 left_title, right_title = f"N° {first_id}", f"N° {second_id}"
 table = pd.DataFrame(rows).rename(columns={"first": left_title, "second": right_title})
 st.dataframe(table.style.apply(
@@ -102,14 +102,14 @@ kept = st.radio("Lieu conservé", [first_id, second_id], format_func=lambda i: f
                      "lieu conservé. La fusion s'annule depuis l'historique des modifications "
                      "du lieu conservé (page « Lieux »).")
 removed = second_id if kept == first_id else first_id
-differing = [f for f in duplicates.differing_fields(first, second)
-             if see_contacts or f not in duplicates.PRIVATE]
+differing = [f for f in merging.differing_fields(first, second)
+             if see_contacts or f not in merging.PRIVATE]
 take = []
 if differing:
     st.markdown("**Valeur à garder pour chaque champ qui diffère**")
 for field in differing:
-    value = st.radio(duplicates.MERGE_LABELS[field], [kept, removed], horizontal=True,
-                     format_func=lambda i, f=field: fmt.md(duplicates.value_text(
+    value = st.radio(merging.MERGE_LABELS[field], [kept, removed], horizontal=True,
+                     format_func=lambda i, f=field: fmt.md(merging.value_text(
                          found[i], f, communes)),
                      key=f"dup_field_{first_id}_{second_id}_{kept}_{field}")
     if value == removed:
@@ -125,7 +125,7 @@ if merge_col.button("Fusionner ces deux lieux", type="primary", disabled=not aut
         st.session_state.pop(seen_key, None)
         st.session_state[DONE] = (
             f"Fusion enregistrée : {names[removed]} a rejoint {names[kept]} "
-            f"(rattachés au lieu conservé : {duplicates.moved_text(done['moved'])}). Elle peut "
+            f"(rattachés au lieu conservé : {merging.moved_text(done['moved'])}). Elle peut "
             "être annulée depuis l'historique des modifications du lieu conservé (page "
             "« Lieux »).")
         st.rerun()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pandas as pd
 
-from observatory import duplicates as rules
+from observatory import merging
 from observatory.errors import ConflictError
 from observatory.store import audit, places
 
@@ -132,7 +132,7 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
           take_from_removed: Iterable[str], versions: Mapping[int, int], actor: str) -> dict:
     """Merge ``removed_id`` into ``kept_id`` (call inside a transaction: all or nothing).
 
-    ``take_from_removed``: the choices (``duplicates.MERGE_FIELDS``) whose value comes from
+    ``take_from_removed``: the choices (``merging.MERGE_FIELDS``) whose value comes from
     the removed place; the others keep the kept place's. ``versions``: each place's version
     as the analyst saw it (``ConflictError`` when either changed since). Returns what moved
     and the kept place's new version.
@@ -143,8 +143,8 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
     stored = places.get_many(con, [kept_id, removed_id])
     _check_versions(stored, {kept_id: versions.get(kept_id), removed_id: versions.get(removed_id)})
     kept, removed = stored[kept_id], stored[removed_id]
-    taken = [c for c in take_from_removed if c in rules.differing_fields(kept, removed)]
-    changes = rules.merged_changes(kept, removed, taken)
+    taken = [c for c in take_from_removed if c in merging.differing_fields(kept, removed)]
+    changes = merging.merged_changes(kept, removed, taken)
     record = _full_record(con, removed_id)
     kept_provenance, removed_provenance = _provenance(con, kept_id), _provenance(con, removed_id)
 
@@ -185,7 +185,7 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
 
 
 def _provenance_field(field: str) -> str:
-    return "coordinates" if field in rules.COORDINATES else field
+    return "coordinates" if field in merging.COORDINATES else field
 
 
 def _merge_provenance(con, kept: Mapping, removed: Mapping, taken: list[str],
@@ -196,11 +196,11 @@ def _merge_provenance(con, kept: Mapping, removed: Mapping, taken: list[str],
     the place's columns, like an address)."""
     taken_fields = {_provenance_field(c) for c in taken}
     own = {r["field"] for r in kept_rows}
-    agree = set(rules.MERGE_FIELDS) - set(rules.differing_fields(kept, removed))
+    agree = set(merging.MERGE_FIELDS) - set(merging.differing_fields(kept, removed))
     moving = [r for r in removed_rows
               if r["field"] in taken_fields
               or (r["field"] not in own
-                  and (r["field"] in agree or r["field"] not in rules.MERGE_FIELDS))]
+                  and (r["field"] in agree or r["field"] not in merging.MERGE_FIELDS))]
     replaced = {r["field"] for r in moving}
     con.execute("DELETE FROM field_provenance WHERE place_id IN (?, ?)",
                 [int(kept["id"]), int(removed["id"])])

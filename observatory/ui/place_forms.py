@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from observatory import duplicates, editing, formatting
+from observatory import editing, formatting, merging
 from observatory.errors import ConflictError
 from observatory.maturity import MaturityRule
 from observatory.model import (
@@ -176,7 +176,7 @@ def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
         return
     rows = []
     for entry in history.itertuples():
-        change = (duplicates.merge_summary(entry.old_values, entry.new_values)
+        change = (merging.merge_summary(entry.old_values, entry.new_values)
                   if entry.action == "merge" else
                   editing.audit_change(entry.old_values, entry.new_values,
                                        show_contact=can_edit))
