@@ -130,3 +130,18 @@ def comparison(first: Mapping[str, object], second: Mapping[str, object],
                      "second": value_text(second, choice, commune_names),
                      "Diffère": "oui" if choice in differing else formatting.MISSING})
     return rows
+
+
+def mixed_location(kept: Mapping[str, object], removed: Mapping[str, object],
+                   take_from_removed: Iterable[str]) -> str:
+    """A French warning when the commune and the position would come from different places
+    (the point may then lie outside its commune); "" otherwise."""
+    differing = set(differing_fields(kept, removed))
+    if not {"insee", "coordinates"} <= differing:
+        return ""
+    taken = set(take_from_removed)
+    if ("insee" in taken) == ("coordinates" in taken):
+        return ""
+    return ("La commune et la position viendraient de deux lieux différents : le point risque "
+            "d'être hors de sa commune. Prenez-les du même lieu, ou corrigez la position "
+            "ensuite dans la fiche du lieu.")

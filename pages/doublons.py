@@ -114,6 +114,9 @@ for field in differing:
                      key=f"dup_field_{first_id}_{second_id}_{kept}_{field}")
     if value == removed:
         take.append(field)
+mixed = merging.mixed_location(found[kept], found[removed], take)
+if mixed:
+    st.warning(mixed)
 author = context.author_input("Votre nom (pour l'historique)", "dup_author")
 merge_col, dismiss_col = st.columns(2)
 if merge_col.button("Fusionner ces deux lieux", type="primary", disabled=not author):

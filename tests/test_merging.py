@@ -50,3 +50,13 @@ def test_the_side_by_side_view_reads_french_and_marks_the_differences():
     shown = merging.comparison(first, second, show_contact=True)
     assert shown[-1] == {"Champ": "Contact", "first": "Claire", "second": "Karim",
                          "Diffère": "oui"}
+
+
+def test_a_commune_and_a_position_taken_from_two_places_are_flagged():
+    kept = {"insee": VERNIOLLE, "lon": 1.64, "lat": 43.08, "location_approximate": False}
+    removed = {"insee": "09122", "lon": 1.60, "lat": 42.96, "location_approximate": False}
+    assert merging.mixed_location(kept, removed, ["insee"]).startswith("La commune et la position")
+    assert merging.mixed_location(kept, removed, ["insee", "coordinates"]) == ""
+    assert merging.mixed_location(kept, removed, []) == ""
+    same_commune = dict(removed, insee=VERNIOLLE)
+    assert merging.mixed_location(kept, same_commune, ["coordinates"]) == ""
