@@ -187,3 +187,23 @@ def test_a_reader_sees_the_pairs_but_neither_contacts_nor_buttons(make_app, app_
     assert not [b for b in at.button if b.label in ("Fusionner ces deux lieux",
                                                      "Pas un doublon")]
     assert any("Seul un compte d'analyste" in c.value for c in at.caption)
+
+
+def test_a_merge_after_someone_else_changed_a_place_is_refused(make_app, with_pair):
+    path, kept, removed = with_pair
+    at = ok(make_app(path, page=DOUBLONS))
+    at.text_input(key="dup_author").input("Claire")
+    ok(at)
+    con = db.connect(path)
+    try:  # Karim edits « Cap Work » while Claire compares the pair
+        places.update(con, removed, {"website": "https://cap-work.fr"}, 1, "Karim")
+    finally:
+        con.close()
+    button(at, "Fusionner ces deux lieux").click()
+    ok(at)
+    assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
+    con = db.connect(path, read_only=True)
+    try:
+        assert places.get(con, removed)["website"] == "https://cap-work.fr"  # nothing merged
+    finally:
+        con.close()
