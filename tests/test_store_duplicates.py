@@ -262,3 +262,14 @@ def test_the_right_to_erasure_reaches_the_decisions_and_the_merged_record(con, c
     merge_row = con.execute("SELECT old_values FROM audit_log WHERE action = 'merge'"
                             ).fetchone()[0]
     assert "Claire" not in merge_row  # the removed place's contact, inside the record
+
+
+def test_a_demonstration_place_is_never_merged_with_a_real_one(con, capwork):
+    kept, removed, _ = capwork
+    con.execute("UPDATE places SET is_demo = true WHERE id = ?", [kept])
+    assert service.inventory_pairs(con) == []  # not proposed
+    before = dump(con)
+    with pytest.raises(ConflictError, match="démonstration"):
+        service.merge_places(con, kept, removed, [], versions(con, kept, removed),
+                             actor="Claire")
+    assert dump(con) == before

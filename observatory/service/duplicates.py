@@ -40,9 +40,13 @@ def inventory_pairs(con, threshold: int = THRESHOLD) -> list[rules.Pair]:
     """The probable duplicates among the places (archived ones aside), best first, without
     the pairs marked « pas un doublon »."""
     communes = territory.communes(con)
-    records = _stored_records(places.current(con), _commune_names(communes))
-    return rules.find_pairs(records, neighbours(communes), threshold=threshold,
-                            dismissed=store.dismissed(con))
+    current = places.current(con)
+    records = _stored_records(current, _commune_names(communes))
+    pairs = rules.find_pairs(records, neighbours(communes), threshold=threshold,
+                             dismissed=store.dismissed(con))
+    # A demonstration place and a real one are never the same (nor can they be merged).
+    demo = dict(zip(current["id"].astype(int), current["is_demo"].astype(bool), strict=True))
+    return [p for p in pairs if demo.get(p.a.key) == demo.get(p.b.key)]
 
 
 def import_pairs(con, report, threshold: int = THRESHOLD) -> list[rules.Pair]:

@@ -143,6 +143,12 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
     stored = places.get_many(con, [kept_id, removed_id])
     _check_versions(stored, {kept_id: versions.get(kept_id), removed_id: versions.get(removed_id)})
     kept, removed = stored[kept_id], stored[removed_id]
+    if bool(kept["is_demo"]) != bool(removed["is_demo"]):
+        # Replacing the demonstration data deletes its places with their evaluations: a real
+        # place merged with a demonstration one would go with them.
+        raise ConflictError("Un lieu de démonstration ne peut pas être fusionné avec un lieu "
+                            "réel : retirez d'abord les données de démonstration (page "
+                            "« Importer ») ; rien n'a été écrit.")
     taken = [c for c in take_from_removed if c in merging.differing_fields(kept, removed)]
     changes = merging.merged_changes(kept, removed, taken)
     record = _full_record(con, removed_id)
