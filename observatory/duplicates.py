@@ -12,7 +12,8 @@ The score (0–100) adds three kinds of evidence:
   name of the place's own commune when both are in the same one): up to ``NAME_POINTS``;
   a similarity under ``NAME_FLOOR`` gives nothing;
 - the place: the distance between two precise points, else the same or a neighbouring commune;
-- identifiers: the same SIRET, phone or website (two different SIRET count against).
+- identifiers: the same SIRET, phone or website (two different SIRET count against); one
+  that more than ``SHARED_BY`` records give (a network's national site) counts for nothing.
 
 A pair is proposed from ``THRESHOLD``; the analyst decides (merge, or « pas un doublon »).
 String similarity is rapidfuzz's (``fuzz.ratio`` on the names without spaces, so « Cap Work »
@@ -24,9 +25,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -42,6 +43,7 @@ NAME_FLOOR = 40  # a name similarity at or under this gives no point
 NEAR_KM = 3.0  # two precise points this close are compared whatever their communes
 NEIGHBOUR_CENTRE_KM = 6.0  # communes whose centres are this close count as neighbours
 SIRET_POINTS, PHONE_POINTS, WEBSITE_POINTS = 40, 20, 15
+SHARED_BY = 5  # an identifier more records have is a network's, not a place's
 OTHER_SIRET_POINTS = -30  # two different SIRET: two different structures
 SAME_COMMUNE_POINTS, NEIGHBOUR_POINTS = 15, 8
 # (max metres, points) for two precise points, the first that fits.
@@ -235,7 +237,8 @@ def find_pairs(records: Sequence[Record], neighbours: Mapping[str, set[str]] | N
     """
     neighbours = neighbours or {}
     dismissed_keys = {frozenset(p) for p in dismissed}
-    candidates = _candidates(records, neighbours)
+    records = _without_shared_identifiers(records)
+    candidates = _candidates(records, neighbours, only_incoming)
     pairs = []
     for i, j in sorted(candidates):
         a, b = sorted((records[i], records[j]), key=_rank)
@@ -249,16 +252,31 @@ def find_pairs(records: Sequence[Record], neighbours: Mapping[str, set[str]] | N
     return sorted(pairs, key=lambda p: (-p.score, str(p.a.name), str(p.b.name)))
 
 
+def _without_shared_identifiers(records: Sequence[Record]) -> list[Record]:
+    """The records without the identifiers more than ``SHARED_BY`` of them have: the national
+    site of the France services, a network's switchboard describe no one place (and would
+    make every pair of them a candidate)."""
+    records = list(records)
+    for attribute in ("siret", "phone", "website"):
+        counts = Counter(getattr(r, attribute) for r in records if getattr(r, attribute))
+        generic = {value for value, n in counts.items() if n > SHARED_BY}
+        if generic:
+            records = [replace(r, **{attribute: ""}) if getattr(r, attribute) in generic else r
+                       for r in records]
+    return records
+
+
 def _rank(r: Record) -> tuple:
     """Stored places first, by id; then incoming rows by their row number."""
     number = r.key if isinstance(r.key, int) else int(re.sub(r"\D", "", str(r.key)) or 0)
     return (r.incoming, number, str(r.key))
 
 
-def _candidates(records: Sequence[Record],
-                neighbours: Mapping[str, set[str]]) -> set[tuple[int, int]]:
+def _candidates(records: Sequence[Record], neighbours: Mapping[str, set[str]],
+                only_incoming: bool = False) -> set[tuple[int, int]]:
     """Pairs (i < j) worth scoring: a block (same or neighbouring commune, or near points)
-    whose names are close enough, plus every pair sharing an identifier."""
+    whose names are close enough, plus every pair sharing an identifier; with
+    ``only_incoming``, only pairs with an incoming record are looked for."""
     by_commune: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(records):
         by_commune[r.insee].append(i)
@@ -266,9 +284,12 @@ def _candidates(records: Sequence[Record],
     plain = [" ".join(name_tokens(r.name)) for r in records]
     blocks: set[tuple[int, int]] = set()
     for insee, members in by_commune.items():
+        rows = [i for i in members if records[i].incoming] if only_incoming else members
+        if not rows:
+            continue
         others = sorted({i for n in neighbours.get(insee, ()) for i in by_commune.get(n, ())}
                         | set(members))
-        blocks |= _close_names(members, others, compact, plain)
+        blocks |= _close_names(rows, others, compact, plain)
     precise = [i for i, r in enumerate(records) if not r.approximate]
     if len(precise) > 1:
         from scipy.spatial import cKDTree
@@ -276,7 +297,9 @@ def _candidates(records: Sequence[Record],
         lat = np.array([records[i].lat for i in precise])
         xy = np.column_stack([np.array([records[i].lon for i in precise])
                               * np.cos(np.radians(lat.mean())), lat]) * 111.2
-        near = [(precise[i], precise[j]) for i, j in cKDTree(xy).query_pairs(NEAR_KM)]
+        near = [(precise[i], precise[j]) for i, j in cKDTree(xy).query_pairs(NEAR_KM)
+                if not only_incoming or records[precise[i]].incoming
+                or records[precise[j]].incoming]
         if near:
             left, right = zip(*near, strict=True)
             sims = _similarity([compact[i] for i in left], [compact[j] for j in right],
@@ -290,7 +313,8 @@ def _candidates(records: Sequence[Record],
             if value:
                 shared[value].append(i)
         for members in shared.values():
-            blocks |= {(a, b) for k, a in enumerate(members) for b in members[k + 1:]}
+            blocks |= {(a, b) for k, a in enumerate(members) for b in members[k + 1:]
+                       if not only_incoming or records[a].incoming or records[b].incoming}
     return blocks
 
 

@@ -145,3 +145,15 @@ def test_one_shared_word_is_not_enough_across_two_communes():
     fabrique = rec(3, "La Fabrique", FOIX, "Foix")
     coteaux = rec(4, "La Fabrique des Coteaux", FOIX, "Foix")
     assert d.score_pair(fabrique, coteaux).score >= d.THRESHOLD
+
+
+def test_an_identifier_many_records_share_is_a_networks_not_a_places():
+    """The 2,845 France services all give the national site: never a reason, never a block."""
+    services = [rec(i, f"France services {town}", f"09{i:03d}", town,
+                    website="https://www.france-services.gouv.fr")
+                for i, town in enumerate(("Foix", "Pamiers", "Lavelanet", "Mirepoix", "Saverdun",
+                                          "Varilhes", "Tarascon"))]
+    assert d.find_pairs(services, threshold=0) == []
+    twins = [rec(1, "Le Relais", FOIX, "Foix", website="https://relais.fr"),
+             rec(2, "Relais numérique", VARILHES, "Varilhes", website="relais.fr")]
+    assert "même site web (relais.fr)" in d.find_pairs(twins, threshold=0)[0].reason
