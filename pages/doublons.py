@@ -130,7 +130,9 @@ if merge_col.button("Fusionner ces deux lieux", type="primary", disabled=not aut
             f"Fusion enregistrée : {names[removed]} a rejoint {names[kept]} "
             f"(rattachés au lieu conservé : {merging.moved_text(done['moved'])}). Elle peut "
             "être annulée depuis l'historique des modifications du lieu conservé (page "
-            "« Lieux »).")
+            "« Lieux »)." + "".join(
+                f" Le consortium « {name} » ne compte plus qu'un lieu : complétez-le ou "
+                "archivez-le (page « Consortiums »)." for name in done["thin_consortia"]))
         st.rerun()
 if dismiss_col.button("Pas un doublon", disabled=not author,
                       help="Ces deux lieux sont différents : la paire ne sera plus proposée."):

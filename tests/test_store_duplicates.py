@@ -59,9 +59,10 @@ def capwork(con):
     evaluation(con, removed, 3)
     con.execute("INSERT INTO consortia (id, name, lead_place_id, location_place_id, call_year, "
                 "status) VALUES (1, 'Ensemble', ?, ?, 2026, 'idea'), "
-                "(2, 'Vallée', ?, ?, 2026, 'idea')", [removed, removed, other, other])
-    con.execute("INSERT INTO consortium_members VALUES (1, ?), (1, ?), (2, ?), (2, ?), (2, ?)",
-                [removed, other, kept, removed, other])
+                "(2, 'Vallée', ?, ?, 2026, 'idea'), (3, 'Verniolle', ?, ?, 2026, 'idea')",
+                [removed, removed, other, other, kept, kept])
+    con.execute("INSERT INTO consortium_members VALUES (1, ?), (1, ?), (2, ?), (2, ?), (2, ?), "
+                "(3, ?), (3, ?)", [removed, other, kept, removed, other, kept, removed])
     con.execute("INSERT INTO equipment (id, name, category, owner_place_id) VALUES "
                 "(1, 'Découpeuse', 'machines', ?)", [removed])
     con.execute("INSERT INTO equipment_stays (equipment_id, place_id, start_date, end_date) "
@@ -147,7 +148,8 @@ def test_a_merge_moves_everything_to_the_kept_place_and_writes_one_audit_row(con
                        ).fetchone() == (kept, kept)
     members = con.execute("SELECT consortium_id, place_id FROM consortium_members "
                           "ORDER BY ALL").fetchall()
-    assert members == sorted([(1, kept), (1, other), (2, kept), (2, other)])  # not doubled
+    assert members == sorted([(1, kept), (1, other), (2, kept), (2, other), (3, kept)])
+    assert done["thin_consortia"] == ["Verniolle"]  # CapWork and Cap Work: now one place
     assert con.execute("SELECT owner_place_id FROM equipment").fetchone()[0] == kept
     assert con.execute("SELECT place_id FROM equipment_stays").fetchone()[0] == kept
     assert con.execute("SELECT place_id, source, record_id FROM place_sources ORDER BY ALL"
@@ -171,7 +173,7 @@ def test_a_merge_moves_everything_to_the_kept_place_and_writes_one_audit_row(con
     assert old["removed_place"]["contact"] == "Claire, 05 61 02 03 04"
     assert new["moved"]["evaluations"] and new["moved"]["equipment_stays"]
     assert new["moved"]["consortium_members"] == [1]
-    assert new["moved"]["consortium_members_dropped"] == [2]
+    assert new["moved"]["consortium_members_dropped"] == [2, 3]
 
 
 def test_undoing_a_merge_restores_exactly_what_was_there(con, capwork):

@@ -187,7 +187,16 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
                  new={"fields": {f: audit.plain(v) for f, v in changes.items()},
                       "removed_place_id": removed_id, "moved": moved})
     return {"kept_id": kept_id, "removed_id": removed_id, "version": version, "moved": moved,
-            "fields": sorted(changes)}
+            "fields": sorted(changes),
+            "thin_consortia": _thin_consortia(con, moved["consortium_members_dropped"])}
+
+
+def _thin_consortia(con, consortium_ids: list[int]) -> list[str]:
+    """The names of these consortia (not archived) that a merge left with a single place."""
+    return [r[0] for r in con.execute(
+        "SELECT c.name FROM consortia c WHERE c.id IN (SELECT unnest(?::INTEGER[])) "
+        "AND NOT c.archived AND (SELECT count(DISTINCT m.place_id) FROM consortium_members m "
+        "WHERE m.consortium_id = c.id) < 2 ORDER BY c.name", [list(consortium_ids)]).fetchall()]
 
 
 def _provenance_field(field: str) -> str:

@@ -75,6 +75,14 @@ def test_a_pair_is_listed_with_its_score_and_reason_side_by_side(make_app, with_
 
 def test_a_merge_keeps_the_chosen_values_and_moves_the_evaluation(make_app, with_pair):
     path, kept, removed = with_pair
+    con = db.connect(path)
+    try:  # a consortium of the two records: one place once merged
+        con.execute("INSERT INTO consortia (name, lead_place_id, call_year, status) "
+                    "VALUES ('Coworkings de Verniolle', ?, 2026, 'idea')", [kept])
+        con.execute("INSERT INTO consortium_members SELECT max(id), ? FROM consortia "
+                    "UNION ALL SELECT max(id), ? FROM consortia", [kept, removed])
+    finally:
+        con.close()
     at = ok(make_app(path, page=DOUBLONS))
     next(r for r in at.radio if r.label == "Année d'ouverture").set_value(removed)
     at.text_input(key="dup_author").input("Claire")
@@ -83,7 +91,10 @@ def test_a_merge_keeps_the_chosen_values_and_moves_the_evaluation(make_app, with
     ok(at)
     assert at.success[0].value.startswith(
         f"Fusion enregistrée : n° {removed} « Cap Work » a rejoint n° {kept} « CapWork » "
-        "(rattachés au lieu conservé : 1 évaluation).")
+        "(rattachés au lieu conservé : 1 évaluation, 1 appartenance en double retirée).")
+    assert at.success[0].value.endswith("Le consortium « Coworkings de Verniolle » ne compte "
+                                        "plus qu'un lieu : complétez-le ou archivez-le (page "
+                                        "« Consortiums »).")
     assert any("Aucun doublon probable" in i.value for i in at.info)
     con = db.connect(path, read_only=True)
     try:
