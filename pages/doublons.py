@@ -127,11 +127,11 @@ if merge_col.button("Fusionner ces deux lieux", type="primary", disabled=not aut
     else:
         st.session_state.pop(seen_key, None)
         st.session_state[DONE] = (
-            f"Fusion enregistrée : {names[removed]} a rejoint {names[kept]} "
+            f"Fusion enregistrée : {fmt.md(names[removed])} a rejoint {fmt.md(names[kept])} "
             f"(rattachés au lieu conservé : {merging.moved_text(done['moved'])}). Elle peut "
             "être annulée depuis l'historique des modifications du lieu conservé (page "
             "« Lieux »)." + "".join(
-                f" Le consortium « {name} » ne compte plus qu'un lieu : complétez-le ou "
+                f" Le consortium « {fmt.md(name)} » ne compte plus qu'un lieu : complétez-le ou "
                 "archivez-le (page « Consortiums »)." for name in done["thin_consortia"]))
         st.rerun()
 if dismiss_col.button("Pas un doublon", disabled=not author,
@@ -141,6 +141,7 @@ if dismiss_col.button("Pas un doublon", disabled=not author,
     except ConflictError as exc:
         st.error(str(exc))
     else:
-        st.session_state[DONE] = (f"C'est noté : {names[first_id]} et {names[second_id]} ne "
-                                  "sont plus proposés comme doublons.")
+        st.session_state[DONE] = (f"C'est noté : {fmt.md(names[first_id])} et "
+                                  f"{fmt.md(names[second_id])} ne sont plus proposés comme "
+                                  "doublons.")
         st.rerun()
