@@ -218,3 +218,20 @@ def test_a_merge_after_someone_else_changed_a_place_is_refused(make_app, with_pa
         assert places.get(con, removed)["website"] == "https://cap-work.fr"  # nothing merged
     finally:
         con.close()
+
+
+def test_names_written_as_markdown_or_html_are_shown_as_typed(make_app, app_db):
+    con = db.connect(app_db)
+    try:
+        for name, lon in (("**Cap** [Work](javascript:alert(1)) <b>x</b>", 1.64812),
+                          ("**Cap**[Work](javascript:alert(1))<b>x</b>", 1.64830)):
+            places.insert(con, {"name": name, "insee": VERNIOLLE, "lon": lon, "lat": 43.0817,
+                                "typology": "Coworking"})
+    finally:
+        con.close()
+    at = ok(make_app(app_db, page=DOUBLONS))
+    score_line = next(m.value for m in at.markdown if m.value.startswith("**Score"))
+    assert "javascript" in score_line and "](" not in score_line.replace("\\](", "")
+    assert "<b>" not in score_line
+    kept = at.radio[0]
+    assert all("\\*\\*Cap\\*\\*" in str(o) for o in kept.options)
