@@ -22,6 +22,7 @@ from observatory import (
     bootstrap,
     catalogue,
     cli_data,
+    cli_duplicates,
     cli_privacy,
     cli_reports,
     cli_routing,
@@ -327,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_territory.register(sub, db_option)
     cli_privacy.register(sub, db_option)
     cli_routing.register(sub, db_option)
+    cli_duplicates.register(sub, db_option)
     return parser
 
 

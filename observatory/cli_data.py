@@ -11,7 +11,7 @@ from pathlib import Path
 
 from observatory import cli_common, importing
 from observatory.cli_common import CliError
-from observatory.service import backups
+from observatory.service import backups, duplicates
 from observatory.service import imports as import_cases
 from observatory.service.backups import safety_copy_name  # noqa: F401  (kept importable here)
 
@@ -33,6 +33,8 @@ def cmd_import(args) -> int:
         raise CliError(str(exc)) from exc
     report, written = outcome.report, outcome.written
     _print_report(report, written, args)
+    if args.dry_run and not args.json and args.kind == "places" and report.ok:
+        _print_duplicates(path, report)
     return 0 if written is not None else (0 if args.dry_run and report.ok else 2)
 
 
@@ -40,6 +42,21 @@ def _rename_option(args) -> dict:
     """``--confirm-rename`` rows, for a places import (evaluations have no renames)."""
     rows = getattr(args, "confirm_rename", None)
     return {"confirmed_renames": frozenset(rows)} if rows else {}
+
+
+def _print_duplicates(path: Path, report) -> None:
+    """A dry run's rows that are probably a stored place or another row (a warning only)."""
+    with import_cases.import_sessions(path)() as con:
+        table = duplicates.import_table(duplicates.import_pairs(con, report))
+    if table.empty:
+        return
+    print("Doublons probables (avertissement : l'import n'est pas bloqué ; fusionnez-les "
+          "ensuite sur la page « Doublons probables ») :")
+    for row in table.head(MAX_SHOWN).to_dict(orient="records"):
+        print(f"ligne {row['ligne']} « {row['lieu importé']} » ({row['commune']}) ≈ "
+              f"{row['probablement le même que']} — score {row['score']} : {row['raison']}")
+    if len(table) > MAX_SHOWN:
+        print(f"… et {len(table) - MAX_SHOWN} autres paires probables.")
 
 
 def _print_changes(report) -> None:

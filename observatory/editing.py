@@ -249,7 +249,8 @@ def latest_evaluation(history: pd.DataFrame) -> LatestEvaluation | None:
 
 AUDIT_LABELS = {**labels("places"), "archived": "Archivé",
                 "location_approximate": "Position approximative",
-                "is_demo": "Donnée de démonstration"}
+                "is_demo": "Donnée de démonstration",
+                "restored_place_id": "Lieu rétabli (n°)"}  # the undo of a merge
 PRIVATE_FIELDS = ("contact",)  # personal data: shown only to who may see contacts
 
 

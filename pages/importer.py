@@ -133,6 +133,18 @@ if len(changes):
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
     st.dataframe(french_frame(report.preview, keep=["ligne"]), hide_index=True, width="stretch")
 
+if kind == "places" and report.to_write():  # a warning before writing, never a block
+    probable = data.import_duplicates(report)
+    if len(probable):
+        rows = probable["ligne"].nunique()
+        st.warning(f"**Doublons probables** : "
+                   f"{fmt.count(rows, 'ligne à ajouter ressemble', 'lignes à ajouter ressemblent')}"
+                   " à un lieu déjà enregistré ou à une autre ligne du fichier (score sur 100 et "
+                   "raison ci-dessous). Ce n'est qu'un avertissement : corrigez le fichier si "
+                   "c'est le même lieu, ou importez puis fusionnez-les sur la page « Doublons "
+                   "probables ».")
+        st.dataframe(french_frame(probable, keep=["ligne"]), hide_index=True, width="stretch")
+
 st.subheader("3. Import")
 if not report.ok:
     st.info("Cochez les renommages voulus, ou corrigez les erreurs dans votre fichier puis "

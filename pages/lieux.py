@@ -68,10 +68,12 @@ place = ctx.places.set_index("id").loc[chosen]
 left, right = st.columns([3, 2])
 with left:
     st.markdown(f"### {fmt.md(place['name'])}")
+    status = ("statut non renseigné" if fmt.is_blank(place["legal_status"])
+              else place["legal_status"])  # NaN in the frame: never « nan »
     st.markdown(
         f"{fmt.md(place['commune'])} ({fmt.md(place['epci_name'])}) · "
         f"{fmt.md(place['typology'])} · "
-        f"{fmt.md(place['legal_status'] or 'statut non renseigné')} · ouvert en "
+        f"{fmt.md(status)} · ouvert en "
         f"{'?' if is_missing(place['opening_year']) else int(place['opening_year'])}")
     if place["mature"]:
         st.success("★ Lieu mature selon la règle en vigueur.")

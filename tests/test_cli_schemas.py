@@ -79,6 +79,8 @@ def cases(world: dict) -> dict[str, list[str]]:
         "import": ["import", "places", str(FIXTURES / "inventaire_excel_fr.csv"), "--dry-run",
                    "--json", *db_],
         "erase-person": ["erase-person", "Dupont", "--dry-run", "--json", *db_],
+        # The demonstration has no duplicate above the threshold: a low one lists pairs.
+        "duplicates": ["duplicates", "--json", "--min-score", "20", *db_],
         "user-list": ["user", "list", "--json", "--users-file", world["users"]],
         "user-failures": ["user", "failures", "--json", *db_],
     }

@@ -20,6 +20,7 @@ from observatory.maturity import MaturityRule
 from observatory.service import core
 from observatory.settings import Settings
 from observatory.store import audit, db, evaluations, places, rules, territory
+from observatory.store import duplicates as store_duplicates
 from observatory.store import erasure as store_erasure
 from observatory.store import imports as store_imports
 from observatory.territory import load
@@ -125,9 +126,12 @@ def archive_place(con, place_id: int, loaded_version: int, *, actor: str) -> int
 
 
 def restore_place(con, audit_id: int, loaded_version: int, *, actor: str) -> int:
-    """Undo one recorded change of a place (a new, audited change); returns its new version."""
+    """Undo one recorded change of a place (a new, audited change); returns its new version.
+    A merge is undone whole: the removed place comes back with all that moved."""
     actor = _required(actor)
     with core.transaction(con):
+        if store_duplicates.merge_entry(con, audit_id) is not None:
+            return store_duplicates.undo_merge(con, audit_id, loaded_version, actor)
         return places.restore(con, audit_id, loaded_version, actor)
 
 

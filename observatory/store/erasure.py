@@ -37,6 +37,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "applications": ("equipment_planned",),
     "login_attempts": ("name",),  # a name typed at the login box, account or not
     "road_graph": ("built_by",),  # who built the road network
+    "duplicate_decisions": ("decided_by",),  # who marked a pair « pas un doublon »
 }
 JSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_log": ("old_values", "new_values"),

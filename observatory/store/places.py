@@ -361,6 +361,10 @@ def _changes_since(con: duckdb.DuckDBPyConnection, place_id: int, version: int) 
     history = audit.history(con, "place", place_id, limit=50)
     lines = []
     for row in history.itertuples():
+        if row.action == "merge":  # its values are a whole record, not field changes
+            lines.append(f"fusion avec un autre lieu (par {row.actor}, "
+                         f"{row.changed_at:%d/%m %H:%M})")
+            continue
         for field, new in (row.new_values or {}).items():
             old = (row.old_values or {}).get(field)
             lines.append(f"{field} : « {old} » → « {new} » "
@@ -375,6 +379,9 @@ def restore(con: duckdb.DuckDBPyConnection, audit_id: int, expected_version: int
     entry = audit.entry(con, audit_id)
     if entry is None or entry["entity"] != "place" or not entry["old_values"]:
         raise ConflictError("Cette modification ne peut pas être annulée (rien à rétablir).")
+    if entry["action"] in ("merge", "unmerge"):  # store.duplicates.undo_merge undoes a merge
+        raise ConflictError("Une fusion s'annule depuis l'historique du lieu conservé "
+                            "(« Rétablir les valeurs d'avant » sur la ligne « fusion »).")
     old = {k: v for k, v in entry["old_values"].items() if k in EDITABLE or k == "archived"}
     archived = old.pop("archived", None)
     version = update(con, entry["entity_id"], old, expected_version, actor, action="restore")

@@ -13,6 +13,7 @@ visitor is the same « démo » analyst and the typed name is all there is).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 
@@ -28,6 +29,7 @@ from observatory.consortia import Consortium
 from observatory.equipment import Equipment
 from observatory.maturity import MaturityRule
 from observatory.service import core, proximity, reports
+from observatory.service import duplicates as service_duplicates
 from observatory.service import equipment as service_equipment
 from observatory.service import imports as import_cases
 from observatory.service import places as place_cases
@@ -472,6 +474,49 @@ def restore_place(audit_id: int, loaded_version: int, actor: str | None = None) 
 
 def archive_place(place_id: int, loaded_version: int, actor: str | None = None) -> int:
     return _run("edit", place_cases.archive_place, place_id, loaded_version, typed_actor=actor)
+
+
+# --- Probable duplicates (observatory.service.duplicates) -----------------------------------
+
+@st.cache_data(show_spinner="Recherche des doublons probables…")
+def duplicate_pairs(path: str, threshold: int) -> list:
+    """The inventory's probable duplicates scoring at least ``threshold`` (cached until a write)."""
+    return read(service_duplicates.inventory_pairs, threshold)
+
+
+def duplicate_details(place_a: int, place_b: int) -> dict:
+    """Both places' stored fields (with their versions) and their source records."""
+    return read(service_duplicates.pair_details, place_a, place_b)
+
+
+def merge_places(kept_id: int, removed_id: int, take_from_removed: list[str],
+                 versions: dict[int, int], actor: str | None = None) -> dict:
+    """Merge two places (one transaction, one audit row); ``ConflictError`` when stale."""
+    return _run("edit", service_duplicates.merge_places, kept_id, removed_id, take_from_removed,
+                versions, typed_actor=actor)
+
+
+def dismiss_pair(place_a: int, place_b: int, actor: str | None = None) -> None:
+    """« Pas un doublon », remembered."""
+    _run("edit", service_duplicates.dismiss_pair, place_a, place_b, typed_actor=actor)
+
+
+def import_duplicates(report) -> pd.DataFrame:
+    """The rows of a checked import that are probably a stored place or another row (cached
+    per file, choices and state of the store)."""
+    source = report.source
+    digest = hashlib.sha1(source.data if source is not None else b"")
+    digest.update(repr((getattr(source, "filename", None), getattr(source, "kind", None),
+                        sorted((getattr(source, "mapping", None) or {}).items()),
+                        getattr(source, "sheet", None), getattr(source, "skip_outside", None),
+                        sorted((getattr(source, "options", None) or {}).items()),
+                        report.fingerprint, report.replace_demo)).encode())
+    return _import_duplicates(db_path(), digest.hexdigest(), report)
+
+
+@st.cache_data(show_spinner="Recherche des doublons probables…", max_entries=4)
+def _import_duplicates(path: str, key: str, _report) -> pd.DataFrame:
+    return service_duplicates.import_table(read(service_duplicates.import_pairs, _report))
 
 
 @st.cache_resource(show_spinner="Préparation du fond de carte…")

@@ -33,6 +33,7 @@ PAGES: tuple[Page, ...] = (
     Page("pages/evolutions.py", "Évolutions", ":material/timeline:"),
     Page("pages/donnees.py", "Données", ":material/database:"),
     Page("pages/importer.py", "Importer", ":material/upload_file:"),
+    Page("pages/doublons.py", "Doublons probables", ":material/join_inner:"),
     Page("pages/maturite.py", "Critères et maturité", ":material/star:"),
 )
 PATHS: tuple[str, ...] = tuple(page.path for page in PAGES)

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from observatory import editing, formatting
+from observatory import editing, formatting, merging
 from observatory.errors import ConflictError
 from observatory.maturity import MaturityRule
 from observatory.model import (
@@ -164,7 +164,8 @@ def _evaluation_fragment(place_id: int, name: str, latest: editing.LatestEvaluat
 
 
 ACTIONS = {"create": "création", "update": "modification", "import": "import",
-           "restore": "annulation", "archive": "archivage", "unarchive": "réactivation"}
+           "restore": "annulation", "archive": "archivage", "unarchive": "réactivation",
+           "merge": "fusion", "unmerge": "fusion annulée"}
 
 
 def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
@@ -175,14 +176,17 @@ def audit_panel(place_id: int, version: int, can_edit: bool) -> None:
         return
     rows = []
     for entry in history.itertuples():
-        change = editing.audit_change(entry.old_values, entry.new_values,
-                                      show_contact=can_edit)
+        change = (merging.merge_summary(entry.old_values, entry.new_values)
+                  if entry.action == "merge" else
+                  editing.audit_change(entry.old_values, entry.new_values,
+                                       show_contact=can_edit))
         rows.append({"N°": entry.id, "Date": editing.audit_date(entry.changed_at),
                      "Par": entry.actor,
                      "Action": ACTIONS.get(entry.action, entry.action), "Changements": change})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # A merge is undone whole: the removed place comes back with all that had moved.
     undoable = [r["N°"] for r in rows if r["Action"] in ("modification", "import", "annulation",
-                                                           "archivage")]
+                                                           "archivage", "fusion")]
     if can_edit and undoable:
         left, right = st.columns([2, 1])
         chosen = left.selectbox("Annuler la modification n°", undoable, key=f"undo_{place_id}")

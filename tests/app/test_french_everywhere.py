@@ -168,7 +168,7 @@ def test_the_scan_finds_what_it_is_meant_to_find(make_app, app_db):
 def _scanned(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert findings(at) == []
+    assert findings(at) == [], "\n".join(findings(at))
     return at
 
 
@@ -220,3 +220,32 @@ def test_the_evolutions_and_the_rule_preview_read_french(make_app, app_db):
     _scanned(at)
     assert any("Changement" in f.value.columns for f in at.dataframe)
     assert at.select_slider(key="rule_min_mean").format_func(2.5) == "2,5"
+
+
+def test_the_duplicates_page_and_a_merge_in_the_history_read_french(make_app, app_db):
+    """A pair side by side (with its sources), then the merge row of the kept place's history."""
+    from observatory.store import db, places
+    from observatory.ui.pages import by_title
+
+    con = db.connect(app_db)
+    try:
+        kept, removed = (places.insert(con, {"name": name, "insee": "09332", "lon": lon,
+                                             "lat": 43.0817, "typology": "Coworking",
+                                             "opening_year": year})
+                         for name, lon, year in (("CapWork", 1.6481, 2015),
+                                                 ("Cap Work", 1.6483, None)))
+        con.execute("INSERT INTO place_sources (place_id, source, record_id) VALUES "
+                    "(?, 'cget_2019', '1402')", [removed])
+    finally:
+        con.close()
+    at = _scanned(make_app(app_db, page=by_title("Doublons probables").path))
+    assert any("Identifiant dans la source" in f.value.columns for f in at.dataframe)
+    at.text_input(key="dup_author").input("Claire")
+    _scanned(at)
+    next(b for b in at.button if b.label == "Fusionner ces deux lieux").click()
+    _scanned(at)
+    at.switch_page(by_title("Lieux").path)
+    _scanned(at)
+    next(s for s in at.selectbox if s.label == "Lieu").set_value(kept)
+    _scanned(at)
+    assert any("fusion" in set(f.value.get("Action", [])) for f in at.dataframe)
