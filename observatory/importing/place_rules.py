@@ -50,6 +50,7 @@ class Candidate:
     outside: bool = False  # outside the accepted zone (skipped on request)
     centred: bool = False  # no coordinates: placed at the commune's inner point
     conflict: bool = False  # the INSEE code and the coordinates designate two communes
+    origin: Any = None  # ``families.Origin`` of the row (source, record id…)
 
 
 def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,

@@ -13,12 +13,16 @@ from observatory.importing.parsing import Invalid, shorten
 
 ERROR = "erreur"  # blocks the whole import
 WARNING = "avertissement"  # shown, does not block
+DROPPED = "ligne écartée"  # an error of a row left out on request (« importer les lignes valides »)
 
 ADD = "ajout"
 UPDATE = "mise à jour"
 UNCHANGED = "inchangé"
 SKIPPED = "ignorée"  # an exact repeat of an earlier row, or outside the perimeter on request
 REJECTED = "erreur"  # the row has an error: nothing of the file is written
+LEFT_OUT = "écartée"  # a row in error left out on request: the valid rows are written
+OUTSIDE_COLUMNS = ["ligne", "nom", "commune", "code INSEE", "raison"]
+REPAIR_COLUMNS = ["ligne", "colonne", "avant", "après", "raison"]
 
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "problème", "suggestion"]
 CHANGE_COLUMNS = ["ligne", "action", "identifiant", "lieu", "champ", "avant", "après"]
@@ -35,6 +39,17 @@ class Problem:
     message: str  # French
     suggestion: str = ""
     severity: str = ERROR
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A cell repaired before validation because the repair is certain (French reason)."""
+
+    row: int
+    column: str
+    old: str
+    new: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,12 @@ class PlaceRecord:
     version: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     evaluation: dict[str, Any] | None = None
+    # Where the row comes from (``families.Origin``: source, record id, file, publisher,
+    # vintage) and the place fields it gave (``provenance`` names), for place_sources and
+    # field_provenance; None for the place form.
+    origin: Any = None
+    given: tuple[str, ...] = ()
+    matched_by: str = ""  # how an existing place was found: "source", "id", "name"
 
 
 @dataclass(frozen=True)
@@ -157,6 +178,10 @@ class ValidationReport:
     # What the reader and the column mapping chose by themselves (encoding, header row, twin
     # columns): French sentences, shown before the problems by the Importer and the CLI.
     notes: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)  # certain repairs, said in French
+    outside: list[dict] = field(default_factory=list)  # rows « hors territoire » (skipped)
+    family: str = ""  # the French label of the recognised source family, "" for none
+    left_out: list[int] = field(default_factory=list)  # rows in error left out on request
 
     @property
     def ok(self) -> bool:
@@ -186,6 +211,31 @@ class ValidationReport:
             return frame
         return frame.sort_values("gravité", key=lambda g: g != ERROR, kind="stable",
                                  ignore_index=True)
+
+    @property
+    def repair_table(self) -> pd.DataFrame:
+        """Each certain repair: ligne, colonne, avant, après, raison."""
+        return pd.DataFrame([(r.row, r.column, r.old, r.new, r.reason) for r in self.repairs],
+                            columns=REPAIR_COLUMNS)
+
+    @property
+    def outside_table(self) -> pd.DataFrame:
+        """The rows skipped as « hors territoire »: ligne, nom, commune, code INSEE, raison."""
+        return pd.DataFrame(self.outside, columns=OUTSIDE_COLUMNS)
+
+    def outside_text(self) -> str:
+        """« 2 822 lignes hors territoire (ignorées) », "" when none."""
+        if not self.outside:
+            return ""
+        return count(len(self.outside), "ligne hors territoire", "lignes hors territoire") \
+            + " (ignorées)"
+
+    def left_out_text(self) -> str:
+        """« 3 lignes en erreur écartées : les lignes valides seront importées », ""."""
+        if not self.left_out:
+            return ""
+        return count(len(self.left_out), "ligne en erreur écartée",
+                     "lignes en erreur écartées") + " : les lignes valides seront importées"
 
     @property
     def changes_table(self) -> pd.DataFrame:
@@ -222,6 +272,8 @@ class ValidationReport:
             text += f" ({in_error})" if errors > counts[REJECTED] else ""
         elif errors:
             text += f", {in_error}"
+        if counts.get(LEFT_OUT):
+            text += f", {counts[LEFT_OUT]} écartée{'s' if counts[LEFT_OUT] > 1 else ''}"
         if counts.get(SKIPPED):
             text += f", {counts[SKIPPED]} ignorée{'s' if counts[SKIPPED] > 1 else ''}"
         warnings = sum(p.severity == WARNING for p in self.problems)
@@ -241,7 +293,10 @@ class ValidationReport:
                    for r in self.renames]
         return {"ok": self.ok, "kind": self.kind, "counts": self.counts(),
                 "summary": self.summary(), "notes": list(self.notes), "problems": problems,
-                "changes": changes, "renames": renames}
+                "changes": changes, "renames": renames, "family": self.family,
+                "repairs": self.repair_table.to_dict(orient="records"),
+                "outside": self.outside_table.to_dict(orient="records"),
+                "left_out": list(self.left_out)}
 
 
 def _plural(action: str, n: int) -> str:
