@@ -48,18 +48,23 @@ def row_problems(report, row):
 
 def test_mediation_numerique_file_imports_with_clear_messages(communes):
     report = run(communes, "mediation_numerique_extrait.csv")
-    assert report.preview["action"].tolist() == [ADD, ADD, REJECTED, ADD]
-    olmes, bus, gare = report.records
+    assert report.family == "Lieux de médiation numérique (schéma ANCT / La MedNum)"
+    assert report.preview["action"].tolist() == [ADD, ADD, ADD, ADD]
+    olmes, bus, library, gare = report.records
     assert olmes.place["typology"] == "Tiers-lieu multi-activités"  # TIERS_LIEUX
     assert olmes.place["thematics"] == ["Aide aux démarches administratives",
                                         "Accès internet et matériel informatique"]
-    assert olmes.place["contact"] == "contact@olmes-numerique.exemple.org"
+    # The schema's e-mail and phone both go to the contact field (personal data).
+    assert olmes.place["contact"] == "contact@olmes-numerique.exemple.org ; +33500000000"
     assert bus.place["typology"] == "France services"  # RFS
     assert bus.place["insee"] == "09185" and bus.place["location_approximate"]
     assert gare.place["website"] == "https://www.tiers-lieu-gare.exemple.org"
-    library = row_problems(report, 4).iloc[0]
-    assert library["problème"] == "Typologie inconnue : « BIB »."
-    assert library["suggestion"].startswith("Valeurs possibles : Fablab")
+    # BIB has no certain counterpart: the default typology, with the reason in the repairs.
+    assert library.place["typology"] == "Tiers-lieu multi-activités"
+    repair = report.repair_table.set_index("ligne").loc[4]
+    assert (repair["colonne"], repair["avant"], repair["après"]) == (
+        "Typologie", "BIB", "Tiers-lieu multi-activités")
+    assert "pas d'équivalent certain" in repair["raison"]
     several = row_problems(report, 5).iloc[0]
     assert several["problème"].startswith("Plusieurs typologies : « Tiers-lieu "
                                           "multi-activités » est retenue")
