@@ -19,11 +19,16 @@ import pandas as pd
 
 from observatory.importing.families import (
     FAMILIES,
+    NATIONAL,
+    OWN,
+    REGIONAL,
     Family,
     Origin,
+    family_labels,
     family_mapping,
     prepare,
     recognise,
+    territory_count_text,
 )
 from observatory.importing.mapping import (
     FIELDS,
@@ -127,7 +132,8 @@ def _same_mapping(given: dict, family: dict) -> bool:
 
 __all__ = [
     "ADD", "DEFAULT_MAX_BYTES", "DROPPED", "ERROR", "FAMILIES", "Family", "LEFT_OUT",
-    "Origin", "family_mapping", "prepare", "recognise", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
+    "NATIONAL", "OWN", "Origin", "REGIONAL", "family_labels", "family_mapping", "prepare",
+    "recognise", "territory_count_text", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
     "SIZE_LIMIT_TEXT", "mapping_warnings", "read_warnings",
     "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",
     "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",

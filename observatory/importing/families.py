@@ -22,6 +22,7 @@ from pathlib import PurePath
 
 import pandas as pd
 
+from observatory.formatting import count, integer
 from observatory.importing.checks import name_key
 from observatory.importing.mapping import header_key, suggest_mapping
 from observatory.importing.report import ERROR, WARNING, Repair
@@ -286,3 +287,16 @@ def _two_structures(row, cells: dict, family: Family | None, prepared: Prepared)
         "name", name, f"Ce nom réunit peut-être deux structures ({parts}) : la ligne est "
         "importée comme un seul lieu.",
         "S'il s'agit de deux lieux, ajoutez une ligne par lieu dans le fichier.", WARNING))
+
+
+def family_labels(scope: str) -> list[str]:
+    """The French labels of the families of a scope (NATIONAL or REGIONAL), once each."""
+    return list(dict.fromkeys(f.label for f in FAMILIES if f.scope == scope))
+
+
+def territory_count_text(inside: int, total: int) -> str:
+    """« 11 lignes sur 2 845 sont dans le territoire » (French plural, separators)."""
+    if inside == 0:
+        return f"Aucune ligne sur {integer(total)} n'est dans le territoire"
+    verb = "est" if inside == 1 else "sont"
+    return f"{count(inside, 'ligne', 'lignes')} sur {integer(total)} {verb} dans le territoire"
