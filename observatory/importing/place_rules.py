@@ -159,6 +159,13 @@ def _resolve(cells: Mapping[str, str], checker: RowChecker, communes: CommuneInd
         checker.error("commune", name, f"Plusieurs communes s'appellent « {name} » : {listed}.",
                       "Indiquez le code INSEE.")
         return None, True, False
+    if postcode and not communes.loads_departement(postcode):  # a commune of elsewhere
+        checker.add("commune", name, f"Commune « {name} » ({postcode}) hors des départements "
+                    f"chargés ({communes.departements}).",
+                    SKIPPED_HINT if outside_severity == WARNING
+                    else "Retirez cette ligne ou vérifiez la commune.", outside_severity,
+                    reason=outside_severity == WARNING)
+        return None, True, True
     close = communes.closest_names(name)
     checker.error("commune", name, f"Commune inconnue : « {name} ».",
                   f"Voulez-vous dire {' ou '.join(close)} ?" if close

@@ -160,8 +160,15 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
     frame = pd.DataFrame(preview).astype({"identifiant": "Int64", "année d'ouverture": "Int64"})
     frame["problèmes"] = frame["ligne"].map(problems_by_row(problems))
     return ValidationReport("places", records, problems, frame, changes, renames,
-                            repairs=list(prepared.repairs) if prepared is not None else [],
+                            repairs=_repairs(prepared, {o["ligne"] for o in outside}),
                             outside=outside, left_out=left_out)
+
+
+def _repairs(prepared, outside: set[int]) -> list:
+    """The repairs of the rows written or refused (those of rows outside are not news)."""
+    if prepared is None:
+        return []
+    return [r for r in prepared.repairs if r.row not in outside]
 
 
 def _dropped(problem):
