@@ -14,7 +14,9 @@ from observatory.importing import (
     REJECTED,
     SKIPPED,
     ImportFileError,
+    family_mapping,
     read_table,
+    recognise,
     suggest_mapping,
     validate_file,
 )
@@ -166,8 +168,14 @@ def test_unreadable_files_raise_a_french_error_before_any_validation(communes, d
 def test_every_fixture_is_read_and_mapped_without_help(communes):
     for path in FIXTURES.iterdir():
         if path.suffix in {".csv", ".geojson"}:
-            mapping = suggest_mapping(read_table(path.read_bytes(), path.name).columns)
-            assert mapping["name"] and mapping["typology"], path.name
+            columns = read_table(path.read_bytes(), path.name).columns
+            family = recognise(columns)
+            if family is None:
+                mapping = suggest_mapping(columns)
+                assert mapping["name"] and mapping["typology"], path.name
+            else:  # a known source: its own mapping, a typology given or defaulted
+                mapping = family_mapping(family, columns)
+                assert mapping["name"] and (mapping["typology"] or family.typology), path.name
 
 
 def test_places_store_fields_and_import_records_agree():
