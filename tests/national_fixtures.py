@@ -35,14 +35,22 @@ TYPOS = ["Tiers lieux à dominante coworking", "Tiers lieux à dominante fablab"
          "Tiers lieux mixte"]
 # Real communes outside Ariège (INSEE, postcode, name, lat, lon): the rest of the list.
 ELSEWHERE = [
-    ("31555", "31000", "Toulouse", 43.6045, 1.4440), ("75056", "75011", "Paris", 48.8566, 2.3522),
-    ("69123", "69003", "Lyon", 45.7640, 4.8357), ("33063", "33000", "Bordeaux", 44.8378, -0.5792),
-    ("44109", "44000", "Nantes", 47.2184, -1.5536), ("34172", "34000", "Montpellier", 43.6108, 3.8767),
-    ("67482", "67000", "Strasbourg", 48.5734, 7.7521), ("59350", "59000", "Lille", 50.6292, 3.0573),
-    ("35238", "35000", "Rennes", 48.1173, -1.6778), ("63113", "63000", "Clermont-Ferrand", 45.7772, 3.0870),
-    ("81004", "81000", "Albi", 43.9289, 2.1464), ("11069", "11000", "Carcassonne", 43.2130, 2.3491),
-    ("65440", "65000", "Tarbes", 43.2328, 0.0781), ("66136", "66000", "Perpignan", 42.6887, 2.8948),
-    ("01053", "01000", "Bourg-en-Bresse", 46.2052, 5.2255), ("05061", "05000", "Gap", 44.5594, 6.0786),
+    ("31555", "31000", "Toulouse", 43.6045, 1.4440),
+    ("75056", "75011", "Paris", 48.8566, 2.3522),
+    ("69123", "69003", "Lyon", 45.7640, 4.8357),
+    ("33063", "33000", "Bordeaux", 44.8378, -0.5792),
+    ("44109", "44000", "Nantes", 47.2184, -1.5536),
+    ("34172", "34000", "Montpellier", 43.6108, 3.8767),
+    ("67482", "67000", "Strasbourg", 48.5734, 7.7521),
+    ("59350", "59000", "Lille", 50.6292, 3.0573),
+    ("35238", "35000", "Rennes", 48.1173, -1.6778),
+    ("63113", "63000", "Clermont-Ferrand", 45.7772, 3.0870),
+    ("81004", "81000", "Albi", 43.9289, 2.1464),
+    ("11069", "11000", "Carcassonne", 43.2130, 2.3491),
+    ("65440", "65000", "Tarbes", 43.2328, 0.0781),
+    ("66136", "66000", "Perpignan", 42.6887, 2.8948),
+    ("01053", "01000", "Bourg-en-Bresse", 46.2052, 5.2255),
+    ("05061", "05000", "Gap", 44.5594, 6.0786),
 ]
 
 
@@ -69,8 +77,10 @@ def _ariege_rows() -> list[dict]:
         return base | over
 
     return [
-        row("1001", "CapWork", "09332", ADRESSE="12 avenue de la Gare", MAIL="bonjour@capwork.exemple.org"),
-        row("1002", "Cap Work", "09332", ADRESSE="12 av. de la Gare", WEB="www.capwork.exemple.org"),
+        row("1001", "CapWork", "09332", ADRESSE="12 avenue de la Gare",
+            MAIL="bonjour@capwork.exemple.org"),
+        row("1002", "Cap Work", "09332", ADRESSE="12 av. de la Gare",
+            WEB="www.capwork.exemple.org"),
         row("1003", "La Fabrique des Coteaux", "09225", TYPO=TYPOS[1], INSEECOM="9225", CP="9100",
             INSEEDEP="9"),  # leading zeros lost, département written 9
         row("1004", "Coworking du Plantaurel", "09324", INSEECOM="0", CP="0"),  # codes 0
