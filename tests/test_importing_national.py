@@ -411,3 +411,47 @@ def test_cli_valid_rows_only_writes_the_valid_rows(capsys, db_copy, tmp_path):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "1 ligne en erreur écartée" in out and "Écrit : 3 lieux ajoutés" in out
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def test_exports_carry_the_sources_and_the_field_provenance(db_copy):
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from observatory import exports
+    from observatory.store import live
+
+    write(db_copy, fs_extract(), "liste-fs-20240801.csv")
+    with db.session(db_copy) as con:
+        pid = int(store_provenance.sources(con).set_index("record_id").loc["2952", "place_id"])
+        place = places.get(con, pid)
+        places.update(con, pid, {"website": "https://foix.exemple.org"},
+                      int(place["version"]), "Claire")
+        bundle = live.bundle(con, label="Vue actuelle", created_by="Claire")
+    row = bundle.places.set_index("id").loc[pid]
+    assert row["sources"] == ("France services (ANCT) n° 2952 (2024-08-01, "
+                              "liste-fs-20240801.csv)")
+    assert "nom : France services (ANCT)" in row["provenance"]
+    assert "site web : saisie" in row["provenance"]
+
+    archive = zipfile.ZipFile(io.BytesIO(exports.build(bundle, "csv")))
+    package = json.loads(archive.read("datapackage.json"))
+    fields = {f["name"]: f for r in package["resources"] if r["name"] == "lieux"
+              for f in r["schema"]["fields"]}
+    assert fields["sources"]["title"] == "Sources"
+    assert fields["provenance"]["title"] == "Provenance des champs"
+    assert "« saisie »" in fields["provenance"]["description"]
+    csv_name = next(n for n in archive.namelist() if n.endswith("lieux.csv"))
+    assert "France services (ANCT) n° 2952" in archive.read(csv_name).decode("utf-8")
+
+    book = load_workbook(io.BytesIO(exports.build(bundle, "xlsx")), read_only=True)
+    header = next(book["Lieux"].iter_rows(max_row=1, values_only=True))
+    assert "Sources" in header and "Provenance des champs" in header
+
+    geojson = json.loads(exports.build(bundle, "geojson"))
+    properties = next(f["properties"] for f in geojson["features"]
+                      if "2952" in str(f["properties"].get("sources", "")))
+    assert "coordonnées : France services (ANCT)" in properties["provenance"]
