@@ -102,7 +102,7 @@ with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.va
 ignored = importing.unused_headers(table.columns, mapping)
 if ignored:
     st.caption("Colonnes ignorées : " + ", ".join(f"« {fmt.md(h)} »" for h in ignored))
-gaps = importing.missing_required(mapping, kind)
+gaps = importing.mapping_gaps(mapping, kind, family)
 if gaps:
     st.error("Il manque " + " ; ".join(gaps) + ".")
     st.stop()
@@ -135,7 +135,7 @@ with st.spinner("Vérification du fichier…"):
 if skip_outside and origin == importing.NATIONAL:
     total = len(report.preview)
     territory_count.info(f"**{importing.territory_count_text(total - len(report.outside), total)}**"
-                         f" ({fmt.md(report.family or upload.name)}).")
+                         f" ({report.family or fmt.md(upload.name)}).")
 (st.success if report.ok else st.error)(report.summary())
 if report.left_out:
     st.warning(report.left_out_text() + ".")

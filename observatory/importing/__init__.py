@@ -26,6 +26,7 @@ from observatory.importing.families import (
     Origin,
     family_labels,
     family_mapping,
+    mapping_gaps,
     prepare,
     recognise,
     territory_count_text,
@@ -132,7 +133,8 @@ def _same_mapping(given: dict, family: dict) -> bool:
 
 __all__ = [
     "ADD", "DEFAULT_MAX_BYTES", "DROPPED", "ERROR", "FAMILIES", "Family", "LEFT_OUT",
-    "NATIONAL", "OWN", "Origin", "REGIONAL", "family_labels", "family_mapping", "prepare",
+    "NATIONAL", "OWN", "Origin", "REGIONAL", "family_labels", "family_mapping", "mapping_gaps",
+    "prepare",
     "recognise", "territory_count_text", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
     "SIZE_LIMIT_TEXT", "mapping_warnings", "read_warnings",
     "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",

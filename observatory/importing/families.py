@@ -24,7 +24,7 @@ import pandas as pd
 
 from observatory.formatting import count, integer
 from observatory.importing.checks import name_key
-from observatory.importing.mapping import header_key, suggest_mapping
+from observatory.importing.mapping import header_key, missing_required, suggest_mapping
 from observatory.importing.report import ERROR, WARNING, Repair
 from observatory.importing.vocabulary import match_typology
 
@@ -130,20 +130,24 @@ def recognise(headers: Iterable[str]) -> Family | None:
 
 def family_mapping(family: Family, headers: Iterable[str], kind: str = "places"
                    ) -> dict[str, str | None]:
-    """The suggested mapping with the family's own columns imposed; contact columns are
-    joined by ``prepare`` (the mapping leaves it empty)."""
+    """The family's fixed mapping: its own columns, nothing guessed (a France services
+    « commentaire » is no evaluation's evidence); contact columns are joined by
+    ``prepare`` (the mapping leaves the field empty)."""
     headers = list(headers)
     by_key = {header_key(h): h for h in headers}
-    mapping = suggest_mapping(headers, kind)
+    mapping: dict[str, str | None] = dict.fromkeys(suggest_mapping(headers, kind))
     for key, candidates in family.columns.items():
         mapping[key] = next((by_key[c] for c in candidates if c in by_key), None)
-    if family.contact:
-        mapping["contact"] = None
-    taken = {v for k, v in mapping.items() if v and k in family.columns}
-    for key, header in list(mapping.items()):  # a header serves one field only
-        if header in taken and key not in family.columns and key != "contact":
-            mapping[key] = None
     return mapping
+
+
+def mapping_gaps(mapping: Mapping[str, str | None], kind: str,
+                 family: Family | None) -> list[str]:
+    """``mapping.missing_required``, less the typology a family gives or defaults."""
+    gaps = missing_required(mapping, kind)
+    if family is not None:
+        gaps = [g for g in gaps if "« Typologie »" not in g]
+    return gaps
 
 
 def vintage_of_file(filename: str) -> str | None:
