@@ -168,10 +168,10 @@ def built_record_id(name: str, commune: str) -> str:
 def prepare(raw: pd.DataFrame, mapped: pd.DataFrame, family: Family | None, filename: str,
             publisher: str | None = None) -> Prepared:
     """Repair what is certain, give each row its origin; ``raw`` is the file as read,
-    ``mapped`` the field-key table (``apply_mapping``)."""
-    table = mapped.copy()
+    ``mapped`` the field-key table (``apply_mapping``). Rows are handled as plain dicts
+    (one conversion of each table): cell access through pandas cost seconds per thousand
+    rows."""
     by_key = {header_key(h): h for h in raw.columns}
-    prepared = Prepared(table, family, {})
     name = PurePath(filename or "fichier").name
     source = family.key if family else SPREADSHEET
     file_vintage = (family.vintage if family and family.vintage else None) \
@@ -182,27 +182,32 @@ def prepare(raw: pd.DataFrame, mapped: pd.DataFrame, family: Family | None, file
         else None
     dep_header = _first(family.departement, by_key) if family else None
     contact_headers = [by_key[c] for c in (family.contact if family else ()) if c in by_key]
-    for row in table.index:
-        cells = {k: str(table.at[row, k]).strip() for k in table.columns}
-        raw_row = raw.loc[row]
+    wanted = [h for h in (id_header, vintage_header, dep_header, *contact_headers) if h]
+    raw_rows = raw[wanted].astype(str).to_dict(orient="records") if wanted \
+        else [{}] * len(raw)
+    columns = [str(c) for c in mapped.columns]
+    rows = [{k: str(v).strip() for k, v in zip(columns, values, strict=True)}
+            for values in mapped.to_numpy(dtype=object)]
+    prepared = Prepared(mapped, family, {})
+    for row, cells, raw_row in zip(mapped.index, rows, raw_rows, strict=True):
         dep = _departement(row, raw_row, dep_header, prepared)
-        _codes(row, cells, table, prepared, dep)
+        _codes(row, cells, prepared, dep)
         if contact_headers:
-            table.at[row, "contact"] = " ; ".join(
-                v for v in (str(raw_row[h]).strip() for h in contact_headers) if v)
+            cells["contact"] = " ; ".join(
+                v for v in (raw_row[h].strip() for h in contact_headers) if v)
         if family:
-            _typology(row, cells, table, family, prepared)
-        record = str(raw_row[id_header]).strip() if id_header else ""
-        record = re.sub(r"\.0+$", "", record)
+            _typology(row, cells, family, prepared)
+        record = re.sub(r"\.0+$", "", raw_row[id_header].strip()) if id_header else ""
         if family and family.id_prefix:
             record = _overlay_id(row, record, family, cells, prepared)
         _two_structures(row, cells, family, prepared)
         if not record:
             record = built_record_id(cells.get("name", ""),
                                      cells.get("insee") or cells.get("commune", ""))
-        vintage = str(raw_row[vintage_header]).strip() if vintage_header else ""
+        vintage = raw_row[vintage_header].strip() if vintage_header else ""
         prepared.origins[int(row)] = Origin(source, record, name, publisher,
                                             vintage[:10] or file_vintage)
+    prepared.table = pd.DataFrame(rows, index=mapped.index, columns=columns, dtype=object)
     return prepared
 
 
@@ -214,7 +219,7 @@ def _departement(row, raw_row, header: str | None, prepared: Prepared) -> str | 
     """The row's département code, repaired when written '9' (two characters)."""
     if not header:
         return None
-    text = re.sub(r"\.0+$", "", str(raw_row[header]).strip())
+    text = re.sub(r"\.0+$", "", raw_row[header].strip())
     if re.fullmatch(r"\d", text):
         prepared.repairs.append(Repair(int(row), header, text, text.zfill(2),
                                        "numéro de département sur un chiffre : zéro initial "
@@ -223,7 +228,7 @@ def _departement(row, raw_row, header: str | None, prepared: Prepared) -> str | 
     return text if re.fullmatch(r"\d{2,3}|2[AB]", text) else None
 
 
-def _codes(row, cells: dict, table: pd.DataFrame, prepared: Prepared, dep: str | None) -> None:
+def _codes(row, cells: dict, prepared: Prepared, dep: str | None) -> None:
     """INSEE code and postcode: a lost leading zero restored, a 0 read as missing."""
     for key, label in (("insee", "Code INSEE"), ("postal_code", "Code postal")):
         text = cells.get(key, "")
@@ -234,7 +239,7 @@ def _codes(row, cells: dict, table: pd.DataFrame, prepared: Prepared, dep: str |
                 int(row), label, text, "",
                 f"« {bare} » signifie « absent » dans cette source : la commune est lue dans "
                 f"le {other}, le nom de la commune ou les coordonnées"))
-            table.at[row, key] = cells[key] = ""
+            cells[key] = ""
         elif re.fullmatch(r"\d{4}", bare):
             fixed = "0" + bare
             why = "code à 4 chiffres : zéro initial perdu (lu comme un nombre par un tableur)"
@@ -245,13 +250,12 @@ def _codes(row, cells: dict, table: pd.DataFrame, prepared: Prepared, dep: str |
                     key, text, f"Le code {fixed} ne commence pas par le département {dep} "
                     "de la ligne.", "Vérifiez le code et le département.", WARNING))
             prepared.repairs.append(Repair(int(row), label, text, fixed, why))
-            table.at[row, key] = cells[key] = fixed
+            cells[key] = fixed
 
 
-def _typology(row, cells: dict, table: pd.DataFrame, family: Family,
-              prepared: Prepared) -> None:
+def _typology(row, cells: dict, family: Family, prepared: Prepared) -> None:
     if family.typology:
-        table.at[row, "typology"] = family.typology
+        cells["typology"] = family.typology
         return
     text = cells.get("typology", "")
     if text and match_typology(text)[0]:
@@ -261,7 +265,7 @@ def _typology(row, cells: dict, table: pd.DataFrame, family: Family,
         int(row), "Typologie", text, DEFAULT_TYPOLOGY,
         f"typologie {shown} : {family.default_reason}, « {DEFAULT_TYPOLOGY} » par défaut "
         "(à corriger dans l'application si besoin)"))
-    table.at[row, "typology"] = DEFAULT_TYPOLOGY
+    cells["typology"] = DEFAULT_TYPOLOGY
 
 
 def _overlay_id(row, record: str, family: Family, cells: dict, prepared: Prepared) -> str:
