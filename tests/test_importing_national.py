@@ -455,3 +455,21 @@ def test_exports_carry_the_sources_and_the_field_provenance(db_copy):
     properties = next(f["properties"] for f in geojson["features"]
                       if "2952" in str(f["properties"].get("sources", "")))
     assert "coordonnées : France services (ANCT)" in properties["provenance"]
+
+
+def test_cli_json_report_of_a_national_list_follows_its_schema(capsys, db_copy, tmp_path):
+    import jsonschema
+
+    source = tmp_path / "cget-2019.csv"
+    source.write_bytes(nf.cget_2019(60))
+    code = cli.main(["import", "places", str(source), "--db", str(db_copy), "--skip-outside",
+                     "--dry-run", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "schemas"
+                         / "import.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+    assert document["family"].startswith("Liste nationale des tiers-lieux (CGET 2019")
+    assert {"ligne": 4, "colonne": "Code INSEE", "avant": "9225", "après": "09225"}.items() \
+        <= next(r for r in document["repairs"] if r["colonne"] == "Code INSEE").items()
+    assert len(document["outside"]) == 51 and document["left_out"] == []
