@@ -473,3 +473,23 @@ def test_cli_json_report_of_a_national_list_follows_its_schema(capsys, db_copy, 
     assert {"ligne": 4, "colonne": "Code INSEE", "avant": "9225", "après": "09225"}.items() \
         <= next(r for r in document["repairs"] if r["colonne"] == "Code INSEE").items()
     assert len(document["outside"]) == 51 and document["left_out"] == []
+
+
+def test_the_place_form_records_what_it_changed_as_typed_by_hand(db_copy):
+    from observatory.service import places as place_cases
+
+    write(db_copy, fs_extract(), "liste-fs-20240801.csv")
+    with db.session(db_copy) as con:
+        pid = int(store_provenance.sources(con).set_index("record_id").loc["2017", "place_id"])
+        place = places.current(con).set_index("id").loc[pid]
+        values = {k: place[k] for k in ("name", "insee", "lat", "lon", "typology",
+                                        "legal_status", "opening_year", "transition_oriented",
+                                        "website", "contact")}
+        values.update(thematics="", place_id=pid, website="https://varilhes.exemple.org")
+        report, written = place_cases.save_place_form(con, values, int(place["version"]),
+                                                      actor="Dana")
+        assert report.ok and written["updated"] == 1, report.problem_table.to_string()
+        _, fields = store_provenance.of_place(con, pid)
+    by_field = fields.set_index("field")["source"]
+    assert by_field["website"] == "manual"
+    assert by_field["name"] == by_field["coordinates"] == "france_services"

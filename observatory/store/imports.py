@@ -34,6 +34,7 @@ import pandas as pd
 from observatory import importing
 from observatory.importing import ADD, UNCHANGED, UPDATE, ValidationReport
 from observatory.store import evaluations, places, territory
+from observatory.provenance import MANUAL
 from observatory.store import provenance as store_provenance
 from observatory.store.db import StoreError, transaction
 
@@ -262,10 +263,10 @@ def _write_provenance(con, report: ValidationReport, adds, new_ids, updates) -> 
                if isinstance(r, importing.PlaceRecord) and r.origin is not None
                and r.place_id is not None and r.action in (UPDATE, UNCHANGED)]
     store_provenance.record_sources(con, linked)
-    given = [(pid, f, r.origin.source, r.origin.record_id)
-             for r, pid in zip(adds, new_ids, strict=True) if r.origin for f in r.given]
-    given += [(int(r.place_id), f, r.origin.source, r.origin.record_id)
-              for r in updates if r.origin for f in r.given]
+    pairs = [*zip(adds, new_ids, strict=True), *((r, int(r.place_id)) for r in updates)]
+    # A record without origin is the place form's (``editing.check_place``): typed by hand.
+    given = [(pid, f, r.origin.source, r.origin.record_id) if r.origin
+             else (pid, f, MANUAL, str(pid)) for r, pid in pairs for f in r.given]
     store_provenance.record_fields(con, given)
 
 
