@@ -33,8 +33,8 @@ import pandas as pd
 
 from observatory import importing
 from observatory.importing import ADD, UNCHANGED, UPDATE, ValidationReport
-from observatory.store import evaluations, places, territory
 from observatory.provenance import MANUAL
+from observatory.store import evaluations, places, territory
 from observatory.store import provenance as store_provenance
 from observatory.store.db import StoreError, transaction
 
