@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from observatory import bootstrap, importing  # noqa: E402
 from observatory.importing.families import Origin  # noqa: E402
 from observatory.store import db, imports, places  # noqa: E402
-from observatory.store import provenance as store_provenance  # noqa: E402
+from observatory.store import origins as store_origins  # noqa: E402
 from observatory.territory.config import load_territory_config  # noqa: E402
 from tests import national_fixtures as nf  # noqa: E402
 
@@ -63,7 +63,7 @@ def build(path: Path, n: int) -> None:
     bootstrap.init_database(path, config, with_demo=False)
     with db.session(path) as con, db.transaction(con):
         ids = places.create_many(con, nf.inventory(n), "benchmark")
-        store_provenance.record_sources(con, [
+        store_origins.record_sources(con, [
             (pid, Origin("cget_2019", f"bench-{pid}", "bench.csv", None, "2019"))
             for pid in ids])
 

@@ -26,7 +26,7 @@ from observatory.importing import (
 )
 from observatory.importing.families import vintage_of_file
 from observatory.store import db, imports, places, territory
-from observatory.store import provenance as store_provenance
+from observatory.store import origins as store_origins
 from tests import national_fixtures as nf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -277,8 +277,8 @@ def test_each_imported_place_keeps_its_source_record_and_field_provenance(db_cop
     _, written = write(db_copy, fs_extract(), "liste-fs-20240801.csv")
     assert written["added"] == 11
     with db.session(db_copy, read_only=True) as con:
-        recs = store_provenance.sources(con)
-        fields = store_provenance.field_sources(con)
+        recs = store_origins.sources(con)
+        fields = store_origins.field_sources(con)
         foix = recs[recs["record_id"] == "2952"].iloc[0]
         place = places.get(con, int(foix["place_id"]))
     assert len(recs) == 11 and set(recs["source"]) == {"france_services"}
@@ -307,7 +307,7 @@ def test_a_newer_vintage_updates_the_same_places_never_duplicates_them(db_copy, 
     after = counts(db_copy)
     assert after["places"] == before["places"] and after["place_sources"] == 11
     with db.session(db_copy, read_only=True) as con:
-        recs = store_provenance.sources(con).set_index("record_id")
+        recs = store_origins.sources(con).set_index("record_id")
         assert recs.loc["2952", "vintage"] == "2025-03-01"
         renamed = places.get(con, int(recs.loc["2952", "place_id"]))
     assert renamed["name"] == "France services du Pays de Foix"
@@ -328,12 +328,12 @@ def test_a_new_place_of_a_newer_vintage_is_new(db_copy):
 def test_a_field_edited_in_the_application_is_kept_by_a_re_import(db_copy):
     write(db_copy, fs_extract(), "liste-fs-20240801.csv")
     with db.session(db_copy) as con:
-        recs = store_provenance.sources(con).set_index("record_id")
+        recs = store_origins.sources(con).set_index("record_id")
         pid = int(recs.loc["2952", "place_id"])
         place = places.get(con, pid)
         places.update(con, pid, {"name": "Maison France services de Foix"},
                       int(place["version"]), "Claire")
-        _, fields = store_provenance.of_place(con, pid)
+        _, fields = store_origins.of_place(con, pid)
     assert fields.set_index("field").loc["name", "source"] == "manual"
     newer = fs_extract().decode().replace('"France services de Foix"',
                                           '"France services du Pays de Foix"')
@@ -354,7 +354,7 @@ def test_a_failed_import_writes_nothing_not_even_its_provenance(db_copy, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disque plein")
 
-    monkeypatch.setattr(store_provenance, "record_fields", broken)
+    monkeypatch.setattr(store_origins, "record_fields", broken)
     with pytest.raises(RuntimeError):
         imports.write(lambda: db.session(db_copy), report, "Claire")
     assert counts(db_copy) == before
@@ -375,7 +375,7 @@ def test_a_regional_list_records_its_publisher_and_built_ids(db_copy):
                        valid_rows_only=True, publisher="Réseau des tiers-lieux d'Occitanie")
     assert written["added"] == 3
     with db.session(db_copy, read_only=True) as con:
-        recs = store_provenance.sources(con)
+        recs = store_origins.sources(con)
     assert set(recs["source"]) == {"regional_list"}
     assert set(recs["publisher"]) == {"Réseau des tiers-lieux d'Occitanie"}
     assert set(recs["vintage"]) == {"2017"}
@@ -426,7 +426,7 @@ def test_exports_carry_the_sources_and_the_field_provenance(db_copy):
 
     write(db_copy, fs_extract(), "liste-fs-20240801.csv")
     with db.session(db_copy) as con:
-        pid = int(store_provenance.sources(con).set_index("record_id").loc["2952", "place_id"])
+        pid = int(store_origins.sources(con).set_index("record_id").loc["2952", "place_id"])
         place = places.get(con, pid)
         places.update(con, pid, {"website": "https://foix.exemple.org"},
                       int(place["version"]), "Claire")
@@ -480,7 +480,7 @@ def test_the_place_form_records_what_it_changed_as_typed_by_hand(db_copy):
 
     write(db_copy, fs_extract(), "liste-fs-20240801.csv")
     with db.session(db_copy) as con:
-        pid = int(store_provenance.sources(con).set_index("record_id").loc["2017", "place_id"])
+        pid = int(store_origins.sources(con).set_index("record_id").loc["2017", "place_id"])
         place = places.current(con).set_index("id").loc[pid]
         values = {k: place[k] for k in ("name", "insee", "lat", "lon", "typology",
                                         "legal_status", "opening_year", "transition_oriented",
@@ -489,7 +489,7 @@ def test_the_place_form_records_what_it_changed_as_typed_by_hand(db_copy):
         report, written = place_cases.save_place_form(con, values, int(place["version"]),
                                                       actor="Dana")
         assert report.ok and written["updated"] == 1, report.problem_table.to_string()
-        _, fields = store_provenance.of_place(con, pid)
+        _, fields = store_origins.of_place(con, pid)
     by_field = fields.set_index("field")["source"]
     assert by_field["website"] == "manual"
     assert by_field["name"] == by_field["coordinates"] == "france_services"

@@ -75,8 +75,8 @@ from observatory.importing.report import (
     problems_by_row,
 )
 from observatory.model import CRITERIA_KEYS
-from observatory.provenance import FIELD_LABELS as _PROVENANCE_LABELS
-from observatory.provenance import fields_of, source_label
+from observatory.origins import FIELD_LABELS as _PROVENANCE_LABELS
+from observatory.origins import fields_of, source_label
 
 # The columns of the places table an import writes (``store.places.PLACE_FIELDS``).
 PLACE_COLUMNS = ("name", "insee", "lon", "lat", "location_approximate", "typology",

@@ -33,9 +33,9 @@ import pandas as pd
 
 from observatory import importing
 from observatory.importing import ADD, UNCHANGED, UPDATE, ValidationReport
-from observatory.provenance import MANUAL
+from observatory.origins import MANUAL
 from observatory.store import evaluations, places, territory
-from observatory.store import provenance as store_provenance
+from observatory.store import origins as store_origins
 from observatory.store.db import StoreError, transaction
 
 # Seconds to pause between the bulk statements of a write (and, in the CLI, between the
@@ -146,7 +146,7 @@ def _read_store(con, replace_demo: bool) -> StoreState:
                       evaluations.history(con), fingerprint(con, replace_demo), replace_demo,
                       places.demo_counts(con) if replace_demo else {},
                       tuple(places.demo_in_use(con)) if replace_demo else (),
-                      store_provenance.sources(con), store_provenance.field_sources(con))
+                      store_origins.sources(con), store_origins.field_sources(con))
 
 
 def validate(state: StoreState, data: bytes, filename: str, kind: str, *,
@@ -262,12 +262,12 @@ def _write_provenance(con, report: ValidationReport, adds, new_ids, updates) -> 
     linked += [(int(r.place_id), r.origin) for r in report.records
                if isinstance(r, importing.PlaceRecord) and r.origin is not None
                and r.place_id is not None and r.action in (UPDATE, UNCHANGED)]
-    store_provenance.record_sources(con, linked)
+    store_origins.record_sources(con, linked)
     pairs = [*zip(adds, new_ids, strict=True), *((r, int(r.place_id)) for r in updates)]
     # A record without origin is the place form's (``editing.check_place``): typed by hand.
     given = [(pid, f, r.origin.source, r.origin.record_id) if r.origin
              else (pid, f, MANUAL, str(pid)) for r, pid in pairs for f in r.given]
-    store_provenance.record_fields(con, given)
+    store_origins.record_fields(con, given)
 
 
 def _recheck(con, report: CheckedImport, replace_demo: bool,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from observatory import catalogue, indicators
 from observatory.bundle import DISTANCE_METHOD, FILTERS, VIEW_EPCI, Bundle
-from observatory.store import consortia, db, evaluations, places, provenance, rules, territory
+from observatory.store import consortia, db, evaluations, origins, places, rules, territory
 
 
 def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd.DataFrame:
@@ -102,7 +102,7 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
 def _with_sources(con: duckdb.DuckDBPyConnection, current: pd.DataFrame) -> pd.DataFrame:
     """The places with two French texts: their records in each source, and which source
     gave each field (issue 14), empty for a place typed in the application only."""
-    summary = provenance.summary(con).rename(columns={"place_id": "id"})
+    summary = origins.summary(con).rename(columns={"place_id": "id"})
     out = current.merge(summary, on="id", how="left")
     for column in ("sources", "provenance"):
         out[column] = out[column].map(lambda v: v if isinstance(v, str) else "").astype(object)

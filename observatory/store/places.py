@@ -12,8 +12,8 @@ import pyarrow as pa
 from observatory.consortia import ConflictError
 from observatory.formatting import is_missing, short_date
 from observatory.model import CRITERIA_KEYS
-from observatory.provenance import MANUAL, fields_of
-from observatory.store import audit, provenance
+from observatory.origins import MANUAL, fields_of
+from observatory.store import audit, origins
 from observatory.store.db import StoreError
 
 PLACE_FIELDS = (
@@ -340,7 +340,7 @@ def update_many(con: duckdb.DuckDBPyConnection,
              "old": {f: _public(before[pid])[f] for f in c},
              "new": {f: _public(after[pid])[f] for f in c}} for pid, c, _ in changed])
         if action != "import":  # typed in the application: an import will keep these fields
-            provenance.record_fields(con, [
+            origins.record_fields(con, [
                 (pid, f, MANUAL, str(pid)) for pid, c, _ in changed
                 for f in fields_of(k for k in c if _differs(before[pid].get(k), c[k]))])
     return [versions[pid] for pid in ids]

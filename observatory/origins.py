@@ -1,4 +1,4 @@
-"""Where each field of a place comes from: the names shared by imports, edits and exports.
+"""Where places and their fields come from: the names shared by imports, edits and exports.
 
 ``field_provenance`` (migration 012) stores one row per place and field: the source that
 last gave it (a family key of ``importing.families``, "spreadsheet", or ``MANUAL`` for an

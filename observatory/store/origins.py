@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory.provenance import MANUAL, fields_of, provenance_text, sources_text
+from observatory.origins import MANUAL, fields_of, provenance_text, sources_text
 
 _SOURCE_COLUMNS = ("place_id", "source", "record_id", "file_name", "publisher", "vintage")
 
