@@ -493,3 +493,13 @@ def test_the_place_form_records_what_it_changed_as_typed_by_hand(db_copy):
     by_field = fields.set_index("field")["source"]
     assert by_field["website"] == "manual"
     assert by_field["name"] == by_field["coordinates"] == "france_services"
+
+
+def test_one_record_id_twice_in_a_file_is_said(communes):
+    text = fs_extract().decode()
+    lines = text.splitlines(keepends=True)
+    foix = next(line for line in lines if line.startswith('"2952"'))
+    foix = foix.replace("France services de Foix", "Antenne France services de Foix")
+    report = check(communes, (text + foix).encode(), "liste-fs-20240801.csv", skip_outside=True)
+    said = report.warnings[report.warnings["problème"].str.startswith("Même identifiant")]
+    assert "(n° 2952)" in said.iloc[0]["problème"]

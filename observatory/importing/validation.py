@@ -130,6 +130,7 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
         candidate = check_place_row(int(row), cells, checker, index, today, skip_outside)
         candidate.origin = origins.get(int(row))
         rows.append((cells, checker, candidate))
+    _same_record_twice(rows)
     decided = _file_duplicates([(c, k) for _, k, c in rows
                                 if not (skip_outside and c.outside)])
     confirmed = frozenset(int(r) for r in confirmed_renames)
@@ -162,6 +163,22 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
     return ValidationReport("places", records, problems, frame, changes, renames,
                             repairs=_repairs(prepared, {o["ligne"] for o in outside}),
                             outside=outside, left_out=left_out)
+
+
+def _same_record_twice(rows) -> None:
+    """Two rows with one record id of a source: said (the later row's record will point
+    at its own place, the source's id at the last one written)."""
+    seen: dict[tuple[str, str], int] = {}
+    for _, checker, candidate in rows:
+        origin = candidate.origin
+        if origin is None or "|" in origin.record_id:  # built keys: name and commune rules
+            continue
+        first = seen.setdefault((origin.source, origin.record_id), candidate.row)
+        if first != candidate.row:
+            checker.warn("name", candidate.values.get("name", ""),
+                         f"Même identifiant dans la source (n° {origin.record_id}) que la "
+                         f"ligne {first}.", "Vérifiez s'il s'agit de la même fiche publiée "
+                         "deux fois.")
 
 
 def _repairs(prepared, outside: set[int]) -> list:
