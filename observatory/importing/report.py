@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from observatory.formatting import count
+from observatory.formatting import count, integer
 from observatory.importing.parsing import Invalid, shorten
 
 ERROR = "erreur"  # blocks the whole import
@@ -261,24 +261,24 @@ class ValidationReport:
         missing column); the errors are given when there are more than rows in error."""
         counts = self.counts()
         ready = sum(counts.get(a, 0) for a in (ADD, UPDATE, UNCHANGED))
-        parts = [f"{counts[a]} {_plural(a, counts[a])}" for a in (ADD, UPDATE, UNCHANGED)
+        parts = [count(counts[a], *_WORDS[a]) for a in (ADD, UPDATE, UNCHANGED)
                  if counts.get(a)]
-        text = f"{ready} ligne{'s' if ready > 1 else ''} prête{'s' if ready > 1 else ''}"
+        text = count(ready, "ligne prête", "lignes prêtes")
         text += f" ({', '.join(parts)})" if parts else ""
         errors = sum(p.severity == ERROR for p in self.problems)
-        in_error = f"{errors} erreur{'s' if errors > 1 else ''}"
+        in_error = count(errors, "erreur", "erreurs")
         if counts.get(REJECTED):
-            text += f", {counts[REJECTED]} en erreur"
+            text += f", {integer(counts[REJECTED])} en erreur"
             text += f" ({in_error})" if errors > counts[REJECTED] else ""
         elif errors:
             text += f", {in_error}"
         if counts.get(LEFT_OUT):
-            text += f", {counts[LEFT_OUT]} écartée{'s' if counts[LEFT_OUT] > 1 else ''}"
+            text += ", " + count(counts[LEFT_OUT], "écartée", "écartées")
         if counts.get(SKIPPED):
-            text += f", {counts[SKIPPED]} ignorée{'s' if counts[SKIPPED] > 1 else ''}"
+            text += ", " + count(counts[SKIPPED], "ignorée", "ignorées")
         warnings = sum(p.severity == WARNING for p in self.problems)
         if warnings:
-            text += f", {warnings} avertissement{'s' if warnings > 1 else ''}"
+            text += ", " + count(warnings, "avertissement", "avertissements")
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -299,10 +299,8 @@ class ValidationReport:
                 "left_out": list(self.left_out)}
 
 
-def _plural(action: str, n: int) -> str:
-    words = {ADD: ("ajout", "ajouts"), UPDATE: ("mise à jour", "mises à jour"),
-             UNCHANGED: ("inchangée", "inchangées")}
-    return words[action][n > 1]
+_WORDS = {ADD: ("ajout", "ajouts"), UPDATE: ("mise à jour", "mises à jour"),
+          UNCHANGED: ("inchangée", "inchangées")}
 
 
 class _ByRow(dict):
