@@ -503,3 +503,12 @@ def test_one_record_id_twice_in_a_file_is_said(communes):
     report = check(communes, (text + foix).encode(), "liste-fs-20240801.csv", skip_outside=True)
     said = report.warnings[report.warnings["problème"].str.startswith("Même identifiant")]
     assert "(n° 2952)" in said.iloc[0]["problème"]
+
+
+def test_quoted_fields_spanning_several_lines_stay_in_their_row():
+    table = read_table(fs_extract(), "liste-fs-20240801.csv")
+    assert len(table) == 18
+    rows = table.set_index("id_fs")
+    assert rows.loc["2632", "adresse"].startswith("27 Avenue Robert Schuman")
+    assert rows.loc["426", "commentaire"].startswith("Sur rendez-vous les mardis")
+    assert rows.loc["426", "format_fs"] and rows.loc["2632", "lib_com"]  # columns not shifted
