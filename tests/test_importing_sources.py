@@ -95,7 +95,7 @@ def test_cget_list_filtered_to_the_perimeter_when_outside_rows_are_skipped(commu
     report = run(communes, "cget_2019_extrait.csv", skip_outside=True)
     assert report.ok
     assert report.counts() == {ADD: 2, SKIPPED: 3}
-    assert report.summary().startswith("2 lignes prêtes (2 ajouts), 3 ignorées")
+    assert report.summary().startswith("2 lignes prêtes (2 ajouts), 1 ignorée, 2 hors territoire")
 
 
 # --- Excel's French CSV and GeoJSON ------------------------------------------------------

@@ -224,11 +224,11 @@ class ValidationReport:
         return pd.DataFrame(self.outside, columns=OUTSIDE_COLUMNS)
 
     def outside_text(self) -> str:
-        """« 2 822 lignes hors territoire (ignorées) », "" when none."""
+        """« 2 834 lignes hors territoire (ignorées) », "" when none."""
         if not self.outside:
             return ""
-        return count(len(self.outside), "ligne hors territoire", "lignes hors territoire") \
-            + " (ignorées)"
+        return count(len(self.outside), "ligne hors territoire (ignorée)",
+                     "lignes hors territoire (ignorées)")
 
     def left_out_text(self) -> str:
         """« 3 lignes en erreur écartées : les lignes valides seront importées », ""."""
@@ -258,7 +258,9 @@ class ValidationReport:
     def summary(self) -> str:
         """One French sentence: '40 lignes prêtes (38 ajouts, 2 mises à jour), 2 en erreur
         (3 erreurs), 1 avertissement.' Every error is counted, even one on no row (a
-        missing column); the errors are given when there are more than rows in error."""
+        missing column); the errors are given when there are more than rows in error. Rows
+        skipped as outside the territory are one figure (« 2 834 hors territoire »), their
+        warnings not counted again."""
         counts = self.counts()
         ready = sum(counts.get(a, 0) for a in (ADD, UPDATE, UNCHANGED))
         parts = [count(counts[a], *_WORDS[a]) for a in (ADD, UPDATE, UNCHANGED)
@@ -274,9 +276,13 @@ class ValidationReport:
             text += f", {in_error}"
         if counts.get(LEFT_OUT):
             text += ", " + count(counts[LEFT_OUT], "écartée", "écartées")
-        if counts.get(SKIPPED):
-            text += ", " + count(counts[SKIPPED], "ignorée", "ignorées")
-        warnings = sum(p.severity == WARNING for p in self.problems)
+        outside = {o["ligne"] for o in self.outside}
+        skipped = counts.get(SKIPPED, 0) - len(outside)
+        if skipped:
+            text += ", " + count(skipped, "ignorée", "ignorées")
+        if outside:  # their reasons stay in the problem table, counted here as one figure
+            text += f", {integer(len(outside))} hors territoire"
+        warnings = sum(p.severity == WARNING and p.row not in outside for p in self.problems)
         if warnings:
             text += ", " + count(warnings, "avertissement", "avertissements")
         return text + "."
