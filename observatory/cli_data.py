@@ -28,7 +28,7 @@ def cmd_import(args) -> int:
         outcome = import_cases.import_places(
             import_cases.import_sessions(path), source.read_bytes(), source.name, args.kind,
             dry_run=args.dry_run, actor=cli_common.actor(args), replace_demo=args.replace_demo,
-            skip_outside=args.skip_outside, **_rename_option(args))
+            skip_outside=args.skip_outside, **_rename_option(args), **_source_options(args))
     except importing.ImportFileError as exc:
         raise CliError(str(exc)) from exc
     report, written = outcome.report, outcome.written
@@ -36,6 +36,35 @@ def cmd_import(args) -> int:
     if args.dry_run and not args.json and args.kind == "places" and report.ok:
         _print_duplicates(path, report)
     return 0 if written is not None else (0 if args.dry_run and report.ok else 2)
+
+
+def _source_options(args) -> dict:
+    """``--valid-rows-only`` and ``--publisher``, for a places import."""
+    if args.kind != "places":
+        return {}
+    options = {"valid_rows_only": True} if args.valid_rows_only else {}
+    return options | ({"publisher": args.publisher} if args.publisher else {})
+
+
+def _write_outside(report, args) -> None:
+    """``--outside-list``: the rows « hors territoire » as a CSV file (UTF-8, `;`)."""
+    target = getattr(args, "outside_list", None)
+    if not target:
+        return
+    Path(target).write_text(report.outside_table.to_csv(index=False, sep=";"),
+                            encoding="utf-8")
+    print(f"Liste des lignes hors territoire écrite : {target}")
+
+
+def _print_source(report) -> None:
+    """Repairs made with certainty, rows outside, rows left out: said before the rest."""
+    for r in report.repairs[:MAX_SHOWN]:
+        print(f"Réparé : ligne {r.row} | {r.column} : « {r.old} » → « {r.new} » ({r.reason})")
+    if len(report.repairs) > MAX_SHOWN:
+        print(f"… et {len(report.repairs) - MAX_SHOWN} autres réparations (voir --json).")
+    for text in (report.outside_text(), report.left_out_text()):
+        if text:
+            print(text[:1].upper() + text[1:] + ".")
 
 
 def _rename_option(args) -> dict:
@@ -82,7 +111,12 @@ def _print_report(report, written, args) -> None:
     for note in report.notes:  # encoding, header row, twin columns: what was guessed
         print(f"Note : {note}")
     print(report.summary())
+    if args.kind == "places":
+        _print_source(report)
+        _write_outside(report, args)
     problems = report.problem_table
+    if report.outside:  # the rows outside are listed apart (--outside-list), not here
+        problems = problems[~problems["ligne"].isin({o["ligne"] for o in report.outside})]
     for row in problems.head(MAX_SHOWN).to_dict(orient="records"):
         print(" | ".join(str(row.get(c, "")) for c in problems.columns))
     if len(problems) > MAX_SHOWN:
@@ -137,6 +171,13 @@ def register(sub, db_option) -> None:
         p.add_argument("--skip-outside", action="store_true",
                        help="ignorer (au lieu de refuser) les lignes hors du territoire")
         if kind == "places":
+            p.add_argument("--valid-rows-only", action="store_true",
+                           help="importer les lignes valides et écarter les lignes en erreur "
+                                "(listées)")
+            p.add_argument("--publisher", metavar="ÉDITEUR",
+                           help="éditeur d'une liste régionale (ex. le réseau qui la publie)")
+            p.add_argument("--outside-list", metavar="FICHIER",
+                           help="écrire la liste des lignes hors territoire (CSV)")
             p.add_argument("--confirm-rename", type=int, action="append", metavar="LIGNE",
                            help="confirmer que l'identifiant de cette ligne du fichier renomme "
                                 "bien le lieu qu'il désigne (répétable)")

@@ -10,6 +10,8 @@ from observatory.ui import auth, context, data, fmt
 from observatory.ui.tables import french_frame
 
 KINDS = {"places": "Lieux (avec leurs notes éventuelles)", "evaluations": "Évaluations"}
+ORIGINS = {importing.NATIONAL: "une source nationale connue",
+           importing.REGIONAL: "une liste régionale", importing.OWN: "votre propre tableur"}
 NONE = "— (ignorer)"
 DONE = "imp_done"  # the outcome of the import just written, shown once after the rerun
 ROUND = "imp_round"  # imports written in this session: a new one empties the drop zone
@@ -25,13 +27,22 @@ if done:
 st.markdown(
     "Formats acceptés : **CSV** (UTF-8, Windows-1252, ISO-8859-15 ou UTF-16, séparateur `,` ou "
     "`;`, comme Excel les écrit ; l'encodage choisi est indiqué), **Excel (.xlsx)** et "
-    "**GeoJSON** (points). Les colonnes du schéma « lieux de "
-    "médiation numérique » et de la liste nationale des tiers-lieux (CGET 2019) sont reconnues. "
-    "Rien n'est écrit tant que le fichier contient une erreur : l'import se fait en une seule "
-    "transaction, tout ou rien. " + importing.SIZE_LIMIT_TEXT)
+    "**GeoJSON** ou **JSON** (points). Rien n'est écrit tant que le fichier contient une "
+    "erreur : l'import se fait en une seule transaction, tout ou rien. "
+    + importing.SIZE_LIMIT_TEXT)
 
-kind = st.radio("Que voulez-vous importer ?", list(KINDS), format_func=KINDS.get,
-                horizontal=True, key="imp_kind")
+origin = st.radio("D'où viennent vos données ?", list(ORIGINS), format_func=ORIGINS.get,
+                  index=2, horizontal=True, key="imp_origin")
+if origin == importing.OWN:
+    kind = st.radio("Que voulez-vous importer ?", list(KINDS), format_func=KINDS.get,
+                    horizontal=True, key="imp_kind")
+else:
+    kind = "places"
+    st.caption("Sources reconnues sans correspondance manuelle : "
+               + " ; ".join(importing.family_labels(origin)) + ". Un autre fichier passe "
+               "par l'écran de correspondance des colonnes.")
+publisher = st.text_input("Éditeur de la liste (le réseau qui la publie)",
+                          key="imp_publisher") if origin == importing.REGIONAL else ""
 left, right = st.columns(2)
 example = importing.territory_example(ctx.communes)  # a commune of this territory
 left.download_button("Modèle CSV", importing.template(kind, "csv", example),
@@ -54,6 +65,7 @@ if upload is None:
     st.stop()
 
 payload = upload.getvalue()
+territory_count = st.empty()  # a national source: its rows in the territory, said first
 try:
     sheets = importing.sheet_names(payload, upload.name) if upload.name.lower().endswith(
         ".xlsx") else []
@@ -67,7 +79,13 @@ except importing.ImportFileError as exc:
 for warning in importing.read_warnings(table) + importing.mapping_warnings(table.columns, kind):
     st.warning(fmt.md(warning))
 st.subheader("1. Correspondance des colonnes")
-suggested = importing.suggest_mapping(table.columns, kind)
+family = importing.recognise(table.columns) if kind == "places" else None
+if family is not None:
+    st.success(f"Source reconnue : {family.label}. Les colonnes sont associées "
+               "automatiquement.")
+    suggested = importing.family_mapping(family, table.columns, kind)
+else:
+    suggested = importing.suggest_mapping(table.columns, kind)
 headers = [NONE, *[h for h in table.columns if not str(h).startswith("_")]]
 mapping = {}
 with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.values())} "
@@ -84,7 +102,7 @@ with st.expander(f"Colonnes reconnues : {sum(v is not None for v in suggested.va
 ignored = importing.unused_headers(table.columns, mapping)
 if ignored:
     st.caption("Colonnes ignorées : " + ", ".join(f"« {fmt.md(h)} »" for h in ignored))
-gaps = importing.missing_required(mapping, kind)
+gaps = importing.mapping_gaps(mapping, kind, family)
 if gaps:
     st.error("Il manque " + " ; ".join(gaps) + ".")
     st.stop()
@@ -99,10 +117,39 @@ rename_key = f"imp_rename_{kind}_{hashlib.sha1(payload).hexdigest()[:12]}_"
 confirmed = frozenset(int(k[len(rename_key):]) for k, v in st.session_state.items()
                       if str(k).startswith(rename_key) and v)
 options = {"confirmed_renames": confirmed} if kind == "places" and confirmed else {}
+skip_outside = kind == "places" and st.checkbox(
+    "Ignorer les lignes hors territoire (comptées et listées à part, pas en erreur)",
+    value=origin != importing.OWN, key="imp_skip_outside")
+valid_only = kind == "places" and st.checkbox(
+    "Importer les lignes valides (les lignes en erreur sont écartées et listées)",
+    key="imp_valid_only")
+if skip_outside:
+    options["skip_outside"] = True
+if valid_only:
+    options["valid_rows_only"] = True
+if publisher.strip():
+    options["publisher"] = publisher.strip()
 with st.spinner("Vérification du fichier…"):
     report = data.import_preview(payload, upload.name, kind, mapping, replace_demo, sheet,
                                  **options)
+if skip_outside and origin == importing.NATIONAL:
+    total = len(report.preview)
+    territory_count.info(f"**{importing.territory_count_text(total - len(report.outside), total)}**"
+                         f" ({report.family or fmt.md(upload.name)}).")
 (st.success if report.ok else st.error)(report.summary())
+if report.left_out:
+    st.warning(report.left_out_text() + ".")
+if report.outside:
+    st.caption(report.outside_text()[:1].upper() + report.outside_text()[1:] + ".")
+    st.download_button("Liste des lignes hors territoire (CSV)",
+                       report.outside_table.to_csv(index=False, sep=";").encode("utf-8"),
+                       file_name="lignes_hors_territoire.csv", mime="text/csv",
+                       key="imp_outside_download")
+repairs = report.repair_table
+if len(repairs):
+    with st.expander(f"Réparations sûres ({len(repairs)}) : ce qui a été corrigé dans le "
+                     "fichier, et pourquoi", expanded=False):
+        st.dataframe(french_frame(repairs, keep=["ligne"]), hide_index=True, width="stretch")
 removal = importing.demo_removal_text(report.demo_removal)
 in_use = report.demo_in_use_text()
 if in_use:  # someone's records refer to the demonstration: removing it would orphan them
@@ -112,6 +159,8 @@ elif removal:  # replacing the demonstration data: say beforehand all that goes 
     st.warning(f"Les données de démonstration seront retirées dans la même transaction : "
                f"{removal}.")
 problems = report.problem_table
+if report.outside:  # the rows outside are in their own list, not among the problems
+    problems = problems[~problems["ligne"].isin({o["ligne"] for o in report.outside})]
 if len(problems):
     st.dataframe(french_frame(problems, keep=["ligne"]), hide_index=True, width="stretch",
                  height=min(36 * (len(problems) + 1) + 3, 400))

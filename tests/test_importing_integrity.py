@@ -355,7 +355,7 @@ def test_cli_skip_outside_imports_a_national_list_with_broken_rows_outside(capsy
     code, out, err = run(capsys, "import", "places", str(source), "--db", str(cli_db),
                          "--skip-outside", "--by", "test")
     assert code == 0, out + err
-    assert out.startswith("1 ligne prête (1 ajout), 1 ignorée")
+    assert out.startswith("1 ligne prête (1 ajout), 1 hors territoire")
 
 
 def test_coordinates_outside_for_a_commune_inside_are_an_error_not_a_skipped_row(referential):

@@ -513,7 +513,7 @@ def test_skip_outside_turns_outside_rows_into_skipped_warnings(referential):
     report = check(referential, rows, skip_outside=True)
     assert report.ok
     assert report.preview["action"].tolist() == [ADD, SKIPPED, SKIPPED]
-    assert report.summary() == "1 ligne prête (1 ajout), 2 ignorées, 3 avertissements."
+    assert report.summary() == "1 ligne prête (1 ajout), 2 hors territoire, 1 avertissement."
 
 
 def test_validation_does_not_modify_the_frames_it_reads(referential):

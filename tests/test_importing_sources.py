@@ -14,7 +14,9 @@ from observatory.importing import (
     REJECTED,
     SKIPPED,
     ImportFileError,
+    family_mapping,
     read_table,
+    recognise,
     suggest_mapping,
     validate_file,
 )
@@ -48,18 +50,23 @@ def row_problems(report, row):
 
 def test_mediation_numerique_file_imports_with_clear_messages(communes):
     report = run(communes, "mediation_numerique_extrait.csv")
-    assert report.preview["action"].tolist() == [ADD, ADD, REJECTED, ADD]
-    olmes, bus, gare = report.records
+    assert report.family == "Lieux de médiation numérique (schéma ANCT / La MedNum)"
+    assert report.preview["action"].tolist() == [ADD, ADD, ADD, ADD]
+    olmes, bus, library, gare = report.records
     assert olmes.place["typology"] == "Tiers-lieu multi-activités"  # TIERS_LIEUX
     assert olmes.place["thematics"] == ["Aide aux démarches administratives",
                                         "Accès internet et matériel informatique"]
-    assert olmes.place["contact"] == "contact@olmes-numerique.exemple.org"
+    # The schema's e-mail and phone both go to the contact field (personal data).
+    assert olmes.place["contact"] == "contact@olmes-numerique.exemple.org ; +33500000000"
     assert bus.place["typology"] == "France services"  # RFS
     assert bus.place["insee"] == "09185" and bus.place["location_approximate"]
     assert gare.place["website"] == "https://www.tiers-lieu-gare.exemple.org"
-    library = row_problems(report, 4).iloc[0]
-    assert library["problème"] == "Typologie inconnue : « BIB »."
-    assert library["suggestion"].startswith("Valeurs possibles : Fablab")
+    # BIB has no certain counterpart: the default typology, with the reason in the repairs.
+    assert library.place["typology"] == "Tiers-lieu multi-activités"
+    repair = report.repair_table.set_index("ligne").loc[4]
+    assert (repair["colonne"], repair["avant"], repair["après"]) == (
+        "Typologie", "BIB", "Tiers-lieu multi-activités")
+    assert "pas d'équivalent certain" in repair["raison"]
     several = row_problems(report, 5).iloc[0]
     assert several["problème"].startswith("Plusieurs typologies : « Tiers-lieu "
                                           "multi-activités » est retenue")
@@ -88,7 +95,7 @@ def test_cget_list_filtered_to_the_perimeter_when_outside_rows_are_skipped(commu
     report = run(communes, "cget_2019_extrait.csv", skip_outside=True)
     assert report.ok
     assert report.counts() == {ADD: 2, SKIPPED: 3}
-    assert report.summary().startswith("2 lignes prêtes (2 ajouts), 3 ignorées")
+    assert report.summary().startswith("2 lignes prêtes (2 ajouts), 1 ignorée, 2 hors territoire")
 
 
 # --- Excel's French CSV and GeoJSON ------------------------------------------------------
@@ -161,8 +168,14 @@ def test_unreadable_files_raise_a_french_error_before_any_validation(communes, d
 def test_every_fixture_is_read_and_mapped_without_help(communes):
     for path in FIXTURES.iterdir():
         if path.suffix in {".csv", ".geojson"}:
-            mapping = suggest_mapping(read_table(path.read_bytes(), path.name).columns)
-            assert mapping["name"] and mapping["typology"], path.name
+            columns = read_table(path.read_bytes(), path.name).columns
+            family = recognise(columns)
+            if family is None:
+                mapping = suggest_mapping(columns)
+                assert mapping["name"] and mapping["typology"], path.name
+            else:  # a known source: its own mapping, a typology given or defaulted
+                mapping = family_mapping(family, columns)
+                assert mapping["name"] and (mapping["typology"] or family.typology), path.name
 
 
 def test_places_store_fields_and_import_records_agree():

@@ -89,6 +89,11 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         **{c.key: (c.label, _SCORE.format(c.label)) for c in CRITERIA},
         "mean_score": ("Score moyen", f"Moyenne des {CRITERIA_WORD} critères (0 à 4)."),
         "mature": ("Mature", "Vrai si le lieu est mature selon la règle en vigueur."),
+        "sources": ("Sources", "Fiches du lieu dans les listes importées : source, identifiant "
+                    "de la fiche dans cette source, millésime et fichier (séparés par « ; »)."),
+        "provenance": ("Provenance des champs", "Source qui a donné chaque champ (nom, "
+                       "commune, coordonnées, typologie, site web…) : une liste importée, "
+                       "un tableur, ou « saisie » dans l'application."),
     },
     "evaluations": {
         "id": ("Identifiant", "Identifiant de l'évaluation."),

@@ -17,6 +17,20 @@ from datetime import date
 
 import pandas as pd
 
+from observatory.importing.families import (
+    FAMILIES,
+    NATIONAL,
+    OWN,
+    REGIONAL,
+    Family,
+    Origin,
+    family_labels,
+    family_mapping,
+    mapping_gaps,
+    prepare,
+    recognise,
+    territory_count_text,
+)
 from observatory.importing.mapping import (
     FIELDS,
     KINDS,
@@ -38,7 +52,9 @@ from observatory.importing.readers import (
 )
 from observatory.importing.report import (
     ADD,
+    DROPPED,
     ERROR,
+    LEFT_OUT,
     REJECTED,
     RENAME_PENDING,
     SKIPPED,
@@ -66,31 +82,60 @@ def validate_file(data: bytes, filename: str, kind: str, *, communes=None,
                   today: date | None = None, perimeter_only: bool = True,
                   skip_outside: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
                   confirmed_renames: frozenset[int] = frozenset(),
+                  valid_rows_only: bool = False, publisher: str | None = None,
+                  existing_sources: pd.DataFrame | None = None,
+                  existing_provenance: pd.DataFrame | None = None,
                   ) -> ValidationReport:
     """Read, map (the suggested mapping unless one is given) and validate a file.
 
     ``confirmed_renames``: rows of a places file whose identifier may rename the place it
     designates (see ``validate_places``); an evaluations file has no renames.
 
+    A places file whose headers a known family carries (``families.recognise``) is read
+    with that family's mapping unless ``mapping`` is given; every places file is then
+    prepared (``families.prepare``: certain repairs, each row's origin). ``publisher``
+    names the publisher of a regional list (the family knows the national ones).
+
     Raises ``ImportFileError`` when the file cannot be read at all.
     """
     table = read_table(data, filename, sheet=sheet, max_bytes=max_bytes)
+    family = recognise(table.columns) if kind == "places" else None
+    if mapping is None and family is not None:
+        mapping = family_mapping(family, table.columns, kind)
+    elif mapping is not None and family is not None and not _same_mapping(
+            mapping, family_mapping(family, table.columns, kind)):
+        family = None  # the analyst chose other columns: read as their own spreadsheet
     mapping = mapping or suggest_mapping(table.columns, kind)
     mapped = apply_mapping(table, mapping, kind)
     if kind == "places":
         if communes is None:
             raise ValueError("communes is required to validate places")
-        report = validate_places(mapped, communes, existing_places, today=today,
+        prepared = prepare(table, mapped, family, filename, publisher)
+        report = validate_places(prepared.table, communes, existing_places, today=today,
                                  perimeter_only=perimeter_only, skip_outside=skip_outside,
-                                 confirmed_renames=confirmed_renames)
+                                 confirmed_renames=confirmed_renames, prepared=prepared,
+                                 valid_rows_only=valid_rows_only,
+                                 existing_sources=existing_sources,
+                                 existing_provenance=existing_provenance)
+        report.family = family.label if family else ""
     else:
         report = validate_evaluations(mapped, existing_places, existing_evaluations, today=today)
     report.notes = [*read_warnings(table), *mapping_warnings(table.columns, kind)]
+    if kind == "places" and family is not None:
+        report.notes.insert(0, f"Source reconnue : {family.label} (colonnes associées "
+                               "automatiquement).")
     return report
 
 
+def _same_mapping(given: dict, family: dict) -> bool:
+    return all(given.get(k) == v for k, v in family.items() if k != "contact")
+
+
 __all__ = [
-    "ADD", "DEFAULT_MAX_BYTES", "ERROR", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
+    "ADD", "DEFAULT_MAX_BYTES", "DROPPED", "ERROR", "FAMILIES", "Family", "LEFT_OUT",
+    "NATIONAL", "OWN", "Origin", "REGIONAL", "family_labels", "family_mapping", "mapping_gaps",
+    "prepare",
+    "recognise", "territory_count_text", "FIELDS", "KINDS", "PLACE_COLUMNS", "REJECTED",
     "SIZE_LIMIT_TEXT", "mapping_warnings", "read_warnings",
     "RENAME_PENDING", "SKIPPED", "UNCHANGED", "UPDATE", "WARNING", "Change",
     "EvaluationRecord", "Field", "ImportFileError", "PlaceRecord", "Problem", "Rename",

@@ -94,7 +94,10 @@ def structural_problems(df: pd.DataFrame, kind: str) -> list[Problem]:
 class ExistingPlaces:
     """The places already stored (``store.places.current``), indexed for matching."""
 
-    def __init__(self, places: pd.DataFrame | None) -> None:
+    def __init__(self, places: pd.DataFrame | None, sources: pd.DataFrame | None = None,
+                 provenance: pd.DataFrame | None = None) -> None:
+        """``sources``: rows of ``place_sources`` (source, record_id, place_id);
+        ``provenance``: rows of ``field_provenance`` (place_id, field, source)."""
         self.frame = places if places is not None else pd.DataFrame()
         self.by_id: dict[int, dict] = {}
         self.by_key: dict[tuple[str, str], int] = {}
@@ -107,6 +110,17 @@ class ExistingPlaces:
             self.by_name.setdefault(key, []).append(pid)
         self._names = {name_key(r.get("name", "")): r.get("name", "")
                        for r in self.by_id.values()}
+        self.by_source: dict[tuple[str, str], int] = {}
+        if sources is not None and len(sources):
+            for source, record, pid in sources[["source", "record_id", "place_id"]].itertuples(
+                    index=False):
+                if int(pid) in self.by_id:
+                    self.by_source[(str(source), str(record))] = int(pid)
+        self.manual: dict[int, set[str]] = {}
+        if provenance is not None and len(provenance):
+            typed = provenance[provenance["source"] == "manual"]
+            for pid, fld in typed[["place_id", "field"]].itertuples(index=False):
+                self.manual.setdefault(int(pid), set()).add(str(fld))
 
     def closest_names(self, name: str, n: int = 3) -> list[str]:
         found = difflib.get_close_matches(name_key(name), list(self._names), n=n, cutoff=0.6)

@@ -50,6 +50,7 @@ class Candidate:
     outside: bool = False  # outside the accepted zone (skipped on request)
     centred: bool = False  # no coordinates: placed at the commune's inner point
     conflict: bool = False  # the INSEE code and the coordinates designate two communes
+    origin: Any = None  # ``families.Origin`` of the row (source, record id…)
 
 
 def check_place_row(row: int, cells: Mapping[str, str], checker: RowChecker,
@@ -158,6 +159,13 @@ def _resolve(cells: Mapping[str, str], checker: RowChecker, communes: CommuneInd
         checker.error("commune", name, f"Plusieurs communes s'appellent « {name} » : {listed}.",
                       "Indiquez le code INSEE.")
         return None, True, False
+    if postcode and not communes.loads_departement(postcode):  # a commune of elsewhere
+        checker.add("commune", name, f"Commune « {name} » ({postcode}) hors des départements "
+                    f"chargés ({communes.departements}).",
+                    SKIPPED_HINT if outside_severity == WARNING
+                    else "Retirez cette ligne ou vérifiez la commune.", outside_severity,
+                    reason=outside_severity == WARNING)
+        return None, True, True
     close = communes.closest_names(name)
     checker.error("commune", name, f"Commune inconnue : « {name} ».",
                   f"Voulez-vous dire {' ou '.join(close)} ?" if close

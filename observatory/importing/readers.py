@@ -811,7 +811,11 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
                               f"ligne {exc.lineno}, colonne {exc.colno}).") from exc
     except RecursionError as exc:
         raise ImportFileError(_too_nested(name)) from exc
-    features = _features(document, name)
+    records = _json_records(document)
+    if records is not None:
+        features = [_record_feature(r) for r in records]
+    else:
+        features = _features(document, name)
     if len(features) > max_rows:
         raise ImportFileError(f"Le fichier compte {integer(len(features))} lignes : la limite "
                               f"est de {integer(max_rows)}. Découpez-le en plusieurs fichiers.")
@@ -844,6 +848,41 @@ def _read_geojson(data: bytes, name: str, max_rows: int, warnings: list[str]):
         raise ImportFileError(_too_nested(name)) from exc
     _count_cells(rows)
     return header, rows
+
+
+def _json_records(document: object) -> list[dict] | None:
+    """A plain JSON export (the older « lieux de médiation numérique » exports): a list of
+    objects, or {"data": [...]}; nested objects (``adresse``, ``localisation``,
+    ``contact``) are flattened, each value under its own key (``code_postal``), or
+    ``parent_key`` when the key is taken. None when the document is not such a list."""
+    if isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature"):
+        return None
+    if isinstance(document, dict) and isinstance(document.get("data"), list):
+        document = document["data"]
+    if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
+        return None
+    return [_flatten(r) for r in document]
+
+
+def _record_feature(record: dict) -> dict:
+    """A flattened record as a feature: its latitude/longitude become the point."""
+    lat, lon = record.pop("latitude", None), record.pop("longitude", None)
+    geometry = None
+    if lat not in (None, "") or lon not in (None, ""):
+        try:
+            geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]}
+        except (TypeError, ValueError):
+            geometry = {"type": "Point", "coordinates": [lon, lat]}  # said on its row
+    return {"type": "Feature", "properties": record, "geometry": geometry}
+
+
+def _flatten(record: dict) -> dict:
+    flat = {k: v for k, v in record.items() if not isinstance(v, dict)}
+    for parent, inner in record.items():
+        if isinstance(inner, dict):
+            for key, value in _flatten(inner).items():
+                flat[key if key not in flat else f"{parent}_{key}"] = value
+    return flat
 
 
 def _too_nested(name: str) -> str:

@@ -8,17 +8,21 @@ from typing import Any
 
 import pandas as pd
 
-from observatory.formatting import count
+from observatory.formatting import count, integer
 from observatory.importing.parsing import Invalid, shorten
 
 ERROR = "erreur"  # blocks the whole import
 WARNING = "avertissement"  # shown, does not block
+DROPPED = "ligne écartée"  # an error of a row left out on request (« importer les lignes valides »)
 
 ADD = "ajout"
 UPDATE = "mise à jour"
 UNCHANGED = "inchangé"
 SKIPPED = "ignorée"  # an exact repeat of an earlier row, or outside the perimeter on request
 REJECTED = "erreur"  # the row has an error: nothing of the file is written
+LEFT_OUT = "écartée"  # a row in error left out on request: the valid rows are written
+OUTSIDE_COLUMNS = ["ligne", "nom", "commune", "code INSEE", "raison"]
+REPAIR_COLUMNS = ["ligne", "colonne", "avant", "après", "raison"]
 
 PROBLEM_COLUMNS = ["ligne", "colonne", "valeur", "problème", "suggestion"]
 CHANGE_COLUMNS = ["ligne", "action", "identifiant", "lieu", "champ", "avant", "après"]
@@ -35,6 +39,17 @@ class Problem:
     message: str  # French
     suggestion: str = ""
     severity: str = ERROR
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A cell repaired before validation because the repair is certain (French reason)."""
+
+    row: int
+    column: str
+    old: str
+    new: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,12 @@ class PlaceRecord:
     version: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     evaluation: dict[str, Any] | None = None
+    # Where the row comes from (``families.Origin``: source, record id, file, publisher,
+    # vintage) and the place fields it gave (``provenance`` names), for place_sources and
+    # field_provenance; None for the place form.
+    origin: Any = None
+    given: tuple[str, ...] = ()
+    matched_by: str = ""  # how an existing place was found: "source", "id", "name"
 
 
 @dataclass(frozen=True)
@@ -157,6 +178,10 @@ class ValidationReport:
     # What the reader and the column mapping chose by themselves (encoding, header row, twin
     # columns): French sentences, shown before the problems by the Importer and the CLI.
     notes: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)  # certain repairs, said in French
+    outside: list[dict] = field(default_factory=list)  # rows « hors territoire » (skipped)
+    family: str = ""  # the French label of the recognised source family, "" for none
+    left_out: list[int] = field(default_factory=list)  # rows in error left out on request
 
     @property
     def ok(self) -> bool:
@@ -188,6 +213,31 @@ class ValidationReport:
                                  ignore_index=True)
 
     @property
+    def repair_table(self) -> pd.DataFrame:
+        """Each certain repair: ligne, colonne, avant, après, raison."""
+        return pd.DataFrame([(r.row, r.column, r.old, r.new, r.reason) for r in self.repairs],
+                            columns=REPAIR_COLUMNS)
+
+    @property
+    def outside_table(self) -> pd.DataFrame:
+        """The rows skipped as « hors territoire »: ligne, nom, commune, code INSEE, raison."""
+        return pd.DataFrame(self.outside, columns=OUTSIDE_COLUMNS)
+
+    def outside_text(self) -> str:
+        """« 2 834 lignes hors territoire (ignorées) », "" when none."""
+        if not self.outside:
+            return ""
+        return count(len(self.outside), "ligne hors territoire (ignorée)",
+                     "lignes hors territoire (ignorées)")
+
+    def left_out_text(self) -> str:
+        """« 3 lignes en erreur écartées : les lignes valides seront importées », ""."""
+        if not self.left_out:
+            return ""
+        return count(len(self.left_out), "ligne en erreur écartée",
+                     "lignes en erreur écartées") + " : les lignes valides seront importées"
+
+    @property
     def changes_table(self) -> pd.DataFrame:
         """Each update field by field: ligne, action, identifiant, lieu (its stored name),
         champ (French label), avant, après. Refused renames are listed too (action
@@ -208,25 +258,33 @@ class ValidationReport:
     def summary(self) -> str:
         """One French sentence: '40 lignes prêtes (38 ajouts, 2 mises à jour), 2 en erreur
         (3 erreurs), 1 avertissement.' Every error is counted, even one on no row (a
-        missing column); the errors are given when there are more than rows in error."""
+        missing column); the errors are given when there are more than rows in error. Rows
+        skipped as outside the territory are one figure (« 2 834 hors territoire »), their
+        warnings not counted again."""
         counts = self.counts()
         ready = sum(counts.get(a, 0) for a in (ADD, UPDATE, UNCHANGED))
-        parts = [f"{counts[a]} {_plural(a, counts[a])}" for a in (ADD, UPDATE, UNCHANGED)
+        parts = [count(counts[a], *_WORDS[a]) for a in (ADD, UPDATE, UNCHANGED)
                  if counts.get(a)]
-        text = f"{ready} ligne{'s' if ready > 1 else ''} prête{'s' if ready > 1 else ''}"
+        text = count(ready, "ligne prête", "lignes prêtes")
         text += f" ({', '.join(parts)})" if parts else ""
         errors = sum(p.severity == ERROR for p in self.problems)
-        in_error = f"{errors} erreur{'s' if errors > 1 else ''}"
+        in_error = count(errors, "erreur", "erreurs")
         if counts.get(REJECTED):
-            text += f", {counts[REJECTED]} en erreur"
+            text += f", {integer(counts[REJECTED])} en erreur"
             text += f" ({in_error})" if errors > counts[REJECTED] else ""
         elif errors:
             text += f", {in_error}"
-        if counts.get(SKIPPED):
-            text += f", {counts[SKIPPED]} ignorée{'s' if counts[SKIPPED] > 1 else ''}"
-        warnings = sum(p.severity == WARNING for p in self.problems)
+        if counts.get(LEFT_OUT):
+            text += ", " + count(counts[LEFT_OUT], "écartée", "écartées")
+        outside = {o["ligne"] for o in self.outside}
+        skipped = counts.get(SKIPPED, 0) - len(outside)
+        if skipped:
+            text += ", " + count(skipped, "ignorée", "ignorées")
+        if outside:  # their reasons stay in the problem table, counted here as one figure
+            text += f", {integer(len(outside))} hors territoire"
+        warnings = sum(p.severity == WARNING and p.row not in outside for p in self.problems)
         if warnings:
-            text += f", {warnings} avertissement{'s' if warnings > 1 else ''}"
+            text += ", " + count(warnings, "avertissement", "avertissements")
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,13 +299,14 @@ class ValidationReport:
                    for r in self.renames]
         return {"ok": self.ok, "kind": self.kind, "counts": self.counts(),
                 "summary": self.summary(), "notes": list(self.notes), "problems": problems,
-                "changes": changes, "renames": renames}
+                "changes": changes, "renames": renames, "family": self.family,
+                "repairs": self.repair_table.to_dict(orient="records"),
+                "outside": self.outside_table.to_dict(orient="records"),
+                "left_out": list(self.left_out)}
 
 
-def _plural(action: str, n: int) -> str:
-    words = {ADD: ("ajout", "ajouts"), UPDATE: ("mise à jour", "mises à jour"),
-             UNCHANGED: ("inchangée", "inchangées")}
-    return words[action][n > 1]
+_WORDS = {ADD: ("ajout", "ajouts"), UPDATE: ("mise à jour", "mises à jour"),
+          UNCHANGED: ("inchangée", "inchangées")}
 
 
 class _ByRow(dict):

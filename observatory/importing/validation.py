@@ -22,10 +22,17 @@ Decisions (documented for analysts in docs and for the store's transaction):
 - Scores: 0 to 4 by half points; "3,5" is 3.5; other decimals are rounded to the nearest
   half point with a warning; text ("trois") and values outside 0–4 are errors.
 - Re-importing the same file changes nothing: every row comes back "inchangé".
+- A row from a known source (``families``) finds its place first by (source, record id),
+  then by the rules above: a newer vintage updates the same places. The source may rename
+  a place it identifies (a warning says so); a field the analyst typed in the application
+  (provenance "manual") is never overwritten by an import (a warning lists them).
+- With ``valid_rows_only``, a row in error is left out ("écartée", its errors kept as
+  "ligne écartée") and the valid rows are written; errors about the whole file still block.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -51,6 +58,9 @@ from observatory.importing.mapping import PLACE_FIELDS, labels
 from observatory.importing.place_rules import COORDINATES, Candidate, check_place_row, warn_centred
 from observatory.importing.report import (
     ADD,
+    DROPPED,
+    ERROR,
+    LEFT_OUT,
     REJECTED,
     RENAME_PENDING,
     SKIPPED,
@@ -65,6 +75,8 @@ from observatory.importing.report import (
     problems_by_row,
 )
 from observatory.model import CRITERIA_KEYS
+from observatory.origins import FIELD_LABELS as _PROVENANCE_LABELS
+from observatory.origins import fields_of, source_label
 
 # The columns of the places table an import writes (``store.places.PLACE_FIELDS``).
 PLACE_COLUMNS = ("name", "insee", "lon", "lat", "location_approximate", "typology",
@@ -81,7 +93,9 @@ __all__ = ["PLACE_COLUMNS", "validate_evaluations", "validate_places"]
 def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | None = None,
                     *, today: date | None = None, perimeter_only: bool = True,
                     skip_outside: bool = False,
-                    confirmed_renames: frozenset[int] = frozenset()) -> ValidationReport:
+                    confirmed_renames: frozenset[int] = frozenset(), prepared=None,
+                    valid_rows_only: bool = False, existing_sources: pd.DataFrame | None = None,
+                    existing_provenance: pd.DataFrame | None = None) -> ValidationReport:
     """Check a places file (columns = field keys, from ``apply_mapping``).
 
     ``communes`` is ``store.territory.communes(con)``; ``existing_places`` is
@@ -91,27 +105,36 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
     rows outside are skipped with a warning instead of blocking (a national list), their
     other problems dropped. ``confirmed_renames``: file rows (as the user sees them) whose
     identifier may rename the stored place it designates, their name taken as written
-    (the place form confirms its one row).
+    (the place form confirms its one row). ``prepared`` (``families.prepare``): each row's
+    origin, the problems found while preparing and the repairs made. ``existing_sources``
+    and ``existing_provenance``: ``store.provenance`` tables, to find a source's records
+    again and to keep the fields typed in the application.
     """
     today = today or date.today()
     problems = structural_problems(df, "places")
     if problems:
         return ValidationReport("places", [], problems, pd.DataFrame())
     index = CommuneIndex(communes, perimeter_only)
-    existing = ExistingPlaces(existing_places)
+    existing = ExistingPlaces(existing_places, existing_sources, existing_provenance)
+    origins = prepared.origins if prepared is not None else {}
+    early = prepared.problems if prepared is not None else {}
     rows = []
     for row, cells in text_rows(df):
         checker = RowChecker(int(row), LABELS)
+        for key, value, message, suggestion, severity in early.get(int(row), ()):
+            checker.add(key, value, message, suggestion, severity)
         check_texts(cells, checker)
         if name_key(cells.get("name", "")) == _EXAMPLE_NAME:
             checker.warn("name", cells["name"], "C'est la ligne d'exemple du modèle.",
                          "Supprimez-la avant l'import.")
-        rows.append((cells, checker, check_place_row(int(row), cells, checker, index, today,
-                                                     skip_outside)))
+        candidate = check_place_row(int(row), cells, checker, index, today, skip_outside)
+        candidate.origin = origins.get(int(row))
+        rows.append((cells, checker, candidate))
+    _same_record_twice(rows)
     decided = _file_duplicates([(c, k) for _, k, c in rows
                                 if not (skip_outside and c.outside)])
     confirmed = frozenset(int(r) for r in confirmed_renames)
-    records, preview, changes, renames = [], [], [], []
+    records, preview, changes, renames, outside, left_out = [], [], [], [], [], []
     for cells, checker, candidate in rows:
         action, record = _decide(candidate, checker, decided.get(candidate.row), existing,
                                  today, skip_outside, (index, confirmed, renames))
@@ -119,6 +142,8 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
             warn_centred(checker, cells.get("address", ""))
         if action == SKIPPED:
             checker.skip()
+            if candidate.outside:
+                outside.append(_outside_row(cells, candidate, checker))
         elif action != REJECTED:
             records.append(record)
         if record is not None and record.place_id is not None:
@@ -127,11 +152,55 @@ def validate_places(df: pd.DataFrame, communes, existing_places: pd.DataFrame | 
             if action == UPDATE or pending:
                 changes += _changes(record, existing, index, RENAME_PENDING if pending
                                     else UPDATE)
+        if action == REJECTED and valid_rows_only:
+            action = LEFT_OUT
+            left_out.append(candidate.row)
+            checker.problems = [_dropped(p) for p in checker.problems]
         problems += checker.problems
         preview.append(_preview_row(cells, candidate, action, record, index))
     frame = pd.DataFrame(preview).astype({"identifiant": "Int64", "année d'ouverture": "Int64"})
     frame["problèmes"] = frame["ligne"].map(problems_by_row(problems))
-    return ValidationReport("places", records, problems, frame, changes, renames)
+    return ValidationReport("places", records, problems, frame, changes, renames,
+                            repairs=_repairs(prepared, {o["ligne"] for o in outside}),
+                            outside=outside, left_out=left_out)
+
+
+def _same_record_twice(rows) -> None:
+    """Two rows with one record id of a source: said (the later row's record will point
+    at its own place, the source's id at the last one written)."""
+    seen: dict[tuple[str, str], int] = {}
+    for _, checker, candidate in rows:
+        origin = candidate.origin
+        if origin is None or "|" in origin.record_id:  # built keys: name and commune rules
+            continue
+        first = seen.setdefault((origin.source, origin.record_id), candidate.row)
+        if first != candidate.row:
+            checker.warn("name", candidate.values.get("name", ""),
+                         f"Même identifiant dans la source (n° {origin.record_id}) que la "
+                         f"ligne {first}.", "Vérifiez s'il s'agit de la même fiche publiée "
+                         "deux fois.")
+
+
+def _repairs(prepared, outside: set[int]) -> list:
+    """The repairs of the rows written or refused (those of rows outside are not news)."""
+    if prepared is None:
+        return []
+    return [r for r in prepared.repairs if r.row not in outside]
+
+
+def _dropped(problem):
+    """An error of a row left out on request: kept, but no longer blocking."""
+    if problem.severity != ERROR:
+        return problem
+    return dataclasses.replace(problem, severity=DROPPED)
+
+
+def _outside_row(cells: dict, candidate: Candidate, checker: RowChecker) -> dict:
+    """One row of the « hors territoire » list."""
+    return {"ligne": candidate.row, "nom": cells.get("name", ""),
+            "commune": cells.get("commune", ""),
+            "code INSEE": candidate.values.get("insee") or cells.get("insee", ""),
+            "raison": " ".join(p.message for p in checker.reasons)}
 
 
 def _decide(candidate: Candidate, checker: RowChecker, decided: str | None,
@@ -206,29 +275,68 @@ def _against_store(candidate: Candidate, checker: RowChecker, existing: Existing
     values = candidate.values
     place = {k: values.get(k) for k in PLACE_COLUMNS}
     pid = values.get("place_id")
+    origin = candidate.origin
+    matched = "id" if pid is not None else ""
     if pid is not None and pid not in existing.by_id:
         checker.error("place_id", pid, f"Aucun lieu n° {pid} dans l'observatoire.",
                       "Laissez l'identifiant vide pour ajouter un nouveau lieu.")
         return PlaceRecord(candidate.row, REJECTED, place)
+    if pid is None and origin is not None:
+        pid = existing.by_source.get((origin.source, origin.record_id))
+        matched = "source" if pid is not None else ""
     if pid is None:
         pid = existing.by_key.get((name_key(values["name"]), values["insee"]))
+        matched = "name" if pid is not None else ""
     if pid is None:
         _lookalikes(candidate, checker, existing)
         evaluation = _dated(candidate.evaluation, checker, today)
-        return PlaceRecord(candidate.row, ADD, place, evaluation=evaluation)
+        given = fields_of((candidate.provided & set(PLACE_COLUMNS)) | {"name", "insee",
+                                                                        "lon", "typology"})
+        return PlaceRecord(candidate.row, ADD, place, evaluation=evaluation, origin=origin,
+                           given=given)
     old = existing.by_id[pid]
-    if name_key(values["name"]) != name_key(old.get("name", "")):
+    provided = _keep_typed(candidate, checker, existing, pid)
+    if "name" not in provided:
+        place["name"] = old.get("name", "")
+    elif matched == "source" and name_key(values["name"]) != name_key(old.get("name", "")):
+        checker.warn("name", values["name"], f"Même identifiant de source que "
+                     f"{existing.describe(pid)} : la source le nomme maintenant "
+                     f"« {values['name']} », le lieu est renommé.",
+                     "Si le nom enregistré était le bon, corrigez-le ensuite dans "
+                     "l'application (il ne sera plus remplacé).")
+    elif name_key(values["name"]) != name_key(old.get("name", "")):
         _rename(candidate, checker, existing, index, pid, confirmed, renames)
     elif candidate.row not in confirmed:  # a confirmed row's name is taken as written
         place["name"] = _best_written(values["name"], str(old.get("name", "")), checker)
-    merged, changes = _merge(old, place, candidate.provided)
+    merged, changes = _merge(old, place, provided)
     evaluation = candidate.evaluation
     if evaluation and _already_stored(evaluation, old):
         evaluation = None
     evaluation = _dated(evaluation, checker, today)
     action = REJECTED if checker.failed else UPDATE if changes or evaluation else UNCHANGED
     version = None if is_null(old.get("version")) else int(old["version"])
-    return PlaceRecord(candidate.row, action, merged, pid, version, changes, evaluation)
+    return PlaceRecord(candidate.row, action, merged, pid, version, changes, evaluation,
+                       origin=origin, given=fields_of(changes), matched_by=matched)
+
+
+def _keep_typed(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces,
+                pid: int) -> set[str]:
+    """The row's fields less those the analyst typed in the application (provenance
+    "manual"): an import from a source never overwrites them."""
+    typed = existing.manual.get(pid, set())
+    if not typed or candidate.origin is None:
+        return candidate.provided
+    kept = {c for c in candidate.provided if fields_of([c]) and fields_of([c])[0] in typed}
+    differing = sorted(fields_of(c for c in kept
+                                 if not same(candidate.values.get(c),
+                                             existing.by_id[pid].get(c))))
+    if differing:
+        labels = ", ".join(_PROVENANCE_LABELS[f] for f in differing)
+        checker.warn("name", candidate.values.get("name", ""), f"Saisi dans l'application, "
+                     f"gardé tel quel : {labels} de {existing.describe(pid)}.",
+                     "Pour reprendre la valeur de la source, modifiez le lieu dans "
+                     "l'application.")
+    return candidate.provided - kept
 
 
 def _rename(candidate: Candidate, checker: RowChecker, existing: ExistingPlaces,
@@ -354,7 +462,30 @@ def _preview_row(cells: dict, candidate: Candidate, action: str,
         "année d'ouverture": place.get("opening_year"),
         "notes": _scores_text(evaluation),
         "changements": _changes_text(record, index) if record else "",
+        "correspondance": _matched_text(action, record),
+        "source": _origin_text(candidate.origin),
     }
+
+
+_MATCHED = {"source": "mis à jour : même identifiant dans la source",
+            "id": "mis à jour : identifiant observatoire",
+            "name": "mis à jour : même nom et même commune"}
+
+
+def _matched_text(action: str, record: PlaceRecord | None) -> str:
+    """« nouveau », or how the stored place was found (« mis à jour : … »)."""
+    if action == ADD:
+        return "nouveau"
+    if record is None or action not in (UPDATE, UNCHANGED):
+        return ""
+    text = _MATCHED.get(record.matched_by, "")
+    return text.replace("mis à jour", "inchangé") if action == UNCHANGED else text
+
+
+def _origin_text(origin) -> str:
+    if origin is None:
+        return ""
+    return f"{source_label(origin.source)} n° {origin.record_id}"
 
 
 def _scores_text(evaluation: dict | None) -> str:

@@ -32,8 +32,10 @@ import duckdb
 import pandas as pd
 
 from observatory import importing
-from observatory.importing import ADD, UPDATE, ValidationReport
+from observatory.importing import ADD, UNCHANGED, UPDATE, ValidationReport
+from observatory.origins import MANUAL
 from observatory.store import evaluations, places, territory
+from observatory.store import origins as store_origins
 from observatory.store.db import StoreError, transaction
 
 # Seconds to pause between the bulk statements of a write (and, in the CLI, between the
@@ -66,6 +68,8 @@ class StoreState:
     # Records of someone's that replacing the demonstration would leave pointing at nothing
     # (``store.places.demo_in_use``, French): the import is then refused.
     demo_in_use: tuple[str, ...] = ()
+    sources: pd.DataFrame | None = None  # store.provenance.sources: records of each source
+    provenance: pd.DataFrame | None = None  # store.provenance.field_sources
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,10 @@ def fingerprint(con: duckdb.DuckDBPyConnection, replace_demo: bool = False) -> s
         "SELECT (SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM places t), "
         "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM evaluations t), "
         "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM communes t), "
-        "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM epci t)").fetchone()
+        "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM epci t), "
+        "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM place_sources t), "
+        "(SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) FROM field_provenance t)"
+    ).fetchone()
     return "|".join([*map(str, parts), f"demo={'replaced' if replace_demo else 'kept'}"])
 
 
@@ -138,7 +145,8 @@ def _read_store(con, replace_demo: bool) -> StoreState:
     return StoreState(territory.communes(con), existing_places(con, replace_demo),
                       evaluations.history(con), fingerprint(con, replace_demo), replace_demo,
                       places.demo_counts(con) if replace_demo else {},
-                      tuple(places.demo_in_use(con)) if replace_demo else ())
+                      tuple(places.demo_in_use(con)) if replace_demo else (),
+                      store_origins.sources(con), store_origins.field_sources(con))
 
 
 def validate(state: StoreState, data: bytes, filename: str, kind: str, *,
@@ -165,7 +173,14 @@ def _validate(state: StoreState, source: Source) -> ValidationReport:
         source.data, source.filename, source.kind, communes=state.communes,
         existing_places=state.places, existing_evaluations=state.evaluations,
         mapping=source.mapping, sheet=source.sheet, skip_outside=source.skip_outside,
-        **source.options)
+        **_provenance_options(state, source), **source.options)
+
+
+def _provenance_options(state: StoreState, source: Source) -> dict:
+    """A places import finds a source's records again and keeps the fields typed by hand."""
+    if source.kind != "places":
+        return {}
+    return {"existing_sources": state.sources, "existing_provenance": state.provenance}
 
 
 def _checked(report: ValidationReport, source: Source, state: StoreState) -> CheckedImport:
@@ -229,6 +244,7 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
     places.update_many(con, [(r.place_id, {k: new for k, (_, new) in r.changes.items()},
                               r.version) for r in updates], actor, action="import")
     _pause("places updated")
+    _write_provenance(con, report, adds, new_ids, updates)
     scores = [r.evaluation for r in records if isinstance(r, importing.EvaluationRecord)]
     scores += [dict(r.evaluation, place_id=place_id)
                for r, place_id in zip(adds, new_ids, strict=True) if r.evaluation]
@@ -237,6 +253,21 @@ def apply(con: duckdb.DuckDBPyConnection, report: ValidationReport, actor: str,
     _pause("evaluations added")
     return {"added": len(adds), "updated": len(updates), "evaluations": len(scores),
             **{f"demo_{key}": n for key, n in removed.items()}}
+
+
+def _write_provenance(con, report: ValidationReport, adds, new_ids, updates) -> None:
+    """Each place's record in its source (added, updated or unchanged: the link is kept
+    for the next vintage) and the fields the source gave."""
+    linked = [(pid, r.origin) for r, pid in zip(adds, new_ids, strict=True) if r.origin]
+    linked += [(int(r.place_id), r.origin) for r in report.records
+               if isinstance(r, importing.PlaceRecord) and r.origin is not None
+               and r.place_id is not None and r.action in (UPDATE, UNCHANGED)]
+    store_origins.record_sources(con, linked)
+    pairs = [*zip(adds, new_ids, strict=True), *((r, int(r.place_id)) for r in updates)]
+    # A record without origin is the place form's (``editing.check_place``): typed by hand.
+    given = [(pid, f, r.origin.source, r.origin.record_id) if r.origin
+             else (pid, f, MANUAL, str(pid)) for r, pid in pairs for f in r.given]
+    store_origins.record_fields(con, given)
 
 
 def _recheck(con, report: CheckedImport, replace_demo: bool,

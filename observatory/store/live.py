@@ -11,7 +11,7 @@ import pandas as pd
 
 from observatory import catalogue, indicators
 from observatory.bundle import DISTANCE_METHOD, FILTERS, VIEW_EPCI, Bundle
-from observatory.store import consortia, db, evaluations, places, rules, territory
+from observatory.store import consortia, db, evaluations, origins, places, rules, territory
 
 
 def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
     if sirens:
         meta[VIEW_EPCI] = ",".join(sirens)
     tables = {
-        "places": current.reset_index(drop=True),
+        "places": _with_sources(con, current).reset_index(drop=True),
         "evaluations": history.reset_index(drop=True),
         "criteria": con.execute("SELECT * FROM criteria ORDER BY position").df(),
         "maturity_rules": rules.history(con),
@@ -97,3 +97,13 @@ def bundle(con: duckdb.DuckDBPyConnection, *, label: str, created_by: str,
         territory_name=meta.get("name", ""), schema_version=db.schema_version(con), rule=rule,
         tables=tables, communes_geometry=communes[["insee", "geometry"]].copy(),
         indicators=indicators.compute(tables), meta=meta)
+
+
+def _with_sources(con: duckdb.DuckDBPyConnection, current: pd.DataFrame) -> pd.DataFrame:
+    """The places with two French texts: their records in each source, and which source
+    gave each field (issue 14), empty for a place typed in the application only."""
+    summary = origins.summary(con).rename(columns={"place_id": "id"})
+    out = current.merge(summary, on="id", how="left")
+    for column in ("sources", "provenance"):
+        out[column] = out[column].map(lambda v: v if isinstance(v, str) else "").astype(object)
+    return out

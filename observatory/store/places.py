@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from observatory.consortia import ConflictError
-from observatory.formatting import short_date
+from observatory.formatting import is_missing, short_date
 from observatory.model import CRITERIA_KEYS
-from observatory.store import audit
+from observatory.origins import MANUAL, fields_of
+from observatory.store import audit, origins
 from observatory.store.db import StoreError
 
 PLACE_FIELDS = (
@@ -99,6 +101,8 @@ _DEMO_PARTS = (
     ("consortia", "consortia", "is_demo"),
     ("calls", "calls", f"{_DEMO_CALL} AND NOT ({_CALL_IN_USE})"),
     ("evaluations", "evaluations", f"place_id IN ({_DEMO_PLACES})"),
+    (None, "place_sources", f"place_id IN ({_DEMO_PLACES})"),
+    (None, "field_provenance", f"place_id IN ({_DEMO_PLACES})"),
     ("places", "places", "is_demo"),
 )
 _KEPT_CALLS = ("calls_kept", "calls", f"{_DEMO_CALL} AND ({_CALL_IN_USE})")
@@ -335,7 +339,25 @@ def update_many(con: duckdb.DuckDBPyConnection,
             {"actor": actor, "entity": "place", "entity_id": pid, "action": action,
              "old": {f: _public(before[pid])[f] for f in c},
              "new": {f: _public(after[pid])[f] for f in c}} for pid, c, _ in changed])
+        if action != "import":  # typed in the application: an import will keep these fields
+            origins.record_fields(con, [
+                (pid, f, MANUAL, str(pid)) for pid, c, _ in changed
+                for f in fields_of(k for k in c if _differs(before[pid].get(k), c[k]))])
     return [versions[pid] for pid in ids]
+
+
+def _differs(old: object, new: object) -> bool:
+    """A field really changed by an edit (the form sends every field, changed or not)."""
+    if isinstance(old, (list, tuple, np.ndarray)) or isinstance(new, (list, tuple, np.ndarray)):
+        return list(old if old is not None else []) != list(new if new is not None else [])
+    if is_missing(old) and is_missing(new):
+        return False
+    if isinstance(old, float) or isinstance(new, float):
+        try:
+            return abs(float(old) - float(new)) > 1e-9
+        except (TypeError, ValueError):
+            return True
+    return old != new
 
 
 def set_archived(con: duckdb.DuckDBPyConnection, place_id: int, archived: bool,
