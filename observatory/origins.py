@@ -62,3 +62,25 @@ def provenance_text(rows: Iterable[Mapping]) -> str:
     by_field = {str(r["field"]): str(r["source"]) for r in rows}
     return " ; ".join(f"{label} : {source_label(by_field[f])}"
                       for f, label in FIELD_LABELS.items() if f in by_field)
+
+
+def profile_tables(records, fields) -> tuple[list[dict], list[dict]]:
+    """A place's source records and field provenance as French rows for its profile:
+    « Source », « Identifiant dans la source », « Millésime », « Fichier » /
+    « Champ », « Donné par »."""
+    recs = [{"Source": source_label(str(r["source"])),
+             "Identifiant dans la source": str(r["record_id"]),
+             "Millésime": _text(r.get("vintage")),
+             "Fichier": _text(r.get("file_name")),
+             "Éditeur": _text(r.get("publisher"))} for r in records]
+    by_field = {str(r["field"]): str(r["source"]) for r in fields}
+    rows = [{"Champ": label, "Donné par": source_label(by_field[f])}
+            for f, label in FIELD_LABELS.items() if f in by_field]
+    return recs, rows
+
+
+def _text(value: object) -> str:
+    """A cell for the profile: « — » when the source said nothing."""
+    if value is None or value != value or not str(value).strip():  # None, NaN, blank
+        return "—"
+    return str(value)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from observatory import distances, editing, formatting, maps, privacy, programmes, settings
+from observatory import distances, editing, formatting, maps, origins, privacy, programmes, settings
 from observatory.formatting import is_missing
 from observatory.maturity import explain
 from observatory.model import CRITERIA, CRITERIA_KEYS
@@ -105,6 +105,16 @@ for key in ("evaluator", "evidence"):
 st.dataframe(shown.rename(columns={
     "evaluated_on": "Date", "evaluator": "Évaluateur", "evidence": "Éléments de preuve",
     **{c.key: c.short for c in CRITERIA}}), hide_index=True, width="stretch")
+
+records, field_rows = origins.profile_tables(
+    *(frame.to_dict(orient="records") for frame in data.place_origins(data.db_path(), int(chosen))))
+if records or field_rows:
+    with st.expander(f"Sources de ce lieu ({formatting.count(len(records), 'fiche')})"):
+        if records:
+            st.dataframe(records, hide_index=True, width="stretch")
+        if field_rows:
+            st.caption("Provenance de chaque champ (la dernière source qui l'a donné) :")
+            st.dataframe(field_rows, hide_index=True, width="stretch")
 
 editable = data.place_record(int(chosen))
 if can_edit:

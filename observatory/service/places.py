@@ -19,7 +19,7 @@ from observatory.importing import ValidationReport
 from observatory.maturity import MaturityRule
 from observatory.service import core
 from observatory.settings import Settings
-from observatory.store import audit, db, evaluations, places, rules, territory
+from observatory.store import audit, db, evaluations, origins, places, rules, territory
 from observatory.store import duplicates as store_duplicates
 from observatory.store import erasure as store_erasure
 from observatory.store import imports as store_imports
@@ -51,6 +51,11 @@ def place_record(con, place_id: int) -> dict | None:
 def evaluation_history(con, place_id: int | None = None) -> pd.DataFrame:
     """Every evaluation (of one place when ``place_id`` is given), oldest first."""
     return evaluations.history(con, place_id)
+
+
+def place_origins(con, place_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where a place comes from: (its records in each source, which source gave each field)."""
+    return origins.of_place(con, place_id)
 
 
 def place_audit(con, place_id: int) -> pd.DataFrame:

@@ -130,6 +130,11 @@ def evaluation_history(path: str, place_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def place_origins(path: str, place_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return read(place_cases.place_origins, place_id)
+
+
+@st.cache_data(show_spinner=False)
 def rule_history(path: str) -> pd.DataFrame:
     return read(place_cases.rule_history)
 

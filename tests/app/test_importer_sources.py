@@ -70,3 +70,47 @@ def test_a_regional_list_can_import_its_valid_rows_only(make_app, app_db):
     at.run()
     assert any(w.value.startswith("1 ligne en erreur écartée") for w in at.warning)
     assert [b for b in at.button if b.label == "Importer"]
+
+
+def test_an_imported_place_shows_its_source_record_and_field_provenance(make_app, app_db):
+    import duckdb
+
+    from observatory.ui import data, sidebar
+
+    with duckdb.connect(str(app_db), read_only=True) as con:
+        demo_id = con.execute("SELECT min(id) FROM places").fetchone()[0]
+    at = make_app(app_db, page="pages/lieux.py")
+    at.session_state[sidebar.SELECTED] = int(demo_id)
+    at.run()  # a place typed in the application has no source record: no empty section
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox[0].value == demo_id or demo_id in [s.value for s in at.selectbox]
+    assert not [e for e in at.expander if e.label.startswith("Sources de ce lieu")]
+
+    at = open_importer(make_app, app_db)
+    at.radio(key="imp_origin").set_value("national")
+    at.run()
+    at.file_uploader(key="imp_file_places").set_value(
+        ("liste-fs-20240801.csv", FS, "text/csv"))
+    at.run()
+    at.text_input(key="imp_author").input("Claire")
+    at.run()
+    next(b for b in at.button if b.label == "Importer").click()
+    at.run()
+    assert "11 lieux ajoutés" in at.success[0].value
+    with duckdb.connect(str(app_db), read_only=True) as con:
+        place_id, record_id = con.execute(
+            "SELECT place_id, record_id FROM place_sources ORDER BY place_id LIMIT 1").fetchone()
+    data.place_origins.clear()
+
+    at = make_app(app_db, page="pages/lieux.py")
+    at.session_state[sidebar.SELECTED] = int(place_id)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (sources,) = [e for e in at.expander if e.label.startswith("Sources de ce lieu")]
+    assert sources.label == "Sources de ce lieu (1 fiche)"
+    records, fields = (t.value for t in sources.dataframe)
+    assert records.iloc[0]["Source"] == "France services (ANCT)"
+    assert records.iloc[0]["Identifiant dans la source"] == record_id
+    assert records.iloc[0]["Fichier"] == "liste-fs-20240801.csv"
+    given = dict(zip(fields["Champ"], fields["Donné par"], strict=True))
+    assert given["nom"] == given["coordonnées"] == "France services (ANCT)"
