@@ -8,7 +8,8 @@ def test_profile_rows_name_each_source_and_which_source_gave_each_field():
                 "file_name": "tiers-lieux.csv", "publisher": None},
                {"source": "france_services", "record_id": "2952", "vintage": float("nan"),
                 "file_name": "", "publisher": "ANCT"}]
-    fields = [{"field": "coordinates", "source": "manual"}, {"field": "name", "source": "cget_2019"}]
+    fields = [{"field": "coordinates", "source": "manual"},
+              {"field": "name", "source": "cget_2019"}]
     recs, rows = origins.profile_tables(records, fields)
     assert recs[0] == {"Source": "CGET 2019", "Identifiant dans la source": "1001",
                        "Millésime": "2019", "Fichier": "tiers-lieux.csv", "Éditeur": "—"}
