@@ -312,10 +312,13 @@ def _matches(pair: tuple[str, str]) -> bool:
     return bcrypt.checkpw(_encode(candidate)[:MAX_PASSWORD_BYTES], password_hash.encode("ascii"))
 
 
-def check_users(users: Mapping[str, User]) -> list[str]:
-    """What forbids serving with these accounts, in French (empty list: fine)."""
+def check_users(users: Mapping[str, User], *, sso_analysts: bool = False) -> list[str]:
+    """What forbids serving with these accounts, in French (empty list: fine).
+
+    ``sso_analysts``: the ``[sso]`` table names analysts, so local accounts are optional.
+    """
     if not users:
-        return ["Aucun compte n'est défini."]
+        return [] if sso_analysts else ["Aucun compte n'est défini."]
     problems, hashed = [], []
     for user in users.values():
         if not _NAME.match(user.name):
@@ -331,7 +334,7 @@ def check_users(users: Mapping[str, User]) -> list[str]:
                             "(mot de passe en clair ?). Utilisez « observatory user add ».")
         else:
             hashed.append(user)
-    if not any(u.role == ANALYST for u in users.values()):
+    if not sso_analysts and not any(u.role == ANALYST for u in users.values()):
         problems.append("Aucun analyste : personne ne pourrait modifier les données.")
     # One bcrypt check per (user, candidate); bcrypt releases the GIL, so two threads halve the
     # wait on a two-core server (about 1.5 s per user at cost 12, once per change of the file).
@@ -347,7 +350,13 @@ def check_users(users: Mapping[str, User]) -> list[str]:
 def load_users(path: str | os.PathLike) -> dict[str, User]:
     """The accounts, or AuthError listing every reason the file may not be served."""
     users = read_users(path)
-    problems = check_users(users)
+    try:
+        rules = read_sso_rules(path)
+        sso_problems = []
+    except sessions.SsoConfigError as exc:
+        rules, sso_problems = sessions.SsoRules(), [str(exc)]
+    problems = sso_problems + check_users(
+        users, sso_analysts=bool(rules.analysts or rules.analyst_groups))
     if problems:
         raise AuthError(f"Comptes refusés ({path}) : " + " ".join(problems), problems)
     return users
