@@ -96,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
             "The territory TOML, read by `init` and by `serve`/the app when the database is "
             "missing. Default: data/territory/territory.toml (PETR de l'Ariège).", _path),
     Setting("OBSERVATORY_USERS", "users",
-            "The accounts file (bcrypt hashes); unset means demonstration mode.", _path),
+            "The accounts file (bcrypt hashes, and the `[sso]` table giving single sign-on "
+            "identities their role); unset means demonstration mode.", _path),
     Setting("OBSERVATORY_SECRET", "secret",
             "The key that signs the analysts' session cookies (32 characters or more, random, "
             "e.g. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`); else "

@@ -376,3 +376,33 @@ def test_the_cli_never_prints_the_secret(tmp_path, config):
     assert all(SECRET not in text for text in outputs)
     assert "OBSERVATORY_SESSION_IDLE_HOURS" in outputs[-1]
     assert "logout" in outputs[1]
+
+
+# --- the documented recipe ---------------------------------------------------------------------
+
+def test_the_documented_secrets_and_sso_tables_are_valid_and_complete():
+    """Every TOML block of the single sign-on recipe in docs/deployment.md parses, each
+    provider has what st.login needs, and the [sso] example is accepted as written."""
+    import re
+    import tomllib
+
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    section = text.split("### Single sign-on (OpenID Connect)", 1)[1].split("\n### ", 1)[0]
+    blocks = [tomllib.loads(b) for b in re.findall(r"```toml\n(.*?)```", section, re.S)]
+    assert len(blocks) == 3
+    providers = {}
+    for block in blocks[:2]:
+        table = block["auth"]
+        assert table["redirect_uri"].endswith("/oauth2callback")
+        assert "cookie_secret" in table
+        if "client_id" in table:
+            providers["default"] = table
+        providers.update({k: v for k, v in table.items() if isinstance(v, dict)})
+    assert set(providers) == {"default", "microsoft", "google", "keycloak", "proconnect"}
+    for name, provider in providers.items():
+        assert {"client_id", "client_secret", "server_metadata_url"} <= set(provider), name
+        assert provider["server_metadata_url"].startswith("https://"), name
+        assert provider["server_metadata_url"].endswith("/.well-known/openid-configuration")
+    rules = sessions.read_sso_rules(blocks[2]["sso"])
+    assert set(rules.labels) == set(providers) - {"default"}
+    assert sessions.sso_role({"email": "Claire@petr-ariege.fr"}, rules) == "analyst"
