@@ -122,6 +122,8 @@ def test_a_login_survives_a_reload_a_second_tab_and_a_restart_until_logging_out(
     page = context.new_page()
     log_in(page, server.url, "alice")
     cookie = wait_for_cookie(context, page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "session-login.png"))
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
     assert cookie["secure"] is False  # plain http on 127.0.0.1; https adds Secure
     assert cookie["expires"] > dt.datetime.now().timestamp() + 6 * 86400  # 7 days at most
@@ -138,7 +140,6 @@ def test_a_login_survives_a_reload_a_second_tab_and_a_restart_until_logging_out(
     is_analyst(page, "alice")
     second.goto(server.url)
     is_analyst(second, "alice")
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "session-after-restart.png"))
 
     sidebar(page).get_by_role("button", name="Se déconnecter").click()

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from observatory import auth, bootstrap, config, sessions
-from tests.browser.conftest import ARTIFACTS, start_app
+from tests.browser.conftest import ARTIFACTS, ROOT, start_app
 
 WAIT_MS = 60_000
 PASSWORD = "lavande-Foix-2026"
@@ -191,5 +191,27 @@ def test_local_accounts_work_next_to_single_sign_on(browser, server):
         sidebar.get_by_role("button", name="Se connecter", exact=True).click()
         page.get_by_text("Connecté : alice (analyste)").wait_for(timeout=WAIT_MS)
         assert sessions.COOKIE_NAME  # the same persistent session as without SSO
+    finally:
+        ctx.close()
+
+
+def test_user_logout_refuses_an_identity_until_it_logs_in_again(browser, server):
+    url, _, tmp = server
+    ctx, page = sso_login(browser, url, "karim")
+    try:
+        page.get_by_text("Connecté : karim@petr-ariege.fr (analyste)").wait_for(timeout=WAIT_MS)
+        done = subprocess.run(
+            [sys.executable, "-m", "observatory.cli", "user", "logout", "karim@petr-ariege.fr",
+             "--db", str(tmp / "observatory.duckdb")],
+            cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        page.reload()
+        page.get_by_text("fermée par l'administrateur").wait_for(timeout=WAIT_MS)
+        expect(page.get_by_text("Connecté :")).to_have_count(0, timeout=WAIT_MS)
+        no_error(page)
+        page.locator('[data-testid="stSidebar"]').get_by_role(
+            "button", name="Se connecter avec le fournisseur de test").click()
+        page.get_by_role("button", name="karim", exact=True).click(timeout=WAIT_MS)
+        page.get_by_text("Connecté : karim@petr-ariege.fr (analyste)").wait_for(timeout=WAIT_MS)
     finally:
         ctx.close()
