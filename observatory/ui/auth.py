@@ -5,13 +5,8 @@ the logged-in name in ``st.session_state`` and draws. The session holds a name, 
 the role is read from the accounts file at every run, so removing an account or demoting it
 takes effect at the user's next click.
 
-Sessions outlive the tab (``observatory.sessions``): a login opens a row in the database and
-the page then loads ``/session/ouvrir`` (a route of ``asgi.py``, served by Streamlit's own
-server) whose response sets the HttpOnly cookie. A new tab, a reload or a restarted server
-reads that cookie (``st.context.cookies``) and finds the session again; every full run checks
-the row once (logged out elsewhere, idle, too old, revoked, account changed: a reader).
-Single sign-on goes through ``st.login`` (Streamlit's OIDC client and its own signed cookie);
-the provider's identities get their role from the ``[sso]`` table of the accounts file.
+Sessions outlive the tab and single sign-on identities get a role: ``observatory.ui.identity``
+reads the cookie and ``st.user``; this module decides who is here from what it finds.
 """
 
 from __future__ import annotations
@@ -19,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 import duckdb
 import streamlit as st
@@ -33,19 +27,9 @@ from observatory.errors import ObservatoryError
 from observatory.service import core
 from observatory.service import sessions as session_cases
 from observatory.store import logins
-from observatory.ui import fmt
+from observatory.ui import fmt, identity
 
-SESSION_KEY = "_auth_user"
-SESSION_ID_KEY = "_auth_session"   # the persistent session's id (what the cookie carries)
-TICKET_KEY = "_auth_ticket"        # the one-time ticket that sets the cookie, until it is used
-CHECKED_KEY = "_auth_checked"      # the session id already checked in this run
-CLEAR_COOKIE_KEY = "_auth_clear_cookie"
-SSO_CHECKED_KEY = "_auth_sso_checked"
-DEAD_KEY = "_auth_dead_sessions"     # ids found ended during this connection
-OPEN_ROUTE, CLOSE_ROUTE = "/session/ouvrir", "/session/fermer"
-SSO_REFUSED = ("Votre identité ({name}) n'a pas accès à cet observatoire. Demandez à "
-               "l'administrateur de l'ajouter, ou déconnectez-vous.")
-SSO_REVOKED = "Votre session a été fermée par l'administrateur : reconnectez-vous."
+SESSION_KEY = identity.SESSION_KEY  # the logged-in name, as tests and pages know it
 FAILURES_KEY = "_auth_failures"
 PROBLEM_KEY = "_auth_problem"  # why the last attempt failed, shown once by login_box
 NAME_KEY, PASSWORD_KEY = "auth_name", "auth_password"
@@ -153,35 +137,6 @@ def _sso_rules() -> sessions.SsoRules | None:
     return None if path is None else _load_sso(str(path), _stamp(path))
 
 
-def _auth_secrets() -> dict:
-    """The ``[auth]`` table of .streamlit/secrets.toml ({} without one)."""
-    try:
-        table = st.secrets.get("auth", {})
-    except FileNotFoundError:
-        return {}
-    try:
-        return dict(table)
-    except (TypeError, ValueError):
-        return {}
-
-
-def session_secret() -> str:
-    """The key that signs session cookies: $OBSERVATORY_SECRET, else [auth] cookie_secret."""
-    return settings.current().secret or str(_auth_secrets().get("cookie_secret", "") or "")
-
-
-def sso_providers() -> list[str]:
-    """The OIDC providers of [auth] in secrets.toml: "default" for a flat table (st.login()),
-    else the names of its sub-tables holding a client_id (st.login(name))."""
-    table = _auth_secrets()
-    if not table:
-        return []
-    if table.get("client_id"):
-        return ["default"]
-    return [name for name, value in table.items()
-            if isinstance(value, Mapping) and value.get("client_id")]
-
-
 def _now() -> dt.datetime:
     """Naive UTC, as stored in ``login_attempts``."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -243,12 +198,6 @@ def ignore_client_cache_clearing() -> bool:
     return True
 
 
-def begin_run() -> None:
-    """Called by app.py at the top of every full run: the session is checked again once."""
-    st.session_state.pop(CHECKED_KEY, None)
-    st.session_state.pop(SSO_CHECKED_KEY, None)
-
-
 def _fingerprint_of(users: dict[str, User]):
     def fingerprint(name: str, source: str) -> str | None:
         user = users.get(name)
@@ -258,90 +207,9 @@ def _fingerprint_of(users: dict[str, User]):
     return fingerprint
 
 
-def _forget_session() -> None:
-    for key in (SESSION_KEY, SESSION_ID_KEY, TICKET_KEY, CHECKED_KEY):
-        st.session_state.pop(key, None)
-
-
-def _cookie_session_id() -> str | None:
-    """The session id of this browser's cookie, if it is genuine; else None, silently."""
-    try:
-        cookie = st.context.cookies.get(sessions.COOKIE_NAME)
-    except Exception:  # outside a script run, or a stand-in context (AppTest)
-        return None
-    secret = session_secret()
-    if not isinstance(cookie, str) or sessions.secret_problem(secret):
-        return None
-    limits = sessions.Limits.from_settings(settings.current())
-    return sessions.unsign(secret, cookie, limits.absolute)
-
-
-def _checked_session(users: dict[str, User]) -> None:
-    """Check this tab's session (or adopt the cookie's) once per run; forget it when it no
-    longer counts. A store that cannot be read leaves a reader (fail closed), silently."""
-    session_id = st.session_state.get(SESSION_ID_KEY) or _cookie_session_id()
-    if not session_id or st.session_state.get(CHECKED_KEY) == session_id:
-        return
-    dead = st.session_state.setdefault(DEAD_KEY, set())
-    if session_id in dead:  # this connection's cookie, already found ended: no store read
-        return
-    try:
-        name, reason = session_cases.resolve(settings.current(), session_id,
-                                             _fingerprint_of(users))
-    except (ObservatoryError, duckdb.Error) as exc:
-        LOG.error("session not checked, the store cannot be read: %s", exc)
-        name, reason = None, "store unavailable"
-    if name is None:
-        if st.session_state.get(SESSION_ID_KEY):
-            LOG.info("session ended: %s", reason)
-        _forget_session()
-        if reason != "store unavailable":
-            dead.add(session_id)
-            st.session_state[CLEAR_COOKIE_KEY] = True
-        return
-    st.session_state[SESSION_KEY] = name
-    st.session_state[SESSION_ID_KEY] = session_id
-    st.session_state[CHECKED_KEY] = session_id
-
-
-def _sso_claims() -> dict:
-    """The identity st.login vouched for (its claims), or {}."""
-    try:
-        user = st.user
-        if not user.is_logged_in:
-            return {}
-        return user.to_dict()
-    except Exception:  # no [auth] configuration, or outside a script run
-        return {}
-
-
-def _sso_user() -> tuple[User | None, str | None]:
-    """(the single sign-on user, or None; a French problem to show, or None)."""
-    claims = _sso_claims()
-    if not claims:
-        return None, None
-    rules = _sso_rules()
-    name = sessions.identity_name(claims)
-    if rules is None or not name:
-        return None, SSO_REFUSED.format(name=fmt.md(name or "?"))
-    role = sessions.sso_role(claims, rules)
-    if role is None:
-        return None, SSO_REFUSED.format(name=fmt.md(name))
-    issued = sessions.issued_at(claims)
-    limits = sessions.Limits.from_settings(settings.current())
-    if issued is not None and session_cases.now() - issued > limits.absolute:
-        return None, SSO_REVOKED
-    checked = st.session_state.get(SSO_CHECKED_KEY)
-    if checked != name:
-        try:
-            revoked = session_cases.revoked_at(settings.current(), name)
-        except (ObservatoryError, duckdb.Error) as exc:
-            LOG.error("identity not checked, the store cannot be read: %s", exc)
-            return None, None
-        if revoked is not None and (issued is None or issued <= revoked):
-            return None, SSO_REVOKED
-        st.session_state[SSO_CHECKED_KEY] = name
-    return User(name, role), None
+def begin_run() -> None:
+    """Called by app.py at the top of every full run: the session is checked again once."""
+    identity.begin_run()
 
 
 def current_user() -> User:
@@ -349,13 +217,12 @@ def current_user() -> User:
     if mode() == auth.DEMO:
         return DEMO_USER
     users, error = _accounts()
-    if error:
-        return ANONYMOUS  # fail closed: a broken accounts file leaves a reader
-    _checked_session(users)
+    if error or not identity.checked(_fingerprint_of(users)):
+        return ANONYMOUS  # fail closed: a broken accounts file or an unreadable store
     name = st.session_state.get(SESSION_KEY)
     if name and name in users:
         return users[name]
-    sso, _ = _sso_user()
+    sso, _ = identity.sso_user(_sso_rules())
     return sso or ANONYMOUS  # a removed account leaves a reader
 
 
@@ -389,14 +256,7 @@ def demo_notice() -> None:
 
 def logout() -> None:
     """End this tab's session everywhere (its cookie, in every tab, counts no more)."""
-    session_id = st.session_state.get(SESSION_ID_KEY)
-    if session_id:
-        try:
-            session_cases.close(settings.current(), session_id)
-        except (ObservatoryError, duckdb.Error) as exc:
-            LOG.error("session not closed in the store: %s", exc)
-    _forget_session()
-    st.session_state[CLEAR_COOKIE_KEY] = True
+    identity.close()
 
 
 def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
@@ -440,17 +300,13 @@ def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
         return WRONG
     try:  # the persistent session: a row now, its cookie once the page loads the ticket
         session_id, ticket = session_cases.open_session(
-            settings.current(), session_secret(), user.name, sessions.LOCAL,
+            settings.current(), identity.session_secret(), user.name, sessions.LOCAL,
             sessions.fingerprint(user.role, user.password_hash), client)
     except (ObservatoryError, duckdb.Error) as exc:
         LOG.error("login refused, the session cannot be recorded: %s", exc)
         return STORE_DOWN
     st.session_state.pop(FAILURES_KEY, None)
-    _forget_session()
-    st.session_state[SESSION_KEY] = user.name
-    st.session_state[SESSION_ID_KEY] = session_id
-    st.session_state[CHECKED_KEY] = session_id
-    st.session_state[TICKET_KEY] = (ticket, time.monotonic())
+    identity.opened(user.name, session_id, ticket)
     return None
 
 
@@ -467,14 +323,14 @@ def login_box() -> User:
     if error:  # the details are in the server log (see _load) and « observatory user check »
         st.error(UNAVAILABLE, icon=":material/lock:")
         st.stop()
-    problem = sessions.secret_problem(session_secret())
+    problem = sessions.secret_problem(identity.session_secret())
     if problem:  # names the variable, never the value
         LOG.error("protected mode refuses to serve: no usable session secret")
         st.error(problem, icon=":material/lock:")
         st.stop()
     user = current_user()
-    _cookie_frames()
-    sso, sso_problem = _sso_user() if user is ANONYMOUS else (None, None)
+    identity.cookie_frames()
+    _, sso_problem = identity.sso_user(_sso_rules()) if user is ANONYMOUS else (None, None)
     if sso_problem:
         st.sidebar.warning(sso_problem, icon=":material/lock:")
         if st.sidebar.button("Se déconnecter", key="auth_sso_logout", icon=":material/logout:"):
@@ -487,8 +343,9 @@ def login_box() -> User:
                 st.rerun()
             st.logout()  # a single sign-on identity: Streamlit's cookie goes
         return user
-    for provider in sso_providers():
-        if st.sidebar.button(f"Se connecter avec {_provider_label(provider)}",
+    for provider in identity.sso_providers():
+        label = identity.provider_label(provider, _sso_rules())
+        if st.sidebar.button(f"Se connecter avec {label}",
                              key=f"auth_sso_{provider}", icon=":material/badge:"):
             st.login() if provider == "default" else st.login(provider)
     with st.sidebar.expander("Connexion analyste", icon=":material/login:"):
@@ -504,38 +361,6 @@ def login_box() -> User:
             st.error(problem)
     st.sidebar.caption("Vous consultez en lecture seule.")
     return user
-
-
-def _route(path: str) -> str:
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}{path}" if base else path
-
-
-def _cookie_frames() -> None:
-    """Load the routes that set or clear the HttpOnly cookie (their responses do it).
-
-    The ticket's frame is drawn at every run while the ticket lives: the same element at the
-    same place is not loaded twice, and a ticket is used up at its first load anyway.
-    """
-    ticket = st.session_state.get(TICKET_KEY)
-    if ticket and time.monotonic() - ticket[1] > sessions.TICKET_MAX_AGE.total_seconds():
-        st.session_state.pop(TICKET_KEY, None)
-        ticket = None
-    if ticket:
-        with st.sidebar:
-            st.iframe(_route(OPEN_ROUTE) + "?" + urlencode({"ticket": ticket[0]}), height=1)
-    elif st.session_state.pop(CLEAR_COOKIE_KEY, False):
-        with st.sidebar:
-            st.iframe(_route(CLOSE_ROUTE), height=1)
-
-
-def _provider_label(provider: str) -> str:
-    """What « Se connecter avec … » names: [sso] labels of the accounts file, else the name."""
-    rules = _sso_rules()
-    label = rules.labels.get(provider, "") if rules else ""
-    if label:
-        return label
-    return "votre compte professionnel" if provider == "default" else provider
 
 
 def _submit() -> None:

@@ -20,7 +20,7 @@ from observatory import sessions, settings
 from observatory.auth import LOG
 from observatory.errors import ObservatoryError
 from observatory.service import sessions as session_cases
-from observatory.ui import auth
+from observatory.ui import identity
 
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN"}
@@ -52,7 +52,7 @@ def open_cookie(request: Request) -> HTMLResponse:
     response = _blank()
     try:
         config = settings.current()
-        secret = auth.session_secret()
+        secret = identity.session_secret()
         if sessions.secret_problem(secret):
             return response
         session_id = session_cases.exchange_ticket(config, secret,
@@ -77,5 +77,5 @@ def close_cookie(request: Request) -> HTMLResponse:
 
 
 def routes() -> list[Route]:
-    return [Route(_base() + auth.OPEN_ROUTE, open_cookie, methods=["GET"]),
-            Route(_base() + auth.CLOSE_ROUTE, close_cookie, methods=["GET"])]
+    return [Route(_base() + identity.OPEN_ROUTE, open_cookie, methods=["GET"]),
+            Route(_base() + identity.CLOSE_ROUTE, close_cookie, methods=["GET"])]
