@@ -35,6 +35,10 @@ SSO_CHECKED_KEY = "_auth_sso_checked"
 DEAD_KEY = "_auth_dead_sessions"   # ids found ended during this connection: not read again
 FAILED = "store unavailable"
 OPEN_ROUTE, CLOSE_ROUTE = "/session/ouvrir", "/session/fermer"
+# Set by ``session_routes.routes()`` when asgi.py mounts the routes in this process. Under a
+# bare `streamlit run app.py` they do not exist (the frame would load the whole app again):
+# a login then lasts as long as its tab, as before.
+ROUTES = {"mounted": False}
 SSO_REFUSED = ("Votre identité ({name}) n'a pas accès à cet observatoire. Demandez à "
                "l'administrateur de l'ajouter, ou déconnectez-vous.")
 SSO_REVOKED = "Votre session a été fermée par l'administrateur : reconnectez-vous."
@@ -169,10 +173,15 @@ def cookie_frames() -> None:
     if ticket and time.monotonic() - ticket[1] > sessions.TICKET_MAX_AGE.total_seconds():
         st.session_state.pop(TICKET_KEY, None)
         ticket = None
+    if ticket and not ROUTES["mounted"]:
+        LOG.warning("persistent sessions need the routes of asgi.py (observatory serve): "
+                    "this login lasts as long as its tab")
+        st.session_state.pop(TICKET_KEY, None)
+        return
     if ticket:
         with st.sidebar:
             st.iframe(_route(OPEN_ROUTE) + "?" + urlencode({"ticket": ticket[0]}), height=1)
-    elif st.session_state.pop(CLEAR_COOKIE_KEY, False):
+    elif st.session_state.pop(CLEAR_COOKIE_KEY, False) and ROUTES["mounted"]:
         with st.sidebar:
             st.iframe(_route(CLOSE_ROUTE), height=1)
 

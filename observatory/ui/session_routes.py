@@ -77,5 +77,7 @@ def close_cookie(request: Request) -> HTMLResponse:
 
 
 def routes() -> list[Route]:
+    """The two routes, for ``st.App(routes=…)``; the sidebar then knows it may use them."""
+    identity.ROUTES["mounted"] = True
     return [Route(_base() + identity.OPEN_ROUTE, open_cookie, methods=["GET"]),
             Route(_base() + identity.CLOSE_ROUTE, close_cookie, methods=["GET"])]

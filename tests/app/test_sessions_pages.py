@@ -18,6 +18,7 @@ from observatory.service import sessions as session_cases
 from observatory.settings import Settings
 from observatory.store import db
 from observatory.ui import auth as ui_auth
+from observatory.ui import identity
 
 TIMEOUT_S = 60
 PASSWORD = "lavande-Foix-2026"
@@ -118,13 +119,21 @@ def test_the_secret_can_come_from_streamlit_secrets(protected, monkeypatch):
     assert not at.error and role(at) == "reader"
 
 
-def test_a_login_opens_a_stored_session_and_loads_the_cookie_route(protected):
+def test_a_login_opens_a_stored_session_and_loads_the_cookie_route(protected, monkeypatch):
+    monkeypatch.setitem(identity.ROUTES, "mounted", True)  # as under asgi.py
     at = log_in(run(protected), "alice")
     assert role(at) == "analyst"
     assert sessions_of("alice") == [(None, True)]  # open, its ticket not exchanged yet
     frames = [e for e in at.get("iframe")]
     assert len(frames) == 1
     assert frames[0].proto.src.startswith("/session/ouvrir?ticket=")
+
+
+def test_without_the_routes_of_asgi_py_a_login_lasts_as_long_as_its_tab(protected):
+    at = log_in(run(protected), "alice")  # `streamlit run app.py`: no st.App routes
+    assert role(at) == "analyst" and not list(at.get("iframe"))
+    at.run()
+    assert role(at) == "analyst"
 
 
 def test_logging_out_ends_the_stored_session(protected):
