@@ -411,7 +411,7 @@ def test_the_documented_secrets_and_sso_tables_are_valid_and_complete():
 def test_the_documented_secret_command_draws_an_accepted_secret():
     text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
     section = text.split("### Sessions that survive a reload", 1)[1].split("\n### ", 1)[0]
-    command = section.split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
     assert command.startswith("python3 -c ")
     code = command.removeprefix("python3 -c ").strip('"')
     drawn = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
