@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from observatory import sessions, settings
 from observatory.service import sessions as cases
-from observatory.ui import session_routes
+from observatory.ui import identity, session_routes
 
 SECRET = "k3Jq9-tirée-au-hasard-pour-ces-essais-ZpW2xR8"
 
@@ -23,6 +23,7 @@ def client(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("OBSERVATORY_DB", str(path))
     monkeypatch.setenv("OBSERVATORY_SECRET", SECRET)
     monkeypatch.delenv("OBSERVATORY_SESSION_MAX_DAYS", raising=False)
+    monkeypatch.setitem(identity.ROUTES, "mounted", False)  # routes() sets it: undone after
     app = Starlette(routes=session_routes.routes())
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client

@@ -129,7 +129,8 @@ def test_a_login_opens_a_stored_session_and_loads_the_cookie_route(protected, mo
     assert frames[0].proto.src.startswith("/session/ouvrir?ticket=")
 
 
-def test_without_the_routes_of_asgi_py_a_login_lasts_as_long_as_its_tab(protected):
+def test_without_the_routes_of_asgi_py_a_login_lasts_as_long_as_its_tab(protected, monkeypatch):
+    monkeypatch.setitem(identity.ROUTES, "mounted", False)
     at = log_in(run(protected), "alice")  # `streamlit run app.py`: no st.App routes
     assert role(at) == "analyst" and not list(at.get("iframe"))
     at.run()
