@@ -26,6 +26,7 @@ navigation = st.navigation([
     for page in pages.PAGES
 ])
 
+auth.begin_run()  # the persistent session is checked once per run
 context.resume_pending_page()
 try:
     ctx = context.build()

@@ -37,7 +37,7 @@ from pathlib import Path
 import bcrypt
 from zxcvbn import zxcvbn
 
-from observatory import settings
+from observatory import sessions, settings
 from observatory.errors import ObservatoryError, UserInputError
 
 LOG = logging.getLogger("observatory.auth")
@@ -281,6 +281,28 @@ def read_users(path: str | os.PathLike) -> dict[str, User]:
     return users
 
 
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise AuthError(f"Fichier des comptes illisible : {path} "
+                        f"({exc.__class__.__name__}).") from exc
+
+
+def read_sso_rules(path: str | os.PathLike) -> sessions.SsoRules:
+    """The ``[sso]`` table of the accounts file: which single sign-on identities are analysts
+    (none without the table). SsoConfigError (French) when it cannot be used."""
+    return sessions.read_sso_rules(_read_toml(Path(path)).get("sso"))
+
+
+def _sso_table(path: Path) -> dict:
+    """The ``[sso]`` table as written, kept when ``user add/remove`` rewrite the file."""
+    if not path.exists():
+        return {}
+    table = _read_toml(path).get("sso")
+    return table if isinstance(table, dict) else {}
+
+
 def _obvious_candidates(name: str) -> list[str]:
     return sorted({"", *DEFAULT_PASSWORDS, name, name.lower(), name * 2})
 
@@ -290,10 +312,13 @@ def _matches(pair: tuple[str, str]) -> bool:
     return bcrypt.checkpw(_encode(candidate)[:MAX_PASSWORD_BYTES], password_hash.encode("ascii"))
 
 
-def check_users(users: Mapping[str, User]) -> list[str]:
-    """What forbids serving with these accounts, in French (empty list: fine)."""
+def check_users(users: Mapping[str, User], *, sso_analysts: bool = False) -> list[str]:
+    """What forbids serving with these accounts, in French (empty list: fine).
+
+    ``sso_analysts``: the ``[sso]`` table names analysts, so local accounts are optional.
+    """
     if not users:
-        return ["Aucun compte n'est défini."]
+        return [] if sso_analysts else ["Aucun compte n'est défini."]
     problems, hashed = [], []
     for user in users.values():
         if not _NAME.match(user.name):
@@ -309,7 +334,7 @@ def check_users(users: Mapping[str, User]) -> list[str]:
                             "(mot de passe en clair ?). Utilisez « observatory user add ».")
         else:
             hashed.append(user)
-    if not any(u.role == ANALYST for u in users.values()):
+    if not sso_analysts and not any(u.role == ANALYST for u in users.values()):
         problems.append("Aucun analyste : personne ne pourrait modifier les données.")
     # One bcrypt check per (user, candidate); bcrypt releases the GIL, so two threads halve the
     # wait on a two-core server (about 1.5 s per user at cost 12, once per change of the file).
@@ -325,7 +350,13 @@ def check_users(users: Mapping[str, User]) -> list[str]:
 def load_users(path: str | os.PathLike) -> dict[str, User]:
     """The accounts, or AuthError listing every reason the file may not be served."""
     users = read_users(path)
-    problems = check_users(users)
+    try:
+        rules = read_sso_rules(path)
+        sso_problems = []
+    except sessions.SsoConfigError as exc:
+        rules, sso_problems = sessions.SsoRules(), [str(exc)]
+    problems = sso_problems + check_users(
+        users, sso_analysts=bool(rules.analysts or rules.analyst_groups))
     if problems:
         raise AuthError(f"Comptes refusés ({path}) : " + " ".join(problems), problems)
     return users
@@ -343,8 +374,22 @@ def permissions_warning(path: str | os.PathLike) -> str | None:
     return None
 
 
-def _render(users: Mapping[str, User]) -> str:
+def _toml_value(value) -> str:
+    """A TOML value for the [sso] table's strings, lists of strings and tables of strings."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {_toml_value(v)}"
+                                for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value if isinstance(value, (bool, int, float)) else str(value),
+                      ensure_ascii=False)
+
+
+def _render(users: Mapping[str, User], sso: Mapping | None = None) -> str:
     blocks = [_HEADER]
+    if sso:
+        blocks.append("[sso]\n" + "".join(f"{json.dumps(str(k), ensure_ascii=False)} = "
+                                           f"{_toml_value(v)}\n" for k, v in sso.items()))
     for user in sorted(users.values(), key=lambda u: u.name):
         # json.dumps gives a valid TOML basic string (same escapes) for any name or hash.
         blocks.append(f"[users.{json.dumps(user.name, ensure_ascii=False)}]\n"
@@ -391,7 +436,7 @@ def save_user(path: str | os.PathLike, name: str, role: str, password: str, *,
         raise AuthError(f"L'utilisateur « {name} » existe déjà : ajoutez --replace pour changer "
                         "son rôle ou son mot de passe.")
     user = User(name, role, hash_password(password, name))
-    _write_atomically(path, _render({**users, name: user}))
+    _write_atomically(path, _render({**users, name: user}, _sso_table(path)))
     return user
 
 
@@ -405,7 +450,7 @@ def remove_user(path: str | os.PathLike, name: str) -> None:
     if users[name].role == ANALYST and not any(u.role == ANALYST for u in rest.values()):
         raise AuthError(f"« {name} » est le dernier analyste : "
                         "ajoutez-en un autre avant de le retirer.")
-    _write_atomically(path, _render(rest))
+    _write_atomically(path, _render(rest, _sso_table(path)))
 
 
 # ---- brute-force brake -----------------------------------------------------------------------
@@ -551,6 +596,22 @@ def cmd_user_failures(args) -> int:
     return 0
 
 
+def cmd_user_logout(args) -> int:
+    """End every session of an account or a single sign-on identity, at their next click."""
+    from observatory.cli_common import settings_for
+    from observatory.service import sessions as session_cases
+
+    name = args.name.strip()
+    if not name:
+        raise AuthError("Indiquez le nom du compte (ou l'adresse de l'identité SSO).")
+    ended = session_cases.revoke(settings_for(args), name)
+    sessions_text = "aucune session ouverte" if ended == 0 else (
+        "1 session fermée" if ended == 1 else f"{ended} sessions fermées")
+    print(f"Sessions de {name} : {sessions_text} ; toute connexion antérieure est refusée "
+          "dès son prochain clic (une identité SSO doit se reconnecter).")
+    return 0
+
+
 def register_cli(sub, db_option) -> None:
     """Add ``observatory user add|list|remove|check|failures`` to the main parser."""
     user = sub.add_parser("user", help="comptes des analystes et lecteurs (mode protégé)")
@@ -583,6 +644,13 @@ def register_cli(sub, db_option) -> None:
     p = user_sub.add_parser("check", help="vérifier le fichier comme l'application le fera")
     users_file(p)
     p.set_defaults(func=cmd_user_check)
+
+    p = user_sub.add_parser("logout",
+                            help="fermer les sessions d'un compte ou d'une identité SSO, "
+                                 "partout, dès leur prochain clic")
+    p.add_argument("name", metavar="NAME", help="nom du compte, ou adresse e-mail (SSO)")
+    db_option(p)
+    p.set_defaults(func=cmd_user_logout)
 
     p = user_sub.add_parser("failures",
                             help="les connexions refusées récentes (nom, adresse, heure)")

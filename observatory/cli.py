@@ -64,7 +64,7 @@ def cmd_serve(args) -> int:
         for line in bootstrap.init_database(path, cfg, with_demo=True).lines():
             print(line)
     env = dict(os.environ, OBSERVATORY_DB=str(path.resolve()))
-    command = [sys.executable, "-m", "streamlit", "run", str(config.APP_FILE),
+    command = [sys.executable, "-m", "streamlit", "run", str(config.SERVER_FILE),
                "--server.port", str(args.port), "--server.address", args.address]
     print(f"Observatoire sur http://{args.address}:{args.port}  (Ctrl+C pour arrêter)")
     return subprocess.call(command, cwd=config.PROJECT_ROOT, env=env)

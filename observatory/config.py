@@ -16,6 +16,8 @@ DEFAULT_DB = settings.DEFAULT_DB
 DEFAULT_TERRITORY = settings.DEFAULT_TERRITORY
 STATIC_DIR = PROJECT_ROOT / "static"
 APP_FILE = PROJECT_ROOT / "app.py"
+# What `observatory serve` runs: st.App around app.py, with the session cookie routes.
+SERVER_FILE = PROJECT_ROOT / "asgi.py"
 
 DB_ENV = "OBSERVATORY_DB"
 TERRITORY_ENV = "OBSERVATORY_TERRITORY"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,10 +55,15 @@ class Setting:
     field: str
     help: str
     parse: Callable[[str], object]
+    secret: bool = False  # never echoed: not in an error message, a repr or a log
 
 
 def _path(text: str) -> Path:
     return Path(text).expanduser()
+
+
+def _text(text: str) -> str:
+    return text.strip()
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
@@ -91,7 +96,19 @@ SETTINGS: tuple[Setting, ...] = (
             "The territory TOML, read by `init` and by `serve`/the app when the database is "
             "missing. Default: data/territory/territory.toml (PETR de l'Ariège).", _path),
     Setting("OBSERVATORY_USERS", "users",
-            "The accounts file (bcrypt hashes); unset means demonstration mode.", _path),
+            "The accounts file (bcrypt hashes, and the `[sso]` table giving single sign-on "
+            "identities their role); unset means demonstration mode.", _path),
+    Setting("OBSERVATORY_SECRET", "secret",
+            "The key that signs the analysts' session cookies (32 characters or more, random, "
+            "e.g. `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`); else "
+            "`cookie_secret` of `[auth]` in .streamlit/secrets.toml. Required in protected mode; "
+            "never printed. Default: unset.", _text, secret=True),
+    Setting("OBSERVATORY_SESSION_IDLE_HOURS", "session_idle_hours",
+            "An analyst's session ends after this many hours without any click, 0.25 to 720. "
+            "Default: 8.", _bounded(float, 0.25, 720, " h")),
+    Setting("OBSERVATORY_SESSION_MAX_DAYS", "session_max_days",
+            "A session ends this many days after its login, whatever the activity, 0.1 to 90. "
+            "Default: 7.", _bounded(float, 0.1, 90, " jours")),
     Setting("OBSERVATORY_TILES", "tiles",
             "Online map tiles: `auto` (when the tile server answers), `on`, `off`. Default: auto.",
             _choice(TILES_MODES)),
@@ -127,6 +144,9 @@ class Settings:
     db: Path = DEFAULT_DB
     territory: Path = DEFAULT_TERRITORY
     users: Path | None = None
+    secret: str = field(default="", repr=False)
+    session_idle_hours: float = 8.0
+    session_max_days: float = 7.0
     tiles: str = "auto"
     distance: str = "estimation"
     distance_matrix: Path | None = None
@@ -147,7 +167,8 @@ class Settings:
             try:
                 values[setting.field] = setting.parse(text)
             except ValueError as exc:
-                raise SettingsError(f"La variable d'environnement {setting.env} vaut « {text} », "
+                shown = "une valeur secrète" if setting.secret else f"« {text} »"
+                raise SettingsError(f"La variable d'environnement {setting.env} vaut {shown}, "
                                     f"valeur refusée : {exc}.") from None
         settings = cls(**values)
         if not settings.call_year:

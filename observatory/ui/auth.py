@@ -4,6 +4,9 @@ The rules (roles, hashes, the accounts file) live in ``observatory.auth``; this 
 the logged-in name in ``st.session_state`` and draws. The session holds a name, never a role:
 the role is read from the accounts file at every run, so removing an account or demoting it
 takes effect at the user's next click.
+
+Sessions outlive the tab and single sign-on identities get a role: ``observatory.ui.identity``
+reads the cookie and ``st.user``; this module decides who is here from what it finds.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from observatory import auth, settings
+from observatory import auth, sessions, settings
 from observatory.auth import ANONYMOUS, DEMO_USER, LOG, User
 from observatory.errors import ObservatoryError
 from observatory.service import core
+from observatory.service import sessions as session_cases
 from observatory.store import logins
-from observatory.ui import fmt
+from observatory.ui import fmt, identity
 
-SESSION_KEY = "_auth_user"
+SESSION_KEY = identity.SESSION_KEY  # the logged-in name, as tests and pages know it
 FAILURES_KEY = "_auth_failures"
 PROBLEM_KEY = "_auth_problem"  # why the last attempt failed, shown once by login_box
 NAME_KEY, PASSWORD_KEY = "auth_name", "auth_password"
@@ -117,6 +121,22 @@ def _accounts() -> tuple[dict[str, User], str | None]:
     return _load(str(path), _stamp(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_sso(path: str, stamp: tuple[int, int] | None) -> sessions.SsoRules | None:
+    del stamp  # only part of the cache key
+    try:
+        return auth.read_sso_rules(path)
+    except (auth.AuthError, sessions.SsoConfigError) as exc:
+        LOG.error("single sign-on refused: %s", exc)
+        return None
+
+
+def _sso_rules() -> sessions.SsoRules | None:
+    """The ``[sso]`` rules of the accounts file; None when the table cannot be read."""
+    path = _users_path()
+    return None if path is None else _load_sso(str(path), _stamp(path))
+
+
 def _now() -> dt.datetime:
     """Naive UTC, as stored in ``login_attempts``."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -178,15 +198,32 @@ def ignore_client_cache_clearing() -> bool:
     return True
 
 
+def _fingerprint_of(users: dict[str, User]):
+    def fingerprint(name: str, source: str) -> str | None:
+        user = users.get(name)
+        if source != sessions.LOCAL or user is None:
+            return None
+        return sessions.fingerprint(user.role, user.password_hash)
+    return fingerprint
+
+
+def begin_run() -> None:
+    """Called by app.py at the top of every full run: the session is checked again once."""
+    identity.begin_run()
+
+
 def current_user() -> User:
     """The analyst ``démo`` in demonstration mode; else the logged-in account, or a reader."""
     if mode() == auth.DEMO:
         return DEMO_USER
     users, error = _accounts()
+    if error or not identity.checked(_fingerprint_of(users)):
+        return ANONYMOUS  # fail closed: a broken accounts file or an unreadable store
     name = st.session_state.get(SESSION_KEY)
-    if error or not name or name not in users:
-        return ANONYMOUS  # fail closed: a broken or changed accounts file leaves a reader
-    return users[name]
+    if name and name in users:
+        return users[name]
+    sso, _ = identity.sso_user(_sso_rules())
+    return sso or ANONYMOUS  # a removed account leaves a reader
 
 
 def allowed(action: str) -> bool:
@@ -218,7 +255,8 @@ def demo_notice() -> None:
 
 
 def logout() -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    """End this tab's session everywhere (its cookie, in every tab, counts no more)."""
+    identity.close()
 
 
 def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
@@ -260,8 +298,15 @@ def _attempt(users: dict[str, User], name: str, password: str) -> str | None:
         st.session_state[FAILURES_KEY] = failures
         _pause(min(FAILURE_DELAY_S * failures, MAX_DELAY_S))
         return WRONG
+    try:  # the persistent session: a row now, its cookie once the page loads the ticket
+        session_id, ticket = session_cases.open_session(
+            settings.current(), identity.session_secret(), user.name, sessions.LOCAL,
+            sessions.fingerprint(user.role, user.password_hash), client)
+    except (ObservatoryError, duckdb.Error) as exc:
+        LOG.error("login refused, the session cannot be recorded: %s", exc)
+        return STORE_DOWN
     st.session_state.pop(FAILURES_KEY, None)
-    st.session_state[SESSION_KEY] = user.name
+    identity.opened(user.name, session_id, ticket)
     return None
 
 
@@ -278,13 +323,31 @@ def login_box() -> User:
     if error:  # the details are in the server log (see _load) and « observatory user check »
         st.error(UNAVAILABLE, icon=":material/lock:")
         st.stop()
+    problem = sessions.secret_problem(identity.session_secret())
+    if problem:  # names the variable, never the value
+        LOG.error("protected mode refuses to serve: no usable session secret")
+        st.error(problem, icon=":material/lock:")
+        st.stop()
     user = current_user()
+    identity.cookie_frames()
+    _, sso_problem = identity.sso_user(_sso_rules()) if user is ANONYMOUS else (None, None)
+    if sso_problem:
+        st.sidebar.warning(sso_problem, icon=":material/lock:")
+        if st.sidebar.button("Se déconnecter", key="auth_sso_logout", icon=":material/logout:"):
+            st.logout()
     if user is not ANONYMOUS:
         st.sidebar.caption(f"Connecté : **{fmt.md(user.name)}** ({user.role_label})")
         if st.sidebar.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
-            logout()
-            st.rerun()
+            if st.session_state.get(SESSION_KEY):
+                logout()
+                st.rerun()
+            st.logout()  # a single sign-on identity: Streamlit's cookie goes
         return user
+    for provider in identity.sso_providers():
+        label = identity.provider_label(provider, _sso_rules())
+        if st.sidebar.button(f"Se connecter avec {label}",
+                             key=f"auth_sso_{provider}", icon=":material/badge:"):
+            st.login() if provider == "default" else st.login(provider)
     with st.sidebar.expander("Connexion analyste", icon=":material/login:"):
         # Not clear_on_submit, which would empty the name too: the callback empties the
         # password only, so a mistyped password is typed again without the name.

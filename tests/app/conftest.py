@@ -104,4 +104,5 @@ def protected(tmp_path, monkeypatch) -> Path:
     users = tmp_path / "users.toml"
     auth.save_user(users, "alice", auth.ANALYST, "Une-phrase-de-passe-solide-42")
     monkeypatch.setenv(auth.USERS_ENV, str(users))
+    monkeypatch.setenv("OBSERVATORY_SECRET", "une-clé-de-test-tirée-au-hasard-Zq8vR2kLw9")
     return users

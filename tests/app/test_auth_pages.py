@@ -27,6 +27,7 @@ CLEAR_CACHE_HANDLER = AppSession._handle_clear_cache_request
 TIMEOUT_S = 60
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 PASSWORD = "lavande-Foix-2026"
+SECRET = "Zq8vR2kLw9-une-clé-tirée-au-hasard-pour-les-essais"
 SCRIPT = '''
 import streamlit as st
 from observatory.ui import auth
@@ -79,6 +80,7 @@ def users_file(tmp_path, monkeypatch, attempts_db) -> Path:
     auth.save_user(path, "alice", auth.ANALYST, PASSWORD)
     auth.save_user(path, "bruno", auth.READER, "Pamiers-2026-lecture")
     monkeypatch.setenv(auth.USERS_ENV, str(path))
+    monkeypatch.setenv("OBSERVATORY_SECRET", SECRET)
     return path
 
 

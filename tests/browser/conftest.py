@@ -55,13 +55,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(db_path: Path, tmp_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` on a free port and wait until it answers."""
+def start_app(db_path: Path, tmp_dir: Path, *, script: str = "app.py",
+              env: dict[str, str] | None = None,
+              log_name: str = "streamlit.log") -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` (or ``script``: ``asgi.py`` is what `observatory serve`
+    runs) on a free port and wait until it answers. ``env`` adds variables."""
     port = _free_port()
-    env = dict(os.environ, OBSERVATORY_DB=str(db_path), OBSERVATORY_TILES="off")
-    log = open(tmp_dir / "streamlit.log", "w")
+    env = dict(os.environ, OBSERVATORY_DB=str(db_path), OBSERVATORY_TILES="off", **(env or {}))
+    log = open(tmp_dir / log_name, "a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -74,7 +77,7 @@ def start_app(db_path: Path, tmp_dir: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError("L'application n'a pas démarré : voir " + str(tmp_dir / "streamlit.log"))
+    raise RuntimeError("L'application n'a pas démarré : voir " + str(tmp_dir / log_name))
 
 
 def serve_demo(tmp_path_factory, name: str):

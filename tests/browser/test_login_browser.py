@@ -8,7 +8,7 @@ own websocket, between the wrong guesses and the right password.
 
 from __future__ import annotations
 
-import os
+import secrets
 import time
 
 import pytest
@@ -36,15 +36,9 @@ def protected_app(tmp_path_factory):
         auth.save_user(users, "bruno", auth.ANALYST, PASSWORD)  # for the retyping test
     finally:
         auth.ROUNDS = rounds
-    before = os.environ.get(auth.USERS_ENV)
-    os.environ[auth.USERS_ENV] = str(users)
-    try:
-        process, url = start_app(path, tmp)
-    finally:
-        if before is None:
-            os.environ.pop(auth.USERS_ENV, None)
-        else:
-            os.environ[auth.USERS_ENV] = before
+    process, url = start_app(path, tmp, script="asgi.py",
+                             env={auth.USERS_ENV: str(users),
+                                  "OBSERVATORY_SECRET": secrets.token_urlsafe(48)})
     yield url, path, tmp
     process.terminate()
     process.wait(timeout=20)
