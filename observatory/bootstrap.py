@@ -190,7 +190,7 @@ def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False,
         if with_demo:
             report.demo_places_added = add_demo(con, (actor or "").strip() or _system_actor())
         report.schema_version = db.schema_version(con)
-        con.execute("CHECKPOINT")
+        db.checkpoint(con)
     finally:
         con.close()
     return report

@@ -1,4 +1,12 @@
-"""Connection, numbered migrations and transactions for the DuckDB file."""
+"""Connection, numbered migrations and transactions: a DuckDB file, or PostgreSQL.
+
+PostgreSQL is reached from DuckDB itself (its ``postgres_scanner`` extension, loaded from the
+``duckdb-extension-postgres-scanner`` wheel, offline): the connection handed to the store is a
+DuckDB connection whose default schema is the territory's schema in PostgreSQL, so the store's
+SQL is the same on both back ends. Only what PostgreSQL must do itself lives here: the
+migrations (``migrations_pg/``, numbered like ``migrations/``) under an advisory lock, the
+sequences, and the data version every write bumps (see ``data_version``).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +21,12 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import errors, files
+from observatory import dburl, errors, files
 from observatory.errors import StoreError, StoreLockedError
+
+PG = "observatoire_pg"  # the name PostgreSQL is attached under in each DuckDB connection
+# The advisory lock `observatory init` holds while migrating (any fixed 64-bit number).
+MIGRATION_LOCK = 7_305_015
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -37,6 +49,19 @@ class DiskFull(StoreError):
     """A write failed for lack of space; DuckDB rolled the transaction back."""
 
 
+class ConcurrentWrite(StoreError, errors.ConflictError):
+    """PostgreSQL refused a write that raced another process's write to the same rows
+    (caught by the pages like any other edit conflict)."""
+
+
+class DatabaseUnreachable(StoreError):
+    """The PostgreSQL server cannot be reached or refuses the account."""
+
+
+_PG_CONFLICT = re.compile(r"could not serialize access|deadlock detected")
+_PG_UNREACHABLE = re.compile(r"Unable to connect to Postgres|connection to server .* failed"
+                             r"|password authentication failed|server closed the connection")
+
 # DuckDB raises one exception type (IOException) for all of these and has no structured
 # field (no errno, no code) to tell them apart, so each is recognised by DuckDB's own fixed
 # wording, anchored on whole phrases: a bare "lock" also matched "in block at location" of
@@ -57,8 +82,19 @@ def explain(exc: BaseException, path: str | Path | None = None,
     """
     if not isinstance(exc, duckdb.Error):
         return None
-    text = str(exc)
+    text = dburl.mask(str(exc))
+    if path is not None:
+        path = dburl.shown(path)
     name = f"La base {path}" if path else "La base"
+    if _PG_CONFLICT.search(text):
+        return ConcurrentWrite(
+            "Un autre utilisateur a enregistré une modification au même moment : rien n'a été "
+            "enregistré. Rechargez la page puis refaites votre modification.")
+    if _PG_UNREACHABLE.search(text):
+        return DatabaseUnreachable(
+            f"Impossible de joindre le serveur PostgreSQL{f' ({path})' if path else ''} : "
+            f"vérifiez qu'il tourne, l'adresse, l'utilisateur et le mot de passe. "
+            f"Détail : {text}")
     if isinstance(exc, duckdb.IOException) and _LOCKED.search(text):
         return DatabaseLocked(
             f"Impossible d'ouvrir la base{f' {path}' if path else ''} : elle est ouverte par un "
@@ -80,8 +116,106 @@ def explain(exc: BaseException, path: str | Path | None = None,
     return None
 
 
+def is_postgres(con_or_target) -> bool:
+    """Whether a target (path or URL) or an open connection is PostgreSQL."""
+    if isinstance(con_or_target, duckdb.DuckDBPyConnection):
+        return con_or_target.execute("SELECT current_database()").fetchone()[0] == PG
+    return dburl.is_postgres(con_or_target)
+
+
+def _extension() -> str:
+    import duckdb_extension_postgres_scanner as package
+
+    folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    return str(folder / "postgres_scanner.duckdb_extension")
+
+
+def connect_postgres(url: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the PostgreSQL database attached, on the territory's schema."""
+    base, schema = dburl.split(url)
+    schema = schema or "public"
+    con = duckdb.connect(config={"python_enable_replacements": False,
+                                 "autoinstall_known_extensions": False,
+                                 "autoload_known_extensions": False})
+    try:
+        con.execute("LOAD '" + _extension().replace("'", "''") + "'")
+        con.execute("SET pg_connection_cache = false")
+        options = "TYPE postgres, READ_ONLY" if read_only else "TYPE postgres"
+        # ATTACH takes no bound parameter: the URL (from the settings, not from a user) is
+        # written as a quoted SQL literal.
+        literal = "'" + base.replace("'", "''") + "'"
+        con.execute(f"ATTACH {literal} AS {PG} ({options})")
+        if not read_only:
+            pg_execute(con, "CREATE SCHEMA IF NOT EXISTS " + schema)
+        con.execute(f"USE {PG}.{schema}")
+    except duckdb.Error as exc:
+        con.close()
+        explained = explain(exc, url)
+        raise (explained or StoreError(
+            f"La base {dburl.shown(url)} n'a pas pu être ouverte. "
+            f"Détail : {dburl.mask(str(exc))}")) from None
+    return con
+
+
+def pg_execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run SQL in PostgreSQL itself (DDL, locks, sequences); inside a DuckDB transaction it
+    runs in that transaction."""
+    con.execute(f"CALL postgres_execute('{PG}', ?)", [sql])
+
+
+def pg_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    """Rows of a query PostgreSQL runs itself (sequences' values)."""
+    return con.execute(f"SELECT * FROM postgres_query('{PG}', ?)", [sql]).fetchall()
+
+
+def current_schema(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_schema()").fetchone()[0]
+
+
+def next_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int = 1) -> list[int]:
+    """``count`` new values of a sequence, in order (the ids of rows about to be inserted)."""
+    if not re.fullmatch(r"[a-z_]+", sequence):
+        raise ValueError(sequence)
+    if count <= 0:
+        return []
+    if is_postgres(con):
+        sql = (f"SELECT nextval('{current_schema(con)}.{sequence}') AS id "
+               f"FROM generate_series(1, {int(count)}) ORDER BY id")
+        return [int(r[0]) for r in pg_query(con, sql)]
+    rows = con.execute(f"SELECT nextval('{sequence}') AS id FROM range(?) ORDER BY id",
+                       [int(count)]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def insert_returning_id(con: duckdb.DuckDBPyConnection, table: str,
+                        values: dict[str, object]) -> int:
+    """Insert one row with a fresh id from ``<table>_id_seq``; returns the id (the
+    PostgreSQL extension has no ``INSERT … RETURNING``, so the id is taken first)."""
+    if not re.fullmatch(r"[a-z_]+", table) or not all(re.fullmatch(r"[a-z_]+", c)
+                                                        for c in values):
+        raise ValueError(table)
+    new_id = next_ids(con, f"{table}_id_seq")[0]
+    columns = ", ".join(["id", *values])
+    con.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * (len(values) + 1))})",
+                [new_id, *values.values()])
+    return new_id
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that grows after every committed write (PostgreSQL: read once per rerun by
+    each app process to know whether its caches are stale); 0 for a DuckDB file."""
+    if not is_postgres(con):
+        return 0
+    rows = pg_query(con, f"SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) "
+                         f"FROM {current_schema(con)}.data_version")
+    return int(rows[0][0])
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the DuckDB file; a French StoreError subclass when it cannot be."""
+    """Open (or create) the DuckDB file, or attach PostgreSQL when ``path`` is a
+    ``postgresql://`` URL; a French StoreError subclass when it cannot be."""
+    if dburl.is_postgres(path):
+        return connect_postgres(str(path), read_only=read_only)
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"Base introuvable : {path}. Lancez « observatory init --demo ».")
@@ -117,9 +251,11 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) of every migration shipped with the package, in order."""
-    folder = resources.files("observatory.store") / "migrations"
+def migrations(dialect: str = "duckdb") -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration shipped with the package, in order
+    (``dialect="postgresql"``: their PostgreSQL twins, numbered alike)."""
+    folder = resources.files("observatory.store") / (
+        "migrations_pg" if dialect == "postgresql" else "migrations")
     found = []
     for entry in folder.iterdir():
         match = MIGRATION_NAME.match(entry.name)
@@ -131,7 +267,8 @@ def migrations() -> list[tuple[int, str, str]]:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Highest migration applied; 0 for an empty file."""
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+        "AND table_catalog = current_database() AND table_schema = current_schema()"
     ).fetchone()[0]
     if not exists:
         return 0
@@ -144,6 +281,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[s
     ``target`` stops at a given version (used by tests to build an older file).
     Returns the names of the migrations applied.
     """
+    if is_postgres(con):
+        return _migrate_postgres(con, target)
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
@@ -161,6 +300,52 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[s
     return applied
 
 
+def _migrate_postgres(con: duckdb.DuckDBPyConnection, target: int | None) -> list[str]:
+    """The PostgreSQL twins, each in one PostgreSQL transaction under an advisory lock: two
+    processes running `init` at once apply each migration once (the second waits, then sees
+    it recorded). The check runs inside PostgreSQL after the lock is taken (a PL/pgSQL block,
+    READ COMMITTED), so it sees what the other process committed while it waited."""
+    schema = current_schema(con)
+    pg_execute(con, f"CREATE TABLE IF NOT EXISTS {schema}.schema_version ("
+                    " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                    " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp);"
+                    f"CREATE SEQUENCE IF NOT EXISTS {schema}.data_version")
+    con.execute("CALL pg_clear_cache()")
+    applied = []
+    for version, name, sql in migrations("postgresql"):
+        if target is not None and version > target:
+            continue
+        if "$observatoire$" in sql:
+            raise ValueError(name)
+        before = schema_version(con)
+        if version <= before:
+            continue
+        pg_execute(con, "DO $observatoire$ BEGIN "
+                        f"PERFORM pg_advisory_xact_lock({MIGRATION_LOCK}); "
+                        f"PERFORM set_config('search_path', '{schema}', true); "
+                        f"IF NOT EXISTS (SELECT 1 FROM schema_version WHERE version = {version}) "
+                        f"THEN EXECUTE $migration$ {sql} $migration$; "
+                        f"INSERT INTO schema_version (version, name) VALUES ({version}, '{name}'); "
+                        "END IF; END $observatoire$")
+        con.execute("CALL pg_clear_cache()")
+        applied.append(name)
+    con.execute("CALL pg_clear_cache()")
+    return applied
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write DuckDB's WAL into the file (nothing to do on PostgreSQL)."""
+    if not is_postgres(con):
+        con.execute("CHECKPOINT")
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Tell every app process that data changed (after a commit, so that a reader who sees the
+    new number also sees the new rows; a sequence, so that two writers never conflict)."""
+    if is_postgres(con):
+        pg_query(con, f"SELECT nextval('{current_schema(con)}.data_version')")
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: commit on success, roll back on any exception.
@@ -171,11 +356,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
+    except BaseException as exc:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass  # the transaction is already gone: keep the original exception
+        explained = explain(exc) if isinstance(exc, duckdb.Error) else None
+        if isinstance(explained, ConcurrentWrite):
+            raise explained from None
         raise
     try:
         con.execute("COMMIT")
@@ -184,6 +372,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         if explained is None:
             raise
         raise explained from exc
+    bump_data_version(con)
 
 
 @contextmanager
