@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import catalogue
+from observatory import catalogue, dburl
 from observatory.errors import ObservatoryError
 from observatory.maturity import MaturityRule
 from observatory.settings import Settings
@@ -23,11 +23,12 @@ class OldSchema(ObservatoryError, RuntimeError):
     """The database predates the code's migrations (read-only access cannot upgrade it)."""
 
 
-def existing_db(settings: Settings) -> Path:
-    """The database the settings name; a French error when it does not exist."""
-    path = Path(settings.db)
-    if not path.exists():
-        raise MissingDatabase(f"Base introuvable : {path}. "
+def existing_db(settings: Settings) -> Path | str:
+    """The database the settings name (a file, or a PostgreSQL URL with its schema); a French
+    error when it does not exist."""
+    path = settings.db if settings.is_postgres else Path(settings.db)
+    if not db.exists(path):
+        raise MissingDatabase(f"Base introuvable : {dburl.shown(path)}. "
                               "Créez-la avec « observatory init --demo ».")
     return path
 
@@ -38,7 +39,8 @@ def session(settings: Settings, *, read_only: bool = False) -> Iterator:
     path = existing_db(settings)
     with db.session(path, read_only=read_only) as con:
         if db.schema_version(con) < latest_schema():
-            raise OldSchema(f"La base {path} est d'un schéma ancien : lancez « observatory init ».")
+            raise OldSchema(f"La base {dburl.shown(path)} est d'un schéma ancien : "
+                            "lancez « observatory init ».")
         yield con
 
 

@@ -26,11 +26,11 @@ from observatory.territory import load
 from observatory.territory.config import load_territory_config
 
 
-def prepare_database(settings: Settings) -> Path:
+def prepare_database(settings: Settings) -> Path | str:
     """The database the app serves: created with the demonstration data (on the settings'
     territory) when the file is missing, upgraded to the code's schema when it is older."""
-    path = Path(settings.db)
-    if not path.exists():
+    path = settings.db if settings.is_postgres else Path(settings.db)
+    if not db.exists(path):
         bootstrap.init_database(path, load_territory_config(settings.territory), with_demo=True)
     with db.session(path) as con:
         db.migrate(con)

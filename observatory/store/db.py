@@ -211,6 +211,22 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0])
 
 
+def exists(target: str | Path) -> bool:
+    """Whether the database was created: the file exists, or the territory's schema holds
+    the schema_version table (``observatory init`` creates both)."""
+    if not dburl.is_postgres(target):
+        return Path(target).exists()
+    _, schema = dburl.split(str(target))
+    con = connect_postgres(str(target), read_only=True)
+    try:
+        return bool(con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
+            "AND table_schema = ? AND table_name = 'schema_version'",
+            [PG, schema or "public"]).fetchone()[0])
+    finally:
+        con.close()
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (or create) the DuckDB file, or attach PostgreSQL when ``path`` is a
     ``postgresql://`` URL; a French StoreError subclass when it cannot be."""
@@ -312,12 +328,12 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection, target: int | None) -> lis
                     f"CREATE SEQUENCE IF NOT EXISTS {schema}.data_version")
     con.execute("CALL pg_clear_cache()")
     applied = []
+    before = schema_version(con)  # a hint; the block below checks again under the lock
     for version, name, sql in migrations("postgresql"):
         if target is not None and version > target:
             continue
-        if "$observatoire$" in sql:
+        if "$observatoire$" in sql or "$migration$" in sql:
             raise ValueError(name)
-        before = schema_version(con)
         if version <= before:
             continue
         pg_execute(con, "DO $observatoire$ BEGIN "
@@ -327,7 +343,6 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection, target: int | None) -> lis
                         f"THEN EXECUTE $migration$ {sql} $migration$; "
                         f"INSERT INTO schema_version (version, name) VALUES ({version}, '{name}'); "
                         "END IF; END $observatoire$")
-        con.execute("CALL pg_clear_cache()")
         applied.append(name)
     con.execute("CALL pg_clear_cache()")
     return applied
