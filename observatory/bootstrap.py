@@ -112,7 +112,11 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         "referential_sources": source.CITATION if current else "",
         departements.META_KEY: _departement_names(config),
     }
-    with db.transaction(con):
+    # Checked again inside the transaction: two `init` at once (two app servers starting on
+    # one PostgreSQL) load it once; the second finds it loaded once the first has committed.
+    with db.transaction(con, exclusive="territory_meta"):
+        if territory.meta(con).get("fingerprint") == fingerprint:
+            return False
         territory.replace(con, communes, epci, meta)
         evaluations.seed_criteria(con)
     return True

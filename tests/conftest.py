@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from observatory import bootstrap
+from observatory.store import db
 from observatory.territory.config import TerritoryConfig, load_territory_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +100,7 @@ def _template(backend: str, with_demo: bool, tmp_path_factory, request):
             name = f"template_{'demo' if with_demo else 'schema'}"
             url = dburl.with_schema(server.create_database(name), PG_SCHEMA)
             bootstrap.init_database(url, load_territory_config(TERRITORY_TOML), with_demo)
+            db.release(url)  # a template must have no connection left to be copied
             _templates[key] = name
     return _templates[key]
 

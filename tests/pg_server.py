@@ -66,7 +66,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         _run_as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
-                       "fast", "-w", "stop"], self.folder)
+                       "immediate", "-w", "stop"], self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

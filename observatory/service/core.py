@@ -23,6 +23,11 @@ class OldSchema(ObservatoryError, RuntimeError):
     """The database predates the code's migrations (read-only access cannot upgrade it)."""
 
 
+def database_exists(target) -> bool:
+    """Whether ``observatory init`` already created this file or PostgreSQL schema."""
+    return db.exists(target)
+
+
 def existing_db(settings: Settings) -> Path | str:
     """The database the settings name (a file, or a PostgreSQL URL with its schema); a French
     error when it does not exist."""
@@ -49,6 +54,11 @@ def transaction(con) -> Iterator:
     """All or nothing: the writes inside are committed together or not at all."""
     with db.transaction(con):
         yield con
+
+
+def data_version(con) -> int:
+    """Grows after every committed write (PostgreSQL); the app's caches are keyed by it."""
+    return db.data_version(con)
 
 
 def latest_schema() -> int:

@@ -40,6 +40,7 @@ def prepare_database(settings: Settings) -> Path | str:
 # Reads: what the pages and the CLI show.
 current_places = core.current_places
 current_rule = core.current_rule
+data_version = core.data_version
 
 
 def place_record(con, place_id: int) -> dict | None:

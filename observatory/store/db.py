@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,8 +26,6 @@ from observatory import dburl, errors, files
 from observatory.errors import StoreError, StoreLockedError
 
 PG = "observatoire_pg"  # the name PostgreSQL is attached under in each DuckDB connection
-# The advisory lock `observatory init` holds while migrating (any fixed 64-bit number).
-MIGRATION_LOCK = 7_305_015
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -130,26 +129,63 @@ def _extension() -> str:
     return str(folder / "postgres_scanner.duckdb_extension")
 
 
+# One DuckDB instance per PostgreSQL URL and mode in this process, PostgreSQL attached once
+# (loading the extension and attaching take about half a second); each session is a cursor
+# of it: its own DuckDB connection, with its own transaction and PostgreSQL connection.
+_instances: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
+_instances_lock = threading.Lock()
+
+
+def _instance(base: str, schema: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    key = (base, read_only)
+    with _instances_lock:
+        root = _instances.get(key)
+        if root is None:
+            root = duckdb.connect(config={"python_enable_replacements": False,
+                                          "autoinstall_known_extensions": False,
+                                          "autoload_known_extensions": False})
+            try:
+                root.execute("LOAD '" + _extension().replace("'", "''") + "'")
+                # ATTACH takes no bound parameter: the URL (from the settings, not from a
+                # user) is written as a quoted SQL literal.
+                literal = "'" + base.replace("'", "''") + "'"
+                options = "TYPE postgres, READ_ONLY" if read_only else "TYPE postgres"
+                root.execute(f"ATTACH {literal} AS {PG} ({options})")
+            except BaseException:
+                root.close()
+                raise
+            _instances[key] = root
+    if not read_only:
+        exists = root.execute("SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? "
+                              "AND schema_name = ?", [PG, schema]).fetchone()[0]
+        if not exists:
+            pg_execute(root, "CREATE SCHEMA IF NOT EXISTS " + schema)
+            root.execute("CALL pg_clear_cache()")
+    return root
+
+
+def release(target: str | None = None) -> None:
+    """Close the cached PostgreSQL instances (of one URL, or all): their server connections
+    end (before a restore, or when a test copies a database used as a template)."""
+    base = dburl.split(target)[0] if target else None
+    with _instances_lock:
+        for key in [k for k in _instances if base is None or k[0] == base]:
+            _instances.pop(key).close()
+
+
 def connect_postgres(url: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the PostgreSQL database attached, on the territory's schema."""
     base, schema = dburl.split(url)
     schema = schema or "public"
-    con = duckdb.connect(config={"python_enable_replacements": False,
-                                 "autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False})
     try:
-        con.execute("LOAD '" + _extension().replace("'", "''") + "'")
-        con.execute("SET pg_connection_cache = false")
-        options = "TYPE postgres, READ_ONLY" if read_only else "TYPE postgres"
-        # ATTACH takes no bound parameter: the URL (from the settings, not from a user) is
-        # written as a quoted SQL literal.
-        literal = "'" + base.replace("'", "''") + "'"
-        con.execute(f"ATTACH {literal} AS {PG} ({options})")
-        if not read_only:
-            pg_execute(con, "CREATE SCHEMA IF NOT EXISTS " + schema)
-        con.execute(f"USE {PG}.{schema}")
+        root = _instance(base, schema, read_only)
+        con = root.cursor()
+        try:
+            con.execute(f"USE {PG}.{schema}")
+        except duckdb.CatalogException:  # created since this process read the catalog
+            root.execute("CALL pg_clear_cache()")
+            con.execute(f"USE {PG}.{schema}")
     except duckdb.Error as exc:
-        con.close()
         explained = explain(exc, url)
         raise (explained or StoreError(
             f"La base {dburl.shown(url)} n'a pas pu être ouverte. "
@@ -317,10 +353,15 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> list[s
 
 
 def _migrate_postgres(con: duckdb.DuckDBPyConnection, target: int | None) -> list[str]:
-    """The PostgreSQL twins, each in one PostgreSQL transaction under an advisory lock: two
-    processes running `init` at once apply each migration once (the second waits, then sees
-    it recorded). The check runs inside PostgreSQL after the lock is taken (a PL/pgSQL block,
-    READ COMMITTED), so it sees what the other process committed while it waited."""
+    """The PostgreSQL twins, each in one PostgreSQL transaction under a lock on
+    schema_version: two processes running `init` at once apply each migration once (the
+    second waits, then sees it recorded).
+
+    The extension runs every statement in a REPEATABLE READ transaction, whose snapshot is
+    taken by its first query: an advisory lock (``SELECT pg_advisory_xact_lock``) would be
+    that query, so the check after it would not see what the other process committed while
+    this one waited. ``LOCK TABLE`` takes no snapshot; the check inside the PL/pgSQL block
+    then reads after the lock is held."""
     schema = current_schema(con)
     pg_execute(con, f"CREATE TABLE IF NOT EXISTS {schema}.schema_version ("
                     " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
@@ -336,8 +377,8 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection, target: int | None) -> lis
             raise ValueError(name)
         if version <= before:
             continue
-        pg_execute(con, "DO $observatoire$ BEGIN "
-                        f"PERFORM pg_advisory_xact_lock({MIGRATION_LOCK}); "
+        pg_execute(con, f"LOCK TABLE {schema}.schema_version IN EXCLUSIVE MODE; "
+                        "DO $observatoire$ BEGIN "
                         f"PERFORM set_config('search_path', '{schema}', true); "
                         f"IF NOT EXISTS (SELECT 1 FROM schema_version WHERE version = {version}) "
                         f"THEN EXECUTE $migration$ {sql} $migration$; "
@@ -362,14 +403,23 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: duckdb.DuckDBPyConnection,
+                exclusive: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: commit on success, roll back on any exception.
+
+    ``exclusive`` names a table other processes may not write until this transaction ends
+    (PostgreSQL: taken before the transaction's first read, so what the block reads is what
+    the previous holder committed; DuckDB: its file lock already keeps writers out).
 
     A failed COMMIT (full disk, read-only folder for the WAL) has already been rolled back
     by DuckDB; it is raised as the French StoreError when we understand it.
     """
     con.execute("BEGIN TRANSACTION")
     try:
+        if exclusive is not None and is_postgres(con):
+            if not re.fullmatch(r"[a-z_]+", exclusive):
+                raise ValueError(exclusive)
+            pg_execute(con, f"LOCK TABLE {current_schema(con)}.{exclusive} IN EXCLUSIVE MODE")
         yield con
     except BaseException as exc:
         try:
@@ -411,6 +461,10 @@ def session(path: str | Path, read_only: bool = False,
     try:
         yield con
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.CatalogException) and dburl.is_postgres(path):
+            # Another process may have migrated the schema: read PostgreSQL's catalog afresh
+            # next time (DuckDB caches it per process).
+            con.execute("CALL pg_clear_cache()")
         explained = explain(exc, path, read_only=read_only)
         if explained is None:
             raise
