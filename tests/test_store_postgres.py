@@ -202,3 +202,43 @@ def test_territories_live_side_by_side_in_one_server(initialised_db, postgres, b
         assert places.count(con) == 0
     with db.session(first, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM communes").fetchone()[0] > 0
+
+
+@on_postgres
+def test_backup_and_restore_of_a_territorys_schema(demo_copy, backend, tmp_path, capsys):
+    from observatory import cli
+
+    backup = tmp_path / "sauvegarde.dump"
+    assert cli.main(["backup", str(backup), "--db", demo_copy]) == 0
+    printed = capsys.readouterr()
+    assert "42 lieux" in printed.out and "mot-de-passe" not in printed.out + printed.err
+    with db.session(demo_copy) as con, db.transaction(con):
+        con.execute("DELETE FROM evaluations")
+        places.create(con, {"name": "Après la sauvegarde", "insee": "09225", "lon": 1.6,
+                            "lat": 43.1, "typology": "Fablab"}, "test")
+    assert cli.main(["restore", str(backup), "--db", demo_copy]) == 1  # asks to confirm
+    assert "--yes" in capsys.readouterr().err
+    assert cli.main(["restore", str(backup), "--db", demo_copy, "--yes"]) == 0
+    printed = capsys.readouterr()
+    assert "42 lieux" in printed.out and "mot-de-passe" not in printed.out + printed.err
+    with db.session(demo_copy, read_only=True) as con:
+        assert places.count(con) == 42
+        assert con.execute("SELECT count(*) FROM evaluations").fetchone()[0] > 0
+        assert db.schema_version(con) == db.migrations()[-1][0]
+    kept = list(tmp_path.glob("*.avant-restauration-*.dump"))
+    assert len(kept) == 1  # the schema as it was, before the restore
+    with db.session(demo_copy) as con, db.transaction(con):  # writable again, ids go on
+        places.create(con, {"name": "Après la restauration", "insee": "09225", "lon": 1.6,
+                            "lat": 43.1, "typology": "Fablab"}, "test")
+
+
+@on_postgres
+def test_restore_refuses_a_file_that_is_not_a_dump(demo_copy, backend, tmp_path, capsys):
+    from observatory import cli
+
+    bogus = tmp_path / "faux.dump"
+    bogus.write_bytes(b"ceci n'est pas une sauvegarde")
+    assert cli.main(["restore", str(bogus), "--db", demo_copy, "--yes"]) == 1
+    assert "pas une sauvegarde valide" in capsys.readouterr().err
+    with db.session(demo_copy, read_only=True) as con:
+        assert places.count(con) == 42
