@@ -162,7 +162,8 @@ def cmd_new_territory(args) -> int:
               "--grids DOSSIER (grilles de l'Observatoire des territoires) pour les ajouter.")
     for line in report.lines():
         print(line)
-    print(f"Base prête : {db_path}. Lancez « OBSERVATORY_DB={db_path} observatory serve » puis "
+    shown = dburl.shown(db_path)
+    print(f"Base prête : {shown}. Lancez « OBSERVATORY_DB={shown} observatory serve » puis "
           "importez votre inventaire (page Importer, ou « observatory import places FICHIER »).")
     return 0
 
