@@ -136,7 +136,8 @@ _instances: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}
 _instances_lock = threading.Lock()
 
 
-def _instance(base: str, schema: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _instance(base: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A new cursor (DuckDB connection) of this process's instance for the URL and mode."""
     key = (base, read_only)
     with _instances_lock:
         root = _instances.get(key)
@@ -155,13 +156,17 @@ def _instance(base: str, schema: str, read_only: bool) -> duckdb.DuckDBPyConnect
                 root.close()
                 raise
             _instances[key] = root
-    if not read_only:
-        exists = root.execute("SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? "
-                              "AND schema_name = ?", [PG, schema]).fetchone()[0]
-        if not exists:
-            pg_execute(root, "CREATE SCHEMA IF NOT EXISTS " + schema)
-            root.execute("CALL pg_clear_cache()")
-    return root
+        # The root connection is used here only, under the lock: a DuckDB connection is not
+        # thread-safe; each session works on its own cursor.
+        return root.cursor()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    exists = con.execute("SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? "
+                         "AND schema_name = ?", [PG, schema]).fetchone()[0]
+    if not exists:
+        pg_execute(con, "CREATE SCHEMA IF NOT EXISTS " + schema)
+        con.execute("CALL pg_clear_cache()")
 
 
 def release(target: str | None = None) -> None:
@@ -178,12 +183,13 @@ def connect_postgres(url: str, read_only: bool = False) -> duckdb.DuckDBPyConnec
     base, schema = dburl.split(url)
     schema = schema or "public"
     try:
-        root = _instance(base, schema, read_only)
-        con = root.cursor()
+        con = _instance(base, read_only)
+        if not read_only:
+            _ensure_schema(con, schema)
         try:
             con.execute(f"USE {PG}.{schema}")
         except duckdb.CatalogException:  # created since this process read the catalog
-            root.execute("CALL pg_clear_cache()")
+            con.execute("CALL pg_clear_cache()")
             con.execute(f"USE {PG}.{schema}")
     except duckdb.Error as exc:
         explained = explain(exc, url)
