@@ -202,7 +202,7 @@ def main() -> int:
         saved = [r for o in outs for r in o["saved"]]
         conflicts = sum(o["conflicts"] for o in outs)
         messages = [m for o in outs for m in o["conflict_messages"]]
-        french = all(("modifié" in m or "modification" in m) and "echarge" in m
+        french = all("modifi" in m and "d'autre" in m or "Un autre utilisateur" in m
                      for m in messages)
         lost = []
         with db.session(url, read_only=True) as con:
@@ -233,7 +233,7 @@ def main() -> int:
             "analysts": args.analysts, "app_processes": 2, "seconds": round(wall, 1),
             "saves_committed": len(saved), "saves_refused_conflict": conflicts,
             "conflict_messages_french": french,
-            "example_conflict_message": messages[0] if messages else None,
+            "conflict_messages": sorted({m.split(" (version")[0][:120] for m in messages}),
             "lost_updates": lost, "other_errors": [e for o in outs for e in o["other_errors"]],
             "reruns": len(reruns), "stale_views_after_a_commit": sum(o["stale_views"]
                                                                      for o in outs),
