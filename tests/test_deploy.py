@@ -108,6 +108,23 @@ def _free_ports(n: int) -> list[int]:
             s.close()
 
 
-@pytest.mark.parametrize("script", ["recipe-postgresql.sh"])
+@pytest.mark.parametrize("script", ["recipe-postgresql.sh", "recipe-duckdb.sh"])
 def test_the_recipe_script_is_executable(script):
     assert os.access(DEPLOY / script, os.X_OK)
+
+
+@pytest.mark.parametrize("shape", ["laptop", "server"])
+def test_the_duckdb_recipes_run_end_to_end(shape, tmp_path):
+    env = dict(os.environ, OBSERVATORY_TILES="off")
+    for name in ("OBSERVATORY_DB", "OBSERVATORY_USERS", "OBSERVATORY_PG_SCHEMA"):
+        env.pop(name, None)
+    done = subprocess.run([str(DEPLOY / "recipe-duckdb.sh"), shape, str(tmp_path),
+                           str(_free_ports(1)[0])], env=env, capture_output=True, text=True,
+                          timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "healthy" in output and "recipe done" in output
+    if shape == "server":
+        assert "Sauvegarde écrite" in output and "Base restaurée" in output
+    else:
+        assert (tmp_path / "observatoire.duckdb").exists()
