@@ -260,11 +260,14 @@ def exists(target: str | Path) -> bool:
         return Path(target).exists()
     _, schema = dburl.split(str(target))
     con = connect_postgres(str(target), read_only=True)
+    sql = ("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
+           "AND table_schema = ? AND table_name = 'schema_version'")
     try:
-        return bool(con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
-            "AND table_schema = ? AND table_name = 'schema_version'",
-            [PG, schema or "public"]).fetchone()[0])
+        if con.execute(sql, [PG, schema or "public"]).fetchone()[0]:
+            return True
+        # Maybe created by another process since this one read PostgreSQL's catalog.
+        con.execute("CALL pg_clear_cache()")
+        return bool(con.execute(sql, [PG, schema or "public"]).fetchone()[0])
     finally:
         con.close()
 

@@ -33,3 +33,14 @@ def test_a_place_added_by_another_process_appears_at_the_next_rerun(make_app, de
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.label == "Lieux affichés" and m.value == "43 / 43" for m in at.metric)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_refused_password_is_explained_without_showing_it(make_app, postgres, backend):
+    wrong = postgres.url.replace(postgres.password, "Mauvais-Mot-De-Passe-99")
+    at = make_app(dburl.with_schema(wrong, "territoire_x"))
+    at.run()
+    shown = " ".join(str(e.value) for e in [*at.error, *at.exception])
+    shown += " ".join(str(m.value) for m in at.markdown)
+    assert "PostgreSQL" in shown
+    assert "Mauvais-Mot-De-Passe-99" not in shown
