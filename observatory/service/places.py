@@ -172,6 +172,10 @@ def erase_person(settings: Settings, person: str, *, actor: str, dry_run: bool) 
     path = core.existing_db(settings)
     with db.session(path, wait_s=ERASURE_WAIT_S) as con, core.transaction(con):
         report = store_erasure.erase_person(con, person, actor=actor, dry_run=dry_run)
+    if settings.is_postgres:
+        # No file to rewrite: PostgreSQL's autovacuum reclaims the old row versions (a DBA can
+        # force it with VACUUM FULL); pg_dump backups live wherever the operator keeps them.
+        return Erasure(report, path, [])
     if not dry_run and report.total:
         store_erasure.rewrite_file(path)
     return Erasure(report, path, erasure.backup_candidates(path))
