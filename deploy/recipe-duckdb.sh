@@ -9,7 +9,8 @@ shape=$1 folder=$2 port=${3:-8501}
 obs=.venv/bin/observatory
 db="$folder/observatoire.duckdb"
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; }
+# serve runs Streamlit as a child: stop the whole process group (setsid made it its leader).
+cleanup() { [ -n "$pid" ] && kill -- "-$pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
 healthy() {
@@ -22,13 +23,13 @@ healthy() {
 }
 
 if [ "$shape" = laptop ]; then
-    $obs serve --db "$db" --port "$port" --address 127.0.0.1 >"$folder/serve.log" 2>&1 &
+    setsid $obs serve --db "$db" --port "$port" --address 127.0.0.1 >"$folder/serve.log" 2>&1 &
     pid=$!
     healthy
     $obs places --db "$db" >/dev/null
 else
     $obs init --db "$db"
-    $obs serve --db "$db" --port "$port" --address 127.0.0.1 >"$folder/serve.log" 2>&1 &
+    setsid $obs serve --db "$db" --port "$port" --address 127.0.0.1 >"$folder/serve.log" 2>&1 &
     pid=$!
     healthy
     $obs backup "$folder/$(date +%F).duckdb" --db "$db"

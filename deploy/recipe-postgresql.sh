@@ -10,14 +10,15 @@ obs=.venv/bin/observatory
 ports=("${1:-8501}" "${2:-8502}")
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# serve runs Streamlit as a child: stop each whole process group (setsid made it its leader).
+cleanup() { for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 # 1. Migrations, once, at deploy time (observatoire-init.service).
 $obs init
 # 2. Two app processes (observatoire@8501, observatoire@8502), behind the proxy's upstream.
 for port in "${ports[@]}"; do
-    $obs serve --port "$port" --address 127.0.0.1 >"$work/serve-$port.log" 2>&1 &
+    setsid $obs serve --port "$port" --address 127.0.0.1 >"$work/serve-$port.log" 2>&1 &
     pids+=("$!")
 done
 for port in "${ports[@]}"; do

@@ -93,6 +93,22 @@ def test_the_postgresql_recipe_runs_end_to_end(postgres, tmp_path):
     assert "Sauvegarde écrite" in output and "Base restaurée" in output
     assert postgres.password not in output  # masked everywhere
     assert "recipe done" in output
+    for port in ports:  # the script stopped Streamlit too, not only `observatory serve`
+        assert _stops_listening(int(port))
+
+
+def _stops_listening(port: int, wait_s: float = 30) -> bool:
+    """Whether nothing answers on the port any more (Streamlit takes a moment to exit)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def _free_ports(n: int) -> list[int]:
@@ -118,12 +134,13 @@ def test_the_duckdb_recipes_run_end_to_end(shape, tmp_path):
     env = dict(os.environ, OBSERVATORY_TILES="off")
     for name in ("OBSERVATORY_DB", "OBSERVATORY_USERS", "OBSERVATORY_PG_SCHEMA"):
         env.pop(name, None)
-    done = subprocess.run([str(DEPLOY / "recipe-duckdb.sh"), shape, str(tmp_path),
-                           str(_free_ports(1)[0])], env=env, capture_output=True, text=True,
-                          timeout=600)
+    port = _free_ports(1)[0]
+    done = subprocess.run([str(DEPLOY / "recipe-duckdb.sh"), shape, str(tmp_path), str(port)],
+                          env=env, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "healthy" in output and "recipe done" in output
+    assert _stops_listening(int(port))
     if shape == "server":
         assert "Sauvegarde écrite" in output and "Base restaurée" in output
     else:
