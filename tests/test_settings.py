@@ -48,7 +48,7 @@ def documented_table() -> str:
 
 def test_the_settings_are_the_ten_the_issue_names():
     assert ENV_NAMES == [
-        "OBSERVATORY_DB", "OBSERVATORY_TERRITORY", "OBSERVATORY_USERS",
+        "OBSERVATORY_DB", "OBSERVATORY_PG_SCHEMA", "OBSERVATORY_TERRITORY", "OBSERVATORY_USERS",
         # issue 15: the key that signs session cookies, and how long a session lasts
         "OBSERVATORY_SECRET", "OBSERVATORY_SESSION_IDLE_HOURS", "OBSERVATORY_SESSION_MAX_DAYS",
         "OBSERVATORY_TILES",

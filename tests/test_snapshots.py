@@ -35,10 +35,10 @@ def no_env_database(monkeypatch):
 
 
 @pytest.fixture
-def db_path(tmp_path, demo_db):
-    """A writable copy of the demonstration database (the session file is never written)."""
-    path = tmp_path / "observatory.duckdb"
-    shutil.copyfile(demo_db, path)
+def db_path(demo_copy):
+    """A writable copy of the demonstration database on each back end (the session file is
+    never written)."""
+    path = demo_copy
     con = db.connect(path)
     try:
         db.migrate(con)

@@ -24,12 +24,11 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "schemas" / 
 
 
 @pytest.fixture
-def demo_copy(demo_db, tmp_path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_db, path)
-    with db.session(path) as con:
+def demo_copy(demo_copy):
+    """The demonstration database on each back end (conftest), migrated to the code's schema."""
+    with db.session(demo_copy) as con:
         db.migrate(con)
-    return path
+    return demo_copy
 
 
 def call_flags(con) -> dict[int, bool]:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import errors, files
+from observatory import dburl, errors, files
 from observatory.errors import ObservatoryError, StoreError
 from observatory.service import core
 from observatory.settings import Settings
-from observatory.store import db, evaluations, places
+from observatory.store import db, evaluations, pgdump, places
 
 WAIT_S = 30  # the app holds the file a few milliseconds per request: wait for it
 
@@ -32,7 +32,12 @@ class BackupError(ObservatoryError, RuntimeError):
 
 def backup(settings: Settings, out: str | os.PathLike, *, force: bool) -> str:
     """Write a checked copy of the database to ``out``; returns what it holds (« schéma v7,
-    42 lieux »). An existing ``out`` needs ``force``; a symbolic link is always refused."""
+    42 lieux »). An existing ``out`` needs ``force``; a symbolic link is always refused.
+
+    On PostgreSQL: ``pg_dump`` of the territory's schema (custom format), checked with
+    ``pg_restore --list``."""
+    if settings.is_postgres:
+        return _backup_postgres(core.existing_db(settings), Path(out), force)
     path, out = core.existing_db(settings), Path(out)
     if _same_file(path, out):
         raise BackupError(f"{out} est la base elle-même : choisissez un autre fichier pour la "
@@ -66,6 +71,8 @@ def restore(settings: Settings, source: str | os.PathLike, *, confirmed: bool) -
     The current file is first copied to a new dated safety copy (never overwritten, so a
     second restore keeps the first one's); a damaged or missing database can be restored too.
     """
+    if settings.is_postgres:
+        return _restore_postgres(settings.db, Path(source), confirmed)
     source, path = Path(source), Path(settings.db)
     if not source.is_file():
         raise BackupError(f"Sauvegarde introuvable : {source}")
@@ -98,7 +105,7 @@ def restore(settings: Settings, source: str | os.PathLike, *, confirmed: bool) -
     return Restored(report, kept)
 
 
-def describe(path: Path) -> str:
+def describe(path: Path | str) -> str:
     """Open a copy read-only and read what matters; raises when it is not a usable database."""
     with db.session(path, read_only=True) as con:
         version = db.schema_version(con)
@@ -170,3 +177,53 @@ def _copy_new(source: Path, target: Path) -> Path:
         _remove_quietly(target)
         raise
     return target
+
+
+# --- PostgreSQL: pg_dump of the territory's schema ------------------------------------------
+
+def _backup_postgres(url: str, out: Path, force: bool) -> str:
+    if out.is_dir():
+        raise BackupError(f"{out} est un dossier : indiquez le fichier de sauvegarde à écrire "
+                          f"(par exemple {out / 'sauvegarde.dump'}).")
+    files.check_target(out, force)
+    report = describe(url)
+    try:
+        with files.staged(out, force) as staged:
+            pgdump.dump(url, staged)
+            _check_dump(staged, url)
+    except OSError as exc:
+        raise BackupError(f"Sauvegarde non écrite : {errors.describe_os_error(exc)}") from exc
+    return report
+
+
+def _check_dump(dump_file: Path, url: str) -> None:
+    schema = dburl.split(url)[1] or "public"
+    try:
+        found = pgdump.schemas_in(dump_file)
+    except pgdump.DumpError as exc:
+        raise BackupError(f"{dump_file} n'est pas une sauvegarde valide de l'observatoire : "
+                          f"{exc}") from exc
+    if schema not in found:
+        raise BackupError(f"{dump_file} n'est pas une sauvegarde du schéma « {schema} » "
+                          f"(schémas trouvés : {', '.join(sorted(found)) or 'aucun'}).")
+
+
+def _restore_postgres(url: str, source: Path, confirmed: bool) -> Restored:
+    if not source.is_file():
+        raise BackupError(f"Sauvegarde introuvable : {source}")
+    _check_dump(source, url)
+    if not confirmed:
+        raise BackupError(f"Sauvegarde valide du schéma « {dburl.split(url)[1]} ». Confirmez "
+                          f"le remplacement dans {dburl.shown(url)} avec --yes.")
+    kept = []
+    if db.exists(url):  # the current schema first, to a new dated dump next to the backup
+        aside = safety_copy_name(source.with_name(f"{dburl.split(url)[1]}.dump"))
+        with files.staged(aside) as staged:
+            pgdump.dump(url, staged)
+        kept.append(aside)
+    db.release(url)  # this process's connections end before the schema is replaced
+    try:
+        pgdump.restore(url, source)
+    except pgdump.DumpError as exc:
+        raise BackupError(f"{exc} Le schéma n'a pas été remplacé.") from exc
+    return Restored(describe(url), kept)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import catalogue
+from observatory import catalogue, dburl
 from observatory.errors import ObservatoryError
 from observatory.maturity import MaturityRule
 from observatory.settings import Settings
@@ -23,11 +23,17 @@ class OldSchema(ObservatoryError, RuntimeError):
     """The database predates the code's migrations (read-only access cannot upgrade it)."""
 
 
-def existing_db(settings: Settings) -> Path:
-    """The database the settings name; a French error when it does not exist."""
-    path = Path(settings.db)
-    if not path.exists():
-        raise MissingDatabase(f"Base introuvable : {path}. "
+def database_exists(target) -> bool:
+    """Whether ``observatory init`` already created this file or PostgreSQL schema."""
+    return db.exists(target)
+
+
+def existing_db(settings: Settings) -> Path | str:
+    """The database the settings name (a file, or a PostgreSQL URL with its schema); a French
+    error when it does not exist."""
+    path = settings.db if settings.is_postgres else Path(settings.db)
+    if not db.exists(path):
+        raise MissingDatabase(f"Base introuvable : {dburl.shown(path)}. "
                               "Créez-la avec « observatory init --demo ».")
     return path
 
@@ -38,7 +44,8 @@ def session(settings: Settings, *, read_only: bool = False) -> Iterator:
     path = existing_db(settings)
     with db.session(path, read_only=read_only) as con:
         if db.schema_version(con) < latest_schema():
-            raise OldSchema(f"La base {path} est d'un schéma ancien : lancez « observatory init ».")
+            raise OldSchema(f"La base {dburl.shown(path)} est d'un schéma ancien : "
+                            "lancez « observatory init ».")
         yield con
 
 
@@ -47,6 +54,11 @@ def transaction(con) -> Iterator:
     """All or nothing: the writes inside are committed together or not at all."""
     with db.transaction(con):
         yield con
+
+
+def data_version(con) -> int:
+    """Grows after every committed write (PostgreSQL); the app's caches are keyed by it."""
+    return db.data_version(con)
 
 
 def latest_schema() -> int:

@@ -27,11 +27,11 @@ from observatory.territory import load
 from observatory.territory.config import load_territory_config
 
 
-def prepare_database(settings: Settings) -> Path:
+def prepare_database(settings: Settings) -> Path | str:
     """The database the app serves: created with the demonstration data (on the settings'
     territory) when the file is missing, upgraded to the code's schema when it is older."""
-    path = Path(settings.db)
-    if not path.exists():
+    path = settings.db if settings.is_postgres else Path(settings.db)
+    if not db.exists(path):
         bootstrap.init_database(path, load_territory_config(settings.territory), with_demo=True)
     with db.session(path) as con:
         db.migrate(con)
@@ -41,6 +41,7 @@ def prepare_database(settings: Settings) -> Path:
 # Reads: what the pages and the CLI show.
 current_places = core.current_places
 current_rule = core.current_rule
+data_version = core.data_version
 
 
 def place_record(con, place_id: int) -> dict | None:
@@ -180,6 +181,10 @@ def erase_person(settings: Settings, person: str, *, actor: str, dry_run: bool) 
     path = core.existing_db(settings)
     with db.session(path, wait_s=ERASURE_WAIT_S) as con, core.transaction(con):
         report = store_erasure.erase_person(con, person, actor=actor, dry_run=dry_run)
+    if settings.is_postgres:
+        # No file to rewrite: PostgreSQL's autovacuum reclaims the old row versions (a DBA can
+        # force it with VACUUM FULL); pg_dump backups live wherever the operator keeps them.
+        return Erasure(report, path, [])
     if not dry_run and report.total:
         store_erasure.rewrite_file(path)
     return Erasure(report, path, erasure.backup_candidates(path))

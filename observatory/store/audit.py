@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from observatory.formatting import is_missing
+from observatory.store import db
 
 
 def _json(values: Mapping[str, object] | None) -> str | None:
@@ -47,11 +48,7 @@ def record_many(con: duckdb.DuckDBPyConnection, entries: Sequence[Mapping[str, o
 
 def new_ids(con: duckdb.DuckDBPyConnection, sequence: str, n: int) -> list[int]:
     """``n`` fresh values of a sequence in one statement, increasing."""
-    if n <= 0:
-        return []
-    rows = con.execute(f"SELECT nextval('{sequence}') AS id FROM range(?) ORDER BY id",
-                       [int(n)]).fetchall()
-    return [int(r[0]) for r in rows]
+    return db.next_ids(con, sequence, n)
 
 
 def plain(value: object) -> object:

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from observatory.consortia import ConflictError, Consortium, ConsortiumError
-from observatory.store import audit
+from observatory.store import audit, db
 
 COLUMNS = ("name", "lead_place_id", "location_place_id", "call_year", "status", "description")
 
@@ -45,9 +45,7 @@ def create(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: s
     """Insert a validated consortium (call inside a transaction); returns its id."""
     consortium.validate()
     values = [getattr(consortium, c) for c in COLUMNS]
-    new_id = con.execute(
-        f"INSERT INTO consortia ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-        "RETURNING id", values).fetchone()[0]
+    new_id = db.insert_returning_id(con, "consortia", dict(zip(COLUMNS, values, strict=True)))
     _replace_members(con, new_id, consortium.member_ids)
     _record(con, new_id, "created", changed_by)
     return int(new_id)
@@ -77,8 +75,8 @@ def update(con: duckdb.DuckDBPyConnection, consortium: Consortium, changed_by: s
 
 def archive(con: duckdb.DuckDBPyConnection, consortium_id: int, changed_by: str) -> None:
     done = con.execute("UPDATE consortia SET archived = true, version = version + 1, "
-                       "updated_at = current_timestamp WHERE id = ? AND NOT archived RETURNING id",
-                       [consortium_id]).fetchall()
+                       "updated_at = current_timestamp WHERE id = ? AND NOT archived",
+                       [consortium_id]).fetchone()[0]
     if not done:
         raise ConsortiumError(f"Consortium {consortium_id} introuvable.")
     _record(con, consortium_id, "archived", changed_by)
@@ -95,8 +93,8 @@ def set_status(con: duckdb.DuckDBPyConnection, consortium_id: int, status: str,
                changed_by: str) -> None:
     """Change only the status (its application was decided), a new version in its history."""
     done = con.execute("UPDATE consortia SET status = ?, version = version + 1, "
-                       "updated_at = current_timestamp WHERE id = ? AND NOT archived "
-                       "RETURNING id", [status, consortium_id]).fetchall()
+                       "updated_at = current_timestamp WHERE id = ? AND NOT archived",
+                       [status, consortium_id]).fetchone()[0]
     if not done:
         raise ConsortiumError(f"Consortium {consortium_id} introuvable.")
     _record(con, consortium_id, "updated", changed_by)

@@ -10,7 +10,7 @@ import pandas as pd
 from observatory.consortia import ConflictError  # its subclass of errors.ConflictError
 from observatory.equipment import Equipment, EquipmentError
 from observatory.formatting import is_missing
-from observatory.store import audit
+from observatory.store import audit, db
 
 COLUMNS = ("name", "category", "owner_place_id", "consortium_id", "call_year", "amount_funded",
            "purchase_value", "condition", "mutualised", "itinerant", "notes")
@@ -31,10 +31,8 @@ def create(con: duckdb.DuckDBPyConnection, item: Equipment, *, actor: str,
            is_demo: bool = False) -> int:
     """Insert a new item, audited under ``actor`` (the account, or the demo loader's name)."""
     item.validate()
-    new_id = int(con.execute(
-        f"INSERT INTO equipment ({', '.join(COLUMNS)}, is_demo) "
-        f"VALUES ({', '.join('?' * (len(COLUMNS) + 1))}) RETURNING id",
-        [*(getattr(item, c) for c in COLUMNS), is_demo]).fetchone()[0])
+    new_id = db.insert_returning_id(
+        con, "equipment", {**{c: getattr(item, c) for c in COLUMNS}, "is_demo": is_demo})
     audit.record(con, actor=actor, entity="equipment", entity_id=new_id, action="create",
                  old=None, new=_values(item))
     return new_id
@@ -64,7 +62,7 @@ def update(con: duckdb.DuckDBPyConnection, item: Equipment, *, actor: str) -> in
 
 def archive(con: duckdb.DuckDBPyConnection, item_id: int, *, actor: str) -> None:
     done = con.execute("UPDATE equipment SET archived = true, version = version + 1 "
-                       "WHERE id = ? AND NOT archived RETURNING id", [item_id]).fetchall()
+                       "WHERE id = ? AND NOT archived", [item_id]).fetchone()[0]
     if not done:
         raise EquipmentError(f"Équipement {item_id} introuvable.")
     audit.record(con, actor=actor, entity="equipment", entity_id=item_id, action="archive",
@@ -98,10 +96,9 @@ def _row(con: duckdb.DuckDBPyConnection, table: str, key: str, value) -> dict | 
 def add_stay(con: duckdb.DuckDBPyConnection, equipment_id: int, place_id: int,
              start: dt.date, end: dt.date, note: str = "", *, actor: str) -> int:
     """Insert a stay; the caller has checked overlaps with the item's schedule."""
-    new_id = int(con.execute(
-        "INSERT INTO equipment_stays (equipment_id, place_id, start_date, end_date, note) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id",
-        [equipment_id, place_id, start, end, note]).fetchone()[0])
+    new_id = db.insert_returning_id(
+        con, "equipment_stays", {"equipment_id": equipment_id, "place_id": place_id,
+                                 "start_date": start, "end_date": end, "note": note})
     audit.record(con, actor=actor, entity="stay", entity_id=new_id, action="create", old=None,
                  new={"equipment_id": equipment_id, "place_id": place_id, "start_date": start,
                       "end_date": end, "note": note})
@@ -163,9 +160,7 @@ def save_application(con: duckdb.DuckDBPyConnection, record: dict, *,
                      old={f: (before or {}).get(f) for f in changed},
                      new={f: new[f] for f in changed})
         return app_id
-    app_id = int(con.execute(
-        f"INSERT INTO applications ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
-        "RETURNING id", [record.get(f) for f in fields]).fetchone()[0])
+    app_id = db.insert_returning_id(con, "applications", {f: record.get(f) for f in fields})
     audit.record(con, actor=actor, entity="application", entity_id=app_id, action="create",
                  old=None, new=new)
     return app_id

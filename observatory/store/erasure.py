@@ -72,22 +72,27 @@ class ErasureReport:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    # The connection's own schema: 'main' in a DuckDB file, the territory's on PostgreSQL.
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                      "WHERE table_schema = 'main'").fetchall()}
+                                      "WHERE table_catalog = current_database() "
+                                      "AND table_schema = current_schema()").fetchall()}
 
 
 def _redact_column(con, table: str, column: str, needle: str, redact, report: ErasureReport,
                    write: bool) -> None:
     rows = con.execute(
-        f'SELECT rowid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
-    updates = []
-    for rowid, value in rows:
+        f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
+    updates = {}
+    for (value,) in rows:
         new, count = redact(value, needle)
         if count:
             report.add(f"{table}.{column}", count)
-            updates.append((new, rowid))
+            updates[value] = new
+    # Keyed by the old value (the redaction depends on it alone): DuckDB's rowid does not
+    # reach PostgreSQL's rows through the extension.
     if write and updates:
-        con.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', updates)
+        con.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+                        [(new, old) for old, new in updates.items()])
 
 
 def _redact_frame(frame: pd.DataFrame, columns, needle: str) -> tuple[pd.DataFrame, int]:
@@ -139,7 +144,8 @@ def _elsewhere(con, needle: str, report: ErasureReport) -> None:
     target = erasure.fold(needle)
     for table, column in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND data_type = 'VARCHAR'").fetchall():
+            "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+            "AND data_type = 'VARCHAR'").fetchall():
         if (table, column) in handled:
             continue
         values = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" '

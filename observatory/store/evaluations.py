@@ -10,18 +10,13 @@ import pandas as pd
 import pyarrow as pa
 
 from observatory.model import CRITERIA, CRITERIA_KEYS
-from observatory.store import audit
+from observatory.store import audit, db
 
 FIELDS = ("place_id", "evaluated_on", "evaluator", *CRITERIA_KEYS, "evidence")
 
 
 def insert(con: duckdb.DuckDBPyConnection, evaluation: Mapping[str, object]) -> int:
-    row = con.execute(
-        f"INSERT INTO evaluations ({', '.join(FIELDS)}) "
-        f"VALUES ({', '.join('?' for _ in FIELDS)}) RETURNING id",
-        [evaluation.get(f) for f in FIELDS],
-    ).fetchone()
-    return int(row[0])
+    return db.insert_returning_id(con, "evaluations", {f: evaluation.get(f) for f in FIELDS})
 
 
 def history(con: duckdb.DuckDBPyConnection, place_id: int | None = None) -> pd.DataFrame:

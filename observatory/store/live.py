@@ -17,7 +17,8 @@ from observatory.store import consortia, db, evaluations, origins, places, rules
 def _equipment(con: duckdb.DuckDBPyConnection, place_ids: set[int] | None) -> pd.DataFrame:
     """Equipment in service (archived items left out), of the view's places when filtered."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_name = 'equipment'").fetchone()[0]
+                         "WHERE table_name = 'equipment' AND table_catalog = current_database() "
+                         "AND table_schema = current_schema()").fetchone()[0]
     if not exists:
         return pd.DataFrame()
     items = con.execute("SELECT * FROM equipment WHERE NOT archived ORDER BY id").df()
@@ -29,7 +30,8 @@ def _calls_and_applications(con: duckdb.DuckDBPyConnection,
     """The calls for projects (budgets, dates) and the applications of the bundle's consortia
     (amounts requested and granted): what the finance officer's workbook is for."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_name IN ('calls', 'applications')").fetchone()[0]
+                         "WHERE table_name IN ('calls', 'applications') AND table_catalog = "
+                         "current_database() AND table_schema = current_schema()").fetchone()[0]
     if exists < 2:
         return {}
     calls = con.execute("SELECT * FROM calls ORDER BY year").df()

@@ -13,7 +13,7 @@ from observatory.consortia import ConflictError
 from observatory.formatting import is_missing, short_date
 from observatory.model import CRITERIA_KEYS
 from observatory.origins import MANUAL, fields_of
-from observatory.store import audit, origins
+from observatory.store import audit, db, origins
 from observatory.store.db import StoreError
 
 PLACE_FIELDS = (
@@ -48,12 +48,7 @@ ORDER BY p.name, p.id
 def insert(con: duckdb.DuckDBPyConnection, place: Mapping[str, object]) -> int:
     """Insert one place; returns its id. Unknown keys are ignored, missing ones are NULL."""
     fields = [f for f in PLACE_FIELDS if f in place]
-    placeholders = ", ".join("?" for _ in fields)
-    row = con.execute(
-        f"INSERT INTO places ({', '.join(fields)}) VALUES ({placeholders}) RETURNING id",
-        [place[f] for f in fields],
-    ).fetchone()
-    return int(row[0])
+    return db.insert_returning_id(con, "places", {f: place[f] for f in fields})
 
 
 def insert_many(con: duckdb.DuckDBPyConnection,
@@ -326,14 +321,14 @@ def update_many(con: duckdb.DuckDBPyConnection,
             done = con.execute(
                 f"UPDATE places SET {assignments}, version = places.version + 1, "
                 "updated_at = current_timestamp FROM _bulk_place_updates u "
-                "WHERE places.id = u.id AND places.version = u.expected_version "
-                "RETURNING places.id, places.version").fetchall()
+                "WHERE places.id = u.id AND places.version = u.expected_version"
+            ).fetchone()[0]
         finally:
             con.unregister("_bulk_place_updates")
-        if len(done) != len(changed):
+        if done != len(changed):
             raise ConflictError(
                 "Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le.")
-        versions.update({int(pid): int(version) for pid, version in done})
+        versions.update({pid: expected + 1 for pid, _, expected in changed})
         after = get_many(con, [pid for pid, _, _ in changed])
         audit.record_many(con, [
             {"actor": actor, "entity": "place", "entity_id": pid, "action": action,

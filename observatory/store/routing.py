@@ -45,7 +45,8 @@ def metadata(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The stored graph's metadata row, or None when no graph has been built (or the
     database predates the road graph tables)."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_name = 'road_graph'").fetchone()[0]
+                         "WHERE table_name = 'road_graph' AND table_catalog = current_database() "
+                         "AND table_schema = current_schema()").fetchone()[0]
     if not exists:
         return None
     row = con.execute(f"SELECT {', '.join(META_COLUMNS)} FROM road_graph WHERE id = 1").fetchone()

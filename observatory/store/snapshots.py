@@ -10,17 +10,17 @@ import pandas as pd
 from observatory import snapshots
 from observatory.bundle import Bundle
 from observatory.snapshots import SnapshotError
+from observatory.store import db
 
 
 def create(con: duckdb.DuckDBPyConnection, bundle: Bundle) -> int:
     """Store a bundle as a new snapshot (call inside a transaction); returns its id."""
     meta, blobs = snapshots.freeze(bundle)
     digest = snapshots.checksum(meta, blobs)
-    new_id = con.execute(
-        "INSERT INTO snapshots (label, created_at, created_by, schema_version, checksum, meta) "
-        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        [bundle.label, bundle.created_at, bundle.created_by, bundle.schema_version, digest,
-         json.dumps(meta, ensure_ascii=False, default=str)]).fetchone()[0]
+    new_id = db.insert_returning_id(con, "snapshots", {
+        "label": bundle.label, "created_at": bundle.created_at, "created_by": bundle.created_by,
+        "schema_version": bundle.schema_version, "checksum": digest,
+        "meta": json.dumps(meta, ensure_ascii=False, default=str)})
     con.executemany("INSERT INTO snapshot_tables VALUES (?, ?, ?)",
                     [(new_id, name, blob) for name, blob in blobs.items()])
     return int(new_id)
@@ -49,7 +49,6 @@ def read(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Bundle:
 def delete(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
     """Explicit deletion, the only change a snapshot allows (call inside a transaction)."""
     con.execute("DELETE FROM snapshot_tables WHERE snapshot_id = ?", [snapshot_id])
-    deleted = con.execute("DELETE FROM snapshots WHERE id = ? RETURNING id",
-                          [snapshot_id]).fetchall()
+    deleted = con.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()[0]
     if not deleted:
         raise SnapshotError(f"Instantané {snapshot_id} introuvable.")

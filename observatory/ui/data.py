@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from observatory import auth as auth_rules
-from observatory import maps, settings
+from observatory import dburl, maps, settings
 from observatory.auth import User
 from observatory.bundle import Bundle
 from observatory.consortia import Consortium
@@ -45,8 +45,10 @@ _WRITE_LOCK = threading.RLock()
 
 
 def db_path() -> str:
-    """The database the settings name ($OBSERVATORY_DB), as an absolute path (a cache key)."""
-    return str(settings.current().db.resolve())
+    """The database the settings name ($OBSERVATORY_DB), as an absolute path or a PostgreSQL
+    URL with its schema (a cache key; show it with ``dburl.shown``, never as it is)."""
+    target = settings.current().db
+    return target if isinstance(target, str) else str(target.resolve())
 
 
 @st.cache_resource(show_spinner="Préparation de la base…")
@@ -60,7 +62,13 @@ _seen_files: dict[str, tuple] = {}
 
 
 def _file_state(path: str) -> tuple:
-    """Modification time and size of the database and its WAL: reads leave them unchanged."""
+    """Modification time and size of the database and its WAL: reads leave them unchanged.
+
+    On PostgreSQL, where other app processes write, the data version instead: a number every
+    committed write transaction bumps, read once per rerun (one query).
+    """
+    if dburl.is_postgres(path):
+        return ("data_version", read(place_cases.data_version))
     state = []
     for name in (path, path + ".wal"):
         try:
