@@ -164,6 +164,13 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     """What the environment says, typed; build with ``current()`` or ``from_env(env)``."""
 
+    def __repr__(self) -> str:
+        # Shown in tracebacks, logs and test reports: never the database password (nor the
+        # session secret, which is left out of the fields shown).
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                          if f.repr)
+        return f"Settings({dburl.mask(shown)})"
+
     db: Path | str = DEFAULT_DB
     pg_schema: str = ""
     territory: Path = DEFAULT_TERRITORY

@@ -4,7 +4,6 @@ certain repairs, explanations, valid rows only, rows outside the territory, prov
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -42,13 +41,10 @@ def communes(demo_db):
 
 
 @pytest.fixture
-def db_copy(demo_db, tmp_path, monkeypatch):
+def db_copy(demo_copy, monkeypatch):
+    """The demonstration database on each back end (a DuckDB file, a PostgreSQL schema)."""
     monkeypatch.delenv("OBSERVATORY_DB", raising=False)
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_db, path)
-    with db.session(path) as con:
-        db.migrate(con)
-    return path
+    return demo_copy
 
 
 def check(communes, data: bytes, name: str, **options):

@@ -5,7 +5,6 @@ secrets that are never shown."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -237,10 +236,9 @@ def test_an_accounts_file_with_only_sso_analysts_may_serve(tmp_path):
 # --- the store and the use cases ---------------------------------------------------------------
 
 @pytest.fixture
-def config(demo_db, tmp_path) -> Settings:
-    path = tmp_path / "observatory.duckdb"
-    shutil.copy(demo_db, path)
-    return Settings(db=path, secret=SECRET)
+def config(demo_copy) -> Settings:
+    """Settings over the demonstration database, on each back end (DuckDB, PostgreSQL)."""
+    return Settings(db=demo_copy, secret=SECRET)
 
 
 def fingerprints(role="analyst", password_hash="$2b$hash"):

@@ -232,3 +232,13 @@ if __name__ == "__main__":
     print(START)
     print(settings_table())
     print(END)
+
+
+def test_the_settings_printed_in_a_traceback_or_a_log_never_show_the_database_password():
+    from observatory.settings import Settings
+
+    chosen = Settings(db="postgresql://observatoire:Sup3r-Secret@db.example:5432/obs",
+                      secret="k" * 40)
+    text = repr(chosen)
+    assert "Sup3r-Secret" not in text and "k" * 40 not in text
+    assert "db.example:5432/obs" in text  # what the database is stays readable

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-from observatory import bootstrap
 from observatory.errors import ConflictError
 from observatory.model import CRITERIA_KEYS
 from observatory.service import duplicates as service
@@ -25,12 +24,10 @@ TABLES = {  # table -> ORDER BY, for exact comparisons before / after
 
 
 @pytest.fixture
-def con(tmp_path, territory_config):
-    path = tmp_path / "dup.duckdb"
-    bootstrap.init_database(path, territory_config)
-    connection = db.connect(path)
-    yield connection
-    connection.close()
+def con(initialised_db):
+    """A connection to a database with the territory, on each back end (DuckDB, PostgreSQL)."""
+    with db.session(initialised_db()) as connection:
+        yield connection
 
 
 def place(con, name, insee, lon, lat, **extra) -> int:

@@ -55,8 +55,14 @@ def dismiss(con: duckdb.DuckDBPyConnection, place_a: int, place_b: int, actor: s
     found = places.get_many(con, [a, b])
     if len(found) != 2:
         raise ConflictError("L'un des deux lieux n'existe plus : rechargez la page.")
-    con.execute("INSERT INTO duplicate_decisions (place_a, place_b, decided_by) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING", [a, b, actor])
+    # Every column given and no ON CONFLICT: the PostgreSQL extension applies no column
+    # default and has no upsert.
+    known = con.execute("SELECT count(*) FROM duplicate_decisions WHERE place_a = ? "
+                        "AND place_b = ?", [a, b]).fetchone()[0]
+    if not known:
+        con.execute("INSERT INTO duplicate_decisions (place_a, place_b, decision, decided_by, "
+                    "decided_at) VALUES (?, ?, 'not_duplicate', ?, now()::TIMESTAMP)",
+                    [a, b, actor])
     audit.record(con, actor=actor, entity="duplicate", entity_id=a, action="not_duplicate",
                  old=None, new={"place_a": a, "place_b": b, "names": [found[a]["name"],
                                                                       found[b]["name"]]})
@@ -118,14 +124,15 @@ def _set_fields(con, place_id: int, values: Mapping[str, object], expected_versi
     """Set place fields (names from ``places.PLACE_FIELDS`` only) and bump the version."""
     fields = [f for f in values if f in places.PLACE_FIELDS]
     assignments = "".join(f"{f} = ?, " for f in fields)
-    row = con.execute(
+    # No RETURNING: the PostgreSQL extension has none for UPDATE; the count tells.
+    done = con.execute(
         f"UPDATE places SET {assignments}version = version + 1, updated_at = current_timestamp "
-        "WHERE id = ? AND version = ? RETURNING version",
-        [*(values[f] for f in fields), int(place_id), int(expected_version)]).fetchone()
-    if row is None:
+        "WHERE id = ? AND version = ?",
+        [*(values[f] for f in fields), int(place_id), int(expected_version)]).fetchone()[0]
+    if not done:
         raise ConflictError("Ce lieu vient d'être modifié par quelqu'un d'autre : rechargez-le ; "
                             "rien n'a été écrit.")
-    return int(row[0])
+    return int(expected_version) + 1
 
 
 def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
@@ -156,8 +163,8 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
 
     moved: dict[str, list] = {}
     for table, column, key in PLACE_REFERENCES:
-        rows = con.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? RETURNING id",
-                           [kept_id, removed_id]).fetchall()
+        rows = con.execute(f"SELECT id FROM {table} WHERE {column} = ?", [removed_id]).fetchall()
+        con.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [kept_id, removed_id])
         moved[key] = sorted(int(r[0]) for r in rows)
     members = [int(r[0]) for r in con.execute(
         "SELECT consortium_id FROM consortium_members WHERE place_id = ?", [removed_id]).fetchall()]
@@ -170,13 +177,14 @@ def merge(con: duckdb.DuckDBPyConnection, kept_id: int, removed_id: int,
         con.execute("INSERT INTO consortium_members (consortium_id, place_id) VALUES (?, ?)",
                     [consortium, kept_id])
     moved["place_sources"] = sorted([list(r) for r in con.execute(
-        "UPDATE place_sources SET place_id = ? WHERE place_id = ? RETURNING source, record_id",
-        [kept_id, removed_id]).fetchall()])
+        "SELECT source, record_id FROM place_sources WHERE place_id = ?",
+        [removed_id]).fetchall()])
+    con.execute("UPDATE place_sources SET place_id = ? WHERE place_id = ?", [kept_id, removed_id])
     _merge_provenance(con, kept, removed, taken, kept_provenance, removed_provenance)
 
     version = _set_fields(con, kept_id, changes, kept["version"])
-    deleted = con.execute("DELETE FROM places WHERE id = ? AND version = ? RETURNING id",
-                          [removed_id, removed["version"]]).fetchall()
+    deleted = con.execute("DELETE FROM places WHERE id = ? AND version = ?",
+                          [removed_id, removed["version"]]).fetchone()[0]
     if not deleted:
         raise ConflictError("Le lieu à supprimer vient d'être modifié : rechargez la page ; "
                             "rien n'a été écrit.")

@@ -55,13 +55,16 @@ def record_sources(con: duckdb.DuckDBPyConnection,
     })
     con.register("_bulk_place_sources", table)
     try:
+        # Delete then insert, every column given: the PostgreSQL extension has no upsert
+        # and applies no column default.
+        con.execute(
+            "DELETE FROM place_sources WHERE (source, record_id) IN "
+            "(SELECT source, record_id FROM _bulk_place_sources)")
         con.execute(
             "INSERT INTO place_sources (place_id, source, record_id, file_name, publisher, "
-            "vintage) SELECT DISTINCT ON (source, record_id) place_id, source, record_id, "
-            "file_name, publisher, vintage FROM _bulk_place_sources "
-            "ON CONFLICT (source, record_id) DO UPDATE SET place_id = excluded.place_id, "
-            "file_name = excluded.file_name, publisher = excluded.publisher, "
-            "vintage = excluded.vintage, imported_at = now()::TIMESTAMP")
+            "vintage, imported_at) SELECT DISTINCT ON (source, record_id) place_id, source, "
+            "record_id, file_name, publisher, vintage, now()::TIMESTAMP "
+            "FROM _bulk_place_sources")
     finally:
         con.unregister("_bulk_place_sources")
 
@@ -82,10 +85,12 @@ def record_fields(con: duckdb.DuckDBPyConnection,
     con.register("_bulk_field_provenance", table)
     try:
         con.execute(
-            "INSERT INTO field_provenance (place_id, field, source, record_id) "
-            "SELECT place_id, field, source, record_id FROM _bulk_field_provenance "
-            "ON CONFLICT (place_id, field) DO UPDATE SET source = excluded.source, "
-            "record_id = excluded.record_id, updated_at = now()::TIMESTAMP")
+            "DELETE FROM field_provenance WHERE (place_id, field) IN "
+            "(SELECT place_id, field FROM _bulk_field_provenance)")
+        con.execute(
+            "INSERT INTO field_provenance (place_id, field, source, record_id, updated_at) "
+            "SELECT place_id, field, source, record_id, now()::TIMESTAMP "
+            "FROM _bulk_field_provenance")
     finally:
         con.unregister("_bulk_field_provenance")
 

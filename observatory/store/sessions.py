@@ -48,13 +48,13 @@ def ticket_pending(con, key: str) -> bool:
 
 def claim_ticket(con, ticket_key: str, now: dt.datetime) -> str | None:
     """The session key of a fresh, unused ticket, which is used up; else None."""
-    row = con.execute("SELECT session_key FROM web_sessions WHERE ticket_key = ? "
-                      "AND ended_at IS NULL AND created_at >= ?",
-                      [ticket_key, now - TICKET_LIFETIME]).fetchone()
-    if row is None:
+    rows = con.execute("SELECT session_key FROM web_sessions WHERE ticket_key = ? "
+                       "AND ended_at IS NULL AND created_at >= ?",
+                       [ticket_key, now - TICKET_LIFETIME]).fetchall()
+    if len(rows) != 1:  # none, or a ticket found on two rows (tampered): opens nothing
         return None
-    con.execute("UPDATE web_sessions SET ticket_key = NULL WHERE session_key = ?", [row[0]])
-    return row[0]
+    con.execute("UPDATE web_sessions SET ticket_key = NULL WHERE session_key = ?", [rows[0][0]])
+    return rows[0][0]
 
 
 def revoke_user(con, user_name: str, now: dt.datetime) -> int:
