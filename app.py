@@ -24,7 +24,7 @@ except settings.SettingsError as exc:
 navigation = st.navigation([
     st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
     for page in pages.PAGES
-])
+], expanded=True)  # every page listed: a collapsed menu says « View N more », in English
 
 auth.begin_run()  # the persistent session is checked once per run
 context.resume_pending_page()

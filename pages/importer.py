@@ -6,6 +6,7 @@ import streamlit as st
 
 from observatory import importing
 from observatory.errors import StoreError
+from observatory.importing.report import skipped_last
 from observatory.ui import auth, context, data, fmt
 from observatory.ui.tables import french_frame
 
@@ -180,7 +181,8 @@ if len(changes):
         st.dataframe(french_frame(changes, keep=["ligne", "identifiant"]), hide_index=True,
                      width="stretch")
 with st.expander("Aperçu ligne par ligne (ajout, mise à jour, inchangé)", expanded=report.ok):
-    st.dataframe(french_frame(report.preview, keep=["ligne"]), hide_index=True, width="stretch")
+    st.dataframe(french_frame(skipped_last(report.preview), keep=["ligne"]), hide_index=True,
+                 width="stretch")
 
 if kind == "places" and report.to_write():  # a warning before writing, never a block
     probable = data.import_duplicates(report)

@@ -390,3 +390,12 @@ def written_text(written: dict[str, int]) -> str:
     if removed:
         text += f" Données de démonstration retirées : {removed}."
     return text
+
+
+def skipped_last(preview: pd.DataFrame) -> pd.DataFrame:
+    """The line-by-line preview with the rows that will be written first and the ignored
+    ones after, each group in file order: 2,834 rows outside the territory must not hide
+    the 11 that an import of the national France services list writes."""
+    if "action" not in preview or preview.empty:
+        return preview
+    return preview.sort_values("action", key=lambda a: a.eq(SKIPPED), kind="stable")

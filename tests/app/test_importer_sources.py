@@ -114,3 +114,15 @@ def test_an_imported_place_shows_its_source_record_and_field_provenance(make_app
     assert records.iloc[0]["Fichier"] == "liste-fs-20240801.csv"
     given = dict(zip(fields["Champ"], fields["Donné par"], strict=True))
     assert given["nom"] == given["coordonnées"] == "France services (ANCT)"
+
+
+def test_the_rows_to_write_come_first_in_the_preview_and_the_ignored_ones_after():
+    import pandas as pd
+
+    from observatory.importing.report import SKIPPED, skipped_last
+
+    preview = pd.DataFrame({"ligne": [2, 3, 4, 5], "action": [SKIPPED, "ajout", SKIPPED,
+                                                              "mise à jour"]})
+    assert list(skipped_last(preview)["ligne"]) == [3, 5, 2, 4]
+    assert skipped_last(preview.iloc[0:0]).empty
+

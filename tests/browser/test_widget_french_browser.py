@@ -41,3 +41,22 @@ def test_the_file_uploader_reads_french_in_the_browser(browser, app):
         files=[{"name": "vide.csv", "mimeType": "text/csv", "buffer": b"Nom du lieu;Commune\n"}])
     page.get_by_text("vide.csv").first.wait_for(timeout=60_000)
     page.close()
+
+
+def test_the_page_menu_lists_every_page_with_no_english_view_more(browser, app):
+    from observatory.ui import pages
+
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(app)
+    links = page.locator("[data-testid='stSidebarNavLink']")
+    # Until app.py has run, Streamlit lists the files of pages/ (« app », « appels »…).
+    page.wait_for_function("""() => {
+        const link = document.querySelector("[data-testid='stSidebarNavLink']");
+        return link && link.innerText.trim().split(/\\s*\\n\\s*/).pop() === "Carte"; }""",
+                           timeout=60_000)
+    page.wait_for_timeout(500)
+    sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+    assert "View" not in sidebar and "more" not in sidebar  # « View 3 more » with 13 pages
+    titles = [t.strip().split("\n")[-1] for t in links.all_inner_texts()]  # after the icon
+    assert titles == [p.title for p in pages.PAGES]
+    page.close()
