@@ -74,7 +74,9 @@ def test_a_forged_cookie_reads_as_nothing_without_raising(cookie):
 
 def test_a_tampered_cookie_reads_as_nothing():
     cookie = sessions.sign(SECRET, sessions.new_session_id())
-    for position in (0, len(cookie) // 2, len(cookie) - 1):
+    # Not the very last character: base64's last character of a 20-byte signature carries
+    # 4 unused bits, so some changes there decode to the very same signature (a flaky test).
+    for position in (0, len(cookie) // 2, len(cookie) - 2):
         changed = cookie[:position] + ("A" if cookie[position] != "A" else "B") + \
             cookie[position + 1:]
         assert sessions.unsign(SECRET, changed, dt.timedelta(days=7)) is None
