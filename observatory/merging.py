@@ -35,6 +35,21 @@ def differing_fields(kept: Mapping[str, object], removed: Mapping[str, object]) 
                                                                                         f))]
 
 
+def prefers_removed(kept: Mapping[str, object], removed: Mapping[str, object],
+                    choice: str) -> bool:
+    """The proposed value of a differing field: the removed place's when the kept place has
+    none (a merge should not drop the website or the opening year only one record had)."""
+    return _empty(merge_value(kept, choice)) and not _empty(merge_value(removed, choice))
+
+
+def _empty(value: object) -> bool:
+    if isinstance(value, tuple):
+        return all(_empty(v) for v in value)
+    if isinstance(value, list):
+        return not value
+    return _norm(value) is None
+
+
 def _norm(value: object) -> object:
     if isinstance(value, tuple):
         return tuple(_norm(v) for v in value)

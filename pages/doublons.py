@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from observatory import duplicates, formatting, merging
+from observatory import duplicates, formatting, merging, origins
 from observatory.errors import ConflictError
 from observatory.ui import auth, context, data, fmt
 
@@ -75,7 +75,8 @@ st.dataframe(table.style.apply(
 sources = details["sources"]
 if len(sources):
     st.markdown("**Sources**")
-    st.dataframe(sources.rename(columns={
+    named = sources.assign(source=sources["source"].map(origins.source_label))
+    st.dataframe(named.rename(columns={
         "place_id": "N°", "source": "Source", "record_id": "Identifiant dans la source",
         "file_name": "Fichier", "publisher": "Éditeur", "vintage": "Millésime"}).fillna(
         formatting.MISSING), hide_index=True, width="stretch")
@@ -109,6 +110,7 @@ if differing:
     st.markdown("**Valeur à garder pour chaque champ qui diffère**")
 for field in differing:
     value = st.radio(merging.MERGE_LABELS[field], [kept, removed], horizontal=True,
+                     index=1 if merging.prefers_removed(found[kept], found[removed], field) else 0,
                      format_func=lambda i, f=field: fmt.md(merging.value_text(
                          found[i], f, communes)),
                      key=f"dup_field_{first_id}_{second_id}_{kept}_{field}")

@@ -60,3 +60,17 @@ def test_a_commune_and_a_position_taken_from_two_places_are_flagged():
     assert merging.mixed_location(kept, removed, []) == ""
     same_commune = dict(removed, insee=VERNIOLLE)
     assert merging.mixed_location(kept, same_commune, ["coordinates"]) == ""
+
+
+def test_a_value_only_the_removed_record_has_is_proposed_not_dropped():
+    kept = {"name": "CapWork", "website": None, "opening_year": None, "thematics": [],
+            "lon": 1.6, "lat": 43.0, "location_approximate": False}
+    removed = {"name": "Cap Work", "website": "https://capwork.fr", "opening_year": 2012,
+               "thematics": ["numérique"], "lon": 1.6, "lat": 43.0,
+               "location_approximate": False}
+    assert merging.prefers_removed(kept, removed, "website")
+    assert merging.prefers_removed(kept, removed, "opening_year")
+    assert merging.prefers_removed(kept, removed, "thematics")
+    assert not merging.prefers_removed(kept, removed, "name")  # both named: the kept one's
+    assert not merging.prefers_removed(removed, kept, "website")  # the kept one has it
+    assert not merging.prefers_removed(kept, removed, "coordinates")

@@ -235,3 +235,22 @@ def test_names_written_as_markdown_or_html_are_shown_as_typed(make_app, app_db):
     assert "<b>" not in score_line
     kept = at.radio[0]
     assert all("\\*\\*Cap\\*\\*" in str(o) for o in kept.options)
+
+
+def test_a_value_only_the_other_record_has_is_proposed_and_sources_are_named_in_french(
+        make_app, with_pair):
+    path, kept, removed = with_pair
+    con = db.connect(path)
+    try:
+        con.execute("INSERT INTO place_sources (place_id, source, record_id, file_name) "
+                    "VALUES (?, 'cget_2019', '1001', 'tiers-lieux.csv'), "
+                    "(?, 'cget_2019', '1002', 'tiers-lieux.csv')", [kept, removed])
+    finally:
+        con.close()
+    at = ok(make_app(path, page=DOUBLONS))
+    year = next(r for r in at.radio if r.label == "Année d'ouverture")
+    assert year.value == removed  # CapWork has none, Cap Work says 2012: kept by default
+    site = next(r for r in at.radio if r.label == "Site web")
+    assert site.value == kept  # only CapWork has one
+    sources = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    assert set(sources["Source"]) == {"CGET 2019"}  # never the key « cget_2019 »
