@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatory import cli_common, importing
+from observatory import cli_common, formatting, importing
 from observatory.cli_common import CliError
 from observatory.service import backups, duplicates
 from observatory.service import imports as import_cases
@@ -35,6 +35,8 @@ def cmd_import(args) -> int:
     _print_report(report, written, args)
     if args.dry_run and not args.json and args.kind == "places" and report.ok:
         _print_duplicates(path, report)
+    elif written is not None and not args.json and args.kind == "places":
+        _print_inventory_duplicates(path)
     return 0 if written is not None else (0 if args.dry_run and report.ok else 2)
 
 
@@ -86,6 +88,16 @@ def _print_duplicates(path: Path, report) -> None:
               f"{row['probablement le même que']} — score {row['score']} : {row['raison']}")
     if len(table) > MAX_SHOWN:
         print(f"… et {len(table) - MAX_SHOWN} autres paires probables.")
+
+
+def _print_inventory_duplicates(path: Path) -> None:
+    """After a write: the probable duplicates the inventory now holds (a pointer, no list)."""
+    with import_cases.import_sessions(path)() as con:
+        found = len(duplicates.inventory_pairs(con))
+    if found:
+        print(f"À vérifier : {formatting.count(found, 'paire probable', 'paires probables')} "
+              "de doublons dans l'inventaire (« observatory duplicates » ou la page « Doublons "
+              "probables »).")
 
 
 def _print_changes(report) -> None:

@@ -74,3 +74,20 @@ def test_a_dry_run_import_warns_of_probable_duplicates_before_writing(with_dupli
     for line in lines:
         assert "score" in line and "noms identiques une fois normalisés (capwork)" in line, line
     assert "Brouette" not in out.split("Doublons probables")[1]
+
+
+def test_an_import_that_writes_says_how_many_probable_duplicates_to_check(demo_db, tmp_path,
+                                                                          capsys):
+    path = tmp_path / "import.duckdb"
+    shutil.copyfile(demo_db, path)
+    source = tmp_path / "cget.csv"
+    source.write_text("Nom du lieu;Code INSEE;Latitude;Longitude;Typologie\n"
+                      "CapWork;09332;43,08170;1,64812;Coworking\n"
+                      "Cap Work;09332;43,08200;1,64830;Coworking\n",
+                      encoding="utf-8")
+    code = cli.main(["import", "places", str(source), "--db", str(path), "--by", "Claire"])
+    out = capsys.readouterr().out
+    assert code == errors.EXIT_OK, out
+    assert "2 lieux ajoutés" in out
+    assert ("À vérifier : 1 paire probable de doublons dans l'inventaire (« observatory "
+            "duplicates » ou la page « Doublons probables »).") in out
