@@ -1106,10 +1106,12 @@ PROGRAMME_LAYERS = (
 )
 
 
-def programme_symbol_html(key: str) -> str:
-    """A programme's symbol (our constant CSS, no data), for the map and the legend."""
+def programme_symbol_html(key: str, margin: bool = True) -> str:
+    """A programme's symbol (our constant CSS, no data): with a right margin before its
+    legend label, without on the map."""
+    spacing = ";margin-right:5px" if margin else ""
     return (f"<span class='olls-programme-symbol olls-programme-{key}' "
-            f"style='{PROGRAMME_SYMBOLS[key]};margin-right:5px'></span>")
+            f"style='{PROGRAMME_SYMBOLS[key]}{spacing}'></span>")
 
 
 def programme_layer_key(programme: object, fmt: object) -> str:
@@ -1161,7 +1163,7 @@ def add_programme_layers(m: folium.Map, frame: pd.DataFrame | None) -> list[str]
         data = programme_geojson(frame[[k == key for k in keys]])
         if not data["features"]:
             continue
-        icon = folium.DivIcon(html=programme_symbol_html(key).replace("margin-right:5px", ""),
+        icon = folium.DivIcon(html=programme_symbol_html(key, margin=False),
                               icon_size=(16, 16), icon_anchor=(8, 8),
                               class_name=f"olls-programme olls-programme-layer-{key}")
         _geojson(data, name=label, marker=folium.Marker(icon=icon),

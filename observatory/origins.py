@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from observatory import formatting
+
 MANUAL = "manual"  # a field typed in the application (saisie)
 
 # Column of ``places`` -> provenance field.
@@ -68,19 +70,24 @@ def profile_tables(records, fields) -> tuple[list[dict], list[dict]]:
     """A place's source records and field provenance as French rows for its profile:
     « Source », « Identifiant dans la source », « Millésime », « Fichier » /
     « Champ », « Donné par »."""
-    recs = [{"Source": source_label(str(r["source"])),
-             "Identifiant dans la source": str(r["record_id"]),
-             "Millésime": _text(r.get("vintage")),
-             "Fichier": _text(r.get("file_name")),
-             "Éditeur": _text(r.get("publisher"))} for r in records]
+    recs = source_rows(records)
     by_field = {str(r["field"]): str(r["source"]) for r in fields}
     rows = [{"Champ": label, "Donné par": source_label(by_field[f])}
             for f, label in FIELD_LABELS.items() if f in by_field]
     return recs, rows
 
 
+def source_rows(records) -> list[dict]:
+    """Source records as French rows (« N° » first when they name their place): the place
+    profile and the side-by-side view of « Doublons probables » show the same table."""
+    return [{**({"N°": int(r["place_id"])} if "place_id" in r else {}),
+             "Source": source_label(str(r["source"])),
+             "Identifiant dans la source": str(r["record_id"]),
+             "Millésime": _text(r.get("vintage")),
+             "Fichier": _text(r.get("file_name")),
+             "Éditeur": _text(r.get("publisher"))} for r in records]
+
+
 def _text(value: object) -> str:
-    """A cell for the profile: « — » when the source said nothing."""
-    if value is None or value != value or not str(value).strip():  # None, NaN, blank
-        return "—"
-    return str(value)
+    """A cell of those rows: the project's dash when the source said nothing (never « nan »)."""
+    return formatting.MISSING if formatting.is_blank(value) else str(value)

@@ -75,11 +75,8 @@ st.dataframe(table.style.apply(
 sources = details["sources"]
 if len(sources):
     st.markdown("**Sources**")
-    named = sources.assign(source=sources["source"].map(origins.source_label))
-    st.dataframe(named.rename(columns={
-        "place_id": "N°", "source": "Source", "record_id": "Identifiant dans la source",
-        "file_name": "Fichier", "publisher": "Éditeur", "vintage": "Millésime"}).fillna(
-        formatting.MISSING), hide_index=True, width="stretch")
+    st.dataframe(origins.source_rows(sources.to_dict(orient="records")), hide_index=True,
+                 width="stretch")
 
 if not auth.allowed("edit"):
     st.caption("Seul un compte d'analyste peut fusionner deux lieux ou marquer une paire "

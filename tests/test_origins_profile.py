@@ -1,6 +1,6 @@
 """A place's sources as its profile shows them (French rows, nothing raw)."""
 
-from observatory import origins
+from observatory import formatting, origins
 
 
 def test_profile_rows_name_each_source_and_which_source_gave_each_field():
@@ -12,8 +12,9 @@ def test_profile_rows_name_each_source_and_which_source_gave_each_field():
               {"field": "name", "source": "cget_2019"}]
     recs, rows = origins.profile_tables(records, fields)
     assert recs[0] == {"Source": "CGET 2019", "Identifiant dans la source": "1001",
-                       "Millésime": "2019", "Fichier": "tiers-lieux.csv", "Éditeur": "—"}
-    assert recs[1]["Millésime"] == "—" and recs[1]["Fichier"] == "—"  # never « nan »
+                       "Millésime": "2019", "Fichier": "tiers-lieux.csv",
+                       "Éditeur": formatting.MISSING}
+    assert recs[1]["Millésime"] == recs[1]["Fichier"] == formatting.MISSING  # never « nan »
     assert rows == [{"Champ": "nom", "Donné par": "CGET 2019"},
                     {"Champ": "coordonnées", "Donné par": "saisie"}]  # in the fields' order
 

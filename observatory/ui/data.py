@@ -13,6 +13,7 @@ visitor is the same « démo » analyst and the typed name is all there is).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -517,13 +518,10 @@ def dismiss_pair(place_a: int, place_b: int, actor: str | None = None) -> None:
 def import_duplicates(report) -> pd.DataFrame:
     """The rows of a checked import that are probably a stored place or another row (cached
     per file, choices and state of the store)."""
-    source = report.source
+    source = report.source  # a Source: the file and the choices it was checked with
     digest = hashlib.sha1(source.data if source is not None else b"")
-    digest.update(repr((getattr(source, "filename", None), getattr(source, "kind", None),
-                        sorted((getattr(source, "mapping", None) or {}).items()),
-                        getattr(source, "sheet", None), getattr(source, "skip_outside", None),
-                        sorted((getattr(source, "options", None) or {}).items()),
-                        report.fingerprint, report.replace_demo)).encode())
+    choices = dataclasses.replace(source, data=b"") if source is not None else None
+    digest.update(repr((choices, report.fingerprint, report.replace_demo)).encode())
     return _import_duplicates(db_path(), digest.hexdigest(), report)
 
 
